@@ -1,0 +1,723 @@
+//! XMODEM engine tests on virtual time. Nothing here sleeps: a "60 s"
+//! timeout is an `Instant` moved forward.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::proto::block::{self, ACK, EOT, NAK, SOH, STX};
+use crate::proto::cancel::{CAN, CANCEL_SEQUENCE};
+use crate::proto::{Abort, Check, Engine, Error, Event, Output, RetryReason};
+
+const S: Duration = Duration::from_secs(1);
+
+/// What one drain of an engine's outputs produced.
+#[derive(Default, Debug)]
+struct Drained {
+    wire: Vec<u8>,
+    written: Vec<u8>,
+    events: Vec<Event>,
+}
+
+/// Drain all outputs, serving file reads from `file` at `*read_pos`.
+fn drain(e: &mut dyn Engine, now: Instant, file: &[u8], read_pos: &mut usize) -> Drained {
+    let mut d = Drained::default();
+    loop {
+        let req = match e.poll_output() {
+            None => break,
+            Some(Output::Transmit(b)) => {
+                d.wire.extend_from_slice(b);
+                None
+            }
+            Some(Output::WriteFile(b)) => {
+                d.written.extend_from_slice(b);
+                None
+            }
+            Some(Output::Event(ev)) => {
+                d.events.push(ev);
+                None
+            }
+            Some(Output::ReadFile { max }) => Some(max),
+        };
+        if let Some(max) = req {
+            let end = (*read_pos + max).min(file.len());
+            let chunk = file[*read_pos..end].to_vec();
+            *read_pos = end;
+            e.provide_data(now, &chunk);
+        }
+    }
+    d
+}
+
+/// Feed all of `bytes`, draining between pieces.
+fn feed(e: &mut dyn Engine, now: Instant, bytes: &[u8]) -> Drained {
+    let mut all = Drained::default();
+    let mut rest = bytes;
+    let mut pos = 0;
+    loop {
+        let d = drain(e, now, &[], &mut pos);
+        all.wire.extend(d.wire);
+        all.written.extend(d.written);
+        all.events.extend(d.events);
+        if rest.is_empty() {
+            break;
+        }
+        let n = e.handle_input(now, rest);
+        rest = &rest[n..];
+    }
+    all
+}
+
+fn tick(e: &mut dyn Engine, now: Instant) -> Drained {
+    e.handle_timeout(now);
+    let mut pos = 0;
+    drain(e, now, &[], &mut pos)
+}
+
+fn failed(events: &[Event]) -> Option<&Error> {
+    events.iter().find_map(|e| match e {
+        Event::Failed(err) => Some(err),
+        _ => None,
+    })
+}
+
+fn block(number: u8, data: &[u8], size: usize, check: Check) -> Vec<u8> {
+    let mut out = Vec::new();
+    block::encode(&mut out, number, data, size, check, block::PAD);
+    out
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+/// Run a sender and a receiver against each other on virtual time over a
+/// perfect zero-latency line; returns the received bytes and the elapsed
+/// virtual time.
+fn transfer(file: &[u8], scfg: SenderConfig, rcfg: ReceiverConfig) -> (Vec<u8>, Duration) {
+    let t0 = Instant::now();
+    let mut now = t0;
+    let mut tx = Sender::new(scfg, now);
+    let mut rx = Receiver::new(rcfg, now);
+    let mut read_pos = 0;
+    let mut received = Vec::new();
+    let mut to_rx = Vec::new();
+    let mut to_tx = Vec::new();
+    for _ in 0..1_000_000 {
+        let d = drain(&mut tx, now, file, &mut read_pos);
+        assert!(failed(&d.events).is_none(), "sender failed: {:?}", d.events);
+        to_rx.extend(d.wire);
+        let d = drain(&mut rx, now, &[], &mut 0);
+        assert!(failed(&d.events).is_none(), "receiver failed: {:?}", d.events);
+        received.extend(d.written);
+        to_tx.extend(d.wire);
+        if tx.is_finished() && rx.is_finished() {
+            return (received, now - t0);
+        }
+        if !to_rx.is_empty() {
+            let n = rx.handle_input(now, &to_rx);
+            to_rx.drain(..n);
+        } else if !to_tx.is_empty() {
+            let n = tx.handle_input(now, &to_tx);
+            to_tx.drain(..n);
+        } else {
+            let next = [tx.poll_timeout(), rx.poll_timeout()]
+                .into_iter()
+                .flatten()
+                .min()
+                .expect("both engines idle without a deadline: hang");
+            now = now.max(next);
+            tx.handle_timeout(now);
+            rx.handle_timeout(now);
+        }
+    }
+    panic!("transfer did not end");
+}
+
+// ---- end to end between our own engines ----
+
+#[test]
+fn transfers_are_byte_exact_in_every_mode() {
+    for &len in &[0usize, 1, 127, 128, 129, 1023, 1024, 1025, 2944, 3000, 70_000] {
+        for (one_k, check) in [
+            (false, Check::Checksum),
+            (false, Check::Crc16),
+            (true, Check::Crc16),
+            (true, Check::Checksum),
+        ] {
+            let file = pattern(len);
+            let scfg = SenderConfig {
+                one_k,
+                ..Default::default()
+            };
+            let rcfg = ReceiverConfig {
+                check,
+                ..Default::default()
+            };
+            let (got, elapsed) = transfer(&file, scfg, rcfg);
+            assert_eq!(&got[..len], &file[..], "len {len} 1k {one_k} {check}");
+            assert!(got[len..].iter().all(|&b| b == block::PAD));
+            assert!(got.len() - len < if one_k { 1024 } else { 128 });
+            // No fixed delays on the happy path: a perfect line takes no
+            // virtual time at all.
+            assert_eq!(elapsed, Duration::ZERO, "len {len}");
+        }
+    }
+}
+
+// ---- sender ----
+
+#[test]
+fn sender_exact_wire_bytes_crc() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut pos = 0;
+    let file = b"abc";
+    assert!(drain(&mut tx, now, file, &mut pos).wire.is_empty());
+    tx.handle_input(now, b"C");
+    let d = drain(&mut tx, now, file, &mut pos);
+    assert_eq!(d.wire, block(1, b"abc", 128, Check::Crc16));
+    assert_eq!(d.events[0], Event::Started { check: Check::Crc16 });
+    tx.handle_input(now, &[ACK]);
+    let d = drain(&mut tx, now, file, &mut pos);
+    assert_eq!(d.wire, [EOT]);
+    tx.handle_input(now, &[ACK]);
+    let d = drain(&mut tx, now, file, &mut pos);
+    assert_eq!(d.events.last(), Some(&Event::Finished));
+    assert!(tx.is_finished());
+}
+
+#[test]
+fn sender_checksum_mode_on_nak() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    tx.handle_input(now, &[NAK]);
+    let d = drain(&mut tx, now, b"x", &mut 0);
+    assert_eq!(d.wire, block(1, b"x", 128, Check::Checksum));
+    assert_eq!(d.wire.len(), 132);
+}
+
+#[test]
+fn sender_ignores_banner_and_uses_last_start_character() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    // A device banner, then a receiver that went from C to NAK while we
+    // were not reading: the last start character decides.
+    tx.handle_input(now, b"U-Boot 2023.01\r\n## Ready for binary (xmodem) download\r\nCCCC\x15");
+    let d = drain(&mut tx, now, b"x", &mut 0);
+    assert_eq!(d.wire, block(1, b"x", 128, Check::Checksum));
+}
+
+#[test]
+fn sender_start_timeout() {
+    let t0 = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), t0);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 60 * S));
+    assert!(tick(&mut tx, t0 + 59 * S).wire.is_empty());
+    let d = tick(&mut tx, t0 + 60 * S);
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+    assert!(matches!(failed(&d.events), Some(Error::Timeout { .. })));
+    assert!(tx.is_finished());
+    assert_eq!(tx.poll_timeout(), None);
+}
+
+#[test]
+fn sender_resends_on_nak_c_and_timeout_then_gives_up() {
+    let t0 = Instant::now();
+    let cfg = SenderConfig::default();
+    let mut tx = Sender::new(cfg, t0);
+    tx.handle_input(t0, b"C");
+    let first = drain(&mut tx, t0, b"data", &mut 0).wire;
+    // NAK: resend, same bytes.
+    tx.handle_input(t0, &[NAK]);
+    assert_eq!(drain(&mut tx, t0, &[], &mut 0).wire, first);
+    // C mid-transfer (U-Boot's answer to a bad block): resend.
+    tx.handle_input(t0, b"C");
+    assert_eq!(drain(&mut tx, t0, &[], &mut 0).wire, first);
+    // Timeouts: resend every 10 s until 10 errors in all.
+    let mut now = t0;
+    for attempt in 3..10 {
+        now += 10 * S;
+        let d = tick(&mut tx, now);
+        assert_eq!(d.wire, first, "attempt {attempt}");
+        assert_eq!(
+            d.events,
+            vec![Event::Retry {
+                reason: RetryReason::Timeout,
+                attempt
+            }]
+        );
+    }
+    now += 10 * S;
+    let d = tick(&mut tx, now);
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+    assert!(matches!(
+        failed(&d.events),
+        Some(Error::RetriesExhausted { attempts: 10, .. })
+    ));
+}
+
+#[test]
+fn sender_c_before_first_ack_switches_to_crc() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    tx.handle_input(now, &[NAK]);
+    assert_eq!(drain(&mut tx, now, b"x", &mut 0).wire.len(), 132);
+    tx.handle_input(now, b"C");
+    assert_eq!(drain(&mut tx, now, &[], &mut 0).wire, block(1, b"x", 128, Check::Crc16));
+}
+
+#[test]
+fn sender_cancelled_by_two_cans_but_not_one() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    tx.handle_input(now, b"C");
+    drain(&mut tx, now, b"x", &mut 0);
+    tx.handle_input(now, &[CAN, b'z']);
+    assert!(failed(&drain(&mut tx, now, &[], &mut 0).events).is_none());
+    tx.handle_input(now, &[CAN]);
+    tx.handle_input(now, &[CAN]);
+    let d = drain(&mut tx, now, &[], &mut 0);
+    assert_eq!(failed(&d.events), Some(&Error::CancelledByPeer));
+    assert!(d.wire.is_empty(), "no cancel sequence back to a peer that cancelled");
+}
+
+#[test]
+fn sender_resends_eot_on_nak_and_ignores_stray_ack_after() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    tx.handle_input(now, b"C");
+    drain(&mut tx, now, b"", &mut 0);
+    // Empty file: EOT straight away.
+    let mut tx2 = Sender::new(SenderConfig::default(), now);
+    tx2.handle_input(now, b"C");
+    let d = drain(&mut tx2, now, b"", &mut 0);
+    assert_eq!(d.wire, [EOT]);
+    tx2.handle_input(now, &[NAK]);
+    let d = drain(&mut tx2, now, &[], &mut 0);
+    assert_eq!(d.wire, [EOT]);
+    assert_eq!(
+        d.events,
+        vec![Event::Retry {
+            reason: RetryReason::EotNak,
+            attempt: 1
+        }]
+    );
+    tx2.handle_input(now, &[ACK]);
+    let d = drain(&mut tx2, now, &[], &mut 0);
+    assert_eq!(d.events, vec![Event::Finished]);
+    // U-Boot ACKs EOT twice: the second one is harmless.
+    assert_eq!(tx2.handle_input(now, &[ACK]), 1);
+    assert!(drain(&mut tx2, now, &[], &mut 0).wire.is_empty());
+    assert!(tx2.is_finished());
+}
+
+#[test]
+fn sender_1k_tail_switches_to_128_byte_blocks() {
+    fn sizes(len: usize) -> Vec<usize> {
+        let now = Instant::now();
+        let file = pattern(len);
+        let mut tx = Sender::new(
+            SenderConfig {
+                one_k: true,
+                ..Default::default()
+            },
+            now,
+        );
+        let mut pos = 0;
+        let mut sizes = Vec::new();
+        tx.handle_input(now, b"C");
+        loop {
+            let d = drain(&mut tx, now, &file, &mut pos);
+            match d.wire.first() {
+                Some(&STX) => sizes.push(1024),
+                Some(&SOH) => sizes.push(128),
+                _ => return sizes,
+            }
+            tx.handle_input(now, &[ACK]);
+        }
+    }
+    // lrzsz: 128-byte blocks once at most 896 bytes remain.
+    assert_eq!(sizes(3000), vec![1024, 1024, 1024]);
+    assert_eq!(sizes(2048 + 896), [vec![1024, 1024], vec![128; 7]].concat());
+    assert_eq!(sizes(2048 + 897), vec![1024, 1024, 1024]);
+    assert_eq!(sizes(1024), vec![1024]);
+    assert_eq!(sizes(100), vec![128]);
+    assert_eq!(sizes(0), Vec::<usize>::new());
+}
+
+#[test]
+fn sender_block_size_never_changes_on_resend() {
+    let now = Instant::now();
+    let file = pattern(1500);
+    let mut tx = Sender::new(
+        SenderConfig {
+            one_k: true,
+            ..Default::default()
+        },
+        now,
+    );
+    let mut pos = 0;
+    tx.handle_input(now, b"C");
+    let first = drain(&mut tx, now, &file, &mut pos).wire;
+    assert_eq!(first.len(), 1029);
+    tx.handle_input(now, &[NAK]);
+    assert_eq!(drain(&mut tx, now, &file, &mut pos).wire, first);
+}
+
+#[test]
+fn sender_block_numbers_wrap_to_zero() {
+    let now = Instant::now();
+    let file = pattern(128 * 257);
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut pos = 0;
+    tx.handle_input(now, b"C");
+    let mut numbers = Vec::new();
+    loop {
+        let d = drain(&mut tx, now, &file, &mut pos);
+        if d.wire.first() != Some(&SOH) {
+            break;
+        }
+        numbers.push(d.wire[1]);
+        tx.handle_input(now, &[ACK]);
+    }
+    assert_eq!(numbers.len(), 257);
+    assert_eq!(&numbers[253..], &[254, 255, 0, 1]);
+}
+
+#[test]
+fn sender_abort_sends_cancel_sequence() {
+    let now = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), now);
+    tx.handle_input(now, b"C");
+    drain(&mut tx, now, b"x", &mut 0);
+    tx.abort(now, Abort::Interrupted);
+    let d = drain(&mut tx, now, &[], &mut 0);
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+    assert_eq!(failed(&d.events), Some(&Error::Aborted(Abort::Interrupted)));
+}
+
+// ---- receiver ----
+
+#[test]
+fn receiver_repeats_c_every_3s_then_falls_back_to_nak() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    assert_eq!(drain(&mut rx, t0, &[], &mut 0).wire, b"C");
+    let mut sent = Vec::new();
+    for k in 1..=5 {
+        let now = t0 + 3 * k * S;
+        assert_eq!(rx.poll_timeout(), Some(now));
+        sent.extend(tick(&mut rx, now).wire);
+    }
+    // Four Cs in all (t = 0, 3, 6, 9 s), then NAK at 12 s and on.
+    assert_eq!(sent, b"CCC\x15\x15");
+    assert_eq!(rx.check(), Check::Checksum);
+    // And it now accepts checksum blocks.
+    let d = feed(&mut rx, t0 + 16 * S, &block(1, b"hi", 128, Check::Checksum));
+    assert_eq!(d.wire, [ACK]);
+    assert_eq!(&d.written[..2], b"hi");
+}
+
+#[test]
+fn receiver_checksum_mode_starts_with_nak_and_fallback_is_configurable() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(
+        ReceiverConfig {
+            check: Check::Checksum,
+            ..Default::default()
+        },
+        t0,
+    );
+    assert_eq!(drain(&mut rx, t0, &[], &mut 0).wire, [NAK]);
+    let mut rx = Receiver::new(
+        ReceiverConfig {
+            crc_attempts: None,
+            ..Default::default()
+        },
+        t0,
+    );
+    drain(&mut rx, t0, &[], &mut 0);
+    for k in 1..=10 {
+        assert_eq!(tick(&mut rx, t0 + 3 * k * S).wire, b"C");
+    }
+}
+
+#[test]
+fn receiver_gives_up_when_sender_never_starts() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    let mut now = t0;
+    let mut last = Drained::default();
+    for _ in 0..100 {
+        let Some(next) = rx.poll_timeout() else { break };
+        now = next;
+        last = tick(&mut rx, now);
+    }
+    assert_eq!(now, t0 + 60 * S);
+    assert!(matches!(failed(&last.events), Some(Error::Timeout { .. })));
+    assert_eq!(last.wire, CANCEL_SEQUENCE);
+}
+
+#[test]
+fn receiver_survives_junk_before_first_block() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    // A stray ZMODEM ZRQINIT (lrzsz sb after 20 s) and shell noise.
+    let d = feed(&mut rx, now, b"**\x18B00000000000000\r\x8a\x11rz\r$ ");
+    assert!(d.wire.is_empty() && failed(&d.events).is_none());
+    let d = feed(&mut rx, now, &block(1, b"ok", 128, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+}
+
+#[test]
+fn receiver_survives_unprompted_checksum_block_from_sx() {
+    // lrzsz sx starts sending checksum blocks after 60 s without a start
+    // character. A CRC receiver sees a short block, purges and asks again.
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &block(1, b"x", 128, Check::Checksum));
+    assert!(d.wire.is_empty());
+    // 1 s later the block is declared short, then 1 s of quiet, then `C`.
+    let d = tick(&mut rx, t0 + S);
+    assert_eq!(
+        d.events,
+        vec![Event::Retry {
+            reason: RetryReason::ShortBlock,
+            attempt: 1
+        }]
+    );
+    assert_eq!(tick(&mut rx, t0 + 2 * S).wire, b"C");
+    let d = feed(&mut rx, t0 + 3 * S, &block(1, b"x", 128, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+}
+
+#[test]
+fn receiver_acks_duplicate_without_writing_it_again() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    let b1 = block(1, b"one", 128, Check::Crc16);
+    let d = feed(&mut rx, now, &b1);
+    assert_eq!((d.wire.as_slice(), d.written.len()), (&[ACK][..], 128));
+    let d = feed(&mut rx, now, &b1);
+    assert_eq!((d.wire.as_slice(), d.written.len()), (&[ACK][..], 0));
+    let d = feed(&mut rx, now, &block(2, b"two", 128, Check::Crc16));
+    assert_eq!(&d.written[..3], b"two");
+}
+
+#[test]
+fn receiver_cancels_on_out_of_sequence_block() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    feed(&mut rx, now, &block(1, b"one", 128, Check::Crc16));
+    let d = feed(&mut rx, now, &block(3, b"three", 128, Check::Crc16));
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::OutOfSequence {
+            expected: 2,
+            got: 3
+        })
+    );
+    assert!(d.written.is_empty());
+}
+
+#[test]
+fn receiver_names_ymodem_sender() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    let d = feed(&mut rx, now, &block(0, b"name\x00123", 128, Check::Crc16));
+    assert!(matches!(failed(&d.events), Some(Error::Incompatible(m)) if m.contains("YMODEM")));
+}
+
+#[test]
+fn receiver_accepts_mixed_soh_and_stx() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    let mut got = Vec::new();
+    for (n, size) in [(1u8, 1024usize), (2, 128), (3, 1024), (4, 128)] {
+        let d = feed(&mut rx, now, &block(n, &[n; 1024][..size], size, Check::Crc16));
+        assert_eq!(d.wire, [ACK]);
+        got.extend(d.written);
+    }
+    assert_eq!(got.len(), 2 * 1024 + 2 * 128);
+    assert!(got[1024..1152].iter().all(|&b| b == 2));
+}
+
+#[test]
+fn receiver_naks_first_eot_and_acks_second() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    feed(&mut rx, now, &block(1, b"x", 128, Check::Crc16));
+    let d = feed(&mut rx, now, &[EOT]);
+    assert_eq!(d.wire, [NAK]);
+    assert!(!rx.is_finished());
+    let d = feed(&mut rx, now, &[EOT]);
+    assert_eq!(d.wire, [ACK]);
+    assert_eq!(d.events, vec![Event::Finished]);
+    assert!(rx.is_finished());
+}
+
+#[test]
+fn receiver_false_eot_then_block_continues() {
+    // A noise byte that looks like EOT is NAKed; the real block follows.
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    feed(&mut rx, now, &block(1, b"x", 128, Check::Crc16));
+    assert_eq!(feed(&mut rx, now, &[EOT]).wire, [NAK]);
+    let d = feed(&mut rx, now, &block(2, b"y", 128, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+    // And the EOT guard is armed again.
+    assert_eq!(feed(&mut rx, now, &[EOT]).wire, [NAK]);
+}
+
+#[test]
+fn receiver_single_eot_mode_acks_at_once() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(
+        ReceiverConfig {
+            nak_first_eot: false,
+            ..Default::default()
+        },
+        now,
+    );
+    drain(&mut rx, now, &[], &mut 0);
+    let d = feed(&mut rx, now, &[EOT]);
+    assert_eq!(d.wire, [ACK]);
+    assert!(d.events.contains(&Event::Finished));
+}
+
+#[test]
+fn receiver_purges_then_naks_bad_block() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &block(1, b"x", 128, Check::Crc16));
+    let mut bad = block(2, b"y", 128, Check::Crc16);
+    bad[40] ^= 0xFF;
+    let d = feed(&mut rx, t0, &bad);
+    assert!(d.wire.is_empty(), "no NAK before the purge");
+    assert_eq!(
+        d.events,
+        vec![Event::Retry {
+            reason: RetryReason::BadCheck,
+            attempt: 1
+        }]
+    );
+    // Trailing junk keeps the purge going: quiet must last 1 s.
+    assert!(feed(&mut rx, t0 + S / 2, b"junk").wire.is_empty());
+    assert!(tick(&mut rx, t0 + S).wire.is_empty());
+    assert_eq!(tick(&mut rx, t0 + S + S / 2).wire, [NAK]);
+    let d = feed(&mut rx, t0 + 2 * S, &block(2, b"y", 128, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+}
+
+#[test]
+fn receiver_short_block_times_out_after_one_second_per_byte() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &block(1, b"x", 128, Check::Crc16));
+    let b2 = block(2, b"y", 128, Check::Crc16);
+    feed(&mut rx, t0, &b2[..50]);
+    // Bytes trickling in keep the block alive.
+    feed(&mut rx, t0 + S * 9 / 10, &b2[50..60]);
+    assert_eq!(rx.poll_timeout(), Some(t0 + S * 19 / 10));
+    let d = tick(&mut rx, t0 + S * 19 / 10);
+    assert_eq!(
+        d.events,
+        vec![Event::Retry {
+            reason: RetryReason::ShortBlock,
+            attempt: 1
+        }]
+    );
+    assert_eq!(tick(&mut rx, t0 + S * 29 / 10).wire, [NAK]);
+}
+
+#[test]
+fn receiver_block_timeout_naks_and_ten_errors_cancel() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &block(1, b"x", 128, Check::Crc16));
+    let mut now = t0;
+    for attempt in 1..10 {
+        now += 10 * S;
+        let d = tick(&mut rx, now);
+        assert_eq!(d.wire, [NAK], "attempt {attempt}");
+    }
+    now += 10 * S;
+    let d = tick(&mut rx, now);
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+    assert!(matches!(
+        failed(&d.events),
+        Some(Error::RetriesExhausted {
+            attempts: 10,
+            last: RetryReason::Timeout,
+            ..
+        })
+    ));
+}
+
+#[test]
+fn receiver_cancelled_by_two_cans_and_cans_inside_data_are_data() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    let d = feed(&mut rx, now, &block(1, &[CAN; 128], 128, Check::Crc16));
+    assert_eq!(d.written, [CAN; 128]);
+    let d = feed(&mut rx, now, &[CAN, CAN]);
+    assert_eq!(failed(&d.events), Some(&Error::CancelledByPeer));
+    assert!(d.wire.is_empty());
+}
+
+#[test]
+fn receiver_abort_replaces_pending_ack_with_cancel() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    rx.handle_input(now, &block(1, b"x", 128, Check::Crc16));
+    // The data comes out before the ACK...
+    assert!(matches!(rx.poll_output(), Some(Output::WriteFile(_))));
+    // ...and when storing it fails, the ACK never goes out.
+    rx.abort(now, Abort::Local("disk full".into()));
+    let d = drain(&mut rx, now, &[], &mut 0);
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+}
+
+#[test]
+fn receiver_empty_file() {
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    assert_eq!(feed(&mut rx, now, &[EOT]).wire, [NAK]);
+    let d = feed(&mut rx, now, &[EOT]);
+    assert_eq!(d.wire, [ACK]);
+    assert!(d.written.is_empty());
+    assert!(d.events.contains(&Event::Finished));
+}
+
+#[test]
+fn handle_input_returns_early_with_pending_output() {
+    // Two blocks in one piece: the engine takes the first, hands out its
+    // data and ACK, then takes the second.
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    let mut two = block(1, b"a", 128, Check::Crc16);
+    two.extend(block(2, b"b", 128, Check::Crc16));
+    let n = rx.handle_input(now, &two);
+    assert_eq!(n, 133);
+    assert_eq!(rx.handle_input(now, &two[n..]), 0, "blocked on output");
+    let d = feed(&mut rx, now, &two[n..]);
+    assert_eq!(d.wire, [ACK, ACK]);
+    assert_eq!(d.written.len(), 256);
+    assert_eq!((d.written[0], d.written[128]), (b'a', b'b'));
+}
