@@ -1,1 +1,236 @@
-//! TODO
+//! The blocking driver: runs a protocol [`Engine`] over a [`Link`].
+//!
+//! This is the only code that joins an engine to real time and real I/O.
+//! Its loop is the one described in [`proto`](crate::proto): drain the
+//! engine's outputs (write to the link, serve file reads and writes, report
+//! events), then wait on the link until input arrives or the engine's
+//! deadline passes, and feed the engine what happened. An interrupt flag
+//! (set by a signal handler) is checked at least every
+//! [`INTERRUPT_CHECK`]; it makes the engine send its cancel sequence and the
+//! loop end normally, so guards such as terminal raw mode are restored.
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::files::FileError;
+use crate::link::Link;
+use crate::proto::{self, Abort, Engine, Event, Output};
+
+/// The longest the driver blocks on the link before it looks at the
+/// interrupt flag again.
+pub const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
+
+/// Link read buffer: large enough for a burst of YMODEM-G blocks.
+const READ_BUF: usize = 16 * 1024;
+
+/// What the driver needs from its caller besides the link: file data and a
+/// place to report events. Every method has a default, so a handler only
+/// implements what its direction needs.
+pub trait Handler {
+    /// Sender: fill `buf` with file data; fewer bytes only at end of file.
+    fn read_file(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
+        let _ = buf;
+        Ok(0)
+    }
+
+    /// Receiver: store file data.
+    fn write_file(&mut self, data: &[u8]) -> Result<(), FileError> {
+        let _ = data;
+        Ok(())
+    }
+
+    /// An event from the engine (progress, retries, the end). Returning an
+    /// error aborts the session, e.g. when a file cannot be created.
+    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+        let _ = event;
+        Ok(())
+    }
+}
+
+/// Why a session failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The protocol failed: timeout, retries, lost sync, cancelled by peer.
+    #[error(transparent)]
+    Protocol(proto::Error),
+    /// A local file could not be read or written.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The link failed or the other side hung up.
+    #[error("{name}: {source}")]
+    Link {
+        /// The link's name.
+        name: String,
+        /// What went wrong.
+        #[source]
+        source: io::Error,
+    },
+    /// The user interrupted the transfer.
+    #[error("interrupted")]
+    Interrupted,
+}
+
+impl Error {
+    /// True if the link's other side went away (pipe closed, hang-up).
+    pub fn is_hang_up(&self) -> bool {
+        matches!(self, Self::Link { source, .. } if source.kind() == io::ErrorKind::UnexpectedEof)
+    }
+}
+
+/// What a successful session did.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// File bytes confirmed (padding included on the receive side of XMODEM).
+    pub bytes: u64,
+    /// Retries of any kind.
+    pub retries: u32,
+    /// The check used, once known.
+    pub check: Option<proto::Check>,
+    /// The size of the last block confirmed.
+    pub last_block: usize,
+    /// Wall time from start to end.
+    pub elapsed: Duration,
+}
+
+/// Run `engine` over `link` to its end. Returns the summary, or the first
+/// error: a local file or link error in preference to the protocol error
+/// it caused.
+pub fn run(
+    engine: &mut dyn Engine,
+    link: &mut dyn Link,
+    handler: &mut dyn Handler,
+    interrupt: Option<&AtomicBool>,
+) -> Result<Summary, Error> {
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let mut buf = vec![0u8; READ_BUF];
+    let mut file_buf = Vec::new();
+    let (mut pending_from, mut pending_to) = (0, 0);
+    let mut local_error: Option<Error> = None;
+    let mut outcome: Option<Result<(), proto::Error>> = None;
+    let mut link_dead = false;
+
+    loop {
+        // 1. Act on every output, in order.
+        loop {
+            let now = Instant::now();
+            let mut read_request = None;
+            let mut failure = None;
+            match engine.poll_output() {
+                None => break,
+                Some(Output::Transmit(bytes)) => {
+                    if !link_dead && let Err(e) = link.write_all(bytes) {
+                        link_dead = true;
+                        failure = Some(Error::Link {
+                            name: link.name().to_owned(),
+                            source: e,
+                        });
+                    }
+                }
+                Some(Output::ReadFile { max }) => read_request = Some(max),
+                Some(Output::WriteFile(data)) => {
+                    if let Err(e) = handler.write_file(data) {
+                        failure = Some(e.into());
+                    }
+                }
+                Some(Output::Event(event)) => {
+                    note(&mut summary, &event);
+                    match &event {
+                        Event::Finished => outcome = Some(Ok(())),
+                        Event::Failed(e) => outcome = Some(Err(e.clone())),
+                        _ => {}
+                    }
+                    if let Err(e) = handler.event(&event) {
+                        failure = Some(e.into());
+                    }
+                }
+            }
+            if let Some(max) = read_request {
+                file_buf.resize(max, 0);
+                match handler.read_file(&mut file_buf[..max]) {
+                    Ok(n) => engine.provide_data(now, &file_buf[..n]),
+                    Err(e) => failure = Some(e.into()),
+                }
+            }
+            if let Some(e) = failure {
+                let why = Abort::Local(e.to_string());
+                local_error.get_or_insert(e);
+                engine.abort(now, why);
+            }
+        }
+        if engine.is_finished() {
+            break;
+        }
+
+        // 2. Feed input left over from the last read, if the engine paused.
+        if pending_from < pending_to {
+            let n = engine.handle_input(Instant::now(), &buf[pending_from..pending_to]);
+            pending_from += n;
+            continue;
+        }
+
+        // 3. Interrupted? Cancel, and let the loop wind down normally.
+        if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) && local_error.is_none() {
+            local_error = Some(Error::Interrupted);
+            engine.abort(Instant::now(), Abort::Interrupted);
+            continue;
+        }
+
+        // 4. Wait for input or the deadline.
+        let now = Instant::now();
+        let wait = engine
+            .poll_timeout()
+            .map_or(INTERRUPT_CHECK, |d| d.saturating_duration_since(now))
+            .min(INTERRUPT_CHECK);
+        if link_dead {
+            // Nothing can arrive; let the engine's timers run their course
+            // only if it still has a cancel to send (it cannot): stop here.
+            break;
+        }
+        match link.read(&mut buf, wait) {
+            Ok(0) => engine.handle_timeout(Instant::now()),
+            Ok(n) => {
+                let n2 = engine.handle_input(Instant::now(), &buf[..n]);
+                (pending_from, pending_to) = (n2, n);
+            }
+            Err(e) => {
+                link_dead = true;
+                local_error.get_or_insert(Error::Link {
+                    name: link.name().to_owned(),
+                    source: e,
+                });
+                engine.abort(Instant::now(), Abort::Local("link failed".into()));
+            }
+        }
+    }
+
+    if !link_dead {
+        let _ = link.flush();
+    }
+    summary.elapsed = started.elapsed();
+    if let Some(e) = local_error {
+        return Err(e);
+    }
+    match outcome {
+        Some(Ok(())) => Ok(summary),
+        Some(Err(e)) => Err(Error::Protocol(e)),
+        None => Err(Error::Link {
+            name: link.name().to_owned(),
+            source: io::Error::other("the session ended without a result"),
+        }),
+    }
+}
+
+fn note(summary: &mut Summary, event: &Event) {
+    match *event {
+        Event::Started { check } => summary.check = Some(check),
+        Event::Progress { bytes, block_size } => {
+            summary.bytes = bytes;
+            summary.last_block = block_size;
+        }
+        Event::Retry { .. } => summary.retries += 1,
+        Event::Finished | Event::Failed(_) => {}
+    }
+}

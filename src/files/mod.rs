@@ -1,1 +1,330 @@
-//! TODO
+//! Files: streaming reads for sending, and safe writes for receiving.
+//!
+//! Received data goes to a hidden temporary file in the target directory.
+//! Only a completed transfer is renamed to the final name, and that rename
+//! never replaces an existing file unless asked to. Memory use is a fixed
+//! buffer whatever the file size.
+
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+/// Buffer size for file reads and writes: large enough that the data path
+/// makes one syscall per many blocks.
+const BUF_SIZE: usize = 64 * 1024;
+
+/// File errors, each naming the file; the text is fit for a user.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// The output exists and overwriting was not allowed.
+    #[error("{0} already exists (use --overwrite to replace it)")]
+    Exists(PathBuf),
+    /// An I/O error on the named file.
+    #[error("{op} {path}: {source}")]
+    Io {
+        /// What we were doing, e.g. "reading".
+        op: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl FileError {
+    fn io(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self + use<> {
+        let path = path.to_path_buf();
+        move |source| Self::Io { op, path, source }
+    }
+}
+
+/// A file being sent, read in large buffered chunks.
+#[derive(Debug)]
+pub struct Source {
+    reader: BufReader<File>,
+    path: PathBuf,
+    size: u64,
+}
+
+impl Source {
+    /// Open `path` for sending; it must be a regular file.
+    pub fn open(path: &Path) -> Result<Self, FileError> {
+        let file = File::open(path).map_err(FileError::io("cannot open", path))?;
+        let meta = file.metadata().map_err(FileError::io("cannot read", path))?;
+        if meta.is_dir() {
+            return Err(FileError::Io {
+                op: "cannot send",
+                path: path.to_path_buf(),
+                source: io::Error::new(io::ErrorKind::InvalidInput, "it is a directory"),
+            });
+        }
+        Ok(Self {
+            reader: BufReader::with_capacity(BUF_SIZE, file),
+            path: path.to_path_buf(),
+            size: meta.len(),
+        })
+    }
+
+    /// Size in bytes when opened.
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// The path given to [`open`](Self::open).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Fill `buf` completely unless the file ends first; returns the count.
+    pub fn read_full(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
+        let mut n = 0;
+        while n < buf.len() {
+            match self.reader.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(FileError::io("reading", &self.path)(e)),
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// What to do when the output file already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Existing {
+    /// Fail before anything is received (the default).
+    #[default]
+    Refuse,
+    /// Replace it, atomically, once the new file is complete.
+    Overwrite,
+}
+
+/// A file being received: data goes to a temporary file beside the target,
+/// which becomes the target only through [`commit`](Self::commit).
+#[derive(Debug)]
+pub struct Sink {
+    writer: BufWriter<NamedTempFile>,
+    path: PathBuf,
+    existing: Existing,
+    written: u64,
+}
+
+impl Sink {
+    /// Prepare to receive into `path`. Fails at once if `path` exists and
+    /// `existing` is [`Existing::Refuse`], so nothing is transferred in vain.
+    pub fn create(path: &Path, existing: Existing) -> Result<Self, FileError> {
+        if existing == Existing::Refuse && path.symlink_metadata().is_ok() {
+            return Err(FileError::Exists(path.to_path_buf()));
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        // Created with mode 0666 less the umask, like any new file, rather
+        // than tempfile's private 0600.
+        #[cfg(unix)]
+        let perms = {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::Permissions::from_mode(0o666)
+        };
+        let tmp = tempfile::Builder::new()
+            .permissions(perms)
+            .prefix(&format!(".{name}."))
+            .suffix(".xyzpart")
+            .tempfile_in(dir)
+            .map_err(FileError::io("cannot create a file in", dir))?;
+        Ok(Self {
+            writer: BufWriter::with_capacity(BUF_SIZE, tmp),
+            path: path.to_path_buf(),
+            existing,
+            written: 0,
+        })
+    }
+
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes written so far.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Append data.
+    pub fn write(&mut self, data: &[u8]) -> Result<(), FileError> {
+        self.writer
+            .write_all(data)
+            .map_err(FileError::io("writing", &self.path))?;
+        self.written += data.len() as u64;
+        Ok(())
+    }
+
+    fn into_temp(self) -> Result<(NamedTempFile, PathBuf), FileError> {
+        let path = self.path;
+        let tmp = self
+            .writer
+            .into_inner()
+            .map_err(|e| FileError::io("writing", &path)(e.into_error()))?;
+        Ok((tmp, path))
+    }
+
+    /// Finish: optionally drop trailing 0x1A padding found within the last
+    /// `strip_tail` bytes, flush to disk and move the file to its final name.
+    pub fn commit(self, strip_tail: Option<usize>) -> Result<u64, FileError> {
+        let existing = self.existing;
+        let (mut tmp, path) = self.into_temp()?;
+        let mut len = tmp
+            .as_file()
+            .metadata()
+            .map_err(FileError::io("writing", &path))?
+            .len();
+        if let Some(tail) = strip_tail {
+            len = strip_padding(tmp.as_file_mut(), len, tail)
+                .map_err(FileError::io("writing", &path))?;
+        }
+        tmp.as_file()
+            .sync_all()
+            .map_err(FileError::io("writing", &path))?;
+        let result = match existing {
+            Existing::Refuse => tmp.persist_noclobber(&path),
+            Existing::Overwrite => tmp.persist(&path),
+        };
+        result.map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                FileError::Exists(path.clone())
+            } else {
+                FileError::io("cannot create", &path)(e.error)
+            }
+        })?;
+        Ok(len)
+    }
+
+    /// Give up. With `keep_partial`, what arrived is kept as `NAME.part`
+    /// (returned); otherwise it is deleted.
+    pub fn abandon(self, keep_partial: bool) -> Option<PathBuf> {
+        let (tmp, path) = self.into_temp().ok()?;
+        if !keep_partial {
+            return None;
+        }
+        let mut part = path.into_os_string();
+        part.push(".part");
+        let part = PathBuf::from(part);
+        tmp.persist(&part).ok().map(|_| part)
+    }
+}
+
+/// Truncate a trailing run of 0x1A bytes inside the last `tail` bytes.
+fn strip_padding(file: &mut File, len: u64, tail: usize) -> io::Result<u64> {
+    let tail = (tail as u64).min(len);
+    let start = len - tail;
+    let mut buf = vec![0; tail as usize];
+    file.seek(SeekFrom::Start(start))?;
+    file.read_exact(&mut buf)?;
+    let keep = buf
+        .iter()
+        .rposition(|&b| b != crate::proto::block::PAD)
+        .map_or(0, |i| i + 1);
+    let new_len = start + keep as u64;
+    file.set_len(new_len)?;
+    Ok(new_len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_refuses_existing_and_overwrites_when_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.bin");
+        std::fs::write(&p, b"old").unwrap();
+        assert!(matches!(
+            Sink::create(&p, Existing::Refuse),
+            Err(FileError::Exists(_))
+        ));
+        let mut s = Sink::create(&p, Existing::Overwrite).unwrap();
+        s.write(b"new").unwrap();
+        // Nothing under the final name changes until the commit.
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        s.commit(None).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new");
+        // Mode follows the umask, not tempfile's 0600.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+            let umask = rustix::process::umask(rustix::fs::Mode::empty());
+            rustix::process::umask(umask);
+            assert_eq!(mode, 0o666 & !umask.bits());
+        }
+        // No temporary file left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn commit_loses_a_race_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.bin");
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write(b"mine").unwrap();
+        std::fs::write(&p, b"theirs").unwrap();
+        assert!(matches!(s.commit(None), Err(FileError::Exists(_))));
+        assert_eq!(std::fs::read(&p).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn abandon_deletes_or_keeps_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write(b"half").unwrap();
+        assert_eq!(s.abandon(false), None);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write(b"half").unwrap();
+        let part = s.abandon(true).unwrap();
+        assert_eq!(part, dir.path().join("x.part"));
+        assert_eq!(std::fs::read(part).unwrap(), b"half");
+        assert!(!p.exists());
+    }
+
+    #[test]
+    fn strip_padding_only_in_the_tail() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        let mut data = vec![0x1A; 128]; // a whole block of 0x1A first: kept
+        data.extend_from_slice(b"end");
+        data.resize(256, 0x1A);
+        s.write(&data).unwrap();
+        assert_eq!(s.commit(Some(128)).unwrap(), 131);
+        let got = std::fs::read(&p).unwrap();
+        assert_eq!(got.len(), 131);
+        assert!(got.ends_with(b"end"));
+    }
+
+    #[test]
+    fn source_reads_full_buffers() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        std::fs::write(&p, vec![7u8; 3000]).unwrap();
+        let mut s = Source::open(&p).unwrap();
+        assert_eq!(s.size(), 3000);
+        let mut buf = [0u8; 1024];
+        assert_eq!(s.read_full(&mut buf).unwrap(), 1024);
+        assert_eq!(s.read_full(&mut buf).unwrap(), 1024);
+        assert_eq!(s.read_full(&mut buf).unwrap(), 952);
+        assert_eq!(s.read_full(&mut buf).unwrap(), 0);
+        assert!(matches!(
+            Source::open(dir.path()),
+            Err(FileError::Io { .. })
+        ));
+    }
+}

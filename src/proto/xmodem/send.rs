@@ -172,6 +172,10 @@ impl Sender {
 
     /// Count an error on the block in flight (or EOT); true if it may go on.
     fn retry(&mut self, reason: RetryReason) -> bool {
+        self.count_error(reason, true)
+    }
+
+    fn count_error(&mut self, reason: RetryReason, report: bool) -> bool {
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
             let block = u64::from(self.number);
@@ -182,10 +186,12 @@ impl Sender {
             });
             return false;
         }
-        self.out.event(Event::Retry {
-            reason,
-            attempt: self.errors,
-        });
+        if report {
+            self.out.event(Event::Retry {
+                reason,
+                attempt: self.errors,
+            });
+        }
         true
     }
 
@@ -272,7 +278,10 @@ impl Engine for Sender {
                             return bytes.len();
                         }
                         NAK => {
-                            if self.retry(RetryReason::EotNak) {
+                            // Receivers that guard against a false EOT NAK
+                            // the first one: expected, so not reported.
+                            let report = self.errors > 0;
+                            if self.count_error(RetryReason::EotNak, report) {
                                 self.out.send(&[EOT]);
                                 self.state = State::WaitEotAck {
                                     deadline: now + self.cfg.ack_timeout,

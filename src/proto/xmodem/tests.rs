@@ -295,11 +295,17 @@ fn sender_resends_eot_on_nak_and_ignores_stray_ack_after() {
     tx2.handle_input(now, &[NAK]);
     let d = drain(&mut tx2, now, &[], &mut 0);
     assert_eq!(d.wire, [EOT]);
+    // The first EOT NAK is the receiver's normal guard, not a retry...
+    assert!(d.events.is_empty());
+    tx2.handle_input(now, &[NAK]);
+    let d = drain(&mut tx2, now, &[], &mut 0);
+    assert_eq!(d.wire, [EOT]);
+    // ...a second one is.
     assert_eq!(
         d.events,
         vec![Event::Retry {
             reason: RetryReason::EotNak,
-            attempt: 1
+            attempt: 2
         }]
     );
     tx2.handle_input(now, &[ACK]);

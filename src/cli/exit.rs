@@ -1,0 +1,85 @@
+//! Exit codes: the one table, and the one function that picks a code.
+//! docs/EXIT_CODES.md and the README repeat this table.
+
+use std::process::ExitCode;
+
+use xyzmodem::driver::Error;
+use xyzmodem::proto;
+
+/// Every exit code the program uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// The transfer completed.
+    Success = 0,
+    /// The transfer failed: timeout, retries exhausted, protocol error, the
+    /// other side hung up.
+    TransferFailed = 1,
+    /// Bad command line (clap's own code).
+    Usage = 2,
+    /// The other side cancelled.
+    CancelledByPeer = 3,
+    /// A local file or device error: input missing, output exists, disk
+    /// full, serial port missing, busy or not permitted.
+    LocalIo = 4,
+    /// Interrupted by Ctrl-C (SIGINT), SIGTERM or SIGHUP.
+    Interrupted = 130,
+}
+
+impl From<Code> for ExitCode {
+    fn from(c: Code) -> Self {
+        Self::from(c as u8)
+    }
+}
+
+/// The code for an error of a session.
+pub fn for_error(e: &Error) -> Code {
+    match e {
+        Error::Protocol(proto::Error::CancelledByPeer) => Code::CancelledByPeer,
+        Error::Protocol(proto::Error::Aborted(proto::Abort::Interrupted)) | Error::Interrupted => {
+            Code::Interrupted
+        }
+        Error::Protocol(_) => Code::TransferFailed,
+        e if e.is_hang_up() => Code::TransferFailed,
+        Error::File(_) | Error::Link { .. } => Code::LocalIo,
+        _ => Code::TransferFailed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn table() {
+        let link = |kind| Error::Link {
+            name: "x".into(),
+            source: io::Error::new(kind, "x"),
+        };
+        assert_eq!(for_error(&Error::Protocol(proto::Error::CancelledByPeer)), Code::CancelledByPeer);
+        assert_eq!(
+            for_error(&Error::Protocol(proto::Error::Timeout { waiting_for: "x" })),
+            Code::TransferFailed
+        );
+        assert_eq!(for_error(&Error::Interrupted), Code::Interrupted);
+        assert_eq!(for_error(&link(io::ErrorKind::UnexpectedEof)), Code::TransferFailed);
+        assert_eq!(for_error(&link(io::ErrorKind::PermissionDenied)), Code::LocalIo);
+        assert_eq!(Code::Interrupted as u8, 130);
+    }
+}
+
+/// The code for an error that reached `main`: the first typed error found
+/// walking the chain decides.
+pub fn for_anyhow(e: &anyhow::Error) -> Code {
+    use xyzmodem::files::FileError;
+    use xyzmodem::link::OpenError;
+    for cause in e.chain() {
+        if let Some(d) = cause.downcast_ref::<Error>() {
+            return for_error(d);
+        }
+        if cause.is::<FileError>() || cause.is::<OpenError>() || cause.is::<std::io::Error>() {
+            return Code::LocalIo;
+        }
+    }
+    Code::TransferFailed
+}

@@ -1,0 +1,220 @@
+//! A serial device as the link.
+
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use serialport::{SerialPort, TTYPort};
+
+use super::{Link, hung_up};
+
+/// Parity setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Parity {
+    /// No parity bit (the default).
+    #[default]
+    None,
+    /// Odd parity.
+    Odd,
+    /// Even parity.
+    Even,
+}
+
+/// Flow control setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlowControl {
+    /// None (the default). X/YMODEM need an 8-bit clean line.
+    #[default]
+    None,
+    /// XON/XOFF. Unsafe for X/YMODEM: 0x11/0x13 in the data get eaten.
+    Software,
+    /// RTS/CTS.
+    Hardware,
+}
+
+/// How to open a serial port.
+#[derive(Debug, Clone)]
+pub struct SerialSettings {
+    /// Device path, e.g. `/dev/ttyUSB0`.
+    pub path: String,
+    /// Bits per second (default 115200).
+    pub baud: u32,
+    /// Data bits, 5 to 8 (default 8).
+    pub data_bits: u8,
+    /// Parity (default none).
+    pub parity: Parity,
+    /// Stop bits, 1 or 2 (default 1).
+    pub stop_bits: u8,
+    /// Flow control (default none).
+    pub flow_control: FlowControl,
+}
+
+impl SerialSettings {
+    /// 115200 8N1, no flow control.
+    pub fn new(path: impl Into<String>) -> Self {
+        Self {
+            path: path.into(),
+            baud: 115_200,
+            data_bits: 8,
+            parity: Parity::None,
+            stop_bits: 1,
+            flow_control: FlowControl::None,
+        }
+    }
+}
+
+/// Why a serial port could not be opened; each message names the device
+/// and, where there is one, the fix.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// No such device.
+    #[error("serial port {0} does not exist (is the device plugged in?)")]
+    NotFound(String),
+    /// No permission.
+    #[error(
+        "permission denied opening {0} (add your user to the group owning it, often 'dialout', or run with access to it)"
+    )]
+    PermissionDenied(String),
+    /// Another program holds the port.
+    #[error("serial port {0} is busy: another program has it open (close it and retry)")]
+    Busy(String),
+    /// The baud rate was refused or not applied.
+    #[error("serial port {path} does not support {baud} baud")]
+    UnsupportedBaud {
+        /// The device.
+        path: String,
+        /// The rate asked for.
+        baud: u32,
+    },
+    /// Anything else.
+    #[error("cannot open serial port {path}: {reason}")]
+    Other {
+        /// The device.
+        path: String,
+        /// What the system said.
+        reason: String,
+    },
+}
+
+impl From<OpenError> for io::Error {
+    fn from(e: OpenError) -> Self {
+        let kind = match e {
+            OpenError::NotFound(_) => io::ErrorKind::NotFound,
+            OpenError::PermissionDenied(_) => io::ErrorKind::PermissionDenied,
+            _ => io::ErrorKind::Other,
+        };
+        Self::new(kind, e)
+    }
+}
+
+/// A serial port. Input is never flushed on open, so a start character the
+/// device sent before we opened the port (U-Boot's first `C`) is not lost.
+#[derive(Debug)]
+pub struct SerialLink {
+    port: TTYPort,
+    path: String,
+}
+
+/// How long a write may wait for room in the output queue (flow control
+/// held by the peer) before it is an error.
+const WRITE_STALL: Duration = Duration::from_secs(60);
+
+impl SerialLink {
+    /// Open and configure the port.
+    pub fn open(s: &SerialSettings) -> Result<Self, OpenError> {
+        use serialport::ErrorKind as K;
+        let path = s.path.clone();
+        let builder = serialport::new(&s.path, s.baud)
+            .data_bits(match s.data_bits {
+                5 => serialport::DataBits::Five,
+                6 => serialport::DataBits::Six,
+                7 => serialport::DataBits::Seven,
+                _ => serialport::DataBits::Eight,
+            })
+            .parity(match s.parity {
+                Parity::None => serialport::Parity::None,
+                Parity::Odd => serialport::Parity::Odd,
+                Parity::Even => serialport::Parity::Even,
+            })
+            .stop_bits(if s.stop_bits == 2 {
+                serialport::StopBits::Two
+            } else {
+                serialport::StopBits::One
+            })
+            .flow_control(match s.flow_control {
+                FlowControl::None => serialport::FlowControl::None,
+                FlowControl::Software => serialport::FlowControl::Software,
+                FlowControl::Hardware => serialport::FlowControl::Hardware,
+            })
+            .timeout(WRITE_STALL);
+        let port = TTYPort::open(&builder).map_err(|e| match e.kind {
+            K::Io(io::ErrorKind::NotFound) => OpenError::NotFound(path.clone()),
+            K::Io(io::ErrorKind::PermissionDenied) => OpenError::PermissionDenied(path.clone()),
+            K::NoDevice | K::Io(io::ErrorKind::WouldBlock) => OpenError::Busy(path.clone()),
+            K::Unknown if e.description.contains("Invalid argument") => {
+                OpenError::UnsupportedBaud {
+                    path: path.clone(),
+                    baud: s.baud,
+                }
+            }
+            _ => OpenError::Other {
+                path: path.clone(),
+                reason: e.description,
+            },
+        })?;
+        // Some drivers accept any rate and silently round it: check.
+        if let Ok(actual) = port.baud_rate()
+            && actual != 0
+            && actual.abs_diff(s.baud) > s.baud / 30
+        {
+            return Err(OpenError::UnsupportedBaud { path, baud: s.baud });
+        }
+        Ok(Self { port, path })
+    }
+}
+
+impl Link for SerialLink {
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        self.port
+            .set_timeout(timeout.max(Duration::from_millis(1)))
+            .map_err(io::Error::from)?;
+        let r = self.port.read(buf);
+        // Restore the long timeout used by writes.
+        self.port
+            .set_timeout(WRITE_STALL)
+            .map_err(io::Error::from)?;
+        match r {
+            Ok(0) => Err(hung_up()),
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(hung_up()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.port.write_all(data).map_err(|e| {
+            if e.kind() == io::ErrorKind::TimedOut {
+                io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!(
+                        "writing to {} stalled for {} s (flow control held by the other side?)",
+                        self.path,
+                        WRITE_STALL.as_secs()
+                    ),
+                )
+            } else {
+                e
+            }
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.port.flush()
+    }
+
+    fn name(&self) -> &str {
+        &self.path
+    }
+}
