@@ -183,7 +183,9 @@ mod tests {
     #[test]
     fn send_defaults() {
         let cli = Cli::try_parse_from(["xyzmodem", "send", "f"]).unwrap();
-        let Command::Send(s) = cli.command else { panic!() };
+        let Command::Send(s) = cli.command else {
+            panic!()
+        };
         assert!(!s.one_k);
         assert_eq!((s.protocol.retries, s.protocol.timeout), (10, 60));
         assert_eq!(s.link.baud, 115_200);
@@ -193,8 +195,10 @@ mod tests {
     fn serial_options_need_a_port() {
         assert!(Cli::try_parse_from(["xyzmodem", "send", "--baud", "9600", "f"]).is_err());
         assert!(
-            Cli::try_parse_from(["xyzmodem", "send", "--port", "/dev/x", "--baud", "9600", "f"])
-                .is_ok()
+            Cli::try_parse_from([
+                "xyzmodem", "send", "--port", "/dev/x", "--baud", "9600", "f"
+            ])
+            .is_ok()
         );
     }
 
@@ -203,8 +207,18 @@ mod tests {
         for bad in [
             &["xyzmodem", "send", "--retries", "0", "f"][..],
             &["xyzmodem", "send", "--timeout", "0", "f"],
-            &["xyzmodem", "recv", "--port", "/dev/x", "--data-bits", "9", "f"],
-            &["xyzmodem", "recv", "--port", "/dev/x", "--parity", "mark", "f"],
+            &[
+                "xyzmodem",
+                "recv",
+                "--port",
+                "/dev/x",
+                "--data-bits",
+                "9",
+                "f",
+            ],
+            &[
+                "xyzmodem", "recv", "--port", "/dev/x", "--parity", "mark", "f",
+            ],
             &["xyzmodem", "-q", "-v", "send", "f"],
         ] {
             assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");

@@ -45,29 +45,6 @@ pub fn for_error(e: &Error) -> Code {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io;
-
-    #[test]
-    fn table() {
-        let link = |kind| Error::Link {
-            name: "x".into(),
-            source: io::Error::new(kind, "x"),
-        };
-        assert_eq!(for_error(&Error::Protocol(proto::Error::CancelledByPeer)), Code::CancelledByPeer);
-        assert_eq!(
-            for_error(&Error::Protocol(proto::Error::Timeout { waiting_for: "x" })),
-            Code::TransferFailed
-        );
-        assert_eq!(for_error(&Error::Interrupted), Code::Interrupted);
-        assert_eq!(for_error(&link(io::ErrorKind::UnexpectedEof)), Code::TransferFailed);
-        assert_eq!(for_error(&link(io::ErrorKind::PermissionDenied)), Code::LocalIo);
-        assert_eq!(Code::Interrupted as u8, 130);
-    }
-}
-
 /// The code for an error that reached `main`: the first typed error found
 /// walking the chain decides.
 pub fn for_anyhow(e: &anyhow::Error) -> Code {
@@ -82,4 +59,36 @@ pub fn for_anyhow(e: &anyhow::Error) -> Code {
         }
     }
     Code::TransferFailed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    #[test]
+    fn table() {
+        let link = |kind| Error::Link {
+            name: "x".into(),
+            error: io::Error::new(kind, "x"),
+        };
+        assert_eq!(
+            for_error(&Error::Protocol(proto::Error::CancelledByPeer)),
+            Code::CancelledByPeer
+        );
+        assert_eq!(
+            for_error(&Error::Protocol(proto::Error::Timeout { waiting_for: "x" })),
+            Code::TransferFailed
+        );
+        assert_eq!(for_error(&Error::Interrupted), Code::Interrupted);
+        assert_eq!(
+            for_error(&link(io::ErrorKind::UnexpectedEof)),
+            Code::TransferFailed
+        );
+        assert_eq!(
+            for_error(&link(io::ErrorKind::PermissionDenied)),
+            Code::LocalIo
+        );
+        assert_eq!(Code::Interrupted as u8, 130);
+    }
 }

@@ -56,7 +56,11 @@ fn install_signal_handlers() -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
     for sig in [SIGINT, SIGTERM, SIGHUP] {
         // A second signal while the first is being handled exits at once.
-        signal_hook::flag::register_conditional_shutdown(sig, Code::Interrupted as i32, &INTERRUPTED)?;
+        signal_hook::flag::register_conditional_shutdown(
+            sig,
+            Code::Interrupted as i32,
+            &INTERRUPTED,
+        )?;
         signal_hook::flag::register(sig, &INTERRUPTED)?;
     }
     Ok(())
@@ -100,7 +104,9 @@ fn stderr_shares_stdio_terminal() -> bool {
     if !std::io::stderr().is_terminal() {
         return false;
     }
-    let Ok(err) = fstat(stderr()) else { return true };
+    let Ok(err) = fstat(stderr()) else {
+        return true;
+    };
     [fstat(stdin()), fstat(stdout())]
         .into_iter()
         .flatten()
@@ -108,8 +114,10 @@ fn stderr_shares_stdio_terminal() -> bool {
 }
 
 fn display_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn summary_line(verb: &str, name: &str, s: &Summary) -> String {
@@ -212,7 +220,12 @@ fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
         ..ReceiverConfig::default()
     };
     let name = display_name(&a.file);
-    let mut progress = Progress::new(&format!("receiving {name}"), None, verbosity, stderr_is_link);
+    let mut progress = Progress::new(
+        &format!("receiving {name}"),
+        None,
+        verbosity,
+        stderr_is_link,
+    );
     let mut engine = Receiver::new(cfg, Instant::now());
     let result = driver::run(
         &mut engine,
@@ -239,7 +252,14 @@ fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
     if verbosity != Verbosity::Quiet {
         eprintln!(
             "{}",
-            summary_line("received", &name, &Summary { bytes: len, ..summary })
+            summary_line(
+                "received",
+                &name,
+                &Summary {
+                    bytes: len,
+                    ..summary
+                }
+            )
         );
     }
     Ok(())

@@ -31,7 +31,12 @@ pub struct Progress {
 
 impl Progress {
     /// A bar for `label` (e.g. "sending foo.bin"), with `total` bytes if known.
-    pub fn new(label: &str, total: Option<u64>, verbosity: Verbosity, stderr_is_link: bool) -> Self {
+    pub fn new(
+        label: &str,
+        total: Option<u64>,
+        verbosity: Verbosity,
+        stderr_is_link: bool,
+    ) -> Self {
         let visible =
             verbosity != Verbosity::Quiet && !stderr_is_link && std::io::stderr().is_terminal();
         let bar = match total {

@@ -59,13 +59,12 @@ pub enum Error {
     #[error(transparent)]
     File(#[from] FileError),
     /// The link failed or the other side hung up.
-    #[error("{name}: {source}")]
+    #[error("{name}: {error}")]
     Link {
         /// The link's name.
         name: String,
-        /// What went wrong.
-        #[source]
-        source: io::Error,
+        /// What went wrong (part of the message, so not also a source).
+        error: io::Error,
     },
     /// The user interrupted the transfer.
     #[error("interrupted")]
@@ -75,7 +74,7 @@ pub enum Error {
 impl Error {
     /// True if the link's other side went away (pipe closed, hang-up).
     pub fn is_hang_up(&self) -> bool {
-        matches!(self, Self::Link { source, .. } if source.kind() == io::ErrorKind::UnexpectedEof)
+        matches!(self, Self::Link { error, .. } if error.kind() == io::ErrorKind::UnexpectedEof)
     }
 }
 
@@ -125,7 +124,7 @@ pub fn run(
                         link_dead = true;
                         failure = Some(Error::Link {
                             name: link.name().to_owned(),
-                            source: e,
+                            error: e,
                         });
                     }
                 }
@@ -199,7 +198,7 @@ pub fn run(
                 link_dead = true;
                 local_error.get_or_insert(Error::Link {
                     name: link.name().to_owned(),
-                    source: e,
+                    error: e,
                 });
                 engine.abort(Instant::now(), Abort::Local("link failed".into()));
             }
@@ -218,7 +217,7 @@ pub fn run(
         Some(Err(e)) => Err(Error::Protocol(e)),
         None => Err(Error::Link {
             name: link.name().to_owned(),
-            source: io::Error::other("the session ended without a result"),
+            error: io::Error::other("the session ended without a result"),
         }),
     }
 }

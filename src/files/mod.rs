@@ -23,22 +23,21 @@ pub enum FileError {
     #[error("{0} already exists (use --overwrite to replace it)")]
     Exists(PathBuf),
     /// An I/O error on the named file.
-    #[error("{op} {path}: {source}")]
+    #[error("{op} {path}: {error}")]
     Io {
         /// What we were doing, e.g. "reading".
         op: &'static str,
         /// The file.
         path: PathBuf,
-        /// The system's error.
-        #[source]
-        source: io::Error,
+        /// The system's error (part of the message, so not also a source).
+        error: io::Error,
     },
 }
 
 impl FileError {
     fn io(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self + use<> {
         let path = path.to_path_buf();
-        move |source| Self::Io { op, path, source }
+        move |error| Self::Io { op, path, error }
     }
 }
 
@@ -54,12 +53,14 @@ impl Source {
     /// Open `path` for sending; it must be a regular file.
     pub fn open(path: &Path) -> Result<Self, FileError> {
         let file = File::open(path).map_err(FileError::io("cannot open", path))?;
-        let meta = file.metadata().map_err(FileError::io("cannot read", path))?;
+        let meta = file
+            .metadata()
+            .map_err(FileError::io("cannot read", path))?;
         if meta.is_dir() {
             return Err(FileError::Io {
                 op: "cannot send",
                 path: path.to_path_buf(),
-                source: io::Error::new(io::ErrorKind::InvalidInput, "it is a directory"),
+                error: io::Error::new(io::ErrorKind::InvalidInput, "it is a directory"),
             });
         }
         Ok(Self {

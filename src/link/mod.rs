@@ -36,5 +36,8 @@ pub trait Link {
 
 /// The error for a link whose other end has gone away.
 pub(crate) fn hung_up() -> io::Error {
-    io::Error::new(io::ErrorKind::UnexpectedEof, "the link was closed by the other side")
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        "the link was closed by the other side",
+    )
 }

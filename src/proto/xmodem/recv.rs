@@ -54,11 +54,18 @@ impl Default for ReceiverConfig {
 enum State {
     /// Waiting for a block header, SOH/STX/EOT; `deadline` is when we nudge
     /// the sender again (start character or NAK).
-    Header { deadline: Instant },
+    Header {
+        deadline: Instant,
+    },
     /// Collecting the bytes of a block.
-    Block { deadline: Instant },
+    Block {
+        deadline: Instant,
+    },
     /// Discarding input until the line is quiet, then NAK.
-    Purge { quiet: Instant, limit: Instant },
+    Purge {
+        quiet: Instant,
+        limit: Instant,
+    },
     Done,
     Failed,
 }
@@ -135,7 +142,8 @@ impl Receiver {
             };
             return;
         }
-        if self.check == Check::Crc16 && self.cfg.crc_attempts.is_some_and(|n| self.starts_sent >= n)
+        if self.check == Check::Crc16
+            && self.cfg.crc_attempts.is_some_and(|n| self.starts_sent >= n)
         {
             self.check = Check::Checksum;
         }

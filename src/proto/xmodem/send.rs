@@ -43,13 +43,19 @@ impl Default for SenderConfig {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// Waiting for the receiver's NAK or `C`.
-    WaitStart { deadline: Instant },
+    WaitStart {
+        deadline: Instant,
+    },
     /// Asked the caller for file data.
     NeedData,
     /// A block is out; waiting for its ACK.
-    WaitAck { deadline: Instant },
+    WaitAck {
+        deadline: Instant,
+    },
     /// EOT is out; waiting for its ACK.
-    WaitEotAck { deadline: Instant },
+    WaitEotAck {
+        deadline: Instant,
+    },
     Done,
     Failed,
 }
@@ -170,11 +176,24 @@ impl Sender {
         self.state = State::Failed;
     }
 
-    /// Count an error on the block in flight (or EOT); true if it may go on.
-    fn retry(&mut self, reason: RetryReason) -> bool {
-        self.count_error(reason, true)
+    /// Count an error on the block in flight and send it again, or give up.
+    fn resend_block(&mut self, now: Instant, reason: RetryReason) {
+        if self.count_error(reason, true) {
+            self.transmit_block(now);
+        }
     }
 
+    /// Count an error on EOT and send it again, or give up.
+    fn resend_eot(&mut self, now: Instant, reason: RetryReason, report: bool) {
+        if self.count_error(reason, report) {
+            self.out.send(&[EOT]);
+            self.state = State::WaitEotAck {
+                deadline: now + self.cfg.ack_timeout,
+            };
+        }
+    }
+
+    /// Count an error on the block in flight (or EOT); true if it may go on.
     fn count_error(&mut self, reason: RetryReason, report: bool) -> bool {
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
@@ -255,9 +274,7 @@ impl Engine for Sender {
                                 // selects CRC mode.
                                 self.check = Check::Crc16;
                             }
-                            if self.retry(RetryReason::Nak) {
-                                self.transmit_block(now);
-                            }
+                            self.resend_block(now, RetryReason::Nak);
                             return bytes.len();
                         }
                         _ => {}
@@ -281,12 +298,7 @@ impl Engine for Sender {
                             // Receivers that guard against a false EOT NAK
                             // the first one: expected, so not reported.
                             let report = self.errors > 0;
-                            if self.count_error(RetryReason::EotNak, report) {
-                                self.out.send(&[EOT]);
-                                self.state = State::WaitEotAck {
-                                    deadline: now + self.cfg.ack_timeout,
-                                };
-                            }
+                            self.resend_eot(now, RetryReason::EotNak, report);
                             return bytes.len();
                         }
                         _ => {}
@@ -300,29 +312,16 @@ impl Engine for Sender {
     }
 
     fn handle_timeout(&mut self, now: Instant) {
-        if self.out.is_pending() {
+        if self.out.is_pending() || self.poll_timeout().is_none_or(|d| now < d) {
             return;
         }
         match self.state {
-            State::WaitStart { deadline } if now >= deadline => {
-                self.fail(Error::Timeout {
-                    waiting_for: "the receiver to start (NAK or C)",
-                });
-            }
-            State::WaitAck { deadline } if now >= deadline => {
-                if self.retry(RetryReason::Timeout) {
-                    self.transmit_block(now);
-                }
-            }
-            State::WaitEotAck { deadline } if now >= deadline => {
-                if self.retry(RetryReason::Timeout) {
-                    self.out.send(&[EOT]);
-                    self.state = State::WaitEotAck {
-                        deadline: now + self.cfg.ack_timeout,
-                    };
-                }
-            }
-            _ => {}
+            State::WaitStart { .. } => self.fail(Error::Timeout {
+                waiting_for: "the receiver to start (NAK or C)",
+            }),
+            State::WaitAck { .. } => self.resend_block(now, RetryReason::Timeout),
+            State::WaitEotAck { .. } => self.resend_eot(now, RetryReason::Timeout, true),
+            State::NeedData | State::Done | State::Failed => {}
         }
     }
 

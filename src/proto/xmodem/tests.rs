@@ -107,7 +107,11 @@ fn transfer(file: &[u8], scfg: SenderConfig, rcfg: ReceiverConfig) -> (Vec<u8>, 
         assert!(failed(&d.events).is_none(), "sender failed: {:?}", d.events);
         to_rx.extend(d.wire);
         let d = drain(&mut rx, now, &[], &mut 0);
-        assert!(failed(&d.events).is_none(), "receiver failed: {:?}", d.events);
+        assert!(
+            failed(&d.events).is_none(),
+            "receiver failed: {:?}",
+            d.events
+        );
         received.extend(d.written);
         to_tx.extend(d.wire);
         if tx.is_finished() && rx.is_finished() {
@@ -137,7 +141,9 @@ fn transfer(file: &[u8], scfg: SenderConfig, rcfg: ReceiverConfig) -> (Vec<u8>, 
 
 #[test]
 fn transfers_are_byte_exact_in_every_mode() {
-    for &len in &[0usize, 1, 127, 128, 129, 1023, 1024, 1025, 2944, 3000, 70_000] {
+    for &len in &[
+        0usize, 1, 127, 128, 129, 1023, 1024, 1025, 2944, 3000, 70_000,
+    ] {
         for (one_k, check) in [
             (false, Check::Checksum),
             (false, Check::Crc16),
@@ -176,7 +182,12 @@ fn sender_exact_wire_bytes_crc() {
     tx.handle_input(now, b"C");
     let d = drain(&mut tx, now, file, &mut pos);
     assert_eq!(d.wire, block(1, b"abc", 128, Check::Crc16));
-    assert_eq!(d.events[0], Event::Started { check: Check::Crc16 });
+    assert_eq!(
+        d.events[0],
+        Event::Started {
+            check: Check::Crc16
+        }
+    );
     tx.handle_input(now, &[ACK]);
     let d = drain(&mut tx, now, file, &mut pos);
     assert_eq!(d.wire, [EOT]);
@@ -202,7 +213,10 @@ fn sender_ignores_banner_and_uses_last_start_character() {
     let mut tx = Sender::new(SenderConfig::default(), now);
     // A device banner, then a receiver that went from C to NAK while we
     // were not reading: the last start character decides.
-    tx.handle_input(now, b"U-Boot 2023.01\r\n## Ready for binary (xmodem) download\r\nCCCC\x15");
+    tx.handle_input(
+        now,
+        b"U-Boot 2023.01\r\n## Ready for binary (xmodem) download\r\nCCCC\x15",
+    );
     let d = drain(&mut tx, now, b"x", &mut 0);
     assert_eq!(d.wire, block(1, b"x", 128, Check::Checksum));
 }
@@ -263,7 +277,10 @@ fn sender_c_before_first_ack_switches_to_crc() {
     tx.handle_input(now, &[NAK]);
     assert_eq!(drain(&mut tx, now, b"x", &mut 0).wire.len(), 132);
     tx.handle_input(now, b"C");
-    assert_eq!(drain(&mut tx, now, &[], &mut 0).wire, block(1, b"x", 128, Check::Crc16));
+    assert_eq!(
+        drain(&mut tx, now, &[], &mut 0).wire,
+        block(1, b"x", 128, Check::Crc16)
+    );
 }
 
 #[test]
@@ -278,7 +295,10 @@ fn sender_cancelled_by_two_cans_but_not_one() {
     tx.handle_input(now, &[CAN]);
     let d = drain(&mut tx, now, &[], &mut 0);
     assert_eq!(failed(&d.events), Some(&Error::CancelledByPeer));
-    assert!(d.wire.is_empty(), "no cancel sequence back to a peer that cancelled");
+    assert!(
+        d.wire.is_empty(),
+        "no cancel sequence back to a peer that cancelled"
+    );
 }
 
 #[test]
@@ -547,7 +567,11 @@ fn receiver_accepts_mixed_soh_and_stx() {
     drain(&mut rx, now, &[], &mut 0);
     let mut got = Vec::new();
     for (n, size) in [(1u8, 1024usize), (2, 128), (3, 1024), (4, 128)] {
-        let d = feed(&mut rx, now, &block(n, &[n; 1024][..size], size, Check::Crc16));
+        let d = feed(
+            &mut rx,
+            now,
+            &block(n, &[n; 1024][..size], size, Check::Crc16),
+        );
         assert_eq!(d.wire, [ACK]);
         got.extend(d.written);
     }

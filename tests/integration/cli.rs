@@ -1,0 +1,352 @@
+//! The command line: help and usage errors, exit codes, file safety, and short transfers
+//! against a peer scripted byte by byte on stdin/stdout.
+
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::common::{
+    ACK, BIN, CAN, EOT, NAK, SOH, SUB, Scripted, Work, checksum_block, crc_block, crc16_xmodem,
+    hex, padded_128, random_bytes, xyzmodem,
+};
+
+/// Kill any CLI run that takes longer than this.
+const LIMIT: Duration = Duration::from_secs(20);
+/// How long a scripted peer waits for each answer.
+const ANSWER: Duration = Duration::from_secs(10);
+
+/// Errors are one line on stderr starting with `xyzmodem: `.
+fn one_error_line() -> impl Predicate<str> {
+    predicate::function(|s: &str| s.starts_with("xyzmodem: ") && s.trim_end().lines().count() == 1)
+}
+
+fn cmd() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.timeout(LIMIT);
+    cmd
+}
+
+// ---------------------------------------------------------------------------------------------
+// Help and usage
+
+#[test]
+fn help_lists_subcommands() {
+    cmd()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("send").and(predicate::str::contains("recv")));
+}
+
+#[test]
+fn send_help_lists_port_and_1k() {
+    cmd()
+        .args(["send", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("--port").and(predicate::str::contains("--1k")));
+}
+
+#[test]
+fn version() {
+    cmd()
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("0."));
+}
+
+#[test]
+fn unknown_flag_is_usage_error() {
+    cmd().arg("--no-such-flag").assert().code(2);
+    cmd().args(["send", "--no-such-flag", "x"]).assert().code(2);
+}
+
+#[test]
+fn send_without_file_is_usage_error() {
+    cmd().arg("send").assert().code(2);
+    cmd().arg("recv").assert().code(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local errors (exit 4)
+
+#[test]
+fn send_missing_file() {
+    let work = Work::new();
+    let missing = work.path("no-such-file.bin");
+    cmd()
+        .args(["send", "--timeout", "2"])
+        .arg(&missing)
+        .assert()
+        .code(4)
+        .stderr(one_error_line())
+        .stderr(predicate::str::contains("no-such-file.bin"));
+}
+
+#[test]
+fn recv_refuses_existing_file() {
+    let work = Work::new();
+    let existing = work.write("keep.bin", b"precious");
+    cmd()
+        .args(["recv", "--timeout", "2"])
+        .arg(&existing)
+        .assert()
+        .code(4)
+        .stderr(one_error_line())
+        .stderr(predicate::str::contains("--overwrite"))
+        .stderr(predicate::str::contains("keep.bin"));
+    assert_eq!(work.read("keep.bin"), b"precious");
+    assert_eq!(
+        work.entries(),
+        ["keep.bin"],
+        "no temporary file may be left behind"
+    );
+}
+
+#[test]
+fn missing_serial_port() {
+    let work = Work::new();
+    let input = work.write("in.bin", b"data");
+    cmd()
+        .args(["send", "--timeout", "2", "--port", "/dev/nonexistent-xyz"])
+        .arg(&input)
+        .assert()
+        .code(4)
+        .stderr(one_error_line())
+        .stderr(predicate::str::contains("/dev/nonexistent-xyz"));
+    cmd()
+        .args(["recv", "--timeout", "2", "--port", "/dev/nonexistent-xyz"])
+        .arg(work.path("out.bin"))
+        .assert()
+        .code(4)
+        .stderr(one_error_line())
+        .stderr(predicate::str::contains("/dev/nonexistent-xyz"));
+    assert_eq!(work.entries(), ["in.bin"], "recv must not create anything");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The peer goes away or cancels
+
+#[test]
+fn recv_stdin_at_eof_fails() {
+    let work = Work::new();
+    let start = Instant::now();
+    cmd()
+        .args(["recv", "--timeout", "2"])
+        .arg(work.path("out.bin"))
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(one_error_line());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "took {:.1?}",
+        start.elapsed()
+    );
+    assert_eq!(
+        work.entries(),
+        Vec::<String>::new(),
+        "nothing may be left behind"
+    );
+}
+
+#[test]
+fn recv_cancelled_by_sender() {
+    let work = Work::new();
+    cmd()
+        .arg("recv")
+        .arg(work.path("out.bin"))
+        .write_stdin([CAN, CAN])
+        .assert()
+        .code(3);
+    assert_eq!(
+        work.entries(),
+        Vec::<String>::new(),
+        "nothing may be left behind"
+    );
+}
+
+#[test]
+fn recv_cancelled_by_sender_keep_partial() {
+    let work = Work::new();
+    cmd()
+        .args(["recv", "--keep-partial"])
+        .arg(work.path("out.bin"))
+        .write_stdin([CAN, CAN])
+        .assert()
+        .code(3);
+    // No data arrived: an empty `out.bin.part` or none at all are both fine.
+    assert!(
+        !work.path("out.bin").exists(),
+        "out.bin must not exist: {:?}",
+        work.entries()
+    );
+}
+
+/// All input at once, as a pipe may deliver it: `C`, then the peer's CAN CAN.
+#[test]
+fn send_cancelled_by_receiver_all_at_once() {
+    let work = Work::new();
+    let input = work.write("in.bin", &random_bytes(300, 1));
+    let assert = cmd()
+        .arg("send")
+        .arg(&input)
+        .write_stdin([b'C', CAN, CAN])
+        .assert()
+        .code(3);
+    // Whether block 1 goes out before the CANs are seen depends on how the reads split;
+    // if anything was sent, it is block 1.
+    let out = &assert.get_output().stdout;
+    assert!(
+        out.is_empty() || out.starts_with(&[SOH, 0x01, 0xFE]),
+        "stdout: {}",
+        hex(out, 16)
+    );
+}
+
+/// The receiver cancels after seeing block 1.
+#[test]
+fn send_cancelled_by_receiver() {
+    let work = Work::new();
+    let input = work.write("in.bin", &random_bytes(300, 2));
+    let mut cmd = xyzmodem();
+    cmd.arg("send").arg(&input);
+    let mut peer = Scripted::spawn(cmd);
+    peer.write(b"C");
+    let block = peer.read(133, ANSWER);
+    assert_eq!(
+        block[..3],
+        [SOH, 0x01, 0xFE],
+        "block 1: {}",
+        hex(&block, 16)
+    );
+    peer.write(&[CAN, CAN]);
+    let (finished, _) = peer.wait(LIMIT);
+    assert_eq!(finished.status.code(), Some(3), "{finished}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scripted transfers
+
+/// Runs `recv ARGS out.bin` against a scripted sender of one block and returns the file.
+/// Each step waits for the receiver's answer.
+fn recv_one_block_scripted(args: &[&str], start: u8, block: &[u8]) -> Vec<u8> {
+    let work = Work::new();
+    let mut cmd = xyzmodem();
+    cmd.arg("recv").args(args).arg(work.path("out.bin"));
+    let mut peer = Scripted::spawn(cmd);
+    peer.expect(&[start], ANSWER);
+    peer.write(block);
+    peer.expect(&[ACK], ANSWER);
+    peer.write(&[EOT]);
+    peer.expect(&[NAK], ANSWER);
+    peer.write(&[EOT]);
+    peer.expect(&[ACK], ANSWER);
+    let (finished, rest) = peer.wait(LIMIT);
+    assert!(finished.status.success(), "{finished}");
+    assert!(
+        rest.is_empty(),
+        "more output after the last ACK: {}",
+        hex(&rest, 32)
+    );
+    assert_eq!(
+        work.entries(),
+        ["out.bin"],
+        "no temporary file may be left behind"
+    );
+    work.read("out.bin")
+}
+
+/// One CRC block, then EOT (NAKed: the receiver's guard against a false EOT) and EOT again.
+/// Each step waits for the answer: bytes that arrive in the same read as an EOT predate the
+/// receiver's NAK and are dropped on purpose (see docs/PROTOCOL_NOTES.md).
+#[test]
+fn recv_one_crc_block_scripted() {
+    let data: [u8; 128] = random_bytes(128, 4).try_into().expect("128 bytes");
+    assert_eq!(
+        recv_one_block_scripted(&[], b'C', &crc_block(1, &data)),
+        data
+    );
+}
+
+#[test]
+fn recv_one_checksum_block_scripted() {
+    let data: [u8; 128] = random_bytes(128, 5).try_into().expect("128 bytes");
+    let out = recv_one_block_scripted(&["--checksum"], NAK, &checksum_block(1, &data));
+    assert_eq!(out, data);
+}
+
+#[test]
+fn recv_strip_padding() {
+    let mut text = random_bytes(100, 6);
+    text[99] = b'!'; // not 0x1A, so exactly the 28 padding bytes go
+    let block = crc_block(1, &padded_128(&text));
+    assert_eq!(
+        recv_one_block_scripted(&["--strip-padding"], b'C', &block),
+        text
+    );
+    // Without the flag, the padding stays.
+    assert_eq!(
+        recv_one_block_scripted(&[], b'C', &block),
+        padded_128(&text)
+    );
+}
+
+/// Our sender against a scripted CRC receiver: exact blocks, padding and EOT handling.
+#[test]
+fn send_two_blocks_scripted_crc() {
+    let work = Work::new();
+    let data = random_bytes(200, 7);
+    let input = work.write("in.bin", &data);
+    let mut cmd = xyzmodem();
+    cmd.arg("send").arg(&input);
+    let mut peer = Scripted::spawn(cmd);
+    peer.write(b"C");
+    let first: [u8; 128] = data[..128].try_into().expect("128 bytes");
+    peer.expect(&crc_block(1, &first), ANSWER);
+    peer.write(&[ACK]);
+    peer.expect(&crc_block(2, &padded_128(&data[128..])), ANSWER);
+    peer.write(&[ACK]);
+    peer.expect(&[EOT], ANSWER);
+    peer.write(&[NAK]);
+    peer.expect(&[EOT], ANSWER);
+    peer.write(&[ACK]);
+    let (finished, rest) = peer.wait(LIMIT);
+    assert!(finished.status.success(), "{finished}");
+    assert!(rest.is_empty(), "more output after EOT: {}", hex(&rest, 32));
+}
+
+/// A NAK start selects checksum mode; a NAK on a block makes the sender resend it.
+#[test]
+fn send_checksum_with_resend_scripted() {
+    let work = Work::new();
+    let data = random_bytes(128, 8);
+    let input = work.write("in.bin", &data);
+    let mut cmd = xyzmodem();
+    cmd.arg("send").arg(&input);
+    let mut peer = Scripted::spawn(cmd);
+    peer.write(&[NAK]);
+    let block = checksum_block(1, &data[..].try_into().expect("128 bytes"));
+    peer.expect(&block, ANSWER);
+    peer.write(&[NAK]);
+    peer.expect(&block, ANSWER);
+    peer.write(&[ACK]);
+    peer.expect(&[EOT], ANSWER);
+    peer.write(&[ACK]);
+    let (finished, _) = peer.wait(LIMIT);
+    assert!(finished.status.success(), "{finished}");
+}
+
+#[test]
+fn crc_of_a_block_is_big_endian() {
+    let block = crc_block(1, &[0u8; 128]);
+    assert_eq!(block.len(), 133);
+    assert_eq!(block[..3], [SOH, 1, 0xFE]);
+    assert_eq!(
+        u16::from_be_bytes([block[131], block[132]]),
+        crc16_xmodem(&[0u8; 128])
+    );
+    assert_eq!(padded_128(b"ab")[2..], [SUB; 126]);
+}

@@ -1,0 +1,644 @@
+//! Helpers shared by the integration tests: work directories, seeded data, child processes
+//! that always run under a deadline, XMODEM framing and comparison of received files.
+
+use std::{
+    env,
+    fmt::{self, Write as _},
+    fs::{self, File, OpenOptions},
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    process::{Child, ChildStdin, Command, ExitStatus, Stdio},
+    sync::mpsc::{self, RecvTimeoutError},
+    thread::{self, JoinHandle},
+    time::{Duration, Instant},
+};
+
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+pub const SOH: u8 = 0x01;
+pub const EOT: u8 = 0x04;
+pub const ACK: u8 = 0x06;
+pub const NAK: u8 = 0x15;
+pub const CAN: u8 = 0x18;
+pub const SUB: u8 = 0x1A;
+
+/// The binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_xyzmodem");
+
+/// How long any pair of transfer processes may run before the test kills them and fails.
+pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// Once one process of a pair has exited, how much longer the other one may take.
+const STRAGGLER: Duration = Duration::from_secs(20);
+
+/// A `std::process::Command` for the binary under test.
+pub fn xyzmodem() -> Command {
+    Command::new(BIN)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Peers
+
+/// True when every program is on `PATH`. Otherwise prints `skipping: PROG not installed` and
+/// returns false, or panics when `XYZMODEM_REQUIRE_PEERS=1`.
+pub fn require_peers(progs: &[&str]) -> bool {
+    let required = env::var_os("XYZMODEM_REQUIRE_PEERS").is_some_and(|v| v == "1");
+    for prog in progs {
+        if !on_path(prog) {
+            assert!(
+                !required,
+                "{prog} not installed, and XYZMODEM_REQUIRE_PEERS=1"
+            );
+            eprintln!("skipping: {prog} not installed");
+            return false;
+        }
+    }
+    true
+}
+
+fn on_path(prog: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    env::var_os("PATH").is_some_and(|path| {
+        env::split_paths(&path).any(|dir| {
+            dir.join(prog)
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Work directory and data
+
+/// A temporary directory per test, removed when dropped.
+pub struct Work {
+    dir: TempDir,
+}
+
+impl Work {
+    pub fn new() -> Self {
+        let dir = tempfile::Builder::new()
+            .prefix("xyzmodem-it-")
+            .tempdir()
+            .expect("create a temporary work directory");
+        Self { dir }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, data: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, data).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+        path
+    }
+
+    /// A file of `len` seeded pseudo-random bytes; returns its path and contents.
+    pub fn random_file(&self, name: &str, len: usize, seed: u64) -> (PathBuf, Vec<u8>) {
+        let data = random_bytes(len, seed);
+        (self.write(name, &data), data)
+    }
+
+    pub fn read(&self, name: &str) -> Vec<u8> {
+        let path = self.path(name);
+        fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    /// Names of the entries in the work directory, sorted.
+    pub fn entries(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.dir())
+            .expect("list the work directory")
+            .map(|e| {
+                e.expect("read a directory entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// `len` pseudo-random bytes from splitmix64 seeded with `seed`.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .fold(String::with_capacity(64), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Bytes as hex, at most `max` of them.
+pub fn hex(data: &[u8], max: usize) -> String {
+    let mut s: String = data.iter().take(max).map(|b| format!("{b:02x} ")).collect();
+    if data.len() > max {
+        let _ = write!(s, "... ({} bytes)", data.len());
+    }
+    s.trim_end().to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// XMODEM framing
+
+/// CRC-16/XMODEM: polynomial 0x1021, initial value 0, no reflection.
+pub fn crc16_xmodem(data: &[u8]) -> u16 {
+    let mut crc = 0u16;
+    for &byte in data {
+        crc ^= u16::from(byte) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+/// The 8-bit arithmetic checksum of original XMODEM.
+pub fn checksum8(data: &[u8]) -> u8 {
+    data.iter().fold(0u8, |sum, &b| sum.wrapping_add(b))
+}
+
+/// A 128-byte block with a CRC-16 trailer (big-endian).
+pub fn crc_block(seq: u8, data: &[u8; 128]) -> Vec<u8> {
+    let mut block = vec![SOH, seq, !seq];
+    block.extend_from_slice(data);
+    block.extend_from_slice(&crc16_xmodem(data).to_be_bytes());
+    block
+}
+
+/// A 128-byte block with a checksum trailer.
+pub fn checksum_block(seq: u8, data: &[u8; 128]) -> Vec<u8> {
+    let mut block = vec![SOH, seq, !seq];
+    block.extend_from_slice(data);
+    block.push(checksum8(data));
+    block
+}
+
+/// `data` padded with 0x1A to 128 bytes.
+pub fn padded_128(data: &[u8]) -> [u8; 128] {
+    let mut block = [SUB; 128];
+    block[..data.len()].copy_from_slice(data);
+    block
+}
+
+#[test]
+fn crc16_xmodem_check_value() {
+    assert_eq!(crc16_xmodem(b"123456789"), 0x31C3);
+}
+
+#[test]
+fn random_bytes_is_seeded() {
+    assert_eq!(random_bytes(1000, 7), random_bytes(1000, 7));
+    assert_ne!(random_bytes(1000, 7), random_bytes(1000, 8));
+    assert_eq!(random_bytes(13, 7), random_bytes(1000, 7)[..13]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing a received XMODEM file with its original
+
+/// `received` must be `original` followed by at most `max_pad` bytes of 0x1A padding, and a
+/// whole number of 128-byte units (XMODEM blocks are 128 or 1024 bytes).
+pub fn check_xmodem_copy(received: &[u8], original: &[u8], max_pad: usize) -> Result<(), String> {
+    let n = original.len();
+    if received.len() < n || sha256_hex(&received[..n]) != sha256_hex(original) {
+        let first_diff = received
+            .iter()
+            .zip(original)
+            .position(|(r, o)| r != o)
+            .unwrap_or(received.len().min(n));
+        return Err(format!(
+            "received file does not start with the original: original {n} bytes (sha256 {}), \
+             received {} bytes, first differing offset {first_diff}",
+            sha256_hex(original),
+            received.len(),
+        ));
+    }
+    let tail = &received[n..];
+    if let Some(i) = tail.iter().position(|&b| b != SUB) {
+        return Err(format!(
+            "padding byte at offset {} is {:#04x}, not 0x1A (original {n} bytes, received {})",
+            n + i,
+            tail[i],
+            received.len(),
+        ));
+    }
+    if tail.len() > max_pad {
+        return Err(format!(
+            "{} bytes of padding, at most {max_pad} allowed (original {n} bytes, received {})",
+            tail.len(),
+            received.len(),
+        ));
+    }
+    if !received.len().is_multiple_of(128) {
+        return Err(format!(
+            "received {} bytes, not a multiple of 128",
+            received.len()
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+
+/// Stdin of `a` reads what `b` writes to its stdout, and the other way round.
+pub fn cross_connect(a: &mut Command, b: &mut Command) {
+    let (a_in, b_out) = std::io::pipe().expect("create a pipe");
+    let (b_in, a_out) = std::io::pipe().expect("create a pipe");
+    a.stdin(a_in).stdout(a_out);
+    b.stdin(b_in).stdout(b_out);
+}
+
+/// Opens a tty (or any device) for reading and writing, for use as stdin and stdout.
+pub fn open_rw(path: &Path) -> (Stdio, Stdio) {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    let clone = file.try_clone().expect("duplicate a file descriptor");
+    (Stdio::from(file), Stdio::from(clone))
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
+
+/// A child whose stderr is collected by a thread; killed and reaped when dropped.
+struct Running {
+    name: String,
+    child: Child,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+    status: Option<ExitStatus>,
+}
+
+impl Running {
+    /// Spawns `cmd` with stderr piped; `cmd`, and with it the parent's copies of any pipe
+    /// ends given to it, is dropped here.
+    fn spawn(mut cmd: Command) -> Self {
+        let name = describe(&cmd);
+        cmd.stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn `{name}`: {e}"));
+        let mut pipe = child.stderr.take().expect("stderr is piped");
+        let stderr = thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        });
+        Self {
+            name,
+            child,
+            stderr: Some(stderr),
+            status: None,
+        }
+    }
+
+    fn poll(&mut self) -> Option<ExitStatus> {
+        if self.status.is_none() {
+            self.status = self.child.try_wait().expect("poll a child process");
+        }
+        self.status
+    }
+
+    /// Kills the child if it still runs, reaps it and collects its stderr.
+    fn finish(&mut self) -> Finished {
+        let killed = self.poll().is_none();
+        if killed {
+            let _ = self.child.kill();
+            self.status = Some(self.child.wait().expect("reap a killed child"));
+        }
+        let stderr = self
+            .stderr
+            .take()
+            .map(|t| t.join().unwrap_or_default())
+            .unwrap_or_default();
+        Finished {
+            name: self.name.clone(),
+            status: self.status.expect("the child has been reaped"),
+            killed,
+            stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if self.poll().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// How much of a child's stderr a report shows.
+const STDERR_TAIL: usize = 2000;
+
+/// How a child process ended.
+pub struct Finished {
+    pub name: String,
+    pub status: ExitStatus,
+    /// The deadline passed and the test killed it.
+    pub killed: bool,
+    pub stderr: String,
+}
+
+impl fmt::Display for Finished {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let killed = if self.killed {
+            " (killed at the deadline)"
+        } else {
+            ""
+        };
+        writeln!(f, "`{}`: {}{killed}", self.name, self.status)?;
+        // lrzsz's progress counters can run to many kilobytes: keep the end.
+        let mut from = self.stderr.len().saturating_sub(STDERR_TAIL);
+        while !self.stderr.is_char_boundary(from) {
+            from += 1;
+        }
+        if from > 0 {
+            writeln!(f, "    | [{from} bytes of stderr left out]")?;
+        }
+        for line in self.stderr[from..].lines() {
+            writeln!(f, "    | {line}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The outcome of two processes run against each other.
+pub struct Pair {
+    pub a: Finished,
+    pub b: Finished,
+    pub elapsed: Duration,
+}
+
+impl fmt::Display for Pair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "after {:.2?}:", self.elapsed)?;
+        write!(f, "{}{}", self.a, self.b)
+    }
+}
+
+impl Pair {
+    /// Panics, with both stderrs, unless both processes exited with status 0.
+    pub fn assert_success(&self) {
+        assert!(
+            self.a.status.success() && self.b.status.success(),
+            "transfer failed {self}"
+        );
+    }
+}
+
+/// Runs `a` and `b` (stdin/stdout already connected by the caller) until both exit. Kills both
+/// once `deadline` has passed, or once one has exited and the other has not followed within
+/// 20 s. Stderr of both is captured.
+pub fn run_pair(a: Command, b: Command, deadline: Duration) -> Pair {
+    let start = Instant::now();
+    let mut a = Running::spawn(a);
+    let mut b = Running::spawn(b);
+    let mut end = start + deadline;
+    loop {
+        let (sa, sb) = (a.poll(), b.poll());
+        if sa.is_some() && sb.is_some() {
+            break;
+        }
+        if (sa.is_some() || sb.is_some()) && end > Instant::now() + STRAGGLER {
+            end = Instant::now() + STRAGGLER;
+        }
+        if Instant::now() >= end {
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+    let (a, b) = (a.finish(), b.finish());
+    let pair = Pair {
+        a,
+        b,
+        elapsed: start.elapsed(),
+    };
+    eprintln!("{pair}");
+    pair
+}
+
+/// A child driven byte by byte through its stdin and stdout by the test: a scripted peer.
+pub struct Scripted {
+    run: Running,
+    stdin: Option<ChildStdin>,
+    stdout: mpsc::Receiver<Vec<u8>>,
+    pending: Vec<u8>,
+}
+
+impl Scripted {
+    pub fn spawn(mut cmd: Command) -> Self {
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
+        let mut run = Running::spawn(cmd);
+        let stdin = run.child.stdin.take();
+        let mut out = run.child.stdout.take().expect("stdout is piped");
+        let (tx, stdout) = mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = out.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            run,
+            stdin,
+            stdout,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Kills the child and panics with `msg` and its stderr.
+    fn fail(&mut self, msg: &str) -> ! {
+        let finished = self.run.finish();
+        panic!("{msg}\n{finished}");
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) {
+        let result = match self.stdin.as_mut() {
+            Some(stdin) => stdin.write_all(bytes).and_then(|()| stdin.flush()),
+            None => Ok(()),
+        };
+        if let Err(e) = result {
+            self.fail(&format!("writing {} to the child: {e}", hex(bytes, 16)));
+        }
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    /// The next `n` bytes the child writes, waiting at most `timeout` for them.
+    pub fn read(&mut self, n: usize, timeout: Duration) -> Vec<u8> {
+        let end = Instant::now() + timeout;
+        while self.pending.len() < n {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(chunk) => self.pending.extend_from_slice(&chunk),
+                Err(e) => {
+                    let why = match e {
+                        RecvTimeoutError::Timeout => "timed out",
+                        RecvTimeoutError::Disconnected => "stdout closed",
+                    };
+                    let msg = format!(
+                        "waiting for {n} bytes from the child: {why}, got {}",
+                        hex(&self.pending, 32)
+                    );
+                    self.fail(&msg);
+                }
+            }
+        }
+        self.pending.drain(..n).collect()
+    }
+
+    /// Reads `want.len()` bytes and asserts they equal `want`.
+    pub fn expect(&mut self, want: &[u8], timeout: Duration) {
+        let got = self.read(want.len(), timeout);
+        if got != want {
+            let msg = format!(
+                "expected {} from the child, got {}",
+                hex(want, 32),
+                hex(&got, 32)
+            );
+            self.fail(&msg);
+        }
+    }
+
+    /// Closes stdin, waits for the child to exit (killing it after `timeout`) and returns how
+    /// it ended plus everything it wrote to stdout that was not read yet.
+    pub fn wait(mut self, timeout: Duration) -> (Finished, Vec<u8>) {
+        self.close_stdin();
+        let end = Instant::now() + timeout;
+        while self.run.poll().is_none() && Instant::now() < end {
+            thread::sleep(Duration::from_millis(5));
+        }
+        let finished = self.run.finish();
+        while let Ok(chunk) = self.stdout.recv_timeout(Duration::from_secs(5)) {
+            self.pending.extend_from_slice(&chunk);
+        }
+        (finished, std::mem::take(&mut self.pending))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// socat pty pairs
+
+/// A `socat` process joining two ptys, reachable through the links `a` and `b`; killed when
+/// dropped.
+pub struct Socat {
+    child: Child,
+    pub a: PathBuf,
+    pub b: PathBuf,
+    log: PathBuf,
+}
+
+impl Socat {
+    pub fn start(work: &Work) -> Self {
+        let (a, b, log) = (
+            work.path("pty-a"),
+            work.path("pty-b"),
+            work.path("socat.log"),
+        );
+        let log_file = File::create(&log).expect("create socat.log");
+        let pty = |link: &Path| format!("pty,raw,echo=0,link={}", link.display());
+        let child = Command::new("socat")
+            .args(["-d", "-d", &pty(&a), &pty(&b)])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log_file)
+            .spawn()
+            .expect("spawn socat");
+        let mut socat = Self { child, a, b, log };
+        let end = Instant::now() + Duration::from_secs(10);
+        while !(socat.a.exists() && socat.b.exists()) {
+            let exited = socat.child.try_wait().expect("poll socat");
+            if exited.is_some() || Instant::now() >= end {
+                panic!(
+                    "socat did not create its ptys ({exited:?}):\n{}",
+                    socat.log()
+                );
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        socat
+    }
+
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for Socat {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn check_xmodem_copy_catches_mismatches() {
+    let data = random_bytes(200, 9);
+    let mut good = data.clone();
+    good.resize(256, SUB);
+    assert_eq!(check_xmodem_copy(&good, &data, 127), Ok(()));
+    assert_eq!(check_xmodem_copy(&[], &[], 127), Ok(()));
+
+    let mut flipped = good.clone();
+    flipped[150] ^= 1;
+    let err = check_xmodem_copy(&flipped, &data, 127).expect_err("a flipped byte");
+    assert!(err.contains("first differing offset 150"), "{err}");
+    let err = check_xmodem_copy(&data[..100], &data, 127).expect_err("truncated");
+    assert!(err.contains("first differing offset 100"), "{err}");
+    let mut bad_pad = good.clone();
+    bad_pad[255] = 0;
+    assert!(check_xmodem_copy(&bad_pad, &data, 127).is_err());
+    assert!(check_xmodem_copy(&good, &data, 50).is_err());
+    assert!(check_xmodem_copy(&good[..250], &data, 127).is_err());
+}
+
+#[test]
+fn run_pair_kills_at_the_deadline() {
+    let sleep = || {
+        let mut cmd = Command::new("sleep");
+        cmd.arg("30");
+        cmd
+    };
+    let pair = run_pair(sleep(), sleep(), Duration::from_millis(200));
+    assert!(pair.a.killed && pair.b.killed, "{pair}");
+    assert!(pair.elapsed < Duration::from_secs(5), "{pair}");
+}

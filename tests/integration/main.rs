@@ -1,0 +1,8 @@
+//! Integration tests for the `xyzmodem` binary.
+
+// Shared helpers: temp dirs, seeded data, child processes with deadlines, XMODEM framing.
+mod common;
+// The command line: help, usage errors, exit codes, scripted peers on stdin/stdout.
+mod cli;
+// Transfers against lrzsz (`sx`, `rx`) over pipes and ptys, and against ourselves.
+mod interop;
