@@ -6,3 +6,5 @@ mod common;
 mod cli;
 // Transfers against lrzsz (`sx`, `rx`) over pipes and ptys, and against ourselves.
 mod interop;
+// A terminal as the link: raw mode during the transfer, restored on every exit path.
+mod tty;

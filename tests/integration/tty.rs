@@ -1,0 +1,169 @@
+//! A pseudo-terminal as stdin/stdout: the tool must put it in raw mode for the transfer and
+//! restore it on every exit path (success, peer cancel, SIGTERM, SIGINT).
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::{AsFd, OwnedFd};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::process::{Pid, Signal, kill_process};
+use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+use rustix::termios::{LocalModes, tcgetattr};
+
+use crate::common::{ACK, CAN, EOT, NAK, Work, crc_block, xyzmodem};
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A pty pair: the test holds the master; the slave is the tool's stdin/stdout.
+struct Pty {
+    master: OwnedFd,
+    slave: File,
+}
+
+impl Pty {
+    fn open() -> Self {
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("ptsname");
+        let slave = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name.to_str().expect("utf-8 pty name"))
+            .expect("open pty slave");
+        Self { master, slave }
+    }
+
+    /// Canonical mode (line editing) is on: the terminal is "cooked".
+    fn cooked(&self) -> bool {
+        let t = tcgetattr(self.slave.as_fd()).expect("tcgetattr");
+        t.local_modes.contains(LocalModes::ICANON) && t.local_modes.contains(LocalModes::ECHO)
+    }
+
+    fn spawn(&self, cmd: &mut Command) -> Child {
+        cmd.stdin(Stdio::from(self.slave.try_clone().expect("dup")))
+            .stdout(Stdio::from(self.slave.try_clone().expect("dup")))
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn xyzmodem")
+    }
+
+    /// Read from the master until `want` bytes came or the deadline passed.
+    fn read(&self, want: usize) -> Vec<u8> {
+        self.read_until(|got| got.len() >= want)
+    }
+
+    /// Read from the master until `done` says so or the deadline passed.
+    fn read_until(&self, done: impl Fn(&[u8]) -> bool) -> Vec<u8> {
+        let deadline = Instant::now() + LIMIT;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 256];
+        while !done(&got) && Instant::now() < deadline {
+            let ts = Timespec {
+                tv_sec: 0,
+                tv_nsec: 50_000_000,
+            };
+            let mut fds = [PollFd::new(&self.master, PollFlags::IN)];
+            if poll(&mut fds, Some(&ts)).unwrap_or(0) == 0 {
+                continue;
+            }
+            match rustix::io::read(&self.master, &mut buf) {
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) => break,
+            }
+        }
+        got
+    }
+
+    fn write(&self, bytes: &[u8]) {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let n = rustix::io::write(&self.master, rest).expect("write to pty master");
+            rest = &rest[n..];
+        }
+    }
+}
+
+fn wait(child: &mut Child) -> i32 {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status.code().expect("exited, not killed");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("xyzmodem did not exit in time");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Start `recv` on a pty and wait until it is running in raw mode (its first `C` arrived).
+fn start_recv(work: &Work) -> (Pty, Child) {
+    let pty = Pty::open();
+    assert!(pty.cooked(), "a new pty starts in cooked mode");
+    let child = pty.spawn(xyzmodem().arg("recv").arg(work.path("out.bin")));
+    assert_eq!(
+        pty.read(1),
+        b"C",
+        "the first byte on the line is the start character"
+    );
+    assert!(!pty.cooked(), "raw mode while the transfer runs");
+    (pty, child)
+}
+
+fn interrupted_by(signal: Signal) {
+    let work = Work::new();
+    let (pty, mut child) = start_recv(&work);
+    let pid = Pid::from_child(&child);
+    kill_process(pid, signal).expect("kill");
+    let code = wait(&mut child);
+    assert_eq!(code, 130, "{signal:?} exits 130");
+    assert!(pty.cooked(), "terminal restored after {signal:?}");
+    // The peer was told: 10 CANs and 10 backspaces (perhaps after another `C`).
+    let cancel: Vec<u8> = [[CAN; 10], [0x08; 10]].concat();
+    let tail = pty.read_until(|got| got.windows(20).any(|w| w == cancel.as_slice()));
+    assert!(
+        tail.windows(20).any(|w| w == cancel.as_slice()),
+        "cancel sequence sent, got {tail:02x?}"
+    );
+    assert!(!work.path("out.bin").exists());
+}
+
+#[test]
+fn sigterm_restores_terminal_and_cancels_peer() {
+    interrupted_by(Signal::TERM);
+}
+
+#[test]
+fn sigint_restores_terminal_and_cancels_peer() {
+    interrupted_by(Signal::INT);
+}
+
+#[test]
+fn peer_cancel_restores_terminal() {
+    let work = Work::new();
+    let (pty, mut child) = start_recv(&work);
+    pty.write(&[CAN, CAN]);
+    assert_eq!(wait(&mut child), 3);
+    assert!(pty.cooked(), "terminal restored after a peer cancel");
+}
+
+#[test]
+fn success_restores_terminal_and_is_8_bit_clean() {
+    let work = Work::new();
+    let (pty, mut child) = start_recv(&work);
+    // Data full of bytes a cooked terminal would eat or translate: CR, LF, ^C, ^Z, ^S, ^Q, DEL.
+    let data: [u8; 128] =
+        std::array::from_fn(|i| [b'\r', b'\n', 3, 0x1A, 0x13, 0x11, 0x7F, 0xFF][i % 8]);
+    pty.write(&crc_block(1, &data));
+    assert_eq!(pty.read(1), [ACK]);
+    pty.write(&[EOT]);
+    assert_eq!(pty.read(1), [NAK]);
+    pty.write(&[EOT]);
+    assert_eq!(pty.read(1), [ACK]);
+    assert_eq!(wait(&mut child), 0);
+    assert!(pty.cooked(), "terminal restored after success");
+    assert_eq!(work.read("out.bin"), data);
+}
