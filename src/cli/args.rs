@@ -48,6 +48,14 @@ pub enum Command {
     /// Receive a file.
     #[command(after_help = EXAMPLES)]
     Recv(RecvArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Manpage,
 }
 
 /// `xyzmodem send`.

@@ -42,6 +42,14 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Send(a) => send(a, verbosity),
         Command::Recv(a) => recv(a, verbosity),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "xyzmodem", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Manpage => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .context("writing the man page"),
     };
     match result {
         Ok(()) => Code::Success.into(),

@@ -8,3 +8,5 @@ mod cli;
 mod interop;
 // A terminal as the link: raw mode during the transfer, restored on every exit path.
 mod tty;
+// Generated files committed to the repository (completions, man page) are up to date.
+mod generated;

@@ -1,0 +1,83 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_xyzmodem_global_optspecs
+    string join \n q/quiet v/verbose h/help V/version
+end
+
+function __fish_xyzmodem_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_xyzmodem_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_xyzmodem_using_subcommand
+    set -l cmd (__fish_xyzmodem_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s V -l version -d 'Print version'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send a file'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive a file'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s b -l baud -d 'Serial speed in bits per second' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l data-bits -d 'Data bits per character' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
+odd\t'Odd parity'
+even\t'Even parity'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l stop-bits -d 'Stop bits' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
+software\t'XON/XOFF'
+hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'Send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s X -l xmodem -d 'Use XMODEM (the default, and for now the only protocol)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s b -l baud -d 'Serial speed in bits per second' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l data-bits -d 'Data bits per character' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
+odd\t'Odd parity'
+even\t'Even parity'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l stop-bits -d 'Stop bits' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
+software\t'XON/XOFF'
+hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l checksum -d 'Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`). Without it, the receiver asks for CRC-16 and falls back to checksum after 4 unanswered requests'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l overwrite -d 'Replace the output file if it exists (only once the transfer is complete)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as FILE.part instead of deleting it'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'Drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Use XMODEM (the default, and for now the only protocol)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s h -l help -d 'Print help'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "send" -d 'Send a file'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "recv" -d 'Receive a file'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
