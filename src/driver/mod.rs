@@ -81,8 +81,10 @@ impl Error {
 /// What a successful session did.
 #[derive(Debug, Clone, Default)]
 pub struct Summary {
-    /// File bytes confirmed (padding included on the receive side of XMODEM).
+    /// File bytes confirmed over all files (padding included on the receive side of XMODEM).
     pub bytes: u64,
+    /// Files completed.
+    pub files: u32,
     /// Retries of any kind.
     pub retries: u32,
     /// The check used, once known.
@@ -104,6 +106,7 @@ pub fn run(
 ) -> Result<Summary, Error> {
     let started = Instant::now();
     let mut summary = Summary::default();
+    let mut done_bytes = 0;
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
     let (mut pending_from, mut pending_to) = (0, 0);
@@ -135,7 +138,7 @@ pub fn run(
                     }
                 }
                 Some(Output::Event(event)) => {
-                    note(&mut summary, &event);
+                    note(&mut summary, &mut done_bytes, &event);
                     match &event {
                         Event::Finished => outcome = Some(Ok(())),
                         Event::Failed(e) => outcome = Some(Err(e.clone())),
@@ -222,14 +225,20 @@ pub fn run(
     }
 }
 
-fn note(summary: &mut Summary, event: &Event) {
+/// Keep the summary up to date; `done` is the byte count of the files already completed.
+fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
     match *event {
         Event::Started { check } => summary.check = Some(check),
         Event::Progress { bytes, block_size } => {
-            summary.bytes = bytes;
+            summary.bytes = *done + bytes;
             summary.last_block = block_size;
         }
+        Event::FileEnd { bytes } => {
+            *done += bytes;
+            summary.bytes = *done;
+            summary.files += 1;
+        }
         Event::Retry { .. } => summary.retries += 1,
-        Event::Finished | Event::Failed(_) => {}
+        Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
     }
 }

@@ -31,6 +31,16 @@ pub enum Error {
         /// The block number that came.
         got: u8,
     },
+    /// YMODEM-G cannot retransmit: an error inside a streamed file ends the session.
+    #[error(
+        "YMODEM-G transfer broken at block {block} ({reason}); streaming cannot retransmit, retry without -g"
+    )]
+    Streaming {
+        /// The block number expected (mod 256).
+        block: u8,
+        /// What went wrong.
+        reason: RetryReason,
+    },
     /// The peer does something this engine cannot follow, e.g. a YMODEM
     /// header sent to an XMODEM receiver.
     #[error("{0}")]

@@ -16,8 +16,10 @@
 //!    [`Output`] in order: write [`Output::Transmit`] bytes to the link, answer
 //!    [`Output::ReadFile`] with [`Engine::provide_data`], store
 //!    [`Output::WriteFile`] bytes, and report [`Output::Event`]s. Outputs must
-//!    be acted on in the order they come: a receiver queues the data of a
-//!    block *before* the ACK for it, so a failed write can still cancel.
+//!    be acted on in the order they come: events first (a file's start before
+//!    its data), then file data, then bytes to transmit. A receiver's ACK thus
+//!    goes out only after the caller has stored the block and accepted the
+//!    file, so a failure there can still cancel.
 //! 2. Stop if [`Engine::is_finished`]. Otherwise read
 //!    [`Engine::poll_timeout`] (`None`: no deadline).
 //! 3. Wait for link input or the deadline, whichever comes first. Feed input
@@ -35,11 +37,19 @@ pub mod block;
 pub mod cancel;
 pub mod crc;
 mod error;
+mod recv;
+mod send;
+#[cfg(test)]
+mod testkit;
 pub mod xmodem;
+pub mod ymodem;
 
 use std::time::Instant;
 
 pub use error::{Abort, Error, RetryReason};
+pub use recv::{Receiver, ReceiverConfig, RecvMode};
+pub use send::{SendMode, Sender, SenderConfig};
+pub use ymodem::header::FileInfo;
 
 /// The integrity check used on blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,10 +113,20 @@ pub enum Event {
     },
     /// A block was acknowledged (sender) or accepted (receiver).
     Progress {
-        /// File bytes confirmed so far, padding included for XMODEM.
+        /// Bytes of the current file confirmed so far (receiver: padding included when the
+        /// length is unknown, as in XMODEM).
         bytes: u64,
         /// Size of the block just confirmed (128 or 1024).
         block_size: usize,
+    },
+    /// A file begins. Receiver: a YMODEM header arrived (the name is untrusted peer input), or
+    /// an XMODEM transfer started (empty name, no size). Sender: the data of this file is
+    /// about to be requested.
+    FileStart(FileInfo),
+    /// The current file is complete (its EOT was acknowledged).
+    FileEnd {
+        /// File bytes delivered (receiver, cut to the header's length) or acknowledged (sender).
+        bytes: u64,
     },
     /// Something went wrong and is being retried.
     Retry {
@@ -205,15 +225,25 @@ impl Outbox {
         (!self.tx.is_empty() && !self.tx_taken) || self.read.is_some() || !self.events.is_empty()
     }
 
+    /// The next event, if any.
+    pub(crate) fn pop_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Events first, so that a caller can refuse a file (abort) before the ACK that would
+    /// accept it goes out; then a read request; then bytes to transmit.
     pub(crate) fn poll(&mut self) -> Option<Output<'_>> {
         self.recycle();
-        if !self.tx.is_empty() {
-            self.tx_taken = true;
-            return Some(Output::Transmit(&self.tx));
+        if let Some(event) = self.events.pop_front() {
+            return Some(Output::Event(event));
         }
         if let Some(max) = self.read.take() {
             return Some(Output::ReadFile { max });
         }
-        self.events.pop_front().map(Output::Event)
+        if !self.tx.is_empty() {
+            self.tx_taken = true;
+            return Some(Output::Transmit(&self.tx));
+        }
+        None
     }
 }

@@ -1,11 +1,10 @@
 //! XMODEM, XMODEM-CRC and XMODEM-1K: one file, no metadata.
 //!
-//! See `docs/PROTOCOL_NOTES.md` for the choices made where peers disagree.
+//! The engines are the shared [`Sender`] (built with [`Sender::xmodem`]) and [`Receiver`]
+//! (with [`RecvMode::Xmodem`](super::RecvMode::Xmodem), the default). See
+//! `docs/PROTOCOL_NOTES.md` for the choices made where peers disagree.
 
-mod recv;
-mod send;
+pub use super::{Receiver, ReceiverConfig, Sender, SenderConfig};
+
 #[cfg(test)]
 mod tests;
-
-pub use recv::{Receiver, ReceiverConfig};
-pub use send::{Sender, SenderConfig};

@@ -8,134 +8,7 @@ use crate::proto::block::{self, ACK, EOT, NAK, SOH, STX};
 use crate::proto::cancel::{CAN, CANCEL_SEQUENCE};
 use crate::proto::{Abort, Check, Engine, Error, Event, Output, RetryReason};
 
-const S: Duration = Duration::from_secs(1);
-
-/// What one drain of an engine's outputs produced.
-#[derive(Default, Debug)]
-struct Drained {
-    wire: Vec<u8>,
-    written: Vec<u8>,
-    events: Vec<Event>,
-}
-
-/// Drain all outputs, serving file reads from `file` at `*read_pos`.
-fn drain(e: &mut dyn Engine, now: Instant, file: &[u8], read_pos: &mut usize) -> Drained {
-    let mut d = Drained::default();
-    loop {
-        let req = match e.poll_output() {
-            None => break,
-            Some(Output::Transmit(b)) => {
-                d.wire.extend_from_slice(b);
-                None
-            }
-            Some(Output::WriteFile(b)) => {
-                d.written.extend_from_slice(b);
-                None
-            }
-            Some(Output::Event(ev)) => {
-                d.events.push(ev);
-                None
-            }
-            Some(Output::ReadFile { max }) => Some(max),
-        };
-        if let Some(max) = req {
-            let end = (*read_pos + max).min(file.len());
-            let chunk = file[*read_pos..end].to_vec();
-            *read_pos = end;
-            e.provide_data(now, &chunk);
-        }
-    }
-    d
-}
-
-/// Feed all of `bytes`, draining between pieces.
-fn feed(e: &mut dyn Engine, now: Instant, bytes: &[u8]) -> Drained {
-    let mut all = Drained::default();
-    let mut rest = bytes;
-    let mut pos = 0;
-    loop {
-        let d = drain(e, now, &[], &mut pos);
-        all.wire.extend(d.wire);
-        all.written.extend(d.written);
-        all.events.extend(d.events);
-        if rest.is_empty() {
-            break;
-        }
-        let n = e.handle_input(now, rest);
-        rest = &rest[n..];
-    }
-    all
-}
-
-fn tick(e: &mut dyn Engine, now: Instant) -> Drained {
-    e.handle_timeout(now);
-    let mut pos = 0;
-    drain(e, now, &[], &mut pos)
-}
-
-fn failed(events: &[Event]) -> Option<&Error> {
-    events.iter().find_map(|e| match e {
-        Event::Failed(err) => Some(err),
-        _ => None,
-    })
-}
-
-fn block(number: u8, data: &[u8], size: usize, check: Check) -> Vec<u8> {
-    let mut out = Vec::new();
-    block::encode(&mut out, number, data, size, check, block::PAD);
-    out
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
-}
-
-/// Run a sender and a receiver against each other on virtual time over a
-/// perfect zero-latency line; returns the received bytes and the elapsed
-/// virtual time.
-fn transfer(file: &[u8], scfg: SenderConfig, rcfg: ReceiverConfig) -> (Vec<u8>, Duration) {
-    let t0 = Instant::now();
-    let mut now = t0;
-    let mut tx = Sender::new(scfg, now);
-    let mut rx = Receiver::new(rcfg, now);
-    let mut read_pos = 0;
-    let mut received = Vec::new();
-    let mut to_rx = Vec::new();
-    let mut to_tx = Vec::new();
-    for _ in 0..1_000_000 {
-        let d = drain(&mut tx, now, file, &mut read_pos);
-        assert!(failed(&d.events).is_none(), "sender failed: {:?}", d.events);
-        to_rx.extend(d.wire);
-        let d = drain(&mut rx, now, &[], &mut 0);
-        assert!(
-            failed(&d.events).is_none(),
-            "receiver failed: {:?}",
-            d.events
-        );
-        received.extend(d.written);
-        to_tx.extend(d.wire);
-        if tx.is_finished() && rx.is_finished() {
-            return (received, now - t0);
-        }
-        if !to_rx.is_empty() {
-            let n = rx.handle_input(now, &to_rx);
-            to_rx.drain(..n);
-        } else if !to_tx.is_empty() {
-            let n = tx.handle_input(now, &to_tx);
-            to_tx.drain(..n);
-        } else {
-            let next = [tx.poll_timeout(), rx.poll_timeout()]
-                .into_iter()
-                .flatten()
-                .min()
-                .expect("both engines idle without a deadline: hang");
-            now = now.max(next);
-            tx.handle_timeout(now);
-            rx.handle_timeout(now);
-        }
-    }
-    panic!("transfer did not end");
-}
+use crate::proto::testkit::*;
 
 // ---- end to end between our own engines ----
 
@@ -159,7 +32,11 @@ fn transfers_are_byte_exact_in_every_mode() {
                 check,
                 ..Default::default()
             };
-            let (got, elapsed) = transfer(&file, scfg, rcfg);
+            let t0 = Instant::now();
+            let mut tx = Sender::xmodem(scfg, t0);
+            let mut rx = Receiver::new(rcfg, t0);
+            let run = Pair::default().run(&mut tx, &mut rx, &[file.clone()], t0);
+            let (got, elapsed) = (run.received[0].1.clone(), run.elapsed);
             assert_eq!(&got[..len], &file[..], "len {len} 1k {one_k} {check}");
             assert!(got[len..].iter().all(|&b| b == block::PAD));
             assert!(got.len() - len < if one_k { 1024 } else { 128 });
@@ -175,7 +52,7 @@ fn transfers_are_byte_exact_in_every_mode() {
 #[test]
 fn sender_exact_wire_bytes_crc() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     let mut pos = 0;
     let file = b"abc";
     assert!(drain(&mut tx, now, file, &mut pos).wire.is_empty());
@@ -200,7 +77,7 @@ fn sender_exact_wire_bytes_crc() {
 #[test]
 fn sender_checksum_mode_on_nak() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     tx.handle_input(now, &[NAK]);
     let d = drain(&mut tx, now, b"x", &mut 0);
     assert_eq!(d.wire, block(1, b"x", 128, Check::Checksum));
@@ -210,7 +87,7 @@ fn sender_checksum_mode_on_nak() {
 #[test]
 fn sender_ignores_banner_and_uses_last_start_character() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     // A device banner, then a receiver that went from C to NAK while we
     // were not reading: the last start character decides.
     tx.handle_input(
@@ -224,7 +101,7 @@ fn sender_ignores_banner_and_uses_last_start_character() {
 #[test]
 fn sender_start_timeout() {
     let t0 = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), t0);
+    let mut tx = Sender::xmodem(SenderConfig::default(), t0);
     assert_eq!(tx.poll_timeout(), Some(t0 + 60 * S));
     assert!(tick(&mut tx, t0 + 59 * S).wire.is_empty());
     let d = tick(&mut tx, t0 + 60 * S);
@@ -238,7 +115,7 @@ fn sender_start_timeout() {
 fn sender_resends_on_nak_c_and_timeout_then_gives_up() {
     let t0 = Instant::now();
     let cfg = SenderConfig::default();
-    let mut tx = Sender::new(cfg, t0);
+    let mut tx = Sender::xmodem(cfg, t0);
     tx.handle_input(t0, b"C");
     let first = drain(&mut tx, t0, b"data", &mut 0).wire;
     // NAK: resend, same bytes.
@@ -273,7 +150,7 @@ fn sender_resends_on_nak_c_and_timeout_then_gives_up() {
 #[test]
 fn sender_c_before_first_ack_switches_to_crc() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     tx.handle_input(now, &[NAK]);
     assert_eq!(drain(&mut tx, now, b"x", &mut 0).wire.len(), 132);
     tx.handle_input(now, b"C");
@@ -286,7 +163,7 @@ fn sender_c_before_first_ack_switches_to_crc() {
 #[test]
 fn sender_cancelled_by_two_cans_but_not_one() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     tx.handle_input(now, b"C");
     drain(&mut tx, now, b"x", &mut 0);
     tx.handle_input(now, &[CAN, b'z']);
@@ -304,11 +181,11 @@ fn sender_cancelled_by_two_cans_but_not_one() {
 #[test]
 fn sender_resends_eot_on_nak_and_ignores_stray_ack_after() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     tx.handle_input(now, b"C");
     drain(&mut tx, now, b"", &mut 0);
     // Empty file: EOT straight away.
-    let mut tx2 = Sender::new(SenderConfig::default(), now);
+    let mut tx2 = Sender::xmodem(SenderConfig::default(), now);
     tx2.handle_input(now, b"C");
     let d = drain(&mut tx2, now, b"", &mut 0);
     assert_eq!(d.wire, [EOT]);
@@ -330,7 +207,7 @@ fn sender_resends_eot_on_nak_and_ignores_stray_ack_after() {
     );
     tx2.handle_input(now, &[ACK]);
     let d = drain(&mut tx2, now, &[], &mut 0);
-    assert_eq!(d.events, vec![Event::Finished]);
+    assert_eq!(d.events, vec![Event::FileEnd { bytes: 0 }, Event::Finished]);
     // U-Boot ACKs EOT twice: the second one is harmless.
     assert_eq!(tx2.handle_input(now, &[ACK]), 1);
     assert!(drain(&mut tx2, now, &[], &mut 0).wire.is_empty());
@@ -342,7 +219,7 @@ fn sender_1k_tail_switches_to_128_byte_blocks() {
     fn sizes(len: usize) -> Vec<usize> {
         let now = Instant::now();
         let file = pattern(len);
-        let mut tx = Sender::new(
+        let mut tx = Sender::xmodem(
             SenderConfig {
                 one_k: true,
                 ..Default::default()
@@ -375,7 +252,7 @@ fn sender_1k_tail_switches_to_128_byte_blocks() {
 fn sender_block_size_never_changes_on_resend() {
     let now = Instant::now();
     let file = pattern(1500);
-    let mut tx = Sender::new(
+    let mut tx = Sender::xmodem(
         SenderConfig {
             one_k: true,
             ..Default::default()
@@ -394,7 +271,7 @@ fn sender_block_size_never_changes_on_resend() {
 fn sender_block_numbers_wrap_to_zero() {
     let now = Instant::now();
     let file = pattern(128 * 257);
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     let mut pos = 0;
     tx.handle_input(now, b"C");
     let mut numbers = Vec::new();
@@ -413,7 +290,7 @@ fn sender_block_numbers_wrap_to_zero() {
 #[test]
 fn sender_abort_sends_cancel_sequence() {
     let now = Instant::now();
-    let mut tx = Sender::new(SenderConfig::default(), now);
+    let mut tx = Sender::xmodem(SenderConfig::default(), now);
     tx.handle_input(now, b"C");
     drain(&mut tx, now, b"x", &mut 0);
     tx.abort(now, Abort::Interrupted);
@@ -590,7 +467,10 @@ fn receiver_naks_first_eot_and_acks_second() {
     assert!(!rx.is_finished());
     let d = feed(&mut rx, now, &[EOT]);
     assert_eq!(d.wire, [ACK]);
-    assert_eq!(d.events, vec![Event::Finished]);
+    assert_eq!(
+        d.events,
+        vec![Event::FileEnd { bytes: 128 }, Event::Finished]
+    );
     assert!(rx.is_finished());
 }
 
@@ -714,8 +594,14 @@ fn receiver_abort_replaces_pending_ack_with_cancel() {
     let mut rx = Receiver::new(ReceiverConfig::default(), now);
     drain(&mut rx, now, &[], &mut 0);
     rx.handle_input(now, &block(1, b"x", 128, Check::Crc16));
-    // The data comes out before the ACK...
-    assert!(matches!(rx.poll_output(), Some(Output::WriteFile(_))));
+    // Events (started, file start, progress), then the data, all before the ACK...
+    loop {
+        match rx.poll_output() {
+            Some(Output::Event(_)) => {}
+            Some(Output::WriteFile(_)) => break,
+            other => panic!("expected the block's data before anything else, got {other:?}"),
+        }
+    }
     // ...and when storing it fails, the ACK never goes out.
     rx.abort(now, Abort::Local("disk full".into()));
     let d = drain(&mut rx, now, &[], &mut 0);

@@ -1,0 +1,558 @@
+//! The sender engine: XMODEM (one file) or a YMODEM batch, YMODEM-G when the receiver asks.
+
+use std::time::{Duration, Instant};
+
+use super::block::{self, ACK, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
+use super::cancel::{CANCEL_SEQUENCE, CanDetector};
+use super::ymodem::header::{self, FileInfo};
+use super::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
+
+/// Which protocol the sender speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SendMode {
+    /// XMODEM: one file, no header.
+    #[default]
+    Xmodem,
+    /// YMODEM batch: a block 0 header before each file and an empty one at the end. A receiver
+    /// that asks with `G` gets YMODEM-G (1K blocks streamed without waiting for ACKs).
+    Ymodem,
+}
+
+/// Sender settings. The defaults are the ones documented in the README.
+#[derive(Debug, Clone)]
+pub struct SenderConfig {
+    /// The protocol (default XMODEM).
+    pub mode: SendMode,
+    /// Send 1024-byte (STX) blocks instead of 128-byte (SOH) ones.
+    pub one_k: bool,
+    /// In 1K mode, a file tail of at most this many bytes goes out as 128-byte blocks, which
+    /// costs fewer bytes on the wire than one padded 1K block (lrzsz uses 896 = 7 x 128).
+    /// 0 disables the switch.
+    pub tail_threshold: usize,
+    /// How long to wait for the receiver's first NAK, `C` or `G` (default 60 s).
+    pub start_timeout: Duration,
+    /// How long to wait for the answer to a block or EOT before sending it again (default
+    /// 10 s). YMODEM: also how long to wait for the `C` before each later header, after which
+    /// the header is sent anyway.
+    pub ack_timeout: Duration,
+    /// YMODEM: after the ACK of a header, how long to wait for the receiver's `C` before
+    /// sending the first data block anyway (default 0.5 s). U-Boot `loady` never sends that
+    /// `C`; lrzsz `sb` waits for it, which costs 4.25 s per file with U-Boot.
+    pub header_c_wait: Duration,
+    /// Errors allowed per block (NAKs and timeouts); reaching this number cancels (default 10).
+    pub max_errors: u32,
+    /// Byte used to pad the last block (default 0x1A, CP/M EOF).
+    pub pad: u8,
+}
+
+impl Default for SenderConfig {
+    fn default() -> Self {
+        Self {
+            mode: SendMode::Xmodem,
+            one_k: false,
+            tail_threshold: 7 * SMALL,
+            start_timeout: Duration::from_secs(60),
+            ack_timeout: Duration::from_secs(10),
+            header_c_wait: Duration::from_millis(500),
+            max_errors: 10,
+            pad: block::PAD,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Waiting for NAK / `C` / `G`: before the session, and (YMODEM) before each later header.
+    /// At the deadline the first wait fails; a later one sends the header anyway.
+    WaitStart {
+        deadline: Instant,
+        first: bool,
+    },
+    /// YMODEM: a header was acknowledged (or, streaming, sent); waiting for the `C` (`G`)
+    /// that asks for the data. At the deadline the data goes out anyway (not streaming).
+    WaitGo {
+        deadline: Instant,
+    },
+    /// Asked the caller for file data.
+    NeedData,
+    /// A block (header or data) is out; waiting for its ACK.
+    WaitAck {
+        deadline: Instant,
+    },
+    /// YMODEM-G: the next block goes out at `at` (now), after a look at the input.
+    Stream {
+        at: Instant,
+    },
+    /// EOT is out; waiting for its ACK.
+    WaitEotAck {
+        deadline: Instant,
+    },
+    Done,
+    Failed,
+}
+
+/// What the block in flight is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flight {
+    /// A header (block 0), for file `files[index]` or, past the end, the empty end of batch.
+    Header,
+    /// A data block.
+    Data,
+}
+
+/// Sends one file with XMODEM, or a batch with YMODEM / YMODEM-G.
+///
+/// Bytes other than NAK, `C`, `G`, ACK and CAN are ignored, so device banners and echo before
+/// the handshake do no harm. A `C` or NAK while a block waits for its ACK means "send it
+/// again" (U-Boot answers a bad block with `C`). The caller learns which file to read from
+/// [`Event::FileStart`]; data is then requested with [`Output::ReadFile`].
+#[derive(Debug)]
+pub struct Sender {
+    cfg: SenderConfig,
+    files: Vec<FileInfo>,
+    /// The file being sent (an index into `files`); `files.len()` means end of batch.
+    index: usize,
+    state: State,
+    out: Outbox,
+    can: CanDetector,
+    check: Check,
+    streaming: bool,
+    /// Bytes of the block in flight (header or data) and what it is.
+    data: Vec<u8>,
+    pos: usize,
+    block: (usize, usize),
+    block_size: usize,
+    flight: Flight,
+    number: u8,
+    eof: bool,
+    /// A data block has been ACKed in this session (YDOC88: a `C` before that selects CRC).
+    acked_data: bool,
+    /// The first data block went out without the receiver's `C`: the first `C` that follows
+    /// is its late "go on", not a request to resend. Resending would make the receiver ACK
+    /// twice, and the spare ACK would be taken for the next block's.
+    absorb_late_c: bool,
+    errors: u32,
+    acked_bytes: u64,
+    finished_polled: bool,
+}
+
+impl Sender {
+    /// A sender of `files` that starts waiting for the receiver at `now`. XMODEM sends exactly
+    /// one file (its name is not used); YMODEM sends the batch, which may be empty.
+    pub fn new(cfg: SenderConfig, files: Vec<FileInfo>, now: Instant) -> Self {
+        let deadline = now + cfg.start_timeout;
+        Self {
+            cfg,
+            files,
+            index: 0,
+            state: State::WaitStart {
+                deadline,
+                first: true,
+            },
+            out: Outbox::default(),
+            can: CanDetector::default(),
+            check: Check::Checksum,
+            streaming: false,
+            data: Vec::with_capacity(LARGE),
+            pos: 0,
+            block: (0, 0),
+            block_size: SMALL,
+            flight: Flight::Data,
+            number: 1,
+            eof: false,
+            acked_data: false,
+            absorb_late_c: false,
+            errors: 0,
+            acked_bytes: 0,
+            finished_polled: false,
+        }
+    }
+
+    /// An XMODEM sender for one file.
+    pub fn xmodem(cfg: SenderConfig, now: Instant) -> Self {
+        let cfg = SenderConfig {
+            mode: SendMode::Xmodem,
+            ..cfg
+        };
+        Self::new(cfg, vec![FileInfo::default()], now)
+    }
+
+    /// The check in use (valid once started).
+    pub fn check(&self) -> Check {
+        self.check
+    }
+
+    /// True if the receiver asked for YMODEM-G.
+    pub fn is_streaming(&self) -> bool {
+        self.streaming
+    }
+
+    fn read_size(&self) -> usize {
+        if self.cfg.one_k || self.streaming {
+            LARGE
+        } else {
+            SMALL
+        }
+    }
+
+    /// The receiver asked to start (or for the next header) with `c`.
+    fn on_start(&mut self, now: Instant, c: u8, first: bool) {
+        if first {
+            self.check = if c == NAK {
+                Check::Checksum
+            } else {
+                Check::Crc16
+            };
+            self.streaming = c == G_START && self.cfg.mode == SendMode::Ymodem;
+            self.out.event(Event::Started { check: self.check });
+        }
+        match self.cfg.mode {
+            SendMode::Xmodem => self.start_file(now),
+            SendMode::Ymodem => self.send_header(now),
+        }
+    }
+
+    /// YMODEM: send the header of `files[index]`, or the empty end-of-batch header.
+    fn send_header(&mut self, now: Instant) {
+        self.data.clear();
+        let size = match self.files.get(self.index) {
+            Some(info) => match header::encode(info, &mut self.data) {
+                Ok(size) => size,
+                Err(e) => {
+                    return self.fail(Error::Aborted(Abort::Local(e.to_string())));
+                }
+            },
+            None => {
+                self.data.resize(SMALL, 0);
+                SMALL
+            }
+        };
+        self.block = (0, self.data.len());
+        self.pos = self.data.len();
+        self.block_size = size;
+        self.number = 0;
+        self.flight = Flight::Header;
+        self.errors = 0;
+        self.transmit_block(now);
+    }
+
+    /// Begin the data of `files[index]`.
+    fn start_file(&mut self, now: Instant) {
+        if let Some(info) = self.files.get(self.index) {
+            self.out.event(Event::FileStart(info.clone()));
+        }
+        self.number = 1;
+        self.eof = false;
+        self.acked_bytes = 0;
+        self.data.clear();
+        self.pos = 0;
+        self.flight = Flight::Data;
+        self.next_block(now);
+    }
+
+    /// Send the next block, or ask for data, or send EOT.
+    fn next_block(&mut self, now: Instant) {
+        if self.pos >= self.data.len() {
+            if self.eof {
+                self.out.send(&[EOT]);
+                self.errors = 0;
+                self.state = State::WaitEotAck {
+                    deadline: now + self.cfg.ack_timeout,
+                };
+                return;
+            }
+            self.data.clear();
+            self.pos = 0;
+            self.out.request_read(self.read_size());
+            self.state = State::NeedData;
+            return;
+        }
+        let left = self.data.len() - self.pos;
+        // 1K blocks, except for a short tail once the file has ended: then 128-byte blocks
+        // cost fewer bytes on the wire than one padded 1K block. YMODEM-G always sends 1K.
+        let one_k = self.cfg.one_k || self.streaming;
+        let tail = self.eof && left <= self.cfg.tail_threshold && !self.streaming;
+        self.block_size = if one_k && !tail { LARGE } else { SMALL };
+        let len = left.min(self.block_size);
+        self.block = (self.pos, len);
+        self.pos += len;
+        self.errors = 0;
+        self.transmit_block(now);
+    }
+
+    /// (Re)send the block in flight. Its size never changes on a resend.
+    fn transmit_block(&mut self, now: Instant) {
+        let (start, len) = self.block;
+        block::encode(
+            self.out.tx(),
+            self.number,
+            &self.data[start..start + len],
+            self.block_size,
+            self.check,
+            if self.flight == Flight::Header {
+                0
+            } else {
+                self.cfg.pad
+            },
+        );
+        self.state = match (self.streaming, self.flight) {
+            (true, Flight::Data) => {
+                self.on_block_done(now);
+                return;
+            }
+            (true, Flight::Header) if self.index >= self.files.len() => {
+                // The end-of-batch header: YMODEM-G receivers do not answer it.
+                self.finish();
+                return;
+            }
+            (true, Flight::Header) => State::WaitGo {
+                deadline: now + self.cfg.ack_timeout,
+            },
+            (false, _) => State::WaitAck {
+                deadline: now + self.cfg.ack_timeout,
+            },
+        };
+    }
+
+    fn finish(&mut self) {
+        self.state = State::Done;
+        self.out.event(Event::Finished);
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.out.clear_tx();
+        if error != Error::CancelledByPeer {
+            self.out.send(&CANCEL_SEQUENCE);
+        }
+        self.out.event(Event::Failed(error));
+        self.state = State::Failed;
+    }
+
+    /// Count an error on the block in flight and send it again, or give up.
+    fn resend_block(&mut self, now: Instant, reason: RetryReason) {
+        if self.count_error(reason, true) {
+            self.transmit_block(now);
+        }
+    }
+
+    /// Count an error on EOT and send it again, or give up.
+    fn resend_eot(&mut self, now: Instant, reason: RetryReason, report: bool) {
+        if self.count_error(reason, report) {
+            self.out.send(&[EOT]);
+            self.state = State::WaitEotAck {
+                deadline: now + self.cfg.ack_timeout,
+            };
+        }
+    }
+
+    /// Count an error on the block in flight (or EOT); true if it may go on.
+    fn count_error(&mut self, reason: RetryReason, report: bool) -> bool {
+        self.errors += 1;
+        if self.errors >= self.cfg.max_errors {
+            let block = u64::from(self.number);
+            self.fail(Error::RetriesExhausted {
+                block,
+                attempts: self.errors,
+                last: reason,
+            });
+            return false;
+        }
+        if report {
+            self.out.event(Event::Retry {
+                reason,
+                attempt: self.errors,
+            });
+        }
+        true
+    }
+
+    /// The block in flight was acknowledged (or, streaming, sent).
+    fn on_block_done(&mut self, now: Instant) {
+        match self.flight {
+            Flight::Header if self.index >= self.files.len() => self.finish(),
+            Flight::Header => {
+                self.state = State::WaitGo {
+                    deadline: now + self.cfg.header_c_wait,
+                };
+            }
+            Flight::Data => {
+                self.acked_data = true;
+                self.acked_bytes += self.block.1 as u64;
+                self.number = self.number.wrapping_add(1);
+                self.out.event(Event::Progress {
+                    bytes: self.acked_bytes,
+                    block_size: self.block_size,
+                });
+                if self.streaming {
+                    // Look at the input (a CAN) before the next block.
+                    self.state = State::Stream { at: now };
+                } else {
+                    self.next_block(now);
+                }
+            }
+        }
+    }
+
+    fn on_eot_acked(&mut self, now: Instant) {
+        self.out.event(Event::FileEnd {
+            bytes: self.acked_bytes,
+        });
+        self.index += 1;
+        match self.cfg.mode {
+            SendMode::Xmodem => self.finish(),
+            SendMode::Ymodem => {
+                self.state = State::WaitStart {
+                    deadline: now + self.cfg.ack_timeout,
+                    first: false,
+                };
+            }
+        }
+    }
+}
+
+impl Engine for Sender {
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
+        if self.out.is_pending() {
+            return 0;
+        }
+        for (i, &b) in bytes.iter().enumerate() {
+            if self.can.feed(b) {
+                if !matches!(self.state, State::Done | State::Failed) {
+                    self.fail(Error::CancelledByPeer);
+                }
+                return bytes.len();
+            }
+            match (self.state, b) {
+                (State::WaitStart { first, .. }, NAK | CRC_START | G_START) => {
+                    // Use the last start character of the piece: a receiver that went from
+                    // `C` to NAK while we were not listening means NAK.
+                    let last = bytes[i..]
+                        .iter()
+                        .rev()
+                        .find(|&&c| matches!(c, NAK | CRC_START | G_START))
+                        .copied()
+                        .unwrap_or(b);
+                    self.on_start(now, last, first);
+                    return bytes.len();
+                }
+                (State::WaitGo { .. }, CRC_START | G_START | NAK) => {
+                    if self.streaming && b != G_START {
+                        continue;
+                    }
+                    self.absorb_late_c = false;
+                    self.start_file(now);
+                    return bytes.len();
+                }
+                (State::WaitAck { .. }, ACK) => {
+                    self.can.reset();
+                    self.absorb_late_c = false;
+                    let header = self.flight == Flight::Header;
+                    self.on_block_done(now);
+                    if header && self.index < self.files.len() {
+                        // "ACK C" often arrives in one piece: the C is the go-ahead.
+                        continue;
+                    }
+                    // The rest of this piece was sent before the receiver could see our next
+                    // block: stale.
+                    return bytes.len();
+                }
+                (State::WaitAck { .. }, CRC_START) if self.absorb_late_c => {
+                    self.absorb_late_c = false;
+                }
+                (State::WaitAck { .. }, NAK | CRC_START) => {
+                    if b == CRC_START && !self.acked_data && self.flight == Flight::Data {
+                        // YDOC88 §8.2.3: a `C` before the first ACK selects CRC mode.
+                        self.check = Check::Crc16;
+                    }
+                    self.resend_block(now, RetryReason::Nak);
+                    return bytes.len();
+                }
+                (State::WaitEotAck { .. }, ACK) => {
+                    self.on_eot_acked(now);
+                    // A YMODEM receiver's "ACK C" in one piece: let the C ask for the next
+                    // header.
+                    if self.cfg.mode == SendMode::Ymodem {
+                        continue;
+                    }
+                    return bytes.len();
+                }
+                (State::WaitEotAck { .. }, NAK) => {
+                    // Receivers that guard against a false EOT NAK the first one: expected,
+                    // so not reported.
+                    let report = self.errors > 0;
+                    self.resend_eot(now, RetryReason::EotNak, report);
+                    return bytes.len();
+                }
+                // Stray bytes (e.g. U-Boot's second ACK after EOT) are harmless.
+                _ => {}
+            }
+        }
+        bytes.len()
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.out.is_pending() || self.poll_timeout().is_none_or(|d| now < d) {
+            return;
+        }
+        match self.state {
+            State::WaitStart { first: true, .. } => self.fail(Error::Timeout {
+                waiting_for: "the receiver to start (NAK, C or G)",
+            }),
+            // No `C` before a later header: send it anyway, as lrzsz does.
+            State::WaitStart { first: false, .. } => self.send_header(now),
+            State::WaitGo { .. } if self.streaming => self.fail(Error::Timeout {
+                waiting_for: "the receiver's G after the file header",
+            }),
+            State::WaitGo { .. } => {
+                // No `C` after the header ACK (U-Boot never sends one): go anyway.
+                self.absorb_late_c = true;
+                self.start_file(now);
+            }
+            State::WaitAck { .. } => self.resend_block(now, RetryReason::Timeout),
+            State::Stream { .. } => self.next_block(now),
+            State::WaitEotAck { .. } => self.resend_eot(now, RetryReason::Timeout, true),
+            State::NeedData | State::Done | State::Failed => {}
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Output<'_>> {
+        let out = self.out.poll();
+        if out.is_none() && matches!(self.state, State::Done | State::Failed) {
+            self.finished_polled = true;
+        }
+        out
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::WaitStart { deadline, .. }
+            | State::WaitGo { deadline }
+            | State::WaitAck { deadline }
+            | State::WaitEotAck { deadline } => Some(deadline),
+            State::Stream { at } => Some(at),
+            State::NeedData | State::Done | State::Failed => None,
+        }
+    }
+
+    fn provide_data(&mut self, now: Instant, data: &[u8]) {
+        if self.state != State::NeedData {
+            return;
+        }
+        let max = self.read_size();
+        let data = &data[..data.len().min(max)];
+        self.eof = data.len() < max;
+        self.data.extend_from_slice(data);
+        self.pos = 0;
+        self.next_block(now);
+    }
+
+    fn abort(&mut self, _now: Instant, why: Abort) {
+        if !matches!(self.state, State::Done | State::Failed) {
+            self.fail(Error::Aborted(why));
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.finished_polled && !self.out.is_pending()
+    }
+}

@@ -1,0 +1,207 @@
+//! YMODEM block 0: the file header.
+//!
+//! Layout: `name NUL "size mtime mode serial files_left bytes_left" NUL`, size and the counts in
+//! decimal, mtime, mode and serial in octal, fields droppable from the end, unused bytes NUL.
+//! Parsing is tolerant of what real senders do: lrzsz writes a record count into bytes 126-127
+//! (so the block is not all NUL), truncates long names to 128 bytes with no NUL, and leaves
+//! fields out; `data[0] == 0` ends the batch whatever follows.
+
+use super::super::block::{LARGE, SMALL};
+
+/// What a YMODEM header says about a file. Every field but the name is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileInfo {
+    /// The name as sent: raw bytes, untrusted (see `files::names`).
+    pub name: Vec<u8>,
+    /// Exact length in bytes.
+    pub size: Option<u64>,
+    /// Modification time, seconds since 1970-01-01 UTC (0 on the wire means unknown).
+    pub mtime: Option<u64>,
+    /// Unix mode, file type bits included as senders send them (0 means unknown).
+    pub mode: Option<u32>,
+    /// Files left in the batch, this one included.
+    pub files_left: Option<u64>,
+    /// Bytes left in the batch, this file included.
+    pub bytes_left: Option<u64>,
+}
+
+/// The header does not fit in a 1024-byte block (the name is too long).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("file name too long for a YMODEM header ({0} bytes)")]
+pub struct TooLong(pub usize);
+
+/// Encode a header into `out` (cleared first). Returns the block size to use: 128 if it fits,
+/// else 1024.
+pub fn encode(info: &FileInfo, out: &mut Vec<u8>) -> Result<usize, TooLong> {
+    out.clear();
+    out.extend_from_slice(&info.name);
+    out.push(0);
+    if let Some(size) = info.size {
+        use std::io::Write;
+        let _ = write!(
+            out,
+            "{size} {:o} {:o} 0",
+            info.mtime.unwrap_or(0),
+            info.mode.unwrap_or(0)
+        );
+        if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left) {
+            let _ = write!(out, " {files} {bytes}");
+        }
+        out.push(0);
+    }
+    let size = match out.len() {
+        n if n <= SMALL => SMALL,
+        n if n <= LARGE => LARGE,
+        n => return Err(TooLong(n)),
+    };
+    out.resize(size, 0);
+    Ok(size)
+}
+
+/// Parse the data of a block 0. `None` is the end-of-batch header (empty name).
+pub fn parse(data: &[u8]) -> Option<FileInfo> {
+    if data.first().is_none_or(|&b| b == 0) {
+        return None;
+    }
+    let name_end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    let mut info = FileInfo {
+        name: data[..name_end].to_vec(),
+        ..FileInfo::default()
+    };
+    let rest = data.get(name_end + 1..).unwrap_or_default();
+    let rest = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
+    let text = String::from_utf8_lossy(rest);
+    let mut fields = text.split_ascii_whitespace();
+    // Stop at the first field that does not parse: later ones cannot be trusted.
+    let Some(size) = fields.next().and_then(|f| f.parse().ok()) else {
+        return Some(info);
+    };
+    info.size = Some(size);
+    let octal = |f: &str| u64::from_str_radix(f, 8).ok();
+    let Some(mtime) = fields.next().and_then(octal) else {
+        return Some(info);
+    };
+    info.mtime = (mtime != 0).then_some(mtime);
+    let Some(mode) = fields.next().and_then(octal) else {
+        return Some(info);
+    };
+    info.mode = u32::try_from(mode).ok().filter(|&m| m != 0);
+    let _serial = fields.next();
+    info.files_left = fields.next().and_then(|f| f.parse().ok());
+    info.bytes_left = info
+        .files_left
+        .and(fields.next().and_then(|f| f.parse().ok()));
+    Some(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block(text: &[u8]) -> Vec<u8> {
+        let mut b = text.to_vec();
+        b.resize(128, 0);
+        b
+    }
+
+    /// lrzsz `sb` for a 12-byte file, first of 2 totalling 3012 bytes (PROTOCOLS.md §9), with
+    /// its CP/M record count in byte 127.
+    #[test]
+    fn parses_lrzsz_header_with_record_count() {
+        let mut b = block(b"small.txt\x0012 13603256645 100644 0 2 3012");
+        b[127] = 0x01;
+        let info = parse(&b).unwrap();
+        assert_eq!(info.name, b"small.txt");
+        assert_eq!(info.size, Some(12));
+        assert_eq!(info.mtime, Some(0o13603256645));
+        assert_eq!(info.mode, Some(0o100644));
+        assert_eq!((info.files_left, info.bytes_left), (Some(2), Some(3012)));
+    }
+
+    #[test]
+    fn parses_spec_example_without_serial() {
+        let info = parse(&block(b"bbcsched.txt\x006347 3314742513 100644")).unwrap();
+        assert_eq!(info.size, Some(6347));
+        assert_eq!(info.mtime, Some(0o3314742513));
+        assert_eq!(info.mode, Some(0o100644));
+        assert_eq!(info.files_left, None);
+    }
+
+    #[test]
+    fn missing_fields_and_zero_meaning_unknown() {
+        let info = parse(&block(b"a.bin\x00100")).unwrap();
+        assert_eq!((info.size, info.mtime, info.mode), (Some(100), None, None));
+        let info = parse(&block(b"a.bin\x00100 0 0")).unwrap();
+        assert_eq!((info.size, info.mtime, info.mode), (Some(100), None, None));
+        let info = parse(&block(b"name-only")).unwrap();
+        assert_eq!((info.name.as_slice(), info.size), (&b"name-only"[..], None));
+        // Garbage in a field stops the parse there.
+        let info = parse(&block(b"a\x00100 9z 644")).unwrap();
+        assert_eq!((info.size, info.mtime, info.mode), (Some(100), None, None));
+    }
+
+    #[test]
+    fn long_name_without_nul() {
+        // lrzsz sends a 130-character name as 128 name bytes, no NUL, no length.
+        let b = vec![b'n'; 128];
+        let info = parse(&b).unwrap();
+        assert_eq!(info.name.len(), 128);
+        assert_eq!(info.size, None);
+    }
+
+    #[test]
+    fn end_of_batch_is_data0_zero_even_with_junk_after() {
+        let mut b = vec![0u8; 128];
+        assert_eq!(parse(&b), None);
+        b[127] = 0x18; // lrzsz's stale record count
+        assert_eq!(parse(&b), None);
+    }
+
+    #[test]
+    fn sizes_over_4_gib() {
+        let info = parse(&block(b"big.img\x006442450944 0 100644")).unwrap();
+        assert_eq!(info.size, Some(6 << 30));
+        let mut out = Vec::new();
+        let info = FileInfo {
+            name: b"big.img".to_vec(),
+            size: Some(6 << 30),
+            ..Default::default()
+        };
+        encode(&info, &mut out).unwrap();
+        assert_eq!(parse(&out).unwrap().size, Some(6 << 30));
+    }
+
+    #[test]
+    fn encode_matches_lrzsz_layout_and_round_trips() {
+        let info = FileInfo {
+            name: b"small.txt".to_vec(),
+            size: Some(12),
+            mtime: Some(0o13603256645),
+            mode: Some(0o100644),
+            files_left: Some(2),
+            bytes_left: Some(3012),
+        };
+        let mut out = Vec::new();
+        assert_eq!(encode(&info, &mut out), Ok(128));
+        assert!(out.starts_with(b"small.txt\x0012 13603256645 100644 0 2 3012\x00"));
+        assert!(out[43..].iter().all(|&b| b == 0));
+        assert_eq!(parse(&out), Some(info));
+    }
+
+    #[test]
+    fn encode_uses_1k_block_when_needed_and_refuses_huge_names() {
+        let mut out = Vec::new();
+        let info = FileInfo {
+            name: vec![b'x'; 200],
+            size: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(encode(&info, &mut out), Ok(1024));
+        assert_eq!(parse(&out).unwrap().name.len(), 200);
+        let info = FileInfo {
+            name: vec![b'x'; 1100],
+            ..Default::default()
+        };
+        assert!(encode(&info, &mut out).is_err());
+    }
+}
