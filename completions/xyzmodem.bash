@@ -179,12 +179,20 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__recv)
-            opts="-X -p -b -q -v -h --checksum --overwrite --keep-partial --strip-padding --xmodem --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-X -Y -g -o -p -b -q -v -h --xmodem --ymodem --streaming --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --strip-padding --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -233,12 +241,16 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__send)
-            opts="-k -X -p -b -q -v -h --1k --xmodem --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-X -Y -k -p -b -q -v -h --xmodem --ymodem --1k --128 --full-path --header-wait --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --header-wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -33,6 +33,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l header-wait -d 'YMODEM: seconds to wait for the receiver\'s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0' -r
@@ -45,11 +46,15 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l stop-bits -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
 software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'Send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s X -l xmodem -d 'Use XMODEM (the default, and for now the only protocol)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s X -l xmodem -d 'Use XMODEM (the default): one file, no name or size'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s Y -l ymodem -d 'Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the receiver asks for it'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l 128 -d 'YMODEM: send 128-byte blocks (for receivers that only know SOH blocks)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l full-path -d 'YMODEM: send each path as given (relative paths only), not just its base name'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s o -l output -d 'Name for data from an XMODEM sender (which sends no name) when receiving into a directory' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0' -r
@@ -62,11 +67,16 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l stop-bits -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
 software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Receive with XMODEM only: PATH is the file to write'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Y -l ymodem -d 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s g -l streaming -d 'Receive with YMODEM-G: ask for streaming (no per-block ACKs). Fast on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l checksum -d 'Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`). Without it, the receiver asks for CRC-16 and falls back to checksum after 4 unanswered requests'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l overwrite -d 'Replace the output file if it exists (only once the transfer is complete)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as FILE.part instead of deleting it'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'Drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Use XMODEM (the default, and for now the only protocol)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l overwrite -d 'Replace an existing file (only once the new one is complete)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l rename -d 'Keep an existing file and store the new one as NAME.1, NAME.2, ...'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l skip-existing -d 'Receive and discard a file that already exists, and go on with the batch'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-dirs -d 'YMODEM: keep sub-directories in the sender\'s names, confined to the target directory (never `..`, never absolute, never through a symlink)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as NAME.part instead of deleting it'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -7,9 +7,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const EXAMPLES: &str = "\
 Examples:
-  Flash a board over its console (U-Boot `loadx` waiting on the other end):
+  Flash a board over its console (U-Boot `loadx` / `loady` waiting on the other end):
     xyzmodem send -k --port /dev/ttyUSB0 --baud 115200 firmware.bin
-  Receive a file from a device that sends with XMODEM:
+    xyzmodem send -Y --port /dev/ttyUSB0 firmware.bin
+  Receive whatever an X/YMODEM sender sends, into the current directory:
+    xyzmodem recv --port /dev/ttyUSB0
+  Receive one file from an XMODEM sender:
     xyzmodem recv --port /dev/ttyUSB0 dump.bin
   Use stdin/stdout as the link, e.g. through socat or from minicom:
     socat EXEC:'xyzmodem send -k big.iso' EXEC:'xyzmodem recv copy.iso'
@@ -17,8 +20,8 @@ Examples:
 Exit codes: 0 success, 1 transfer failed, 2 usage error, 3 cancelled by the
 peer, 4 local file or device error, 130 interrupted.";
 
-/// Send and receive files with XMODEM (checksum, CRC-16, 1K) over a serial
-/// port or stdin/stdout.
+/// Send and receive files with XMODEM (checksum, CRC-16, 1K), YMODEM and YMODEM-G over a
+/// serial port or stdin/stdout.
 ///
 /// Only protocol bytes ever go to the link; messages and progress go to
 /// stderr. A terminal used as the link is put in raw mode for the transfer
@@ -61,13 +64,36 @@ pub enum Command {
 /// `xyzmodem send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// The file to send.
-    pub file: PathBuf,
+    /// The file(s) to send. XMODEM sends one file; YMODEM sends a batch.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
 
-    /// Send 1024-byte blocks (XMODEM-1K). The tail of the file goes in
-    /// 128-byte blocks when that saves padding.
-    #[arg(short = 'k', long = "1k")]
+    /// Use XMODEM (the default): one file, no name or size.
+    #[arg(short = 'X', long, conflicts_with = "ymodem")]
+    pub xmodem: bool,
+
+    /// Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the
+    /// receiver asks for it.
+    #[arg(short = 'Y', long)]
+    pub ymodem: bool,
+
+    /// XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte
+    /// blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)
+    #[arg(short = 'k', long = "1k", conflicts_with = "small")]
     pub one_k: bool,
+
+    /// YMODEM: send 128-byte blocks (for receivers that only know SOH blocks).
+    #[arg(long = "128", requires = "ymodem")]
+    pub small: bool,
+
+    /// YMODEM: send each path as given (relative paths only), not just its base name.
+    #[arg(long, requires = "ymodem")]
+    pub full_path: bool,
+
+    /// YMODEM: seconds to wait for the receiver's `C` after it acknowledged a file header,
+    /// before sending the data anyway. U-Boot `loady` never sends it.
+    #[arg(long, value_name = "SECS", default_value_t = 0.5, value_parser = parse_wait)]
+    pub header_wait: f64,
 
     #[command(flatten)]
     pub protocol: ProtocolArgs,
@@ -79,26 +105,58 @@ pub struct SendArgs {
 /// `xyzmodem recv`.
 #[derive(Debug, Args)]
 pub struct RecvArgs {
-    /// Where to store the file. It must not exist unless --overwrite is given.
-    pub file: PathBuf,
+    /// XMODEM: the file to write. YMODEM: the directory to receive into (default: the current
+    /// one). Without a protocol option: a directory (or nothing) receives YMODEM files there
+    /// and XMODEM data as --output NAME; any other path is the file to write.
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
 
-    /// Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`).
-    /// Without it, the receiver asks for CRC-16 and falls back to checksum
-    /// after 4 unanswered requests.
+    /// Receive with XMODEM only: PATH is the file to write.
+    #[arg(short = 'X', long, group = "proto")]
+    pub xmodem: bool,
+
+    /// Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K).
+    #[arg(short = 'Y', long, group = "proto")]
+    pub ymodem: bool,
+
+    /// Receive with YMODEM-G: ask for streaming (no per-block ACKs). Fast on reliable links;
+    /// any error ends the transfer, since YMODEM-G cannot retransmit.
+    #[arg(short = 'g', long, group = "proto", conflicts_with = "checksum")]
+    pub streaming: bool,
+
+    /// Name for data from an XMODEM sender (which sends no name) when receiving into a
+    /// directory.
+    #[arg(short = 'o', long, value_name = "NAME")]
+    pub output: Option<PathBuf>,
+
+    /// Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`). Without it, the
+    /// receiver asks for CRC-16 and falls back to checksum after 4 unanswered requests.
     #[arg(long)]
     pub checksum: bool,
 
-    /// Replace the output file if it exists (only once the transfer is
-    /// complete).
-    #[arg(long)]
+    /// Replace an existing file (only once the new one is complete).
+    #[arg(long, group = "existing")]
     pub overwrite: bool,
 
-    /// On failure, keep what arrived as FILE.part instead of deleting it.
+    /// Keep an existing file and store the new one as NAME.1, NAME.2, ...
+    #[arg(long, group = "existing")]
+    pub rename: bool,
+
+    /// Receive and discard a file that already exists, and go on with the batch.
+    #[arg(long, group = "existing")]
+    pub skip_existing: bool,
+
+    /// YMODEM: keep sub-directories in the sender's names, confined to the target directory
+    /// (never `..`, never absolute, never through a symlink).
+    #[arg(long)]
+    pub keep_dirs: bool,
+
+    /// On failure, keep what arrived as NAME.part instead of deleting it.
     #[arg(long)]
     pub keep_partial: bool,
 
-    /// Drop trailing 0x1A padding bytes from the last block. XMODEM carries
-    /// no file length, so this is lossy for data that really ends in 0x1A.
+    /// XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file
+    /// length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)
     #[arg(long)]
     pub strip_padding: bool,
 
@@ -109,14 +167,10 @@ pub struct RecvArgs {
     pub link: LinkArgs,
 }
 
-/// Protocol options shared by send and recv.
+/// Timing options shared by send and recv.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Protocol")]
 pub struct ProtocolArgs {
-    /// Use XMODEM (the default, and for now the only protocol).
-    #[arg(short = 'X', long)]
-    pub xmodem: bool,
-
     /// Errors allowed per block before the transfer is cancelled.
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub retries: u32,
@@ -124,6 +178,13 @@ pub struct ProtocolArgs {
     /// Seconds to wait for the other side to start.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+}
+
+fn parse_wait(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=60.0).contains(&v) => Ok(v),
+        _ => Err("expected seconds from 0 to 60, e.g. 0.5".into()),
+    }
 }
 
 /// Where the bytes go: stdin/stdout (default) or a serial port.
@@ -228,6 +289,13 @@ mod tests {
                 "xyzmodem", "recv", "--port", "/dev/x", "--parity", "mark", "f",
             ],
             &["xyzmodem", "-q", "-v", "send", "f"],
+            &["xyzmodem", "send", "-X", "-Y", "f"],
+            &["xyzmodem", "send", "--128", "f"],
+            &["xyzmodem", "send", "-Y", "--header-wait", "-1", "f"],
+            &["xyzmodem", "recv", "-X", "-g", "f"],
+            &["xyzmodem", "recv", "-g", "--checksum"],
+            &["xyzmodem", "recv", "--overwrite", "--rename"],
+            &["xyzmodem", "send"],
         ] {
             assert!(Cli::try_parse_from(bad).is_err(), "{bad:?}");
         }

@@ -45,12 +45,20 @@ pub fn for_error(e: &Error) -> Code {
     }
 }
 
+/// A command line that parses but makes no sense (e.g. XMODEM with two files): exit 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub &'static str);
+
 /// The code for an error that reached `main`: the first typed error found
 /// walking the chain decides.
 pub fn for_anyhow(e: &anyhow::Error) -> Code {
     use xyzmodem::files::FileError;
     use xyzmodem::link::OpenError;
     for cause in e.chain() {
+        if cause.is::<UsageError>() {
+            return Code::Usage;
+        }
         if let Some(d) = cause.downcast_ref::<Error>() {
             return for_error(d);
         }

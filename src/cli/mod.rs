@@ -6,7 +6,7 @@ mod exit;
 mod progress;
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -14,13 +14,15 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 use xyzmodem::driver::{self, Handler, Summary};
-use xyzmodem::files::{Existing, FileError, Sink, Source};
+use xyzmodem::files::names::{self, SafeName};
+use xyzmodem::files::{Existing, FileError, Finish, Sink, Source};
 use xyzmodem::link::{FlowControl, Link, Parity, SerialLink, SerialSettings, StdioLink};
-use xyzmodem::proto::xmodem::{Receiver, ReceiverConfig, Sender, SenderConfig};
-use xyzmodem::proto::{Check, Event};
+use xyzmodem::proto::{
+    Check, Event, FileInfo, Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig,
+};
 
 use args::{Cli, Command, FlowArg, LinkArgs, ParityArg, RecvArgs, SendArgs};
-use exit::Code;
+use exit::{Code, UsageError};
 use progress::{Progress, Verbosity, human_bytes};
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
@@ -128,11 +130,11 @@ fn display_name(path: &Path) -> String {
     )
 }
 
-fn summary_line(verb: &str, name: &str, s: &Summary) -> String {
+fn summary_line(verb: &str, what: &str, s: &Summary) -> String {
     let secs = s.elapsed.as_secs_f64().max(1e-6);
     let check = s.check.map_or_else(|| "-".to_owned(), |c| c.to_string());
     format!(
-        "xyzmodem: {verb} {name}: {} ({} bytes) in {secs:.2} s, {}/s, {check}, {} retries",
+        "xyzmodem: {verb} {what}: {} ({} bytes) in {secs:.2} s, {}/s, {check}, {} retries",
         human_bytes(s.bytes),
         s.bytes,
         human_bytes((s.bytes as f64 / secs) as u64),
@@ -140,70 +142,285 @@ fn summary_line(verb: &str, name: &str, s: &Summary) -> String {
     )
 }
 
+/// What to call `n` files in a summary.
+fn files_label(n: usize, only: Option<&str>) -> String {
+    match (n, only) {
+        (1, Some(name)) => name.to_owned(),
+        _ => format!("{n} files"),
+    }
+}
+
 struct SendHandler<'a> {
-    source: &'a mut Source,
+    sources: &'a mut [Source],
+    infos: &'a [FileInfo],
+    /// Index of the file being sent; advanced on each `FileStart`.
+    current: Option<usize>,
     progress: &'a mut Progress,
 }
 
 impl Handler for SendHandler<'_> {
     fn read_file(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
-        self.source.read_full(buf)
+        let i = self.current.unwrap_or(0);
+        self.sources[i].read_full(buf)
     }
 
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
+        if let Event::FileStart(_) = event {
+            let i = self.current.map_or(0, |i| i + 1);
+            self.current = Some(i);
+            let label = String::from_utf8_lossy(&self.infos[i].name).into_owned();
+            let label = if label.is_empty() {
+                display_name(self.sources[i].path())
+            } else {
+                label
+            };
+            self.progress
+                .file_start(&label, Some(self.sources[i].size()));
+        }
         self.progress.event(event);
         Ok(())
     }
 }
 
+/// The YMODEM header for a file being sent: name, size, mtime and full mode, as lrzsz does.
+fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let path = source.path();
+    let name = if full_path {
+        anyhow::ensure!(
+            path.is_relative(),
+            "--full-path sends relative paths only, not {}",
+            path.display()
+        );
+        path.as_os_str().as_bytes().to_vec()
+    } else {
+        path.file_name()
+            .map(|n| n.as_bytes().to_vec())
+            .ok_or_else(|| anyhow::anyhow!("{} has no file name", path.display()))?
+    };
+    let meta = std::fs::metadata(path).ok();
+    Ok(FileInfo {
+        name,
+        size: Some(source.size()),
+        mtime: meta
+            .as_ref()
+            .and_then(|m| u64::try_from(m.mtime()).ok())
+            .filter(|&t| t > 0),
+        mode: meta.as_ref().map(MetadataExt::mode),
+        files_left: None,
+        bytes_left: None,
+    })
+}
+
 fn send(a: &SendArgs, verbosity: Verbosity) -> anyhow::Result<()> {
-    // The file first: a typo fails before anything touches the link.
-    let mut source = Source::open(&a.file)?;
+    if !a.ymodem && a.files.len() > 1 {
+        return Err(UsageError("XMODEM sends one file; use -Y/--ymodem for several").into());
+    }
+    // The files first: a typo fails before anything touches the link.
+    let mut sources = a
+        .files
+        .iter()
+        .map(|f| Source::open(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut infos = Vec::with_capacity(sources.len());
+    if a.ymodem {
+        for s in &sources {
+            infos.push(file_info(s, a.full_path)?);
+        }
+        let mut bytes_left: u64 = infos.iter().filter_map(|i| i.size).sum();
+        let count = infos.len() as u64;
+        for (k, info) in infos.iter_mut().enumerate() {
+            info.files_left = Some(count - k as u64);
+            info.bytes_left = Some(bytes_left);
+            bytes_left -= info.size.unwrap_or(0);
+        }
+    } else {
+        infos.push(FileInfo::default());
+    }
     let (mut link, stderr_is_link) = open_link(&a.link)?;
     let cfg = SenderConfig {
-        one_k: a.one_k,
+        mode: if a.ymodem {
+            SendMode::Ymodem
+        } else {
+            SendMode::Xmodem
+        },
+        one_k: a.one_k || (a.ymodem && !a.small),
         start_timeout: Duration::from_secs(a.protocol.timeout),
+        header_c_wait: Duration::from_secs_f64(a.header_wait),
         max_errors: a.protocol.retries,
         ..SenderConfig::default()
     };
-    let name = display_name(&a.file);
+    let total: u64 = sources.iter().map(Source::size).sum();
     let mut progress = Progress::new(
-        &format!("sending {name}"),
-        Some(source.size()),
         verbosity,
         stderr_is_link,
+        (sources.len() > 1).then_some(total),
     );
-    let mut engine = Sender::new(cfg, Instant::now());
+    let mut engine = Sender::new(cfg, infos.clone(), Instant::now());
     let result = driver::run(
         &mut engine,
         link.as_mut(),
         &mut SendHandler {
-            source: &mut source,
+            sources: &mut sources,
+            infos: &infos,
+            current: None,
             progress: &mut progress,
         },
         Some(&INTERRUPTED),
     );
     progress.finish();
     drop(link); // restore the terminal before printing
-    let summary = result.with_context(|| format!("sending {}", a.file.display()))?;
+    let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+    let summary = result.with_context(|| format!("sending {what}"))?;
     if verbosity != Verbosity::Quiet {
-        eprintln!("{}", summary_line("sent", &name, &summary));
+        eprintln!("{}", summary_line("sent", &what, &summary));
     }
     Ok(())
 }
 
+/// Where received files go and what to do about existing ones.
+struct RecvPlan {
+    /// The directory for YMODEM files (and XMODEM data named by --output).
+    dir: PathBuf,
+    /// A file named on the command line: XMODEM data, or the first YMODEM file, goes here. Its
+    /// sink is created before the link is opened, so an existing file fails at once.
+    fixed: Option<Sink>,
+    output: Option<PathBuf>,
+    existing: Existing,
+    skip_existing: bool,
+    keep_dirs: bool,
+    keep_partial: bool,
+    strip_padding: bool,
+}
+
+/// The file being received.
+struct Current {
+    /// `None`: an existing file being skipped (data discarded).
+    sink: Option<Sink>,
+    info: FileInfo,
+}
+
 struct RecvHandler<'a> {
-    sink: &'a mut Sink,
+    plan: RecvPlan,
+    current: Option<Current>,
+    last_block: usize,
+    received: Vec<(PathBuf, u64)>,
     progress: &'a mut Progress,
+}
+
+impl RecvHandler<'_> {
+    /// Decide where a file announced by the sender goes, and open it.
+    fn open(&mut self, info: &FileInfo) -> Result<Option<Sink>, FileError> {
+        if let Some(sink) = self.plan.fixed.take() {
+            return Ok(Some(sink));
+        }
+        let path = if info.name.is_empty() {
+            // XMODEM: no name on the wire.
+            let Some(output) = &self.plan.output else {
+                return Err(refused(
+                    &self.plan.dir,
+                    "the sender uses XMODEM, which sends no file name: give one with --output NAME",
+                ));
+            };
+            self.plan.dir.join(output)
+        } else {
+            let raw = String::from_utf8_lossy(&info.name).into_owned();
+            let safe: SafeName = names::sanitize(&info.name, self.plan.keep_dirs).map_err(|e| {
+                refused(&self.plan.dir, &format!("refusing file name {raw:?}: {e}"))
+            })?;
+            if safe.changed {
+                self.progress.note(&format!(
+                    "storing {raw:?} as {:?}",
+                    safe.path.display().to_string()
+                ));
+            }
+            names::resolve(&self.plan.dir, &safe, self.plan.keep_dirs).map_err(|e| {
+                FileError::Io {
+                    op: "cannot store",
+                    path: self.plan.dir.join(&safe.path),
+                    error: e,
+                }
+            })?
+        };
+        if self.plan.skip_existing && path.symlink_metadata().is_ok() {
+            self.progress
+                .note(&format!("skipping {}: it already exists", path.display()));
+            return Ok(None);
+        }
+        Sink::create(&path, self.plan.existing).map(Some)
+    }
+
+    fn commit(&mut self, current: Current) -> Result<(), FileError> {
+        let Some(sink) = current.sink else {
+            return Ok(());
+        };
+        let xmodem = current.info.size.is_none();
+        let finish = Finish {
+            strip_tail: (xmodem && self.plan.strip_padding).then_some(self.last_block),
+            mtime: current.info.mtime,
+            mode: current.info.mode,
+        };
+        let (path, len) = sink.commit(&finish)?;
+        self.received.push((path, len));
+        Ok(())
+    }
+
+    /// On failure: delete the partial file, or keep it as NAME.part.
+    fn abandon(&mut self) {
+        let sinks = self
+            .current
+            .take()
+            .and_then(|c| c.sink)
+            .into_iter()
+            .chain(self.plan.fixed.take());
+        for sink in sinks {
+            if let Some(part) = sink.abandon(self.plan.keep_partial) {
+                self.progress
+                    .note(&format!("kept the partial data as {}", part.display()));
+            }
+        }
+    }
+}
+
+fn refused(path: &Path, why: &str) -> FileError {
+    FileError::Io {
+        op: "cannot receive into",
+        path: path.to_path_buf(),
+        error: std::io::Error::new(std::io::ErrorKind::InvalidInput, why.to_owned()),
+    }
 }
 
 impl Handler for RecvHandler<'_> {
     fn write_file(&mut self, data: &[u8]) -> Result<(), FileError> {
-        self.sink.write(data)
+        match self.current.as_mut().and_then(|c| c.sink.as_mut()) {
+            Some(sink) => sink.write(data),
+            None => Ok(()),
+        }
     }
 
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
         self.progress.event(event);
+        match event {
+            Event::FileStart(info) => {
+                let sink = self.open(info)?;
+                let label = sink
+                    .as_ref()
+                    .map_or_else(|| "(skipped)".to_owned(), |s| display_name(s.path()));
+                self.progress.file_start(&label, info.size);
+                self.current = Some(Current {
+                    sink,
+                    info: info.clone(),
+                });
+            }
+            Event::Progress { block_size, .. } => self.last_block = *block_size,
+            Event::FileEnd { .. } => {
+                if let Some(current) = self.current.take() {
+                    self.commit(current)?;
+                }
+            }
+            _ => {}
+        }
         Ok(())
     }
 }
@@ -211,13 +428,50 @@ impl Handler for RecvHandler<'_> {
 fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
     let existing = if a.overwrite {
         Existing::Overwrite
+    } else if a.rename {
+        Existing::Rename
     } else {
         Existing::Refuse
     };
+    let mode = if a.xmodem {
+        RecvMode::Xmodem
+    } else if a.streaming {
+        RecvMode::YmodemG
+    } else if a.ymodem {
+        RecvMode::Ymodem
+    } else {
+        RecvMode::Detect
+    };
+    // Directory or file? XMODEM names a file; YMODEM a directory; detection goes by the path.
+    let path = a.path.clone();
+    let is_dir = path.as_deref().is_none_or(Path::is_dir);
+    let (dir, fixed_path) = match (mode, path) {
+        (RecvMode::Xmodem, None) => {
+            return Err(UsageError("XMODEM needs the file to write: recv -X FILE").into());
+        }
+        (RecvMode::Xmodem, Some(p)) => (PathBuf::from("."), Some(p)),
+        (_, None) => (PathBuf::from("."), None),
+        (_, Some(p)) if is_dir => (p, None),
+        (RecvMode::Ymodem | RecvMode::YmodemG, Some(p)) => {
+            anyhow::ensure!(
+                !p.exists(),
+                "{} is not a directory: YMODEM receives into a directory",
+                p.display()
+            );
+            return Err(FileError::Io {
+                op: "cannot receive into",
+                path: p,
+                error: std::io::Error::new(std::io::ErrorKind::NotFound, "no such directory"),
+            }
+            .into());
+        }
+        (_, Some(p)) => (PathBuf::from("."), Some(p)),
+    };
     // Refuse an existing output before anything touches the link.
-    let mut sink = Sink::create(&a.file, existing)?;
+    let fixed = fixed_path.map(|p| Sink::create(&p, existing)).transpose()?;
     let (mut link, stderr_is_link) = open_link(&a.link)?;
     let cfg = ReceiverConfig {
+        mode,
         check: if a.checksum {
             Check::Checksum
         } else {
@@ -227,47 +481,49 @@ fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
         max_errors: a.protocol.retries,
         ..ReceiverConfig::default()
     };
-    let name = display_name(&a.file);
-    let mut progress = Progress::new(
-        &format!("receiving {name}"),
-        None,
-        verbosity,
-        stderr_is_link,
-    );
-    let mut engine = Receiver::new(cfg, Instant::now());
-    let result = driver::run(
-        &mut engine,
-        link.as_mut(),
-        &mut RecvHandler {
-            sink: &mut sink,
-            progress: &mut progress,
+    let mut progress = Progress::new(verbosity, stderr_is_link, None);
+    let mut handler = RecvHandler {
+        plan: RecvPlan {
+            dir,
+            fixed,
+            output: a.output.clone(),
+            existing,
+            skip_existing: a.skip_existing,
+            keep_dirs: a.keep_dirs,
+            keep_partial: a.keep_partial,
+            strip_padding: a.strip_padding,
         },
-        Some(&INTERRUPTED),
-    );
-    progress.finish();
+        current: None,
+        last_block: 0,
+        received: Vec::new(),
+        progress: &mut progress,
+    };
+    let mut engine = Receiver::new(cfg, Instant::now());
+    let result = driver::run(&mut engine, link.as_mut(), &mut handler, Some(&INTERRUPTED));
+    handler.progress.finish();
     drop(link);
+    let received = std::mem::take(&mut handler.received);
+    let what = files_label(
+        received.len(),
+        received.first().map(|(p, _)| p.to_str().unwrap_or("file")),
+    );
     let summary = match result {
         Ok(s) => s,
         Err(e) => {
-            if let Some(part) = sink.abandon(a.keep_partial) {
-                eprintln!("xyzmodem: kept the partial data as {}", part.display());
-            }
-            return Err(e).with_context(|| format!("receiving {}", a.file.display()));
+            handler.abandon();
+            return Err(e).context("receiving");
         }
     };
-    let strip = a.strip_padding.then_some(summary.last_block);
-    let len = sink.commit(strip)?;
     if verbosity != Verbosity::Quiet {
+        if received.len() > 1 || verbosity == Verbosity::Verbose {
+            for (path, len) in &received {
+                eprintln!("xyzmodem: received {} ({len} bytes)", path.display());
+            }
+        }
+        let bytes = received.iter().map(|(_, n)| n).sum();
         eprintln!(
             "{}",
-            summary_line(
-                "received",
-                &name,
-                &Summary {
-                    bytes: len,
-                    ..summary
-                }
-            )
+            summary_line("received", &what, &Summary { bytes, ..summary })
         );
     }
     Ok(())

@@ -1,10 +1,10 @@
-//! Progress on stderr: an indicatif bar when stderr is a terminal that is
-//! not also the link, plus verbose lines and the final summary.
+//! Progress on stderr: indicatif bars when stderr is a terminal that is not also the link (a
+//! bar per file, plus a total for a batch), verbose lines, and notes.
 
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use xyzmodem::proto::Event;
 
 /// How chatty to be.
@@ -18,87 +18,126 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// Reports one transfer's progress.
+/// Reports a session's progress.
 #[derive(Debug)]
 pub struct Progress {
-    bar: ProgressBar,
+    multi: MultiProgress,
+    file: Option<ProgressBar>,
+    total: Option<ProgressBar>,
     verbosity: Verbosity,
-    /// stderr is the same terminal as the link: print nothing during the
-    /// transfer, or it would land in the protocol stream.
+    /// stderr is the same terminal as the link: print nothing during the transfer, or it
+    /// would land in the protocol stream.
     silent_during: bool,
     retries: u32,
+    /// Bytes of the files already completed, for the total bar.
+    done: u64,
+}
+
+fn style(known_total: bool) -> ProgressStyle {
+    let template = if known_total {
+        "{prefix:20!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
+    } else {
+        "{spinner} {prefix:20!} {bytes} {bytes_per_sec} {elapsed} {msg}"
+    };
+    ProgressStyle::with_template(template)
+        .expect("valid template")
+        .progress_chars("=> ")
 }
 
 impl Progress {
-    /// A bar for `label` (e.g. "sending foo.bin"), with `total` bytes if known.
-    pub fn new(
-        label: &str,
-        total: Option<u64>,
-        verbosity: Verbosity,
-        stderr_is_link: bool,
-    ) -> Self {
+    /// A reporter; `batch_total` adds a total bar for a batch of known size.
+    pub fn new(verbosity: Verbosity, stderr_is_link: bool, batch_total: Option<u64>) -> Self {
         let visible =
             verbosity != Verbosity::Quiet && !stderr_is_link && std::io::stderr().is_terminal();
-        let bar = match total {
-            Some(n) => ProgressBar::with_draw_target(Some(n), target(visible)),
-            None => ProgressBar::with_draw_target(None, target(visible)),
-        };
-        let template = if total.is_some() {
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
+        let multi = MultiProgress::with_draw_target(if visible {
+            ProgressDrawTarget::stderr()
         } else {
-            "{spinner} {prefix} {bytes} {bytes_per_sec} {elapsed} {msg}"
-        };
-        bar.set_style(
-            ProgressStyle::with_template(template)
-                .expect("valid template")
-                .progress_chars("=> "),
-        );
-        bar.set_prefix(label.to_owned());
-        bar.enable_steady_tick(Duration::from_millis(200));
+            ProgressDrawTarget::hidden()
+        });
+        let total = batch_total.map(|n| {
+            let bar = multi.add(ProgressBar::new(n));
+            bar.set_style(style(true));
+            bar.set_prefix("total");
+            bar
+        });
         Self {
-            bar,
+            multi,
+            file: None,
+            total,
             verbosity,
             silent_during: stderr_is_link,
             retries: 0,
+            done: 0,
         }
     }
 
-    /// Print a line above the bar (only with --verbose).
-    fn verbose_line(&self, line: String) {
-        if self.verbosity == Verbosity::Verbose && !self.silent_during {
-            self.bar.suspend(|| eprintln!("xyzmodem: {line}"));
+    /// A new file begins: a fresh bar labelled `label`, of `size` bytes if known.
+    pub fn file_start(&mut self, label: &str, size: Option<u64>) {
+        if let Some(old) = self.file.take() {
+            old.finish_and_clear();
+        }
+        let bar = ProgressBar::with_draw_target(size, ProgressDrawTarget::hidden());
+        let bar = match &self.total {
+            Some(t) => self.multi.insert_before(t, bar),
+            None => self.multi.add(bar),
+        };
+        bar.set_style(style(size.is_some()));
+        bar.set_prefix(label.to_owned());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        self.file = Some(bar);
+    }
+
+    /// Print a note above the bars, unless quiet (or stderr is the link).
+    pub fn note(&self, line: &str) {
+        if self.verbosity != Verbosity::Quiet && !self.silent_during {
+            self.multi.suspend(|| eprintln!("xyzmodem: {line}"));
+        }
+    }
+
+    fn verbose_line(&self, line: &str) {
+        if self.verbosity == Verbosity::Verbose {
+            self.note(line);
         }
     }
 
     /// Show an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::Started { check } => self.verbose_line(format!("started, using {check}")),
-            Event::Progress { bytes, .. } => self.bar.set_position(*bytes),
+            Event::Started { check } => self.verbose_line(&format!("started, using {check}")),
+            Event::Progress { bytes, .. } => {
+                if let Some(bar) = &self.file {
+                    bar.set_position(*bytes);
+                }
+                if let Some(total) = &self.total {
+                    total.set_position(self.done + bytes);
+                }
+            }
+            Event::FileEnd { bytes } => {
+                self.done += bytes;
+                if let Some(bar) = self.file.take() {
+                    bar.finish_and_clear();
+                }
+            }
             Event::Retry { reason, attempt } => {
                 self.retries += 1;
-                self.bar.set_message(format!("retries: {}", self.retries));
-                self.verbose_line(format!("retry {attempt}: {reason}"));
+                for bar in self.file.iter().chain(&self.total) {
+                    bar.set_message(format!("retries: {}", self.retries));
+                }
+                self.verbose_line(&format!("retry {attempt}: {reason}"));
             }
-            Event::Finished | Event::Failed(_) => {}
+            Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
         }
     }
 
-    /// Remove the bar.
+    /// Remove the bars.
     pub fn finish(&self) {
-        self.bar.finish_and_clear();
+        for bar in self.file.iter().chain(&self.total) {
+            bar.finish_and_clear();
+        }
     }
 }
 
-fn target(visible: bool) -> ProgressDrawTarget {
-    if visible {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    }
-}
-
-/// "1.5 MiB" style sizes for the summary line.
+/// "1.5 MiB" style sizes for summary lines.
 pub fn human_bytes(n: u64) -> String {
     indicatif::HumanBytes(n).to_string()
 }

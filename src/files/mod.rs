@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+pub mod names;
+
 /// Buffer size for file reads and writes: large enough that the data path
 /// makes one syscall per many blocks.
 const BUF_SIZE: usize = 64 * 1024;
@@ -20,7 +22,9 @@ const BUF_SIZE: usize = 64 * 1024;
 #[non_exhaustive]
 pub enum FileError {
     /// The output exists and overwriting was not allowed.
-    #[error("{0} already exists (use --overwrite to replace it)")]
+    #[error(
+        "{0} already exists (use --overwrite to replace it, --rename to keep both, or --skip-existing)"
+    )]
     Exists(PathBuf),
     /// An I/O error on the named file.
     #[error("{op} {path}: {error}")]
@@ -103,6 +107,30 @@ pub enum Existing {
     Refuse,
     /// Replace it, atomically, once the new file is complete.
     Overwrite,
+    /// Keep both: the new file gets the first free name of `NAME.1` ... `NAME.999`.
+    Rename,
+}
+
+/// What to do when a received file is complete.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Finish {
+    /// Drop trailing 0x1A padding found within this many last bytes (XMODEM's last block).
+    pub strip_tail: Option<usize>,
+    /// Set the modification time (seconds since the Unix epoch).
+    pub mtime: Option<u64>,
+    /// Apply these permission bits (only `0o777`: never setuid, setgid or sticky; the umask
+    /// applies).
+    pub mode: Option<u32>,
+}
+
+/// The process umask, read once (reading it means setting it, so it is done only once).
+fn umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        let old = rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o022));
+        rustix::process::umask(old);
+        old.bits()
+    })
 }
 
 /// A file being received: data goes to a temporary file beside the target,
@@ -176,35 +204,52 @@ impl Sink {
         Ok((tmp, path))
     }
 
-    /// Finish: optionally drop trailing 0x1A padding found within the last
-    /// `strip_tail` bytes, flush to disk and move the file to its final name.
-    pub fn commit(self, strip_tail: Option<usize>) -> Result<u64, FileError> {
+    /// Finish: apply `finish` (padding, mtime, mode), flush to disk and move the file to its
+    /// final name. Returns the name used (it differs with [`Existing::Rename`]) and the length.
+    pub fn commit(self, finish: &Finish) -> Result<(PathBuf, u64), FileError> {
         let existing = self.existing;
         let (mut tmp, path) = self.into_temp()?;
-        let mut len = tmp
-            .as_file()
-            .metadata()
-            .map_err(FileError::io("writing", &path))?
-            .len();
-        if let Some(tail) = strip_tail {
-            len = strip_padding(tmp.as_file_mut(), len, tail)
-                .map_err(FileError::io("writing", &path))?;
+        let err = |op| FileError::io(op, &path);
+        let mut len = tmp.as_file().metadata().map_err(err("writing"))?.len();
+        if let Some(tail) = finish.strip_tail {
+            len = strip_padding(tmp.as_file_mut(), len, tail).map_err(err("writing"))?;
         }
-        tmp.as_file()
-            .sync_all()
-            .map_err(FileError::io("writing", &path))?;
-        let result = match existing {
-            Existing::Refuse => tmp.persist_noclobber(&path),
-            Existing::Overwrite => tmp.persist(&path),
-        };
-        result.map_err(|e| {
-            if e.error.kind() == io::ErrorKind::AlreadyExists {
-                FileError::Exists(path.clone())
-            } else {
-                FileError::io("cannot create", &path)(e.error)
+        if let Some(mode) = finish.mode {
+            use std::os::unix::fs::PermissionsExt;
+            let bits = mode & 0o777 & !umask();
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(bits))
+                .map_err(err("cannot set the mode of"))?;
+        }
+        if let Some(mtime) = finish.mtime {
+            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
+            tmp.as_file()
+                .set_modified(t)
+                .map_err(err("cannot set the time of"))?;
+        }
+        tmp.as_file().sync_all().map_err(err("writing"))?;
+        let mut target = path.clone();
+        let mut next = 1;
+        loop {
+            let result = match existing {
+                Existing::Refuse | Existing::Rename => tmp.persist_noclobber(&target),
+                Existing::Overwrite => tmp.persist(&target),
+            };
+            match result {
+                Ok(_) => return Ok((target, len)),
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
+                    if existing != Existing::Rename || next > 999 {
+                        return Err(FileError::Exists(target));
+                    }
+                    tmp = e.file;
+                    let mut name = path.clone().into_os_string();
+                    name.push(format!(".{next}"));
+                    target = PathBuf::from(name);
+                    next += 1;
+                }
+                Err(e) => return Err(FileError::io("cannot create", &target)(e.error)),
             }
-        })?;
-        Ok(len)
+        }
     }
 
     /// Give up. With `keep_partial`, what arrived is kept as `NAME.part`
@@ -254,7 +299,7 @@ mod tests {
         s.write(b"new").unwrap();
         // Nothing under the final name changes until the commit.
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
-        s.commit(None).unwrap();
+        s.commit(&Finish::default()).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"new");
         // Mode follows the umask, not tempfile's 0600.
         #[cfg(unix)]
@@ -276,8 +321,40 @@ mod tests {
         let mut s = Sink::create(&p, Existing::Refuse).unwrap();
         s.write(b"mine").unwrap();
         std::fs::write(&p, b"theirs").unwrap();
-        assert!(matches!(s.commit(None), Err(FileError::Exists(_))));
+        assert!(matches!(
+            s.commit(&Finish::default()),
+            Err(FileError::Exists(_))
+        ));
         assert_eq!(std::fs::read(&p).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn rename_keeps_both_and_metadata_is_applied() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"old").unwrap();
+        std::fs::write(dir.path().join("f.1"), b"old too").unwrap();
+        let mut s = Sink::create(&p, Existing::Rename).unwrap();
+        s.write(b"new").unwrap();
+        let finish = Finish {
+            mtime: Some(1_000_000_000),
+            mode: Some(0o104_755), // setuid must not survive
+            ..Finish::default()
+        };
+        let (name, _) = s.commit(&finish).unwrap();
+        assert_eq!(name, dir.path().join("f.2"));
+        assert_eq!(std::fs::read(&p).unwrap(), b"old");
+        let meta = std::fs::metadata(&name).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o7777, 0o755 & !umask());
+        let mtime = meta.modified().unwrap();
+        assert_eq!(
+            mtime
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            1_000_000_000
+        );
     }
 
     #[test]
@@ -305,7 +382,11 @@ mod tests {
         data.extend_from_slice(b"end");
         data.resize(256, 0x1A);
         s.write(&data).unwrap();
-        assert_eq!(s.commit(Some(128)).unwrap(), 131);
+        let finish = Finish {
+            strip_tail: Some(128),
+            ..Finish::default()
+        };
+        assert_eq!(s.commit(&finish).unwrap().1, 131);
         let got = std::fs::read(&p).unwrap();
         assert_eq!(got.len(), 131);
         assert!(got.ends_with(b"end"));

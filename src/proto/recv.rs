@@ -342,7 +342,7 @@ impl Receiver {
     }
 
     fn on_data(&mut self, now: Instant, size: usize) {
-        let file = self.file.get_or_insert_with(|| FileState::default());
+        let file = self.file.get_or_insert_with(FileState::default);
         if !file.data_started && file.size.is_none() && self.proto == Proto::Xmodem {
             // XMODEM: the file starts with its first block.
             self.out.event(Event::FileStart(FileInfo::default()));

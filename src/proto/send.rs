@@ -415,13 +415,15 @@ impl Engine for Sender {
         if self.out.is_pending() {
             return 0;
         }
-        for (i, &b) in bytes.iter().enumerate() {
-            if self.can.feed(b) {
-                if !matches!(self.state, State::Done | State::Failed) {
-                    self.fail(Error::CancelledByPeer);
-                }
-                return bytes.len();
+        // A sender receives no data, so CAN CAN anywhere in the input is the peer cancelling,
+        // whatever else came with it.
+        if bytes.iter().any(|&b| self.can.feed(b)) {
+            if !matches!(self.state, State::Done | State::Failed) {
+                self.fail(Error::CancelledByPeer);
             }
+            return bytes.len();
+        }
+        for (i, &b) in bytes.iter().enumerate() {
             match (self.state, b) {
                 (State::WaitStart { first, .. }, NAK | CRC_START | G_START) => {
                     // Use the last start character of the piece: a receiver that went from
@@ -444,7 +446,6 @@ impl Engine for Sender {
                     return bytes.len();
                 }
                 (State::WaitAck { .. }, ACK) => {
-                    self.can.reset();
                     self.absorb_late_c = false;
                     let header = self.flight == Flight::Header;
                     self.on_block_done(now);

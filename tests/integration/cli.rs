@@ -66,7 +66,10 @@ fn unknown_flag_is_usage_error() {
 #[test]
 fn send_without_file_is_usage_error() {
     cmd().arg("send").assert().code(2);
-    cmd().arg("recv").assert().code(2);
+    // `recv` alone detects the protocol into the current directory; XMODEM needs a file.
+    cmd().args(["recv", "-X"]).assert().code(2);
+    // XMODEM sends exactly one file.
+    cmd().args(["send", "a", "b"]).assert().code(2);
 }
 
 // ---------------------------------------------------------------------------------------------

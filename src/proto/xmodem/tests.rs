@@ -35,7 +35,7 @@ fn transfers_are_byte_exact_in_every_mode() {
             let t0 = Instant::now();
             let mut tx = Sender::xmodem(scfg, t0);
             let mut rx = Receiver::new(rcfg, t0);
-            let run = Pair::default().run(&mut tx, &mut rx, &[file.clone()], t0);
+            let run = Pair::default().run(&mut tx, &mut rx, std::slice::from_ref(&file), t0);
             let (got, elapsed) = (run.received[0].1.clone(), run.elapsed);
             assert_eq!(&got[..len], &file[..], "len {len} 1k {one_k} {check}");
             assert!(got[len..].iter().all(|&b| b == block::PAD));
