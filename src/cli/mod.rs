@@ -366,6 +366,11 @@ impl RecvHandler<'_> {
         Ok(())
     }
 
+    /// Bytes of the files already received.
+    fn progress_done(&self) -> u64 {
+        self.received.iter().map(|(_, n)| n).sum()
+    }
+
     /// On failure: delete the partial file, or keep it as NAME.part.
     fn abandon(&mut self) {
         let sinks = self
@@ -403,6 +408,11 @@ impl Handler for RecvHandler<'_> {
         self.progress.event(event);
         match event {
             Event::FileStart(info) => {
+                if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
+                    && files > 1
+                {
+                    self.progress.set_batch_total(self.progress_done() + bytes);
+                }
                 let sink = self.open(info)?;
                 let label = sink
                     .as_ref()

@@ -71,6 +71,18 @@ impl Progress {
         }
     }
 
+    /// Add a total bar once the batch size is known (a receiver learns it from the first
+    /// YMODEM header), unless there is one already.
+    pub fn set_batch_total(&mut self, total: u64) {
+        if self.total.is_none() {
+            let bar = self.multi.add(ProgressBar::new(total));
+            bar.set_style(style(true));
+            bar.set_prefix("total");
+            bar.set_position(self.done);
+            self.total = Some(bar);
+        }
+    }
+
     /// A new file begins: a fresh bar labelled `label`, of `size` bytes if known.
     pub fn file_start(&mut self, label: &str, size: Option<u64>) {
         if let Some(old) = self.file.take() {

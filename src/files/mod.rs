@@ -154,7 +154,15 @@ impl Sink {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        // The temporary name carries (at most 100 characters of) the final one, so that it
+        // stays within the file system's 255-byte limit whatever the final name's length.
+        let name: String = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .chars()
+            .take(100)
+            .collect();
         // Created with mode 0666 less the umask, like any new file, rather
         // than tempfile's private 0600.
         #[cfg(unix)]
@@ -312,6 +320,16 @@ mod tests {
         }
         // No temporary file left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn names_up_to_255_bytes_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("n".repeat(255));
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write(b"x").unwrap();
+        s.commit(&Finish::default()).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"x");
     }
 
     #[test]

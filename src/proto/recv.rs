@@ -141,7 +141,13 @@ pub struct Receiver {
     /// Bytes of `asm` to hand out as `WriteFile`, if any.
     deliver: Option<usize>,
     finished_polled: bool,
+    /// How much of a ZMODEM `ZRQINIT` header (`**\x18B00`) has just been seen.
+    zrqinit: usize,
 }
+
+/// The start of a ZMODEM `ZRQINIT` hex header: a ZMODEM sender (lrzsz `sz`) waiting for an
+/// answer. lrzsz falls back to YMODEM when the answer is `C`, so it gets one at once.
+const ZRQINIT: &[u8] = b"**\x18B00";
 
 impl Receiver {
     /// A receiver that sends its first start character at `now`.
@@ -171,6 +177,7 @@ impl Receiver {
             bytes: 0,
             deliver: None,
             finished_polled: false,
+            zrqinit: 0,
         };
         r.nudge(now);
         r
@@ -435,8 +442,22 @@ impl Engine for Receiver {
                             return bytes.len();
                         }
                         // Junk before or between blocks: banners, echo, stray ZMODEM
-                        // headers. Ignore it.
-                        _ => {}
+                        // headers. Ignored, except that a ZMODEM sender still looking for
+                        // its receiver gets our start character right away.
+                        _ => {
+                            self.zrqinit = match b {
+                                _ if b == ZRQINIT[self.zrqinit] => self.zrqinit + 1,
+                                b'*' => 1,
+                                _ => 0,
+                            };
+                            if self.zrqinit == ZRQINIT.len() {
+                                self.zrqinit = 0;
+                                if !self.started {
+                                    self.nudge(now);
+                                    return used;
+                                }
+                            }
+                        }
                     }
                 }
                 State::Block { .. } => {

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 pub const SOH: u8 = 0x01;
+pub const STX: u8 = 0x02;
 pub const EOT: u8 = 0x04;
 pub const ACK: u8 = 0x06;
 pub const NAK: u8 = 0x15;
@@ -199,11 +200,210 @@ pub fn checksum_block(seq: u8, data: &[u8; 128]) -> Vec<u8> {
     block
 }
 
+/// A 1024-byte (STX) block with a CRC-16 trailer.
+pub fn crc_block_1k(seq: u8, data: &[u8; 1024]) -> Vec<u8> {
+    let mut block = vec![STX, seq, !seq];
+    block.extend_from_slice(data);
+    block.extend_from_slice(&crc16_xmodem(data).to_be_bytes());
+    block
+}
+
+/// A CRC-16 block of 128 (SOH) or 1024 (STX) bytes of `data`.
+pub fn crc_block_any(seq: u8, data: &[u8]) -> Vec<u8> {
+    match data.len() {
+        128 => crc_block(seq, data.try_into().expect("128 bytes")),
+        1024 => crc_block_1k(seq, data.try_into().expect("1024 bytes")),
+        n => panic!("a block holds 128 or 1024 bytes, not {n}"),
+    }
+}
+
+/// Checks the framing (start byte, sequence number and its complement) and CRC-16 of a whole
+/// block as received; returns its sequence number and data.
+pub fn parse_crc_block(block: &[u8]) -> Result<(u8, &[u8]), String> {
+    let size = match block.first() {
+        Some(&SOH) => 128,
+        Some(&STX) => 1024,
+        _ => return Err(format!("not a block: {}", hex(block, 16))),
+    };
+    if block.len() != size + 5 {
+        return Err(format!(
+            "{} bytes, want {}: {}",
+            block.len(),
+            size + 5,
+            hex(block, 16)
+        ));
+    }
+    let (seq, inv) = (block[1], block[2]);
+    if inv != !seq {
+        return Err(format!("sequence {seq:#04x} with complement {inv:#04x}"));
+    }
+    let data = &block[3..3 + size];
+    let crc = u16::from_be_bytes([block[size + 3], block[size + 4]]);
+    if crc != crc16_xmodem(data) {
+        return Err(format!(
+            "block {seq}: CRC {crc:#06x}, computed {:#06x}",
+            crc16_xmodem(data)
+        ));
+    }
+    Ok((seq, data))
+}
+
 /// `data` padded with 0x1A to 128 bytes.
 pub fn padded_128(data: &[u8]) -> [u8; 128] {
     let mut block = [SUB; 128];
     block[..data.len()].copy_from_slice(data);
     block
+}
+
+// ---------------------------------------------------------------------------------------------
+// YMODEM framing
+
+/// Block 0 of a YMODEM batch: `name NUL meta`, zero-filled to 128 bytes, or to 1024 (an STX
+/// block) when it does not fit. `meta` is the text after the name, e.g. `"5 13603256645 100644"`.
+pub fn ymodem_header(name: &[u8], meta: &str) -> Vec<u8> {
+    let mut data = name.to_vec();
+    data.push(0);
+    data.extend_from_slice(meta.as_bytes());
+    let size = if data.len() <= 128 { 128 } else { 1024 };
+    assert!(
+        data.len() <= size,
+        "a YMODEM header of {} bytes",
+        data.len()
+    );
+    data.resize(size, 0);
+    crc_block_any(0, &data)
+}
+
+/// The header that ends a YMODEM batch: block 0 with 128 NUL bytes.
+pub fn ymodem_end() -> Vec<u8> {
+    crc_block(0, &[0; 128])
+}
+
+/// The data block sizes a 1K sender sends for `len` bytes: 1024 while more than 896 bytes remain,
+/// then 128 (the same rule as lrzsz `sx -k`). 128-byte blocks only when `one_k` is false.
+pub fn block_sizes(len: usize, one_k: bool) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    let mut left = len;
+    while left > 0 {
+        let size = if one_k && left > 896 { 1024 } else { 128 };
+        sizes.push(size);
+        left = left.saturating_sub(size);
+    }
+    sizes
+}
+
+#[test]
+fn ymodem_framing() {
+    let header = ymodem_header(b"a.bin", "5 0 100644");
+    assert_eq!(header.len(), 133);
+    assert_eq!(&header[..3], &[SOH, 0, 0xFF]);
+    assert!(header[3..].starts_with(b"a.bin\x005 0 100644\x00"));
+    let (seq, data) = parse_crc_block(&header).expect("a valid block");
+    assert_eq!((seq, data.len()), (0, 128));
+    let long = ymodem_header(&[b'n'; 300], "5");
+    assert_eq!((long[0], long.len()), (STX, 1029));
+    assert!(parse_crc_block(&long).is_ok());
+    let mut bad = ymodem_end();
+    bad[50] ^= 1;
+    assert!(parse_crc_block(&bad).is_err());
+    assert_eq!(block_sizes(0, true), [0usize; 0]);
+    assert_eq!(block_sizes(1, true), [128]);
+    assert_eq!(block_sizes(896, true), [128; 7]);
+    assert_eq!(block_sizes(897, true), [1024]);
+    assert_eq!(block_sizes(1025, true), [1024, 128]);
+    assert_eq!(block_sizes(1025, false), [128; 9]);
+    assert_eq!(block_sizes(1 << 20, true), [1024; 1024]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files: metadata and trees
+
+/// The file mode creation mask of this process (and of the children it starts).
+pub fn umask() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status.lines().find_map(|line| {
+                let value = line.strip_prefix("Umask:")?;
+                u32::from_str_radix(value.trim(), 8).ok()
+            })
+        })
+        .unwrap_or(0o022)
+}
+
+/// Sets the permission bits and the modification time (seconds since the epoch) of `path`.
+pub fn set_mode_mtime(path: &Path, mode: u32, mtime: u64) {
+    use std::os::unix::fs::PermissionsExt;
+    let file = File::options()
+        .write(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    file.set_modified(std::time::UNIX_EPOCH + Duration::from_secs(mtime))
+        .unwrap_or_else(|e| panic!("set the mtime of {}: {e}", path.display()));
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+        .unwrap_or_else(|e| panic!("chmod {}: {e}", path.display()));
+}
+
+/// `path` must be a regular file holding exactly `original`, with permission bits `mode` and
+/// modification time `mtime` (whole seconds).
+pub fn check_ymodem_copy(
+    path: &Path,
+    original: &[u8],
+    mode: u32,
+    mtime: u64,
+) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::symlink_metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("{} is not a regular file", path.display()));
+    }
+    let received = fs::read(path).map_err(|e| format!("read {}: {e}", path.display()))?;
+    let mut errors = Vec::new();
+    if received.len() != original.len() {
+        errors.push(format!("size {}, want {}", received.len(), original.len()));
+    }
+    if sha256_hex(&received) != sha256_hex(original) {
+        let first_diff = received
+            .iter()
+            .zip(original)
+            .position(|(r, o)| r != o)
+            .unwrap_or(received.len().min(original.len()));
+        errors.push(format!("contents differ from offset {first_diff}"));
+    }
+    if meta.mode() & 0o7777 != mode {
+        errors.push(format!("mode {:o}, want {mode:o}", meta.mode() & 0o7777));
+    }
+    if meta.mtime() != i64::try_from(mtime).expect("a sane mtime") {
+        errors.push(format!("mtime {}, want {mtime}", meta.mtime()));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{}: {}", path.display(), errors.join(", ")))
+    }
+}
+
+/// Every path under `dir`, relative to it and sorted. Directories are entered, symbolic links
+/// are listed but not followed.
+pub fn tree(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(root.join(rel)) else {
+            return;
+        };
+        for entry in entries {
+            let entry = entry.expect("read a directory entry");
+            let path = rel.join(entry.file_name());
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            out.push(path.clone());
+            if is_dir {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, Path::new(""), &mut out);
+    out.sort();
+    out
 }
 
 #[test]
@@ -484,7 +684,7 @@ impl Scripted {
     }
 
     /// Kills the child and panics with `msg` and its stderr.
-    fn fail(&mut self, msg: &str) -> ! {
+    pub fn fail(&mut self, msg: &str) -> ! {
         let finished = self.run.finish();
         panic!("{msg}\n{finished}");
     }
@@ -497,6 +697,13 @@ impl Scripted {
         if let Err(e) = result {
             self.fail(&format!("writing {} to the child: {e}", hex(bytes, 16)));
         }
+    }
+
+    /// Writes `bytes`; false if the child no longer reads them (it exited).
+    pub fn try_write(&mut self, bytes: &[u8]) -> bool {
+        self.stdin
+            .as_mut()
+            .is_some_and(|stdin| stdin.write_all(bytes).and_then(|()| stdin.flush()).is_ok())
     }
 
     pub fn close_stdin(&mut self) {
@@ -524,6 +731,20 @@ impl Scripted {
             }
         }
         self.pending.drain(..n).collect()
+    }
+
+    /// Like `read`, but when fewer than `n` bytes arrive within `timeout` (or stdout closes),
+    /// returns the bytes that did arrive as the error instead of failing.
+    pub fn try_read(&mut self, n: usize, timeout: Duration) -> Result<Vec<u8>, Vec<u8>> {
+        let end = Instant::now() + timeout;
+        while self.pending.len() < n {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.stdout.recv_timeout(left) {
+                Ok(chunk) => self.pending.extend_from_slice(&chunk),
+                Err(_) => return Err(std::mem::take(&mut self.pending)),
+            }
+        }
+        Ok(self.pending.drain(..n).collect())
     }
 
     /// Reads `want.len()` bytes and asserts they equal `want`.

@@ -368,9 +368,29 @@ fn receiver_survives_junk_before_first_block() {
     drain(&mut rx, now, &[], &mut 0);
     // A stray ZMODEM ZRQINIT (lrzsz sb after 20 s) and shell noise.
     let d = feed(&mut rx, now, b"**\x18B00000000000000\r\x8a\x11rz\r$ ");
-    assert!(d.wire.is_empty() && failed(&d.events).is_none());
+    assert!(failed(&d.events).is_none());
+    assert_eq!(
+        d.wire, b"C",
+        "a ZMODEM sender's ZRQINIT is answered with the start character"
+    );
     let d = feed(&mut rx, now, &block(1, b"ok", 128, Check::Crc16));
     assert_eq!(d.wire, [ACK]);
+}
+
+#[test]
+fn receiver_answers_a_zmodem_sender_at_once() {
+    // lrzsz `sz` sends "rz\r" and ZRQINIT and falls back to YMODEM on a `C`; a `C` that
+    // arrived before it started listening was lost, so answer its ZRQINIT straight away.
+    let now = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    drain(&mut rx, now, &[], &mut 0);
+    let d = feed(&mut rx, now + S, b"rz\r**\x18B00000000000000\r\x8a\x11");
+    assert_eq!(d.wire, b"C");
+    assert_eq!(
+        rx.poll_timeout(),
+        Some(now + 4 * S),
+        "the 3 s repeat starts again"
+    );
 }
 
 #[test]
