@@ -1,7 +1,8 @@
 //! stdin/stdout as the link.
 
 use std::io::{self, Stdin, Stdout};
-use std::time::Duration;
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
@@ -14,6 +15,7 @@ use super::{Link, RawModeGuard, hung_up};
 pub struct StdioLink {
     stdin: Stdin,
     stdout: Stdout,
+    spin: Spin,
     // Dropped in reverse order of creation: stdout's settings, then stdin's.
     _raw_out: Option<RawModeGuard<'static>>,
     _raw_in: Option<RawModeGuard<'static>>,
@@ -29,24 +31,81 @@ impl StdioLink {
         Ok(Self {
             stdin,
             stdout,
+            spin: Spin::new(),
             _raw_out: raw_out,
             _raw_in: raw_in,
         })
     }
 }
 
+/// Adaptive spinning before a blocking wait.
+///
+/// A stop-and-wait protocol spends most of its time waiting for an answer that, from a process
+/// on the same machine or a fast link, comes within microseconds; putting the process to sleep
+/// and waking it up costs more than the answer itself. So a read first polls without sleeping
+/// (yielding the CPU between polls) for a short window. The window adapts, like an adaptive
+/// mutex: it grows while spinning catches the answer and halves when it does not, so on a slow
+/// line or a loaded machine it shrinks to almost nothing and the link sleeps as before.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Spin {
+    window: Duration,
+}
+
+impl Spin {
+    const MAX: Duration = Duration::from_micros(200);
+    const MIN: Duration = Duration::from_micros(2);
+    const STEP: Duration = Duration::from_micros(20);
+
+    pub(crate) const fn new() -> Self {
+        Self {
+            window: Duration::from_micros(50),
+        }
+    }
+
+    /// Wait until `fd` is readable or `timeout` passes; true if readable.
+    pub(crate) fn wait_readable(&mut self, fd: &impl AsFd, timeout: Duration) -> io::Result<bool> {
+        let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        let window = self.window.min(timeout);
+        let start = Instant::now();
+        let zero = Timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        loop {
+            match poll(&mut fds, Some(&zero)) {
+                Ok(0) => {}
+                Ok(_) => {
+                    self.window = (self.window + Self::STEP).min(Self::MAX);
+                    return Ok(true);
+                }
+                Err(rustix::io::Errno::INTR) => return Ok(false),
+                Err(e) => return Err(e.into()),
+            }
+            if start.elapsed() >= window {
+                break;
+            }
+            // Let the peer run if it shares this CPU.
+            std::thread::yield_now();
+        }
+        self.window = (self.window / 2).max(Self::MIN);
+        let rest = timeout.saturating_sub(start.elapsed());
+        let ts = Timespec {
+            tv_sec: rest.as_secs().try_into().unwrap_or(i64::MAX),
+            tv_nsec: rest.subsec_nanos().into(),
+        };
+        match poll(&mut fds, Some(&ts)) {
+            Ok(0) => Ok(false),
+            Ok(_) => Ok(true),
+            Err(rustix::io::Errno::INTR) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+}
+
 impl Link for StdioLink {
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        let ts = Timespec {
-            tv_sec: timeout.as_secs().try_into().unwrap_or(i64::MAX),
-            tv_nsec: timeout.subsec_nanos().into(),
-        };
-        let mut fds = [PollFd::new(&self.stdin, PollFlags::IN)];
-        match poll(&mut fds, Some(&ts)) {
-            Ok(0) => return Ok(0),
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => return Ok(0),
-            Err(e) => return Err(e.into()),
+        if !self.spin.wait_readable(&self.stdin, timeout)? {
+            return Ok(0);
         }
         match rustix::io::read(&self.stdin, buf) {
             Ok(0) => Err(hung_up()),

@@ -127,6 +127,10 @@ fn pty_send_1k_to_rx_c_1mib() {
     }
     let work = Work::new();
     let socat = Socat::start(&work);
+    // Hold our end of the pty open (never reading it) for the whole test: rx sends its `C`
+    // as soon as it starts, and a pty whose slave nobody has open yet loses what socat
+    // writes to it. Held open, the `C` waits in the pty until our sender opens and reads it.
+    let _hold_a = std::fs::File::open(&socat.a).expect("open pty a");
     let (input, data) = work.random_file("in.bin", MIB, 0x9779);
     let mut a = xyzmodem();
     a.args(["send", "-k", "--port"]).arg(&socat.a).arg(&input);
