@@ -32,7 +32,9 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a file')
             [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive a file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('install-links', 'install-links', [CompletionResultType]::ParameterValue, 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
+            [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -40,14 +42,20 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--header-wait', '--header-wait', [CompletionResultType]::ParameterName, 'YMODEM: seconds to wait for the receiver''s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--baud', '--baud', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits per character')
             [CompletionResult]::new('--parity', '--parity', [CompletionResultType]::ParameterName, 'Parity')
             [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits')
             [CompletionResult]::new('--flow-control', '--flow-control', [CompletionResultType]::ParameterName, 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes')
+            [CompletionResult]::new('--init', '--init', [CompletionResultType]::ParameterName, 'Write STRING to the link before the transfer, e.g. ''loady 0x82000000\r''. Escapes: \r \n \t \0 \e \\ \xNN')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Wait until the device prints TEXT (same escapes), e.g. ''Ready for binary'', before the transfer starts. What the device sends right after it (its first `C`) is not lost')
+            [CompletionResult]::new('--expect-timeout', '--expect-timeout', [CompletionResultType]::ParameterName, 'Seconds --expect waits for its text before the transfer fails')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Write STRING (same escapes) after a successful transfer, e.g. ''bootm 0x82000000\r''')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is stdout (only with --port, when stdout is not the link)')
+            [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'Use XMODEM (the default): one file, no name or size')
             [CompletionResult]::new('--xmodem', '--xmodem', [CompletionResultType]::ParameterName, 'Use XMODEM (the default): one file, no name or size')
             [CompletionResult]::new('-Y', '-Y ', [CompletionResultType]::ParameterName, 'Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the receiver asks for it')
@@ -69,14 +77,20 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Name for data from an XMODEM sender (which sends no name) when receiving into a directory')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--baud', '--baud', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits per character')
             [CompletionResult]::new('--parity', '--parity', [CompletionResultType]::ParameterName, 'Parity')
             [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits')
             [CompletionResult]::new('--flow-control', '--flow-control', [CompletionResultType]::ParameterName, 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes')
+            [CompletionResult]::new('--init', '--init', [CompletionResultType]::ParameterName, 'Write STRING to the link before the transfer, e.g. ''loady 0x82000000\r''. Escapes: \r \n \t \0 \e \\ \xNN')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'Wait until the device prints TEXT (same escapes), e.g. ''Ready for binary'', before the transfer starts. What the device sends right after it (its first `C`) is not lost')
+            [CompletionResult]::new('--expect-timeout', '--expect-timeout', [CompletionResultType]::ParameterName, 'Seconds --expect waits for its text before the transfer fails')
+            [CompletionResult]::new('--after', '--after', [CompletionResultType]::ParameterName, 'Write STRING (same escapes) after a successful transfer, e.g. ''bootm 0x82000000\r''')
+            [CompletionResult]::new('--report', '--report', [CompletionResultType]::ParameterName, 'Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is stdout (only with --port, when stdout is not the link)')
+            [CompletionResult]::new('--trace', '--trace', [CompletionResultType]::ParameterName, 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)')
             [CompletionResult]::new('-X', '-X ', [CompletionResultType]::ParameterName, 'Receive with XMODEM only: PATH is the file to write')
             [CompletionResult]::new('--xmodem', '--xmodem', [CompletionResultType]::ParameterName, 'Receive with XMODEM only: PATH is the file to write')
             [CompletionResult]::new('-Y', '-Y ', [CompletionResultType]::ParameterName, 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)')
@@ -107,7 +121,27 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'xyzmodem;install-links' {
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace files and other links that are in the way (never a directory)')
+            [CompletionResult]::new('--lsz-names', '--lsz-names', [CompletionResultType]::ParameterName, 'Also lrzsz''s l-prefixed names: lsx, lrx, lsb, lrb')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'xyzmodem;manpage' {
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
+        'xyzmodem;ports' {
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
@@ -120,7 +154,9 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a file')
             [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive a file')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
+            [CompletionResult]::new('install-links', 'install-links', [CompletionResultType]::ParameterValue, 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
+            [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -133,7 +169,13 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
         'xyzmodem;help;completions' {
             break
         }
+        'xyzmodem;help;install-links' {
+            break
+        }
         'xyzmodem;help;manpage' {
+            break
+        }
+        'xyzmodem;help;ports' {
             break
         }
         'xyzmodem;help;help' {

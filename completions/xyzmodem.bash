@@ -22,8 +22,14 @@ _xyzmodem() {
             xyzmodem,help)
                 cmd="xyzmodem__subcmd__help"
                 ;;
+            xyzmodem,install-links)
+                cmd="xyzmodem__subcmd__install__subcmd__links"
+                ;;
             xyzmodem,manpage)
                 cmd="xyzmodem__subcmd__manpage"
+                ;;
+            xyzmodem,ports)
+                cmd="xyzmodem__subcmd__ports"
                 ;;
             xyzmodem,recv)
                 cmd="xyzmodem__subcmd__recv"
@@ -37,8 +43,14 @@ _xyzmodem() {
             xyzmodem__subcmd__help,help)
                 cmd="xyzmodem__subcmd__help__subcmd__help"
                 ;;
+            xyzmodem__subcmd__help,install-links)
+                cmd="xyzmodem__subcmd__help__subcmd__install__subcmd__links"
+                ;;
             xyzmodem__subcmd__help,manpage)
                 cmd="xyzmodem__subcmd__help__subcmd__manpage"
+                ;;
+            xyzmodem__subcmd__help,ports)
+                cmd="xyzmodem__subcmd__help__subcmd__ports"
                 ;;
             xyzmodem__subcmd__help,recv)
                 cmd="xyzmodem__subcmd__help__subcmd__recv"
@@ -53,7 +65,7 @@ _xyzmodem() {
 
     case "${cmd}" in
         xyzmodem)
-            opts="-q -v -h -V --quiet --verbose --help --version send recv completions manpage help"
+            opts="-q -v -h -V --quiet --verbose --help --version send recv completions install-links manpage ports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -81,7 +93,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__help)
-            opts="send recv completions manpage help"
+            opts="send recv completions install-links manpage ports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -122,7 +134,35 @@ _xyzmodem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        xyzmodem__subcmd__help__subcmd__install__subcmd__links)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         xyzmodem__subcmd__help__subcmd__manpage)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        xyzmodem__subcmd__help__subcmd__ports)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -164,6 +204,20 @@ _xyzmodem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        xyzmodem__subcmd__install__subcmd__links)
+            opts="-q -v -h --force --lsz-names --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         xyzmodem__subcmd__manpage)
             opts="-q -v -h --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -178,8 +232,22 @@ _xyzmodem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        xyzmodem__subcmd__ports)
+            opts="-q -v -h --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         xyzmodem__subcmd__recv)
-            opts="-X -Y -g -o -p -b -q -v -h --xmodem --ymodem --streaming --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --strip-padding --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-X -Y -g -o -p -b -q -v -h --xmodem --ymodem --streaming --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --strip-padding --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,6 +301,30 @@ _xyzmodem() {
                     COMPREPLY=($(compgen -W "none software hardware" -- "${cur}"))
                     return 0
                     ;;
+                --init)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -241,7 +333,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__send)
-            opts="-X -Y -k -p -b -q -v -h --xmodem --ymodem --1k --128 --full-path --header-wait --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-X -Y -k -p -b -q -v -h --xmodem --ymodem --1k --128 --full-path --header-wait --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,6 +381,30 @@ _xyzmodem() {
                     ;;
                 --flow-control)
                     COMPREPLY=($(compgen -W "none software hardware" -- "${cur}"))
+                    return 0
+                    ;;
+                --init)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trace)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 *)

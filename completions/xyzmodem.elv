@@ -29,21 +29,29 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand send 'Send a file'
             cand recv 'Receive a file'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand install-links 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
             cand manpage 'Print the man page (roff) to stdout'
+            cand ports 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'xyzmodem;send'= {
             cand --header-wait 'YMODEM: seconds to wait for the receiver''s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it'
             cand --retries 'Errors allowed per block before the transfer is cancelled'
             cand --timeout 'Seconds to wait for the other side to start'
-            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0'
-            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0'
+            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
             cand -b 'Serial speed in bits per second'
             cand --baud 'Serial speed in bits per second'
             cand --data-bits 'Data bits per character'
             cand --parity 'Parity'
             cand --stop-bits 'Stop bits'
             cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
+            cand --init 'Write STRING to the link before the transfer, e.g. ''loady 0x82000000\r''. Escapes: \r \n \t \0 \e \\ \xNN'
+            cand --expect 'Wait until the device prints TEXT (same escapes), e.g. ''Ready for binary'', before the transfer starts. What the device sends right after it (its first `C`) is not lost'
+            cand --expect-timeout 'Seconds --expect waits for its text before the transfer fails'
+            cand --after 'Write STRING (same escapes) after a successful transfer, e.g. ''bootm 0x82000000\r'''
+            cand --report 'Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is stdout (only with --port, when stdout is not the link)'
+            cand --trace 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)'
             cand -X 'Use XMODEM (the default): one file, no name or size'
             cand --xmodem 'Use XMODEM (the default): one file, no name or size'
             cand -Y 'Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the receiver asks for it'
@@ -64,14 +72,20 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --output 'Name for data from an XMODEM sender (which sends no name) when receiving into a directory'
             cand --retries 'Errors allowed per block before the transfer is cancelled'
             cand --timeout 'Seconds to wait for the other side to start'
-            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0'
-            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0'
+            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
             cand -b 'Serial speed in bits per second'
             cand --baud 'Serial speed in bits per second'
             cand --data-bits 'Data bits per character'
             cand --parity 'Parity'
             cand --stop-bits 'Stop bits'
             cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
+            cand --init 'Write STRING to the link before the transfer, e.g. ''loady 0x82000000\r''. Escapes: \r \n \t \0 \e \\ \xNN'
+            cand --expect 'Wait until the device prints TEXT (same escapes), e.g. ''Ready for binary'', before the transfer starts. What the device sends right after it (its first `C`) is not lost'
+            cand --expect-timeout 'Seconds --expect waits for its text before the transfer fails'
+            cand --after 'Write STRING (same escapes) after a successful transfer, e.g. ''bootm 0x82000000\r'''
+            cand --report 'Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is stdout (only with --port, when stdout is not the link)'
+            cand --trace 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)'
             cand -X 'Receive with XMODEM only: PATH is the file to write'
             cand --xmodem 'Receive with XMODEM only: PATH is the file to write'
             cand -Y 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)'
@@ -100,7 +114,25 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'xyzmodem;install-links'= {
+            cand --force 'Replace files and other links that are in the way (never a directory)'
+            cand --lsz-names 'Also lrzsz''s l-prefixed names: lsx, lrx, lsb, lrb'
+            cand -q 'Print nothing but errors (no progress bar, no summary)'
+            cand --quiet 'Print nothing but errors (no progress bar, no summary)'
+            cand -v 'Say more: retries, handshake details. Repeat for more'
+            cand --verbose 'Say more: retries, handshake details. Repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'xyzmodem;manpage'= {
+            cand -q 'Print nothing but errors (no progress bar, no summary)'
+            cand --quiet 'Print nothing but errors (no progress bar, no summary)'
+            cand -v 'Say more: retries, handshake details. Repeat for more'
+            cand --verbose 'Say more: retries, handshake details. Repeat for more'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'xyzmodem;ports'= {
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
             cand -v 'Say more: retries, handshake details. Repeat for more'
@@ -112,7 +144,9 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand send 'Send a file'
             cand recv 'Receive a file'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+            cand install-links 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
             cand manpage 'Print the man page (roff) to stdout'
+            cand ports 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'xyzmodem;help;send'= {
@@ -121,7 +155,11 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         }
         &'xyzmodem;help;completions'= {
         }
+        &'xyzmodem;help;install-links'= {
+        }
         &'xyzmodem;help;manpage'= {
+        }
+        &'xyzmodem;help;ports'= {
         }
         &'xyzmodem;help;help'= {
         }

@@ -31,12 +31,14 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s V -l version -d 'Prin
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send a file'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive a file'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l header-wait -d 'YMODEM: seconds to wait for the receiver\'s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -46,6 +48,12 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l stop-bits -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
 software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l init -d 'Write STRING to the link before the transfer, e.g. \'loady 0x82000000\\r\'. Escapes: \\r \\n \\t \\0 \\e \\\\ \\xNN' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l expect -d 'Wait until the device prints TEXT (same escapes), e.g. \'Ready for binary\', before the transfer starts. What the device sends right after it (its first `C`) is not lost' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l expect-timeout -d 'Seconds --expect waits for its text before the transfer fails' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l after -d 'Write STRING (same escapes) after a successful transfer, e.g. \'bootm 0x82000000\\r\'' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l report -d 'Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is stdout (only with --port, when stdout is not the link)' -r -F
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l trace -d 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s X -l xmodem -d 'Use XMODEM (the default): one file, no name or size'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s Y -l ymodem -d 'Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the receiver asks for it'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)'
@@ -57,7 +65,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s o -l output -d 'Name for data from an XMODEM sender (which sends no name) when receiving into a directory' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -67,6 +75,12 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l stop-bits -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
 software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l init -d 'Write STRING to the link before the transfer, e.g. \'loady 0x82000000\\r\'. Escapes: \\r \\n \\t \\0 \\e \\\\ \\xNN' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l expect -d 'Wait until the device prints TEXT (same escapes), e.g. \'Ready for binary\', before the transfer starts. What the device sends right after it (its first `C`) is not lost' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l expect-timeout -d 'Seconds --expect waits for its text before the transfer fails' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l after -d 'Write STRING (same escapes) after a successful transfer, e.g. \'bootm 0x82000000\\r\'' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l report -d 'Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is stdout (only with --port, when stdout is not the link)' -r -F
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l trace -d 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Receive with XMODEM only: PATH is the file to write'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Y -l ymodem -d 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s g -l streaming -d 'Receive with YMODEM-G: ask for streaming (no per-block ACKs). Fast on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit'
@@ -83,11 +97,21 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -l force -d 'Replace files and other links that are in the way (never a directory)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -l lsz-names -d 'Also lrzsz\'s l-prefixed names: lsx, lrx, lsb, lrb'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s h -l help -d 'Print help'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s h -l help -d 'Print help'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "send" -d 'Send a file'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "recv" -d 'Receive a file'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions manpage help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s h -l help -d 'Print help'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "send" -d 'Send a file'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "recv" -d 'Receive a file'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "install-links" -d 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -14,5 +14,9 @@
 
 pub mod driver;
 pub mod files;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod link;
 pub mod proto;
+#[doc(hidden)]
+pub mod sim;

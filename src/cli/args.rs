@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use super::handshake::{Escaped, parse_escaped};
+
 const EXAMPLES: &str = "\
 Examples:
   Flash a board over its console (U-Boot `loadx` / `loady` waiting on the other end):
@@ -56,9 +58,24 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz's
+    /// programs of those names (see docs/LRZSZ.md).
+    InstallLinks {
+        /// The directory for the links (created if missing), e.g. ~/.local/lib/xyzmodem.
+        dir: PathBuf,
+        /// Replace files and other links that are in the way (never a directory).
+        #[arg(long)]
+        force: bool,
+        /// Also lrzsz's l-prefixed names: lsx, lrx, lsb, lrb.
+        #[arg(long)]
+        lsz_names: bool,
+    },
     /// Print the man page (roff) to stdout.
     #[command(hide = true)]
     Manpage,
+    /// List the serial ports, with USB vendor:product ids, serial number and product name
+    /// where the system provides them.
+    Ports,
 }
 
 /// `xyzmodem send`.
@@ -100,6 +117,12 @@ pub struct SendArgs {
 
     #[command(flatten)]
     pub link: LinkArgs,
+
+    #[command(flatten)]
+    pub board: BoardArgs,
+
+    #[command(flatten)]
+    pub records: RecordArgs,
 }
 
 /// `xyzmodem recv`.
@@ -165,6 +188,12 @@ pub struct RecvArgs {
 
     #[command(flatten)]
     pub link: LinkArgs,
+
+    #[command(flatten)]
+    pub board: BoardArgs,
+
+    #[command(flatten)]
+    pub records: RecordArgs,
 }
 
 /// Timing options shared by send and recv.
@@ -191,9 +220,10 @@ fn parse_wait(s: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Link")]
 pub struct LinkArgs {
-    /// Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0.
+    /// Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or
+    /// give a pattern such as '/dev/ttyUSB*', to send to several ports at once.
     #[arg(short = 'p', long, value_name = "DEVICE", env = "XYZMODEM_PORT")]
-    pub port: Option<String>,
+    pub port: Vec<String>,
 
     /// Serial speed in bits per second.
     #[arg(short = 'b', long, default_value_t = 115_200, requires = "port", value_parser = clap::value_parser!(u32).range(1..))]
@@ -215,6 +245,51 @@ pub struct LinkArgs {
     /// (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes.
     #[arg(long, value_enum, default_value_t = FlowArg::None, requires = "port")]
     pub flow_control: FlowArg,
+}
+
+/// Talking to a boot monitor on the port around the transfer (U-Boot `loady`, ...).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Bootloader handshake")]
+pub struct BoardArgs {
+    /// Write STRING to the link before the transfer, e.g. 'loady 0x82000000\r'. Escapes:
+    /// \r \n \t \0 \e \\ \xNN.
+    #[arg(long, value_name = "STRING", value_parser = parse_escaped)]
+    pub init: Option<Escaped>,
+
+    /// Wait until the device prints TEXT (same escapes), e.g. 'Ready for binary', before the
+    /// transfer starts. What the device sends right after it (its first `C`) is not lost.
+    #[arg(long, value_name = "TEXT", value_parser = parse_escaped)]
+    pub expect: Option<Escaped>,
+
+    /// Seconds --expect waits for its text before the transfer fails.
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, requires = "expect", value_parser = parse_expect_timeout)]
+    pub expect_timeout: f64,
+
+    /// Write STRING (same escapes) after a successful transfer, e.g. 'bootm 0x82000000\r'.
+    #[arg(long, value_name = "STRING", value_parser = parse_escaped)]
+    pub after: Option<Escaped>,
+}
+
+fn parse_expect_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err("expected seconds from 0 to 86400, e.g. 10".into()),
+    }
+}
+
+/// What to record about the session.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Records")]
+pub struct RecordArgs {
+    /// Write a JSON line per file (and per port) plus a session summary line to FILE; `-` is
+    /// stdout (only with --port, when stdout is not the link).
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    /// Log every byte on the link to FILE: time, direction, decoded view and hex. With several
+    /// ports, one file per port (FILE with the port name before its extension).
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
 }
 
 /// `--parity` values.

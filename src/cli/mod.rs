@@ -3,7 +3,12 @@
 
 mod args;
 mod exit;
+mod handshake;
+mod lrzsz;
+mod parallel;
+mod ports;
 mod progress;
+mod report;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -23,25 +28,40 @@ use xyzmodem::proto::{
 
 use args::{Cli, Command, FlowArg, LinkArgs, ParityArg, RecvArgs, SendArgs};
 use exit::{Code, UsageError};
+use handshake::Wire;
+use indicatif::MultiProgress;
 use progress::{Progress, Verbosity, human_bytes};
+use report::{Recorded, Recorder, Report};
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
+    // Invoked as sx, rx, sb, rb, sy or ry: behave like that lrzsz program.
+    if let Some(code) = lrzsz::main_if_personality() {
+        return code;
+    }
     // clap prints help/version (exit 0) or a usage error (exit 2) itself.
     let cli = Cli::try_parse().unwrap_or_else(|e| e.exit());
+    match run(&cli) {
+        Ok(()) => Code::Success.into(),
+        Err(e) => {
+            eprintln!("xyzmodem: error: {e:#}");
+            exit::for_anyhow(&e).into()
+        }
+    }
+}
+
+/// Run a parsed command line. Errors carry their type for [`exit::for_anyhow`].
+pub fn run(cli: &Cli) -> anyhow::Result<()> {
     let verbosity = match (cli.quiet, cli.verbose) {
         (true, _) => Verbosity::Quiet,
         (false, 0) => Verbosity::Normal,
         (false, _) => Verbosity::Verbose,
     };
-    if let Err(e) = install_signal_handlers() {
-        eprintln!("xyzmodem: error: cannot install signal handlers: {e}");
-        return Code::LocalIo.into();
-    }
-    let result = match &cli.command {
+    install_signal_handlers().context("cannot install signal handlers")?;
+    match &cli.command {
         Command::Send(a) => send(a, verbosity),
         Command::Recv(a) => recv(a, verbosity),
         Command::Completions { shell } => {
@@ -49,16 +69,15 @@ pub fn main() -> ExitCode {
             clap_complete::generate(*shell, &mut cmd, "xyzmodem", &mut std::io::stdout());
             Ok(())
         }
+        Command::InstallLinks {
+            dir,
+            force,
+            lsz_names,
+        } => lrzsz::install_links(dir, *force, *lsz_names, verbosity),
+        Command::Ports => ports::list(),
         Command::Manpage => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
             .render(&mut std::io::stdout())
             .context("writing the man page"),
-    };
-    match result {
-        Ok(()) => Code::Success.into(),
-        Err(e) => {
-            eprintln!("xyzmodem: error: {e:#}");
-            exit::for_anyhow(&e).into()
-        }
     }
 }
 
@@ -78,11 +97,11 @@ fn install_signal_handlers() -> std::io::Result<()> {
 
 /// The link named by the options, and whether stderr is the same terminal
 /// as the link (then nothing may be printed during the transfer).
-fn open_link(a: &LinkArgs) -> anyhow::Result<(Box<dyn Link>, bool)> {
-    match &a.port {
+fn open_link(a: &LinkArgs, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
+    match port {
         Some(path) => {
             let settings = SerialSettings {
-                path: path.clone(),
+                path: path.to_owned(),
                 baud: a.baud,
                 data_bits: a.data_bits,
                 parity: match a.parity {
@@ -217,6 +236,37 @@ fn send(a: &SendArgs, verbosity: Verbosity) -> anyhow::Result<()> {
     if !a.ymodem && a.files.len() > 1 {
         return Err(UsageError("XMODEM sends one file; use -Y/--ymodem for several").into());
     }
+    let ports = ports::expand(&a.link.port)?;
+    let report = Report::open(a.records.report.as_deref(), ports.is_empty())?;
+    if ports.len() > 1 {
+        return parallel::send(a, &ports, verbosity, &report);
+    }
+    let port = ports.first().map(String::as_str);
+    let mut rec = Recorder::send(port, &a.files);
+    let trace = a.records.trace.as_deref();
+    let result = send_port(a, port, trace, None, verbosity, &mut rec);
+    rec.finish(result.as_ref().err());
+    report.files(&rec);
+    let reported = report.session("send", &[&rec], result.as_ref().err());
+    let summary = result?;
+    reported?;
+    if verbosity != Verbosity::Quiet {
+        let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+        eprintln!("{}", summary_line("sent", &what, &summary));
+    }
+    Ok(())
+}
+
+/// One sending session over `port` (stdin/stdout when `None`), traced into `trace`. With
+/// several ports at once, the bars go to the shared `display`.
+fn send_port(
+    a: &SendArgs,
+    port: Option<&str>,
+    trace: Option<&Path>,
+    display: Option<&MultiProgress>,
+    verbosity: Verbosity,
+    rec: &mut Recorder,
+) -> anyhow::Result<Summary> {
     // The files first: a typo fails before anything touches the link.
     let mut sources = a
         .files
@@ -238,7 +288,9 @@ fn send(a: &SendArgs, verbosity: Verbosity) -> anyhow::Result<()> {
     } else {
         infos.push(FileInfo::default());
     }
-    let (mut link, stderr_is_link) = open_link(&a.link)?;
+    let (link, stderr_is_link) = open_link(&a.link, port)?;
+    let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
+    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
     let cfg = SenderConfig {
         mode: if a.ymodem {
             SendMode::Ymodem
@@ -252,31 +304,34 @@ fn send(a: &SendArgs, verbosity: Verbosity) -> anyhow::Result<()> {
         ..SenderConfig::default()
     };
     let total: u64 = sources.iter().map(Source::size).sum();
-    let mut progress = Progress::new(
-        verbosity,
-        stderr_is_link,
-        (sources.len() > 1).then_some(total),
-    );
+    let batch = (sources.len() > 1).then_some(total);
+    let mut progress = match display {
+        Some(d) => Progress::in_display(d, verbosity, false, batch, parallel::tag(port)),
+        None => Progress::new(verbosity, stderr_is_link, batch),
+    };
     let mut engine = Sender::new(cfg, infos.clone(), Instant::now());
     let result = driver::run(
         &mut engine,
-        link.as_mut(),
-        &mut SendHandler {
-            sources: &mut sources,
-            infos: &infos,
-            current: None,
-            progress: &mut progress,
+        wire.link(),
+        &mut Recorded {
+            inner: &mut SendHandler {
+                sources: &mut sources,
+                infos: &infos,
+                current: None,
+                progress: &mut progress,
+            },
+            rec,
         },
         Some(&INTERRUPTED),
     );
+    rec.set_streaming(engine.is_streaming());
     progress.finish();
-    drop(link); // restore the terminal before printing
     let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
-    let summary = result.with_context(|| format!("sending {what}"))?;
-    if verbosity != Verbosity::Quiet {
-        eprintln!("{}", summary_line("sent", &what, &summary));
-    }
-    Ok(())
+    let result = result
+        .with_context(|| format!("sending {what}"))
+        .and_then(|summary| wire.after(&a.board).map(|()| summary));
+    wire.close(); // restore the terminal before printing
+    result
 }
 
 /// Where received files go and what to do about existing ones.
@@ -436,6 +491,28 @@ impl Handler for RecvHandler<'_> {
 }
 
 fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
+    let ports = ports::expand(&a.link.port)?;
+    if ports.len() > 1 {
+        return Err(UsageError("recv uses one --port").into());
+    }
+    let report = Report::open(a.records.report.as_deref(), ports.is_empty())?;
+    let port = ports.first().map(String::as_str);
+    let mut rec = Recorder::recv(port);
+    let result = recv_port(a, port, verbosity, &mut rec);
+    rec.finish(result.as_ref().err());
+    report.files(&rec);
+    let reported = report.session("recv", &[&rec], result.as_ref().err());
+    result?;
+    reported
+}
+
+/// One receiving session over `port` (stdin/stdout when `None`).
+fn recv_port(
+    a: &RecvArgs,
+    port: Option<&str>,
+    verbosity: Verbosity,
+    rec: &mut Recorder,
+) -> anyhow::Result<()> {
     let existing = if a.overwrite {
         Existing::Overwrite
     } else if a.rename {
@@ -479,7 +556,13 @@ fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
     };
     // Refuse an existing output before anything touches the link.
     let fixed = fixed_path.map(|p| Sink::create(&p, existing)).transpose()?;
-    let (mut link, stderr_is_link) = open_link(&a.link)?;
+    if let Some(name) = fixed.as_ref().map(Sink::path).or(a.output.as_deref()) {
+        rec.set_fallback_name(name.display().to_string());
+    }
+    let (link, stderr_is_link) = open_link(&a.link, port)?;
+    let mut echo = handshake::echo(verbosity, stderr_is_link, None, port);
+    let trace = a.records.trace.as_deref();
+    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
     let cfg = ReceiverConfig {
         mode,
         check: if a.checksum {
@@ -509,9 +592,21 @@ fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
         progress: &mut progress,
     };
     let mut engine = Receiver::new(cfg, Instant::now());
-    let result = driver::run(&mut engine, link.as_mut(), &mut handler, Some(&INTERRUPTED));
+    let result = driver::run(
+        &mut engine,
+        wire.link(),
+        &mut Recorded {
+            inner: &mut handler,
+            rec,
+        },
+        Some(&INTERRUPTED),
+    );
     handler.progress.finish();
-    drop(link);
+    let after = match &result {
+        Ok(_) => wire.after(&a.board),
+        Err(_) => Ok(()),
+    };
+    wire.close(); // restore the terminal before printing
     let received = std::mem::take(&mut handler.received);
     let what = files_label(
         received.len(),
@@ -536,5 +631,5 @@ fn recv(a: &RecvArgs, verbosity: Verbosity) -> anyhow::Result<()> {
             summary_line("received", &what, &Summary { bytes, ..summary })
         );
     }
-    Ok(())
+    after
 }

@@ -31,6 +31,8 @@ pub struct Progress {
     retries: u32,
     /// Bytes of the files already completed, for the total bar.
     done: u64,
+    /// Prefix of bar labels and notes: `"ttyUSB0: "` when several ports run at once.
+    tag: String,
 }
 
 fn style(known_total: bool) -> ProgressStyle {
@@ -47,27 +49,51 @@ fn style(known_total: bool) -> ProgressStyle {
 impl Progress {
     /// A reporter; `batch_total` adds a total bar for a batch of known size.
     pub fn new(verbosity: Verbosity, stderr_is_link: bool, batch_total: Option<u64>) -> Self {
+        let multi = Self::display(verbosity, stderr_is_link);
+        Self::in_display(
+            &multi,
+            verbosity,
+            stderr_is_link,
+            batch_total,
+            String::new(),
+        )
+    }
+
+    /// Where bars go: stderr when it is a terminal that is not the link, else nowhere.
+    pub fn display(verbosity: Verbosity, stderr_is_link: bool) -> MultiProgress {
         let visible =
             verbosity != Verbosity::Quiet && !stderr_is_link && std::io::stderr().is_terminal();
-        let multi = MultiProgress::with_draw_target(if visible {
+        MultiProgress::with_draw_target(if visible {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
-        });
+        })
+    }
+
+    /// A reporter drawing into `multi`, which other sessions (ports) may share; its bars and
+    /// notes start with `tag`.
+    pub fn in_display(
+        multi: &MultiProgress,
+        verbosity: Verbosity,
+        stderr_is_link: bool,
+        batch_total: Option<u64>,
+        tag: String,
+    ) -> Self {
         let total = batch_total.map(|n| {
             let bar = multi.add(ProgressBar::new(n));
             bar.set_style(style(true));
-            bar.set_prefix("total");
+            bar.set_prefix(format!("{tag}total"));
             bar
         });
         Self {
-            multi,
+            multi: multi.clone(),
             file: None,
             total,
             verbosity,
             silent_during: stderr_is_link,
             retries: 0,
             done: 0,
+            tag,
         }
     }
 
@@ -77,7 +103,7 @@ impl Progress {
         if self.total.is_none() {
             let bar = self.multi.add(ProgressBar::new(total));
             bar.set_style(style(true));
-            bar.set_prefix("total");
+            bar.set_prefix(format!("{}total", self.tag));
             bar.set_position(self.done);
             self.total = Some(bar);
         }
@@ -94,7 +120,7 @@ impl Progress {
             None => self.multi.add(bar),
         };
         bar.set_style(style(size.is_some()));
-        bar.set_prefix(label.to_owned());
+        bar.set_prefix(format!("{}{label}", self.tag));
         bar.enable_steady_tick(Duration::from_millis(200));
         self.file = Some(bar);
     }
@@ -102,7 +128,8 @@ impl Progress {
     /// Print a note above the bars, unless quiet (or stderr is the link).
     pub fn note(&self, line: &str) {
         if self.verbosity != Verbosity::Quiet && !self.silent_during {
-            self.multi.suspend(|| eprintln!("xyzmodem: {line}"));
+            self.multi
+                .suspend(|| eprintln!("xyzmodem: {}{line}", self.tag));
         }
     }
 

@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::block::{ACK, Assembler, CRC_START, EOT, G_START, NAK, SOH, STX};
 use super::cancel::{CANCEL_SEQUENCE, CanDetector};
+use super::crc::crc16;
 use super::ymodem::header::{self, FileInfo};
 use super::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
 
@@ -106,6 +107,8 @@ struct FileState {
     received: u64,
     /// The first data block has arrived.
     data_started: bool,
+    /// CRC-16 of the header's data, to tell a repeated header from the next file's.
+    header_crc: u16,
 }
 
 /// Receives files with XMODEM, YMODEM or YMODEM-G; accepts 128- and 1024-byte blocks mixed.
@@ -135,6 +138,15 @@ pub struct Receiver {
     start_limit: Instant,
     errors: u32,
     eot_naked: bool,
+    /// The block we expect arrived damaged (bad check or number, cut short) and has not come
+    /// intact since. The sender must resend it: if it goes on to the next block or EOT
+    /// instead, it took something else for that block's ACK (ACKs carry no block number), and
+    /// the block is lost.
+    damaged: bool,
+    /// Bytes that were not a block start came since we last answered. A sender that sent
+    /// EOT waits in silence for our answer, so an EOT after junk is junk too (e.g. a 0x04 in
+    /// the tail of a block we gave up on).
+    junk: bool,
     file: Option<FileState>,
     /// Total bytes delivered over the session.
     bytes: u64,
@@ -173,6 +185,8 @@ impl Receiver {
             starts_sent: 0,
             errors: 0,
             eot_naked: false,
+            damaged: false,
+            junk: false,
             file: None,
             bytes: 0,
             deliver: None,
@@ -201,9 +215,20 @@ impl Receiver {
     /// block (with the CRC-to-checksum fallback) and before a file's first data block (the
     /// YMODEM "go on"), NAK otherwise. Then wait for a block.
     fn nudge(&mut self, now: Instant) {
+        if !self.started && now >= self.start_limit {
+            // A purge can outlast the time the sender had to start: give up now rather than
+            // return a deadline already in the past.
+            return self.fail(Error::Timeout {
+                waiting_for: "the sender to start",
+            });
+        }
         let wait = if !self.started {
+            // Not once a damaged block has come: the sender answered our `C`, so it speaks
+            // CRC, and reading its CRC blocks as checksum blocks would let a frame shifted by
+            // a lost or extra byte pass a check eight bits wide.
             if self.check == Check::Crc16
                 && !self.streaming
+                && !self.damaged
                 && self.cfg.crc_attempts.is_some_and(|n| self.starts_sent >= n)
             {
                 self.check = Check::Checksum;
@@ -220,6 +245,7 @@ impl Receiver {
             }]);
             now + self.cfg.block_timeout
         };
+        self.junk = false;
         self.state = State::Header { deadline: wait };
     }
 
@@ -241,6 +267,9 @@ impl Receiver {
                 block: self.expected,
                 reason,
             });
+        }
+        if reason != RetryReason::Timeout {
+            self.damaged = true;
         }
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
@@ -266,6 +295,7 @@ impl Receiver {
     }
 
     fn wait_block(&mut self, now: Instant) {
+        self.junk = false;
         self.state = State::Header {
             deadline: now + self.cfg.block_timeout,
         };
@@ -283,8 +313,17 @@ impl Receiver {
         if self.want_header && number == 0 {
             return self.on_header(now);
         }
-        if self.want_header && number == 1 && self.proto == Proto::Undecided {
-            // No header: an XMODEM(-1K) sender. Fall back to XMODEM for the session.
+        if self.want_header
+            && number == 1
+            && self.proto == Proto::Undecided
+            && !self.damaged
+            && !self.streaming
+        {
+            // No header: an XMODEM(-1K) sender. Fall back to XMODEM for the session. Not
+            // after a damaged block: that may have been the header, and a sender that goes
+            // on without resending it took noise for its ACK. Never when streaming: an
+            // XMODEM sender needs the ACKs YMODEM-G does not send, and a YMODEM-G sender
+            // takes our `G` asking for a lost header again for the go-ahead.
             self.proto = Proto::Xmodem;
             self.want_header = false;
             self.expected = 1;
@@ -300,6 +339,19 @@ impl Receiver {
             // Our ACK was lost and the sender repeated the block (a repeated header wants
             // its "go on" again).
             let header_repeat = number == 0 && self.file.is_some_and(|f| !f.data_started);
+            if header_repeat
+                && self
+                    .file
+                    .is_some_and(|f| f.header_crc != crc16(self.asm.data(usize::MAX)))
+            {
+                // Not a repeat: the next file's header. The sender took a spare ACK for our
+                // answer to this file's EOT, which we never saw.
+                return self.fail(Error::OutOfSequence {
+                    expected: self.expected,
+                    got: number,
+                });
+            }
+            self.damaged = false;
             self.out.send(&[ACK]);
             if header_repeat {
                 self.out.send(&[self.start_char()]);
@@ -321,6 +373,7 @@ impl Receiver {
     fn on_header(&mut self, now: Instant) {
         self.proto = Proto::Ymodem;
         self.errors = 0;
+        self.damaged = false;
         match header::parse(self.asm.data(usize::MAX)) {
             None => {
                 // End of batch. YMODEM-G senders do not wait for an answer.
@@ -333,6 +386,7 @@ impl Receiver {
             Some(info) => {
                 self.file = Some(FileState {
                     size: info.size,
+                    header_crc: crc16(self.asm.data(usize::MAX)),
                     ..FileState::default()
                 });
                 self.out.event(Event::FileStart(info));
@@ -364,6 +418,7 @@ impl Receiver {
         self.bytes += take as u64;
         self.expected = self.expected.wrapping_add(1);
         self.errors = 0;
+        self.damaged = false;
         self.eot_naked = false;
         self.out.event(Event::Progress {
             bytes: file.received,
@@ -376,7 +431,7 @@ impl Receiver {
     }
 
     fn on_eot(&mut self, now: Instant) {
-        if self.want_header && self.proto == Proto::Ymodem {
+        if self.want_header && (self.proto == Proto::Ymodem || self.streaming) {
             // EOT where a header belongs: noise, or a sender that went on; ask again.
             return self.nudge(now);
         }
@@ -387,6 +442,14 @@ impl Receiver {
             self.eot_naked = true;
             self.out.send(&[NAK]);
             return self.wait_block(now);
+        }
+        if self.damaged && !complete {
+            // The block we NAKed was never resent: the sender took noise or a stale ACK for
+            // its ACK, and the file would end without it.
+            return self.fail(Error::Incompatible(
+                "the sender ended the file while a damaged block was still due \
+                 (its ACKs lost sync, they carry no block number); the file is incomplete",
+            ));
         }
         if !self.started {
             self.started = true;
@@ -436,7 +499,7 @@ impl Engine for Receiver {
                                 deadline: now + self.cfg.byte_timeout,
                             };
                         }
-                        EOT => {
+                        EOT if !self.junk => {
                             self.on_eot(now);
                             // Anything after EOT in this piece predates our answer.
                             return bytes.len();
@@ -445,6 +508,7 @@ impl Engine for Receiver {
                         // headers. Ignored, except that a ZMODEM sender still looking for
                         // its receiver gets our start character right away.
                         _ => {
+                            self.junk = true;
                             self.zrqinit = match b {
                                 _ if b == ZRQINIT[self.zrqinit] => self.zrqinit + 1,
                                 b'*' => 1,

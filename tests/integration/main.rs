@@ -10,5 +10,13 @@ mod interop;
 mod ymodem;
 // A terminal as the link: raw mode during the transfer, restored on every exit path.
 mod tty;
+// lrzsz personalities: install-links, sx/rx/sb/rb links against lrzsz, lrzsz's exit codes.
+mod lrzsz;
 // Generated files committed to the repository (completions, man page) are up to date.
 mod generated;
+// Around the transfer: ports, U-Boot handshake, parallel sends to several ptys, reports, traces.
+mod ecosystem;
+// The fuzz target bodies (src/fuzzing.rs) as bounded proptest cases.
+mod fuzz_bodies;
+// Seeded fault-injection properties and clean-line efficiency on the link simulator.
+mod sim;

@@ -657,3 +657,84 @@ fn handle_input_returns_early_with_pending_output() {
     assert_eq!(d.written.len(), 256);
     assert_eq!((d.written[0], d.written[128]), (b'a', b'b'));
 }
+
+// ---- regressions found by the link simulator (src/sim, docs/SIMULATION.md) ----
+
+#[test]
+fn receiver_refuses_eot_while_a_damaged_block_is_due() {
+    // Simulator seeds xmodem-crc:0xd4 and ymodem:0x13d (before the fix): a delayed ACK made
+    // the sender resend a block, the receiver ACKed both copies, and the spare ACK was taken
+    // for the next block's. The sender then took an old ACK for the ACK of a damaged last
+    // block and sent EOT; the receiver accepted the second EOT and kept a truncated file.
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    assert_eq!(
+        feed(&mut rx, t0, &block(1, b"x", 128, Check::Crc16)).wire,
+        [ACK]
+    );
+    let mut bad = block(2, b"y", 128, Check::Crc16);
+    bad[40] ^= 0xFF;
+    feed(&mut rx, t0, &bad);
+    assert_eq!(tick(&mut rx, t0 + S).wire, [NAK]);
+    // The first EOT may be noise: NAKed as always. The repeated one would drop block 2.
+    assert_eq!(feed(&mut rx, t0 + S, &[EOT]).wire, [NAK]);
+    let d = feed(&mut rx, t0 + S, &[EOT]);
+    assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
+    assert_eq!(d.wire, CANCEL_SEQUENCE);
+    assert!(!d.events.iter().any(|e| matches!(e, Event::FileEnd { .. })));
+
+    // Once the damaged block has come intact, EOT ends the file as usual.
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &block(1, b"x", 128, Check::Crc16));
+    feed(&mut rx, t0, &bad);
+    tick(&mut rx, t0 + S);
+    feed(&mut rx, t0 + S, &block(2, b"y", 128, Check::Crc16));
+    assert_eq!(feed(&mut rx, t0 + S, &[EOT]).wire, [NAK]);
+    assert_eq!(feed(&mut rx, t0 + S, &[EOT]).wire, [ACK]);
+}
+
+#[test]
+fn receiver_takes_an_eot_after_junk_for_junk() {
+    // Simulator seeds xmodem-1k:0x134 and ymodem:0xfe (before the fix): a block stalled past
+    // the byte timeout, its tail arrived as junk between blocks, and two 0x04 bytes in it
+    // were taken for EOT, EOT: the receiver reported an empty file as complete.
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &block(1, b"x", 128, Check::Crc16));
+    let d = feed(&mut rx, t0, &[0x37, EOT, 0x99, EOT]);
+    assert!(d.wire.is_empty() && d.events.is_empty(), "{d:?}");
+    // A sender's EOT comes right after our answer, with nothing before it.
+    let d = tick(&mut rx, t0 + 10 * S);
+    assert_eq!(d.wire, [NAK]);
+    assert_eq!(feed(&mut rx, t0 + 10 * S, &[EOT]).wire, [NAK]);
+    let d = feed(&mut rx, t0 + 10 * S, &[EOT]);
+    assert_eq!(d.wire, [ACK]);
+    assert!(d.events.contains(&Event::Finished));
+}
+
+#[test]
+fn receiver_keeps_crc_once_a_damaged_block_has_come() {
+    // Simulator seed xmodem-1k:0x3b67 (before the fix): the sender answered each `C` with a
+    // CRC block that arrived damaged; after four `C`s the receiver fell back to checksum,
+    // read the CRC blocks as checksum blocks, and a frame shifted by a lost byte passed the
+    // 8-bit check.
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    assert_eq!(drain(&mut rx, t0, &[], &mut 0).wire, b"C");
+    let mut bad = block(1, &[7; 1024], 1024, Check::Crc16);
+    bad[500] ^= 1;
+    let mut sent = Vec::new();
+    let mut now = t0;
+    for _ in 0..6 {
+        feed(&mut rx, now, &bad);
+        now += S;
+        sent.extend(tick(&mut rx, now).wire);
+    }
+    assert_eq!(sent, b"CCCCCC");
+    assert_eq!(rx.check(), Check::Crc16);
+    let d = feed(&mut rx, now, &block(1, &[7; 1024], 1024, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+}

@@ -382,3 +382,80 @@ fn receiver_refuses_ymodem_in_xmodem_mode_but_sender_names_file() {
     let d = feed(&mut rx, t0, &d.wire);
     assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
 }
+
+// ---- regressions found by the link simulator (src/sim, docs/SIMULATION.md) ----
+
+#[test]
+fn ymodem_g_receiver_never_falls_back_to_xmodem() {
+    // Simulator seeds ymodem-g:0x3 and ymodem-g:0x111f (before the fix): the header arrived
+    // damaged or without its SOH, the receiver's `G` asking for it again was taken by the
+    // sender for the go-ahead, and the receiver took block 1 (or the EOT of an empty file)
+    // for an XMODEM sender: it reported an unnamed, padded file as received.
+    let t0 = Instant::now();
+    let mut rx = yreceiver(RecvMode::YmodemG, t0);
+    assert_eq!(drain(&mut rx, t0, &[], &mut 0).wire, b"G");
+    let d = feed(&mut rx, t0, &[EOT]);
+    assert_eq!(d.wire, b"G", "an EOT where a header belongs asks again");
+    assert!(d.events.is_empty());
+    let d = feed(&mut rx, t0, &block(1, &[1; LARGE], LARGE, Check::Crc16));
+    assert!(matches!(
+        failed(&d.events),
+        Some(Error::Streaming {
+            block: 0,
+            reason: RetryReason::BadBlockNumber
+        })
+    ));
+    assert!(!d.events.iter().any(|e| matches!(e, Event::FileStart(_))));
+}
+
+#[test]
+fn receiver_does_not_fall_back_to_xmodem_after_a_damaged_header() {
+    // The same in YMODEM: block 1 after a damaged block 0 means the sender took noise for the
+    // header's ACK, not that it speaks XMODEM-1K.
+    let t0 = Instant::now();
+    let mut rx = yreceiver(RecvMode::Ymodem, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let mut bad = header_block(&info("f", 2048));
+    bad[10] ^= 0x20;
+    feed(&mut rx, t0, &bad);
+    assert_eq!(tick(&mut rx, t0 + S).wire, b"C");
+    let d = feed(&mut rx, t0 + S, &block(1, &[1; LARGE], LARGE, Check::Crc16));
+    assert!(matches!(
+        failed(&d.events),
+        Some(Error::OutOfSequence {
+            expected: 0,
+            got: 1
+        })
+    ));
+    // Without the damaged block, block 1 first still means XMODEM-1K.
+    let mut rx = yreceiver(RecvMode::Ymodem, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &block(1, &[1; LARGE], LARGE, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+}
+
+#[test]
+fn receiver_tells_the_next_header_from_a_repeated_one() {
+    // Simulator seed ymodem:0x176f (before the fix): a stalled `ACK C` made the sender resend
+    // the header of an empty file, the receiver answered each copy, and a spare ACK was taken
+    // for the ACK of the file's EOT, which the receiver never saw. The next file's header
+    // was then taken for a repeat of the current one, its data went into the empty file,
+    // and the receiver reported the batch complete without it.
+    let t0 = Instant::now();
+    let mut rx = yreceiver(RecvMode::Ymodem, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &header_block(&info("f1", 0)));
+    assert_eq!(d.wire, [ACK, b'C']);
+    // A real repeat is answered again.
+    let d = feed(&mut rx, t0, &header_block(&info("f1", 0)));
+    assert_eq!(d.wire, [ACK, b'C']);
+    let d = feed(&mut rx, t0, &header_block(&info("f2", 1375)));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::OutOfSequence {
+            expected: 1,
+            got: 0
+        })
+    );
+    assert!(!d.events.iter().any(|e| matches!(e, Event::FileStart(_))));
+}

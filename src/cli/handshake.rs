@@ -1,0 +1,456 @@
+//! Talking to a boot monitor around a transfer (`--init`, `--expect`, `--after`), and the
+//! stack of links a session runs over: the port, its trace, and what the handshake read
+//! past the expected text.
+//!
+//! U-Boot's `loady` prints "## Ready for binary (ymodem) download ..." and sends its first
+//! `C` at once, then repeats it only every 4.75 s. The handshake reads up to the expected
+//! text, and the bytes after it go to the engine first (through [`Replay`]), so that `C`
+//! starts the transfer.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::MultiProgress;
+use xyzmodem::driver::{self, INTERRUPT_CHECK};
+use xyzmodem::link::{Link, Replay, Trace, TraceStatus};
+
+use super::args::BoardArgs;
+use super::progress::Verbosity;
+
+/// Bytes given on the command line with escapes (`\r`, `\xNN`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escaped(pub Vec<u8>);
+
+/// Parse `\r \n \t \0 \e \\ \xNN` escapes; any other backslash sequence is an error.
+pub fn parse_escaped(s: &str) -> Result<Escaped, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some((&e, tail)) = rest.split_first() else {
+            return Err("a lone \\ at the end (write \\\\ for a backslash)".into());
+        };
+        rest = tail;
+        out.push(match e {
+            b'r' => b'\r',
+            b'n' => b'\n',
+            b't' => b'\t',
+            b'0' => 0,
+            b'e' => 0x1B,
+            b'\\' => b'\\',
+            b'x' => {
+                let hex = rest
+                    .get(..2)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or("\\x needs two hex digits, e.g. \\x03")?;
+                rest = &rest[2..];
+                hex
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape \\{}: use \\r \\n \\t \\0 \\e \\\\ or \\xNN",
+                    char::from(other)
+                ));
+            }
+        });
+    }
+    if out.is_empty() {
+        return Err("empty".into());
+    }
+    Ok(Escaped(out))
+}
+
+/// `--expect` saw nothing like its text in time. Exit code 1 (transfer failed).
+#[derive(Debug, thiserror::Error)]
+#[error("{link}: the device did not print {expected} within {secs} s ({seen})")]
+pub struct ExpectTimeout {
+    link: String,
+    expected: String,
+    secs: String,
+    seen: String,
+}
+
+/// How much of the device's last output an [`ExpectTimeout`] shows.
+const SEEN_TAIL: usize = 120;
+
+/// Bytes for a message: `"text\r\n"`, with anything unprintable escaped.
+pub fn quoted(bytes: &[u8]) -> String {
+    format!("\"{}\"", escape(bytes, true))
+}
+
+/// Printable ASCII as it is, `\r \n \t \\` and `\xNN` for the rest (and `\"` if `quote`).
+fn escape(bytes: &[u8], quote: bool) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    for &b in bytes {
+        match b {
+            b'\r' => s.push_str("\\r"),
+            b'\n' => s.push_str("\\n"),
+            b'\t' => s.push_str("\\t"),
+            b'\\' if quote => s.push_str("\\\\"),
+            b'"' if quote => s.push_str("\\\""),
+            0x20..=0x7E => s.push(char::from(b)),
+            _ => s.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    s
+}
+
+/// Complete lines of device output, handed to `show` as they arrive (for `-v`).
+struct Lines<'a> {
+    partial: Vec<u8>,
+    show: &'a mut dyn FnMut(&str),
+}
+
+impl Lines<'_> {
+    fn push(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if b == b'\n' {
+                self.flush();
+            } else if b != b'\r' {
+                self.partial.push(b);
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        let line = escape(&self.partial, false);
+        self.partial.clear();
+        (self.show)(&line);
+    }
+}
+
+/// Write `init`, then, with `expect`, read until the device prints it. Returns the bytes
+/// read after the expected text. Device output up to it goes to `show` line by line.
+///
+/// Errors: [`ExpectTimeout`]; [`driver::Error::Link`] when the link fails;
+/// [`driver::Error::Interrupted`] when `interrupt` is set.
+pub fn handshake(
+    link: &mut dyn Link,
+    board: &BoardArgs,
+    interrupt: &AtomicBool,
+    show: &mut dyn FnMut(&str),
+) -> anyhow::Result<Vec<u8>> {
+    let link_error = |link: &dyn Link, error| driver::Error::Link {
+        name: link.name().to_owned(),
+        error,
+    };
+    if let Some(init) = &board.init {
+        link.write_all(&init.0)
+            .and_then(|()| link.flush())
+            .map_err(|e| link_error(link, e))
+            .context("writing --init")?;
+    }
+    let Some(Escaped(expect)) = &board.expect else {
+        return Ok(Vec::new());
+    };
+    let timeout = Duration::from_secs_f64(board.expect_timeout);
+    let deadline = Instant::now() + timeout;
+    let mut buf = vec![0u8; 4096];
+    // Bytes not yet shown: the last ones may be the start of the expected text.
+    let mut window: Vec<u8> = Vec::new();
+    let mut recent: Vec<u8> = Vec::new();
+    let mut lines = Lines {
+        partial: Vec::new(),
+        show,
+    };
+    loop {
+        if interrupt.load(Ordering::Relaxed) {
+            return Err(driver::Error::Interrupted.into());
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            let seen = if recent.is_empty() {
+                "it printed nothing".to_owned()
+            } else {
+                format!("its last output: {}", quoted(&recent))
+            };
+            lines.push(&window);
+            if !lines.partial.is_empty() {
+                lines.flush();
+            }
+            return Err(ExpectTimeout {
+                link: link.name().to_owned(),
+                expected: quoted(expect),
+                secs: format!("{}", board.expect_timeout),
+                seen,
+            }
+            .into());
+        }
+        let n = match link.read(&mut buf, (deadline - now).min(INTERRUPT_CHECK)) {
+            Ok(n) => n,
+            Err(e) => {
+                // Show what the device said before it went away.
+                lines.push(&window);
+                if !lines.partial.is_empty() {
+                    lines.flush();
+                }
+                return Err(link_error(link, e))
+                    .with_context(|| format!("waiting for {}", quoted(expect)));
+            }
+        };
+        if n == 0 {
+            continue;
+        }
+        recent.extend_from_slice(&buf[..n]);
+        if recent.len() > SEEN_TAIL {
+            recent.drain(..recent.len() - SEEN_TAIL);
+        }
+        window.extend_from_slice(&buf[..n]);
+        if let Some(at) = window.windows(expect.len()).position(|w| w == expect) {
+            let end = at + expect.len();
+            lines.push(&window[..end]);
+            if !lines.partial.is_empty() {
+                lines.flush();
+            }
+            return Ok(window[end..].to_vec());
+        }
+        let keep = expect.len() - 1;
+        if window.len() > keep {
+            let shown = window.len() - keep;
+            lines.push(&window[..shown]);
+            window.drain(..shown);
+        }
+    }
+}
+
+/// The link a session runs over: the port or stdin/stdout, traced when asked, with the
+/// bytes the handshake read past its text handed out first.
+pub struct Wire {
+    link: Replay<Box<dyn Link>>,
+    trace: Option<(PathBuf, TraceStatus)>,
+}
+
+impl Wire {
+    /// Trace `link` into `trace` (if given), run the handshake, and keep what it read past
+    /// the expected text for the engine.
+    pub fn open(
+        link: Box<dyn Link>,
+        trace: Option<&Path>,
+        board: &BoardArgs,
+        interrupt: &AtomicBool,
+        show: &mut dyn FnMut(&str),
+    ) -> anyhow::Result<Self> {
+        let (mut link, trace): (Box<dyn Link>, _) = match trace {
+            Some(path) => {
+                let traced = Trace::create(link, path)
+                    .with_context(|| format!("cannot create the trace {}", path.display()))?;
+                let status = traced.status();
+                (Box::new(traced), Some((path.to_owned(), status)))
+            }
+            None => (link, None),
+        };
+        let leftover = handshake(link.as_mut(), board, interrupt, show)?;
+        Ok(Self {
+            link: Replay::new(link, leftover),
+            trace,
+        })
+    }
+
+    /// The link for the engine.
+    pub fn link(&mut self) -> &mut dyn Link {
+        &mut self.link
+    }
+
+    /// After a successful transfer: write `--after`.
+    pub fn after(&mut self, board: &BoardArgs) -> anyhow::Result<()> {
+        if let Some(Escaped(after)) = &board.after {
+            let link = self.link.get_mut();
+            link.write_all(after)
+                .and_then(|()| link.flush())
+                .map_err(|error| driver::Error::Link {
+                    name: link.name().to_owned(),
+                    error,
+                })
+                .context("writing --after")?;
+        }
+        Ok(())
+    }
+
+    /// Close the link (a terminal is restored) and the trace; warn on stderr if the trace
+    /// could not be written completely (the transfer's result stands).
+    pub fn close(self) {
+        let Self { link, trace } = self;
+        drop(link);
+        if let Some((path, status)) = trace
+            && let Some(e) = status.error()
+        {
+            eprintln!(
+                "xyzmodem: warning: the trace {} is incomplete: {e}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// What `-v` does with the device's output during the handshake: one line on stderr per
+/// line of output (`xyzmodem: device| U-Boot 2023.01`; with several ports, the port's name
+/// instead of `device`), unless stderr is the link.
+pub fn echo<'a>(
+    verbosity: Verbosity,
+    stderr_is_link: bool,
+    display: Option<&'a MultiProgress>,
+    port: Option<&str>,
+) -> impl FnMut(&str) + 'a {
+    let on = verbosity == Verbosity::Verbose && !stderr_is_link;
+    let who = match (display, port) {
+        (Some(_), Some(p)) => super::display_name(Path::new(p)),
+        _ => "device".to_owned(),
+    };
+    move |line| {
+        if on {
+            let print = || eprintln!("xyzmodem: {who}| {line}");
+            match display {
+                Some(d) => d.suspend(print),
+                None => print(),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+    use std::io;
+
+    #[test]
+    fn escapes() {
+        let p = |s| parse_escaped(s).map(|e| e.0);
+        assert_eq!(p("loady 0x82000000\\r").unwrap(), b"loady 0x82000000\r");
+        assert_eq!(
+            p("a\\n\\t\\\\\\x03\\x7f\\0\\e").unwrap(),
+            b"a\n\t\\\x03\x7f\0\x1b"
+        );
+        assert_eq!(p("\\xFFz").unwrap(), b"\xffz");
+        assert_eq!(p("héllo").unwrap(), "héllo".as_bytes());
+        for bad in ["", "x\\", "\\q", "\\x", "\\x4", "\\xZZ", "\\xé"] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Hands out its chunks one per read, then times out; records writes.
+    struct Device {
+        chunks: VecDeque<Vec<u8>>,
+        written: Vec<u8>,
+    }
+
+    impl Link for Device {
+        fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+            match self.chunks.pop_front() {
+                Some(c) => {
+                    buf[..c.len()].copy_from_slice(&c);
+                    Ok(c.len())
+                }
+                None => {
+                    std::thread::sleep(timeout.min(Duration::from_millis(5)));
+                    Ok(0)
+                }
+            }
+        }
+        fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+            self.written.extend_from_slice(data);
+            Ok(())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn name(&self) -> &str {
+            "dev"
+        }
+    }
+
+    fn board(init: Option<&str>, expect: Option<&str>, secs: f64) -> BoardArgs {
+        BoardArgs {
+            init: init.map(|s| parse_escaped(s).unwrap()),
+            expect: expect.map(|s| parse_escaped(s).unwrap()),
+            expect_timeout: secs,
+            after: None,
+        }
+    }
+
+    fn run(chunks: &[&[u8]], b: &BoardArgs) -> (anyhow::Result<Vec<u8>>, Vec<String>, Vec<u8>) {
+        let mut dev = Device {
+            chunks: chunks.iter().map(|c| c.to_vec()).collect(),
+            written: Vec::new(),
+        };
+        let mut shown = Vec::new();
+        let r = handshake(&mut dev, b, &AtomicBool::new(false), &mut |l| {
+            shown.push(l.to_owned());
+        });
+        (r, shown, dev.written)
+    }
+
+    #[test]
+    fn the_start_character_after_the_text_is_kept() {
+        let b = board(Some("loady\\r"), Some("Ready for binary"), 5.0);
+        // The text split over reads, the `C` in the same read as its end.
+        let (r, shown, written) = run(
+            &[
+                b"=> loady\r\n## Ready for bi",
+                b"nary (ymodem) download to 0x82000000 at 115200 bps...\r\nC",
+            ],
+            &b,
+        );
+        assert_eq!(written, b"loady\r");
+        assert_eq!(
+            r.unwrap(),
+            b" (ymodem) download to 0x82000000 at 115200 bps...\r\nC"
+        );
+        assert_eq!(shown, ["=> loady", "## Ready for binary"]);
+    }
+
+    #[test]
+    fn nothing_to_expect_reads_nothing() {
+        let (r, shown, written) = run(&[b"C"], &board(Some("x"), None, 1.0));
+        assert!(r.unwrap().is_empty());
+        assert!(shown.is_empty());
+        assert_eq!(written, b"x");
+    }
+
+    #[test]
+    fn timeout_names_the_text_and_the_last_output() {
+        let (r, _, _) = run(
+            &[b"U-Boot 2023.01\r\n=> "],
+            &board(None, Some("Ready"), 0.05),
+        );
+        let e = r.unwrap_err();
+        let msg = format!("{e:#}");
+        assert!(e.is::<ExpectTimeout>(), "{msg}");
+        assert!(
+            msg.contains("did not print \"Ready\" within 0.05 s"),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(r#"its last output: "U-Boot 2023.01\r\n=> ""#),
+            "{msg}"
+        );
+        let (r, _, _) = run(&[], &board(None, Some("Ready"), 0.05));
+        assert!(format!("{:#}", r.unwrap_err()).contains("it printed nothing"));
+    }
+
+    #[test]
+    fn interrupt_stops_the_wait() {
+        let mut dev = Device {
+            chunks: VecDeque::new(),
+            written: Vec::new(),
+        };
+        let e = handshake(
+            &mut dev,
+            &board(None, Some("x"), 60.0),
+            &AtomicBool::new(true),
+            &mut |_| {},
+        )
+        .unwrap_err();
+        assert!(matches!(
+            e.downcast_ref::<driver::Error>(),
+            Some(driver::Error::Interrupted)
+        ));
+    }
+}

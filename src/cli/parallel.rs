@@ -1,0 +1,164 @@
+//! Sending the same files to several ports at once: `send --port A --port B ...` or a
+//! pattern such as `--port '/dev/ttyUSB*'`.
+//!
+//! Each port gets its own thread, with its own link, engine, file sources, handshake and
+//! trace; the bars share one display. A line per port says how it went, in port order. The
+//! exit code is 0 if every port succeeded, else the code of the first failed port in port
+//! order. Ctrl-C (the shared interrupt flag) cancels every port.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::thread;
+
+use xyzmodem::driver::Summary;
+use xyzmodem::files::Source;
+
+use super::args::SendArgs;
+use super::progress::{Progress, Verbosity};
+use super::report::{Recorder, Report};
+use super::{display_name, ports};
+
+/// The label of a port's bars and notes: `"ttyUSB0: "`.
+pub fn tag(port: Option<&str>) -> String {
+    port.map(|p| format!("{}: ", display_name(Path::new(p))))
+        .unwrap_or_default()
+}
+
+/// Send `a.files` to every port in `ports` concurrently.
+pub fn send(
+    a: &SendArgs,
+    ports: &[String],
+    verbosity: Verbosity,
+    report: &Report,
+) -> anyhow::Result<()> {
+    // The files once, before any port: a missing file fails once, and at once.
+    for f in &a.files {
+        Source::open(f)?;
+    }
+    let traces = trace_paths(a.records.trace.as_deref(), ports);
+    let display = Progress::display(verbosity, false);
+    let outcomes: Vec<(anyhow::Result<Summary>, Recorder)> = thread::scope(|s| {
+        let handles: Vec<_> = ports
+            .iter()
+            .zip(&traces)
+            .map(|(port, trace)| {
+                let display = &display;
+                s.spawn(move || {
+                    let mut rec = Recorder::send(Some(port), &a.files);
+                    let result = super::send_port(
+                        a,
+                        Some(port),
+                        trace.as_deref(),
+                        Some(display),
+                        verbosity,
+                        &mut rec,
+                    );
+                    rec.finish(result.as_ref().err());
+                    report.files(&rec);
+                    (result, rec)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(ports)
+            .map(|(handle, port)| {
+                handle.join().unwrap_or_else(|_| {
+                    let mut rec = Recorder::send(Some(port), &a.files);
+                    let e = anyhow::anyhow!("internal error: the session panicked");
+                    rec.finish(Some(&e));
+                    report.files(&rec);
+                    (Err(e), rec)
+                })
+            })
+            .collect()
+    });
+    display.clear().ok();
+
+    let mut first_error: Option<anyhow::Error> = None;
+    let mut failed = 0;
+    let mut recs = Vec::with_capacity(ports.len());
+    for (port, (result, rec)) in ports.iter().zip(outcomes) {
+        match result {
+            Ok(summary) => {
+                if verbosity != Verbosity::Quiet {
+                    eprintln!(
+                        "xyzmodem: {port}: ok ({} bytes, {:.2} s)",
+                        summary.bytes,
+                        rec.elapsed().as_secs_f64()
+                    );
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("xyzmodem: {port}: failed: {e:#}");
+                if first_error.is_none() {
+                    first_error = Some(e.context(port.clone()));
+                }
+            }
+        }
+        recs.push(rec);
+    }
+    let error = first_error.map(|e| {
+        e.context(format!(
+            "{failed} of {} ports failed; the first in port order",
+            ports.len()
+        ))
+    });
+    let recs: Vec<&Recorder> = recs.iter().collect();
+    let reported = report.session("send", &recs, error.as_ref());
+    match error {
+        Some(e) => Err(e),
+        None => reported,
+    }
+}
+
+/// One trace file per port: `t.log` becomes `t.ttyUSB0.log`, ... (with the port's position
+/// too, `t.1-pty.log`, when two ports share a name).
+fn trace_paths(base: Option<&Path>, ports: &[String]) -> Vec<Option<PathBuf>> {
+    let Some(base) = base else {
+        return vec![None; ports.len()];
+    };
+    let paths: Vec<PathBuf> = ports
+        .iter()
+        .map(|p| ports::per_port_path(base, p))
+        .collect();
+    if paths.iter().collect::<HashSet<_>>().len() == paths.len() {
+        return paths.into_iter().map(Some).collect();
+    }
+    ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let tag = format!("{}-{}", i + 1, display_name(Path::new(p)));
+            Some(ports::per_port_path(base, &tag))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_file_per_port() {
+        let ports = ["/dev/ttyUSB0".to_owned(), "/dev/ttyUSB1".to_owned()];
+        assert_eq!(
+            trace_paths(Some(Path::new("/t/x.log")), &ports),
+            [
+                Some(PathBuf::from("/t/x.ttyUSB0.log")),
+                Some(PathBuf::from("/t/x.ttyUSB1.log"))
+            ]
+        );
+        let same = ["/a/pty".to_owned(), "/b/pty".to_owned()];
+        assert_eq!(
+            trace_paths(Some(Path::new("x.log")), &same),
+            [
+                Some(PathBuf::from("x.1-pty.log")),
+                Some(PathBuf::from("x.2-pty.log"))
+            ]
+        );
+        assert_eq!(trace_paths(None, &same), [None, None]);
+        assert_eq!(tag(Some("/dev/ttyUSB0")), "ttyUSB0: ");
+    }
+}

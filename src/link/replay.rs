@@ -1,0 +1,109 @@
+//! A link that first hands out bytes already read from it.
+//!
+//! A bootloader handshake reads the device's output until an expected text appears; whatever
+//! came in the same read after that text (U-Boot's first `C`, sent right after "## Ready for
+//! binary (ymodem) download ...") belongs to the transfer. [`Replay`] gives those bytes to the
+//! next reads before it reads the inner link again, so the start character is not lost and
+//! the transfer does not wait for the device to repeat it.
+
+use std::io;
+use std::time::Duration;
+
+use super::Link;
+
+/// `inner`, with `leftover` bytes read first.
+#[derive(Debug)]
+pub struct Replay<L> {
+    inner: L,
+    leftover: Vec<u8>,
+    pos: usize,
+}
+
+impl<L: Link> Replay<L> {
+    /// A link that returns `leftover` (at once, whatever the timeout) before reading `inner`.
+    pub fn new(inner: L, leftover: Vec<u8>) -> Self {
+        Self {
+            inner,
+            leftover,
+            pos: 0,
+        }
+    }
+
+    /// The bytes not handed out yet.
+    pub fn pending(&self) -> &[u8] {
+        &self.leftover[self.pos..]
+    }
+
+    /// The inner link.
+    pub fn get_mut(&mut self) -> &mut L {
+        &mut self.inner
+    }
+
+    /// The inner link; any bytes not handed out yet are dropped.
+    pub fn into_inner(self) -> L {
+        self.inner
+    }
+}
+
+impl<L: Link> Link for Replay<L> {
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+        let pending = &self.leftover[self.pos..];
+        if pending.is_empty() || buf.is_empty() {
+            return self.inner.read(buf, timeout);
+        }
+        let n = pending.len().min(buf.len());
+        buf[..n].copy_from_slice(&pending[..n]);
+        self.pos += n;
+        if self.pos == self.leftover.len() {
+            // Done with it: give the memory back.
+            self.leftover = Vec::new();
+            self.pos = 0;
+        }
+        Ok(n)
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.inner.write_all(data)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::testing::Script;
+
+    #[test]
+    fn leftover_comes_first_then_the_inner_link() {
+        let inner = Script::new(&[b"DE"]);
+        let mut link = Replay::new(inner, b"ABC".to_vec());
+        let mut buf = [0u8; 2];
+        // No waiting for leftover bytes, even with a zero timeout.
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 2);
+        assert_eq!(&buf, b"AB");
+        assert_eq!(link.pending(), b"C");
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 1);
+        assert_eq!(buf[0], b'C');
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 2);
+        assert_eq!(&buf, b"DE");
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 0);
+        link.write_all(b"x").unwrap();
+        assert_eq!(link.name(), "script");
+        assert_eq!(link.into_inner().written, b"x");
+    }
+
+    #[test]
+    fn empty_leftover_reads_the_inner_link() {
+        let mut link = Replay::new(Script::new(&[b"C"]), Vec::new());
+        let mut buf = [0u8; 8];
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 1);
+        assert_eq!(buf[0], b'C');
+    }
+}

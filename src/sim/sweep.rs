@@ -1,0 +1,161 @@
+//! Many seeded random transfers of one variant, counted by outcome.
+
+use std::fmt;
+use std::ops::Range;
+
+use super::run::{Outcome, Report, run};
+use super::scenario::{Scenario, Variant};
+use crate::proto::Check;
+
+/// What the block check (CRC-16 or checksum) did over a sweep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CheckStats {
+    /// Runs that used this check.
+    pub runs: u64,
+    /// Damaged blocks the check caught: its chances to miss one.
+    pub caught: u64,
+    /// Damaged blocks that passed the check and were delivered.
+    pub missed: u64,
+    /// Silent corruptions caused by such a miss.
+    pub corrupt: u64,
+}
+
+/// Outcome counts of a sweep, and the runs that broke a property.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// The variant swept.
+    pub variant: Variant,
+    /// Transfers run.
+    pub runs: u64,
+    /// Of which with at least one fault planned (the others had a clean line).
+    pub faulted: u64,
+    /// [`Outcome::Completed`] runs.
+    pub completed: u64,
+    /// [`Outcome::Failed`] runs.
+    pub failed: u64,
+    /// Failed runs where one side reported success and the other failure.
+    pub split: u64,
+    /// [`Outcome::SilentCorruption`] runs, whatever the cause.
+    pub corrupt: u64,
+    /// Silent corruptions with no damaged block delivered: the engines accepted wrong data
+    /// (a lost block, a wrong name) by their own logic. Must be 0.
+    pub corrupt_protocol: u64,
+    /// [`Outcome::Hang`] runs. Must be 0.
+    pub hang: u64,
+    /// Retries reported by both sides over all runs.
+    pub retries: u64,
+    /// Runs with CRC-16.
+    pub crc: CheckStats,
+    /// Runs with the 8-bit checksum (on purpose, or after the receiver fell back to it).
+    pub checksum: CheckStats,
+    /// Runs that broke a property (hangs, protocol corruptions) or in which a damaged block
+    /// passed CRC-16, for printing.
+    pub violations: Vec<(Scenario, Report)>,
+    /// Runs in which an engine (or the simulator) panicked, with the message. Must be empty.
+    pub panics: Vec<(Scenario, String)>,
+}
+
+/// Run [`Scenario::random`]`(variant, seed)` for every seed in `seeds`.
+pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
+    let mut s = Summary {
+        variant,
+        runs: 0,
+        faulted: 0,
+        completed: 0,
+        failed: 0,
+        split: 0,
+        corrupt: 0,
+        corrupt_protocol: 0,
+        hang: 0,
+        retries: 0,
+        crc: CheckStats::default(),
+        checksum: CheckStats::default(),
+        violations: Vec::new(),
+        panics: Vec::new(),
+    };
+    for seed in seeds {
+        let scn = Scenario::random(variant, seed);
+        s.runs += 1;
+        s.faulted += u64::from(!(scn.plan.forward.is_clean() && scn.plan.reverse.is_clean()));
+        let report = match std::panic::catch_unwind(|| run(&scn)) {
+            Ok(report) => report,
+            Err(e) => {
+                let msg = e
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_string()))
+                    .unwrap_or_default();
+                s.panics.push((scn, msg));
+                continue;
+            }
+        };
+        s.retries += report.retries;
+        let used = report.check.unwrap_or(variant.check());
+        let check = match used {
+            Check::Checksum => &mut s.checksum,
+            Check::Crc16 => &mut s.crc,
+        };
+        check.runs += 1;
+        check.caught += report.bad_checks;
+        check.missed += report.missed_by_check;
+        match report.outcome {
+            Outcome::Completed => s.completed += 1,
+            Outcome::Failed => {
+                s.failed += 1;
+                s.split += u64::from(report.is_split());
+            }
+            Outcome::SilentCorruption => {
+                s.corrupt += 1;
+                if report.missed_by_check > 0 {
+                    check.corrupt += 1;
+                    if used == Check::Crc16 {
+                        s.violations.push((scn, report));
+                    }
+                } else {
+                    s.corrupt_protocol += 1;
+                    s.violations.push((scn, report));
+                }
+            }
+            Outcome::Hang => {
+                s.hang += 1;
+                s.violations.push((scn, report));
+            }
+        }
+    }
+    s
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sim: {} {} runs ({} faulted): {} completed, {} failed ({} split), {} corrupt, {} hang, \
+             {} panics; {} retries",
+            self.variant,
+            self.runs,
+            self.faulted,
+            self.completed,
+            self.failed,
+            self.split,
+            self.corrupt,
+            self.hang,
+            self.panics.len(),
+            self.retries,
+        )?;
+        for (name, c) in [("CRC-16", &self.crc), ("checksum", &self.checksum)] {
+            if c.runs > 0 {
+                write!(
+                    f,
+                    "; {name} in {} runs: {} damaged blocks caught, {} missed, {} corrupt runs \
+                     ({:.3} %)",
+                    c.runs,
+                    c.caught,
+                    c.missed,
+                    c.corrupt,
+                    100.0 * c.corrupt as f64 / c.runs as f64
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

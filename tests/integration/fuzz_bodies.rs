@@ -1,0 +1,66 @@
+//! The fuzz target bodies of `xyzmodem::fuzzing` as bounded proptest cases, so every test run
+//! exercises them on stable Rust without libFuzzer (`tests/fuzz/` runs them for millions of
+//! executions; see docs/FUZZING.md). Random bytes reach fewer states than a coverage-guided
+//! fuzzer, but the bodies decode structured operations (valid blocks, headers, timeouts), so
+//! random input still completes transfers, retries and fails them.
+
+use proptest::prelude::*;
+use xyzmodem::fuzzing;
+
+/// Inputs up to the length libFuzzer uses by default.
+fn bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(any::<u8>(), 0..4096)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    #[test]
+    fn receiver(data in bytes()) {
+        fuzzing::receiver(&data);
+    }
+
+    #[test]
+    fn sender(data in bytes()) {
+        fuzzing::sender(&data);
+    }
+
+    #[test]
+    fn block(data in bytes()) {
+        fuzzing::block(&data);
+    }
+
+    #[test]
+    fn header(data in prop::collection::vec(any::<u8>(), 0..1100)) {
+        fuzzing::header(&data);
+    }
+}
+
+/// Cases per body: enough to pass the main paths each run, few enough for a debug build.
+const CASES: u32 = 2000;
+
+/// Finding R1 (docs/FUZZING.md), fixed: a damaged block shortly before the start limit made
+/// the receiver purge, and when the line was quiet it nudged the sender with the start limit,
+/// already past, as its deadline. It now gives up at that point instead.
+#[test]
+fn r1_receiver_deadline_not_in_the_past_after_late_purge() {
+    use std::time::{Duration, Instant};
+    use xyzmodem::proto::{Engine, Receiver, ReceiverConfig};
+
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    while rx.poll_output().is_some() {}
+    // 59.5 s in (start limit 60 s): an SOH block whose number and complement disagree.
+    let now = t0 + Duration::from_millis(59_500);
+    let mut bad = vec![0x01, 1, 1];
+    bad.resize(3 + 128 + 2, 0);
+    assert_eq!(rx.handle_input(now, &bad), bad.len());
+    while rx.poll_output().is_some() {}
+    // The line stays quiet: at the end of the purge, the receiver NAKs (or gives up).
+    let now = rx.poll_timeout().expect("purging");
+    rx.handle_timeout(now);
+    while rx.poll_output().is_some() {}
+    if let Some(deadline) = rx.poll_timeout() {
+        assert!(deadline >= now, "deadline {:?} in the past", now - deadline);
+    }
+}
