@@ -1,7 +1,7 @@
 //! The blocking driver: runs a protocol [`Engine`] over a [`Link`].
 //!
 //! This is the only code that joins an engine to real time and real I/O.
-//! Its loop is the one described in [`proto`](crate::proto): drain the
+//! Its loop is the one described in [`crate::proto`]: drain the
 //! engine's outputs (write to the link, serve file reads and writes, report
 //! events), then wait on the link until input arrives or the engine's
 //! deadline passes, and feed the engine what happened. An interrupt flag
