@@ -16,9 +16,7 @@
 //!
 //! - `handle_input` consumes at most what it was given, and at least one byte of non-empty
 //!   input when it had no pending output (it never has: outputs are drained before each call);
-//! - `poll_timeout` is never in the past (one known exception is tolerated until the engine is
-//!   fixed: finding R1 in `docs/FUZZING.md`), and is `Some` while the session runs (else it
-//!   hangs);
+//! - `poll_timeout` is never in the past, and is `Some` while the session runs (else it hangs);
 //! - a `handle_timeout` before the deadline changes nothing;
 //! - `WriteFile` pieces are at most 1024 bytes, come inside a file (after its `FileStart`) and
 //!   add up to the `FileEnd` count, never beyond the header's length; a receiver never asks
@@ -90,9 +88,8 @@ struct Run<E, F> {
     ended: bool,
     /// Ended, and all outputs drained since: from now on nothing may change.
     settled: bool,
+    /// `Started` has been reported.
     started: bool,
-    /// Receiver: its start limit, which may be returned as a deadline in the past (R1).
-    stale_start_limit: Option<Instant>,
 }
 
 impl<E: Engine, F: Files> Run<E, F> {
@@ -104,7 +101,6 @@ impl<E: Engine, F: Files> Run<E, F> {
             ended: false,
             settled: false,
             started: false,
-            stale_start_limit: None,
         };
         run.check_deadline("new");
         run.drain();
@@ -114,13 +110,6 @@ impl<E: Engine, F: Files> Run<E, F> {
     fn check_deadline(&self, after: &str) {
         if let Some(deadline) = self.engine.poll_timeout() {
             assert!(!self.ended, "deadline after the session ended ({after})");
-            if !self.started && Some(deadline) == self.stale_start_limit {
-                // Known, left to the engine's owner (docs/FUZZING.md, finding R1): a receiver
-                // still purging a bad first block when its start limit passes nudges the
-                // sender once more with the start limit as its deadline, already past. The
-                // next timeout then ends the session as it should.
-                return;
-            }
             assert!(
                 deadline >= self.now,
                 "deadline in the past after {after}: {:?} before now",
@@ -393,9 +382,7 @@ pub fn receiver(data: &[u8]) {
         ..ReceiverConfig::default()
     };
     let now = Instant::now();
-    let start_limit = now + cfg.start_timeout;
     let mut run = Run::new(Receiver::new(cfg, now), RecvFiles::default(), now);
-    run.stale_start_limit = Some(start_limit);
     // The block number a well-behaved sender would use next.
     let mut next: u8 = 1;
     let mut wire = Vec::with_capacity(block::MAX_FRAME);

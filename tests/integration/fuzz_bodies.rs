@@ -39,9 +39,9 @@ proptest! {
 /// Cases per body: enough to pass the main paths each run, few enough for a debug build.
 const CASES: u32 = 2000;
 
-/// Finding R1 (docs/FUZZING.md), fixed: a damaged block shortly before the start limit made
-/// the receiver purge, and when the line was quiet it nudged the sender with the start limit,
-/// already past, as its deadline. It now gives up at that point instead.
+/// Finding R1 (docs/FUZZING.md): a damaged block shortly before the start limit made the
+/// receiver purge, and when the line went quiet it nudged the sender with the start limit,
+/// already past, as its deadline. Found by the `receiver` body; fixed in `Receiver::nudge`.
 #[test]
 fn r1_receiver_deadline_not_in_the_past_after_late_purge() {
     use std::time::{Duration, Instant};
