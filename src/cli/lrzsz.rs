@@ -35,6 +35,8 @@ const SETUP: u8 = 1;
 const USAGE: u8 = 2;
 /// Any protocol failure: timeout, retries exhausted, cancelled by the peer, link lost.
 const PROTOCOL: u8 = 128;
+/// `-R` refused the file name: lrzsz exits through its signal path with "signal" -1, 128 - 1.
+const RESTRICTED: u8 = 127;
 
 /// The signal that interrupted the transfer, for lrzsz's 128 + N (0: none seen).
 static LAST_SIGNAL: AtomicUsize = AtomicUsize::new(0);
@@ -132,6 +134,10 @@ enum Act {
     Timeout,
     NoTimeout,
     FullPath,
+    /// `-R`: refuse file names on the command line that are absolute or climb with `..`.
+    Restricted,
+    /// `-U`: undo `-R` (the default here, see docs/LRZSZ.md).
+    Unrestricted,
     /// Accepted: it asks for what xyzmodem does anyway (`-b`).
     Accept,
     /// Accepted and ignored; the text says why (shown with `-v`).
@@ -229,8 +235,8 @@ const SEND_OPTS: &[Spec] = &[
     ),
     opt('p', &["protect"], No, Ignore(RECEIVER_DECIDES)),
     opt('r', &["resume"], No, Ignore(Z_ONLY)),
-    opt('R', &["restricted"], No, Ignore(NO_COMMANDS)),
-    opt('U', &["unrestrict"], No, Ignore(NO_COMMANDS)),
+    opt('R', &["restricted"], No, Act::Restricted),
+    opt('U', &["unrestrict"], No, Act::Unrestricted),
     opt('q', &["quiet"], No, Act::Quiet),
     opt('s', &["stop-at"], Required, Ignore(NO_LIMITS)),
     opt('S', &["timesync"], No, Ignore(Z_ONLY)),
@@ -314,8 +320,8 @@ const RECV_OPTS: &[Spec] = &[
     long(&["newer-or-longer"], No, Ignore(Z_ONLY)),
     opt('p', &["protect"], No, Act::Protect),
     opt('r', &["resume"], No, Ignore(Z_ONLY)),
-    opt('R', &["restricted"], No, Ignore(NO_COMMANDS)),
-    opt('U', &["unrestrict"], No, Ignore(NO_COMMANDS)),
+    opt('R', &["restricted"], No, Act::Restricted),
+    opt('U', &["unrestrict"], No, Act::Unrestricted),
     opt('q', &["quiet"], No, Act::Quiet),
     opt('s', &["stop-at"], Required, Ignore(NO_LIMITS)),
     opt('S', &["timesync"], No, Ignore(Z_ONLY)),
@@ -363,6 +369,8 @@ struct Flags {
     timeout: Option<u64>,
     no_timeout: bool,
     full_path: bool,
+    /// `-R` without a later `-U`.
+    restricted: bool,
     /// Ignored options, for `-v`.
     notes: Vec<String>,
     operands: Vec<OsString>,
@@ -410,6 +418,8 @@ impl Flags {
             Act::Timeout => self.timeout = Some(parse_timeout(value.unwrap_or_default())?),
             Act::NoTimeout => self.no_timeout = true,
             Act::FullPath => self.full_path = true,
+            Act::Restricted => self.restricted = true,
+            Act::Unrestricted => self.restricted = false,
             Act::Accept => {}
             Act::Ignore(why) => {
                 let shown = match value {
@@ -552,6 +562,14 @@ enum Plan {
     Usage(String),
 }
 
+/// `-R`'s rule for a name on the command line: relative, and never climbing with `..`.
+fn confined(path: &Path) -> bool {
+    path.is_relative()
+        && !path
+            .components()
+            .any(|c| c == std::path::Component::ParentDir)
+}
+
 /// Seconds for `-O` ("wait forever"): the longest `--timeout` we take.
 const FOREVER: u64 = 86_400;
 
@@ -601,6 +619,11 @@ impl Personality {
                 let mut unreadable = 0;
                 for file in &flags.operands {
                     let path = PathBuf::from(file);
+                    if flags.restricted && !confined(&path) {
+                        eprintln!("{}: {}: Security Violation", self.name, path.display());
+                        unreadable += 1;
+                        continue;
+                    }
                     match open(&path) {
                         Ok(()) => files.push(path),
                         Err(e) => {
@@ -666,6 +689,17 @@ impl Personality {
                 if let (Proto::Xmodem, Some(file)) = (proto, flags.operands.first()) {
                     if flags.ymodem_g {
                         return Plan::Usage("-g asks for YMODEM-G, XMODEM has no such mode".into());
+                    }
+                    if flags.restricted && !confined(Path::new(file)) {
+                        // As lrzsz's restricted rx: refuse, and cancel the waiting sender.
+                        eprintln!(
+                            "{}: {}: Security Violation",
+                            self.name,
+                            file.to_string_lossy()
+                        );
+                        let mut out = std::io::stdout();
+                        let _ = out.write_all(&CANCEL_SEQUENCE).and_then(|()| out.flush());
+                        return Plan::Exit(RESTRICTED);
                     }
                     argv.push("-X".into());
                     if !flags.crc {
@@ -1221,6 +1255,43 @@ mod tests {
         assert_eq!(usage("rb", &["out"]), "garbage on commandline");
         assert_eq!(usage("rx", &["a", "b"]), "garbage on commandline");
         assert!(usage("rx", &["-g", "out"]).contains("YMODEM-G"));
+    }
+
+    /// Names typed on our own command line are the local user's: absolute and `..` paths are
+    /// taken as given, with or without `-U`. `-R` refuses them, as lrzsz's restricted mode does.
+    #[test]
+    fn restricted_mode_refuses_names_outside_the_current_directory() {
+        let t = run_argv;
+        assert_eq!(
+            t("rx", &["-c", "/tmp/out"]),
+            "xyzmodem recv -X --overwrite -- /tmp/out"
+        );
+        assert_eq!(
+            t("rx", &["-U", "-c", "../out"]),
+            "xyzmodem recv -X --overwrite -- ../out"
+        );
+        assert_eq!(
+            t("rx", &["-R", "-c", "d/out"]),
+            "xyzmodem recv -X --overwrite -- d/out"
+        );
+        assert_eq!(plan_of("rx", &["-R", "/tmp/out"]), Plan::Exit(RESTRICTED));
+        assert_eq!(
+            plan_of("rx", &["-R", "d/../../out"]),
+            Plan::Exit(RESTRICTED)
+        );
+        assert_eq!(
+            t("rx", &["-R", "-U", "/tmp/out"]),
+            "xyzmodem recv -X --checksum --overwrite -- /tmp/out"
+        );
+        assert_eq!(t("sx", &["/tmp/f"]), "xyzmodem send -X -- /tmp/f");
+        assert_eq!(
+            plan_of("sb", &["-R", "/etc/passwd", "../f", "f"]),
+            Plan::Run {
+                argv: args(&["xyzmodem", "send", "-Y", "--128", "--", "f"]),
+                unreadable: 2
+            }
+        );
+        assert_eq!(plan_of("sx", &["-R", "/etc/passwd"]), Plan::Exit(PROTOCOL));
     }
 
     #[test]

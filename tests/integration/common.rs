@@ -58,6 +58,27 @@ pub fn require_peers(progs: &[&str]) -> bool {
     true
 }
 
+/// The installed builds of the peers, e.g. `lrzsz 0.12.21-10+deb12u1, socat 1.7.4.4-2`, from
+/// `dpkg-query` where there is one. Every failure report of a pair names them, so a report says
+/// which build of lrzsz the suite ran against.
+pub fn peer_versions() -> &'static str {
+    static VERSIONS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    VERSIONS.get_or_init(|| {
+        let out = Command::new("dpkg-query")
+            .args(["-W", "-f", "${Package} ${Version}\\n", "lrzsz", "socat"])
+            .stderr(Stdio::null())
+            .output();
+        let listed = out
+            .map(|o| String::from_utf8_lossy(&o.stdout).lines().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default();
+        if listed.is_empty() {
+            "unknown (no dpkg-query, or lrzsz and socat not installed as packages)".into()
+        } else {
+            listed
+        }
+    })
+}
+
 fn on_path(prog: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     env::var_os("PATH").is_some_and(|path| {
@@ -606,7 +627,7 @@ pub struct Pair {
 
 impl fmt::Display for Pair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "after {:.2?}:", self.elapsed)?;
+        writeln!(f, "after {:.2?} (peers: {}):", self.elapsed, peer_versions())?;
         write!(f, "{}{}", self.a, self.b)
     }
 }

@@ -8,6 +8,10 @@
 //!   given only EOT exits 0 leaving an empty output file. Both directions therefore expect
 //!   exit 0 and an empty file.
 //! - `rx` needs about 1 s of silence after the EOT before it exits, so each case takes ≥ 1 s.
+//!
+//! Every lrzsz program runs as its users run it: in the directory of its files, with relative
+//! names. Since lrzsz 0.12.21-10+deb12u1, `rx` refuses an absolute output name ("Security
+//! Violation", exit 127) unless given `-U`; a later build may restrict `sx` the same way.
 
 use std::process::{Command, Stdio};
 
@@ -33,11 +37,14 @@ fn send_to_rx(len: usize, ours: &[&str], rx: &[&str]) {
         return;
     }
     let work = Work::new();
-    let (input, data) = work.random_file("in.bin", len, 0x5E0D ^ len as u64);
+    let (_, data) = work.random_file("in.bin", len, 0x5E0D ^ len as u64);
     let mut a = xyzmodem();
-    a.arg("send").args(ours).arg(&input).current_dir(work.dir());
+    a.arg("send")
+        .args(ours)
+        .arg("in.bin")
+        .current_dir(work.dir());
     let mut b = Command::new("rx");
-    b.args(rx).arg(work.path("out.bin")).current_dir(work.dir());
+    b.args(rx).arg("out.bin").current_dir(work.dir());
     cross_connect(&mut a, &mut b);
     let pair = run_pair(a, b, DEADLINE);
     pair.assert_success();
@@ -50,9 +57,9 @@ fn sx_to_recv(len: usize, sx: &[&str], ours: &[&str]) {
         return;
     }
     let work = Work::new();
-    let (input, data) = work.random_file("in.bin", len, 0x2EC7 ^ len as u64);
+    let (_, data) = work.random_file("in.bin", len, 0x2EC7 ^ len as u64);
     let mut a = Command::new("sx");
-    a.args(sx).arg(&input).current_dir(work.dir());
+    a.args(sx).arg("in.bin").current_dir(work.dir());
     let mut b = xyzmodem();
     b.arg("recv")
         .args(ours)
@@ -162,7 +169,7 @@ fn pty_sx_1k_to_recv_1mib() {
     }
     let work = Work::new();
     let socat = Socat::start(&work);
-    let (input, data) = work.random_file("in.bin", MIB, 0x977A);
+    let (_, data) = work.random_file("in.bin", MIB, 0x977A);
     let mut a = xyzmodem();
     a.args(["recv", "--port"])
         .arg(&socat.a)
@@ -173,7 +180,7 @@ fn pty_sx_1k_to_recv_1mib() {
     let (tty_in, tty_out) = open_rw(&socat.b);
     let mut b = Command::new("sx");
     b.arg("-k")
-        .arg(&input)
+        .arg("in.bin")
         .current_dir(work.dir())
         .stdin(tty_in)
         .stdout(tty_out);

@@ -277,6 +277,45 @@ fn sx_k_into_rx_vv_c() {
     sx_into_link_rx(&["-k"], &["-vv", "-c"], 70_000);
 }
 
+/// Our `rx` takes an absolute output name typed by the local user (lrzsz's restricted `rx`
+/// refuses it with "Security Violation"); with `-R` it refuses it too, cancels the waiting
+/// sender and exits 127 as lrzsz does. docs/LRZSZ.md gives the reasons.
+#[test]
+fn rx_absolute_output_name_and_restricted_mode() {
+    if !require_peers(&["sx"]) {
+        return;
+    }
+    let work = Work::new();
+    let bin = install(&work, &[]);
+    let (_, data) = work.random_file("in.bin", 3000, 0xAB5);
+    let target = work.path("sub/out.bin");
+    std::fs::create_dir(work.path("sub")).expect("mkdir sub");
+    let abs = target.to_str().expect("utf-8 path");
+
+    let mut a = real("sx", &["in.bin"], work.dir());
+    let mut b = ours(&bin, "rx", &["-c", abs], work.dir());
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    pair.assert_success();
+    if let Err(e) = check_xmodem_copy(&work.read("sub/out.bin"), &data, 127) {
+        panic!("{e}\n{pair}");
+    }
+
+    for name in [abs, "../out.bin"] {
+        let mut a = real("sx", &["in.bin"], work.dir());
+        let mut b = ours(&bin, "rx", &["-R", "-c", name], &work.path("sub"));
+        cross_connect(&mut a, &mut b);
+        let pair = run_pair(a, b, DEADLINE);
+        assert_eq!(pair.b.status.code(), Some(127), "rx -R {name}\n{pair}");
+        assert!(pair.b.stderr.contains("Security Violation"), "{pair}");
+        assert_ne!(
+            pair.a.status.code(),
+            Some(0),
+            "sx must see the cancel\n{pair}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // YMODEM: sb / rb
 
@@ -489,17 +528,17 @@ fn ignored_flags_are_noted_with_v() {
     assert!(!err.contains("ignoring"), "notes only with -v:\n{err}");
 }
 
-/// `sx /nonexistent`: lrzsz cancels and exits 128; so do we.
+/// `sx missing.bin` (relative, as users type it): lrzsz cancels and exits 128; so do we.
 #[test]
 fn sx_missing_file_cancels_and_exits_128() {
     let work = Work::new();
     let bin = install(&work, &[]);
     let mut runs = vec![(
         "ours",
-        ours(&bin, "sx", &["-vv", "/nonexistent"], work.dir()),
+        ours(&bin, "sx", &["-vv", "missing.bin"], work.dir()),
     )];
     if require_peers(&["sx"]) {
-        runs.push(("lrzsz", real("sx", &["-vv", "/nonexistent"], work.dir())));
+        runs.push(("lrzsz", real("sx", &["-vv", "missing.bin"], work.dir())));
     }
     for (who, cmd) in runs {
         let (code, out, err) = run_alone(cmd);
@@ -510,7 +549,7 @@ fn sx_missing_file_cancels_and_exits_128() {
             hex(&out, 40)
         );
         assert!(
-            err.contains("cannot open /nonexistent") && err.contains("Can't open any requested"),
+            err.contains("cannot open missing.bin") && err.contains("Can't open any requested"),
             "{who}: {err}"
         );
     }
