@@ -69,7 +69,12 @@ pub fn peer_versions() -> &'static str {
             .stderr(Stdio::null())
             .output();
         let listed = out
-            .map(|o| String::from_utf8_lossy(&o.stdout).lines().collect::<Vec<_>>().join(", "))
+            .map(|o| {
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
             .unwrap_or_default();
         if listed.is_empty() {
             "unknown (no dpkg-query, or lrzsz and socat not installed as packages)".into()
@@ -627,7 +632,12 @@ pub struct Pair {
 
 impl fmt::Display for Pair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "after {:.2?} (peers: {}):", self.elapsed, peer_versions())?;
+        writeln!(
+            f,
+            "after {:.2?} (peers: {}):",
+            self.elapsed,
+            peer_versions()
+        )?;
         write!(f, "{}{}", self.a, self.b)
     }
 }
