@@ -5,8 +5,8 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use xyzmodem::proto::block::{self, Assembler, LARGE, MAX_FRAME, PAD, SMALL};
-use xyzmodem::proto::ymodem::header;
+use xyzmodem::proto::xymodem::block::{self, Assembler, LARGE, MAX_FRAME, PAD, SMALL};
+use xyzmodem::proto::xymodem::header;
 use xyzmodem::proto::{Check, crc};
 
 /// 1 KiB of varied data (not all one byte, so nothing special-cases it).

@@ -16,8 +16,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
-use xyzmodem::proto::block::{ACK, Assembler, CRC_START, EOT, SOH, STX};
-use xyzmodem::proto::{Check, ymodem::header};
+use xyzmodem::proto::xymodem::block::{ACK, Assembler, CRC_START, EOT, SOH, STX};
+use xyzmodem::proto::{Check, xymodem::header};
 
 const HEADER_TIMEOUT: Duration = Duration::from_millis(4250);
 const CHAR_TIMEOUT: Duration = Duration::from_secs(2);

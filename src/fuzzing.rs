@@ -29,12 +29,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::proto::block::{self, Assembler, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
 use crate::proto::cancel::CAN;
-use crate::proto::ymodem::header;
+use crate::proto::detect::AutoReceiver;
+use crate::proto::xymodem::block::{self, Assembler, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
+use crate::proto::xymodem::header;
 use crate::proto::{
-    Abort, Check, Engine, Event, FileInfo, Output, Receiver, ReceiverConfig, RecvMode, SendMode,
-    Sender, SenderConfig,
+    Abort, Check, Engine, Event, FileInfo, Output, ReceiverConfig, RecvMode, SendMode, Sender,
+    SenderConfig,
 };
 
 /// Most timeouts an engine may need, fed nothing else, before its session ends.
@@ -382,7 +383,7 @@ pub fn receiver(data: &[u8]) {
         ..ReceiverConfig::default()
     };
     let now = Instant::now();
-    let mut run = Run::new(Receiver::new(cfg, now), RecvFiles::default(), now);
+    let mut run = Run::new(AutoReceiver::new(cfg, now), RecvFiles::default(), now);
     // The block number a well-behaved sender would use next.
     let mut next: u8 = 1;
     let mut wire = Vec::with_capacity(block::MAX_FRAME);
@@ -448,7 +449,7 @@ pub fn receiver(data: &[u8]) {
 /// Feed an encoded block, mostly intact (whole or in pieces), else with one byte flipped,
 /// with the other check's trailer, or cut short. True if it went out intact.
 fn send_block(
-    run: &mut Run<Receiver, RecvFiles>,
+    run: &mut Run<AutoReceiver, RecvFiles>,
     wire: &mut Vec<u8>,
     input: &mut Input<'_>,
 ) -> bool {

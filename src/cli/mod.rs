@@ -23,7 +23,7 @@ use xyzmodem::files::names::{self, SafeName};
 use xyzmodem::files::{Existing, FileError, Finish, Sink, Source};
 use xyzmodem::link::{FlowControl, Link, Parity, SerialLink, SerialSettings, StdioLink};
 use xyzmodem::proto::{
-    Check, Event, FileInfo, Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig,
+    Check, Event, FileInfo, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig,
 };
 
 use args::{Cli, Command, FlowArg, LinkArgs, ParityArg, RecvArgs, SendArgs};
@@ -591,7 +591,7 @@ fn recv_port(
         received: Vec::new(),
         progress: &mut progress,
     };
-    let mut engine = Receiver::new(cfg, Instant::now());
+    let mut engine = xyzmodem::proto::detect::AutoReceiver::new(cfg, Instant::now());
     let result = driver::run(
         &mut engine,
         wire.link(),

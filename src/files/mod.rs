@@ -283,7 +283,7 @@ fn strip_padding(file: &mut File, len: u64, tail: usize) -> io::Result<u64> {
     file.read_exact(&mut buf)?;
     let keep = buf
         .iter()
-        .rposition(|&b| b != crate::proto::block::PAD)
+        .rposition(|&b| b != crate::proto::xymodem::block::PAD)
         .map_or(0, |i| i + 1);
     let new_len = start + keep as u64;
     file.set_len(new_len)?;

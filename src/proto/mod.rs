@@ -33,23 +33,20 @@
 //! harmless. Once an engine has failed it stays failed: it emits the cancel
 //! bytes it owes, then [`Event::Failed`], and ignores further input.
 
-pub mod block;
 pub mod cancel;
 pub mod crc;
+pub mod detect;
 mod error;
-mod recv;
-mod send;
+pub mod file;
 #[cfg(test)]
 mod testkit;
-pub mod xmodem;
-pub mod ymodem;
+pub mod xymodem;
 
 use std::time::Instant;
 
 pub use error::{Abort, Error, RetryReason};
-pub use recv::{Receiver, ReceiverConfig, RecvMode};
-pub use send::{SendMode, Sender, SenderConfig};
-pub use ymodem::header::FileInfo;
+pub use file::FileInfo;
+pub use xymodem::{Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig};
 
 /// The integrity check used on blocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::block;
+use super::xymodem::block;
 use super::{Check, Engine, Error, Event, FileInfo, Output};
 
 pub(crate) const S: Duration = Duration::from_secs(1);

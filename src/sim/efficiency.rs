@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::run::{Outcome, run};
 use super::scenario::{Scenario, Variant};
-use crate::proto::block::{LARGE, SMALL};
+use crate::proto::xymodem::block::{LARGE, SMALL};
 
 /// One clean transfer measured against its bounds.
 #[derive(Debug, Clone)]

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::line::{Line, LineStats};
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
-use crate::proto::block::PAD;
+use crate::proto::xymodem::block::PAD;
 use crate::proto::{Check, Engine, Error, Event, FileInfo, Output, Receiver, RetryReason, Sender};
 
 /// How a simulated transfer ended.

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::line::{CanBurst, Delivery, Faults, Stall};
 use super::rng::Rng;
-use crate::proto::block::{LARGE, MAX_FRAME, SMALL};
+use crate::proto::xymodem::block::{LARGE, MAX_FRAME, SMALL};
 use crate::proto::{Check, FileInfo, ReceiverConfig, RecvMode, SendMode, SenderConfig};
 
 /// The protocol flavours the simulator exercises.

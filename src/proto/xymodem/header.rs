@@ -6,24 +6,8 @@
 //! (so the block is not all NUL), truncates long names to 128 bytes with no NUL, and leaves
 //! fields out; `data[0] == 0` ends the batch whatever follows.
 
-use super::super::block::{LARGE, SMALL};
-
-/// What a YMODEM header says about a file. Every field but the name is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FileInfo {
-    /// The name as sent: raw bytes, untrusted (see `files::names`).
-    pub name: Vec<u8>,
-    /// Exact length in bytes.
-    pub size: Option<u64>,
-    /// Modification time, seconds since 1970-01-01 UTC (0 on the wire means unknown).
-    pub mtime: Option<u64>,
-    /// Unix mode, file type bits included as senders send them (0 means unknown).
-    pub mode: Option<u32>,
-    /// Files left in the batch, this one included.
-    pub files_left: Option<u64>,
-    /// Bytes left in the batch, this file included.
-    pub bytes_left: Option<u64>,
-}
+use super::block::{LARGE, SMALL};
+use crate::proto::file::{self, FileInfo};
 
 /// The header does not fit in a 1024-byte block (the name is too long).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -34,21 +18,7 @@ pub struct TooLong(pub usize);
 /// else 1024.
 pub fn encode(info: &FileInfo, out: &mut Vec<u8>) -> Result<usize, TooLong> {
     out.clear();
-    out.extend_from_slice(&info.name);
-    out.push(0);
-    if let Some(size) = info.size {
-        use std::io::Write;
-        let _ = write!(
-            out,
-            "{size} {:o} {:o} 0",
-            info.mtime.unwrap_or(0),
-            info.mode.unwrap_or(0)
-        );
-        if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left) {
-            let _ = write!(out, " {files} {bytes}");
-        }
-        out.push(0);
-    }
+    file::encode_info(info, out);
     let size = match out.len() {
         n if n <= SMALL => SMALL,
         n if n <= LARGE => LARGE,
@@ -63,35 +33,7 @@ pub fn parse(data: &[u8]) -> Option<FileInfo> {
     if data.first().is_none_or(|&b| b == 0) {
         return None;
     }
-    let name_end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
-    let mut info = FileInfo {
-        name: data[..name_end].to_vec(),
-        ..FileInfo::default()
-    };
-    let rest = data.get(name_end + 1..).unwrap_or_default();
-    let rest = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
-    let text = String::from_utf8_lossy(rest);
-    let mut fields = text.split_ascii_whitespace();
-    // Stop at the first field that does not parse: later ones cannot be trusted.
-    let Some(size) = fields.next().and_then(|f| f.parse().ok()) else {
-        return Some(info);
-    };
-    info.size = Some(size);
-    let octal = |f: &str| u64::from_str_radix(f, 8).ok();
-    let Some(mtime) = fields.next().and_then(octal) else {
-        return Some(info);
-    };
-    info.mtime = (mtime != 0).then_some(mtime);
-    let Some(mode) = fields.next().and_then(octal) else {
-        return Some(info);
-    };
-    info.mode = u32::try_from(mode).ok().filter(|&m| m != 0);
-    let _serial = fields.next();
-    info.files_left = fields.next().and_then(|f| f.parse().ok());
-    info.bytes_left = info
-        .files_left
-        .and(fields.next().and_then(|f| f.parse().ok()));
-    Some(info)
+    Some(file::parse_info(data))
 }
 
 #[cfg(test)]

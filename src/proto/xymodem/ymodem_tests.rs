@@ -2,14 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::proto::block::{ACK, EOT, G_START, LARGE, NAK, SMALL, SOH, STX};
+use crate::proto::FileInfo;
 use crate::proto::cancel::CANCEL_SEQUENCE;
 use crate::proto::testkit::*;
-use crate::proto::ymodem::header::{self, FileInfo};
-use crate::proto::{
-    Check, Engine, Error, Event, Receiver, ReceiverConfig, RecvMode, RetryReason, SendMode, Sender,
-    SenderConfig,
-};
+use crate::proto::xymodem::block::{ACK, EOT, G_START, LARGE, NAK, SMALL, SOH, STX};
+use crate::proto::xymodem::header;
+use crate::proto::xymodem::{Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig};
+use crate::proto::{Check, Engine, Error, Event, RetryReason};
 
 fn info(name: &str, size: usize) -> FileInfo {
     FileInfo {

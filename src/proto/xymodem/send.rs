@@ -3,9 +3,10 @@
 use std::time::{Duration, Instant};
 
 use super::block::{self, ACK, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
-use super::cancel::{CANCEL_SEQUENCE, CanDetector};
-use super::ymodem::header::{self, FileInfo};
-use super::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
+use super::header;
+use crate::proto::FileInfo;
+use crate::proto::cancel::{CANCEL_SEQUENCE, CanDetector};
+use crate::proto::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
 
 /// Which protocol the sender speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

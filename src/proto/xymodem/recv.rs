@@ -3,10 +3,11 @@
 use std::time::{Duration, Instant};
 
 use super::block::{ACK, Assembler, CRC_START, EOT, G_START, NAK, SOH, STX};
-use super::cancel::{CANCEL_SEQUENCE, CanDetector};
-use super::crc::crc16;
-use super::ymodem::header::{self, FileInfo};
-use super::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
+use super::header;
+use crate::proto::FileInfo;
+use crate::proto::cancel::{CANCEL_SEQUENCE, CanDetector};
+use crate::proto::crc::crc16;
+use crate::proto::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
 
 /// Which protocol the receiver speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -153,13 +154,7 @@ pub struct Receiver {
     /// Bytes of `asm` to hand out as `WriteFile`, if any.
     deliver: Option<usize>,
     finished_polled: bool,
-    /// How much of a ZMODEM `ZRQINIT` header (`**\x18B00`) has just been seen.
-    zrqinit: usize,
 }
-
-/// The start of a ZMODEM `ZRQINIT` hex header: a ZMODEM sender (lrzsz `sz`) waiting for an
-/// answer. lrzsz falls back to YMODEM when the answer is `C`, so it gets one at once.
-const ZRQINIT: &[u8] = b"**\x18B00";
 
 impl Receiver {
     /// A receiver that sends its first start character at `now`.
@@ -191,7 +186,6 @@ impl Receiver {
             bytes: 0,
             deliver: None,
             finished_polled: false,
-            zrqinit: 0,
         };
         r.nudge(now);
         r
@@ -200,6 +194,20 @@ impl Receiver {
     /// The check in use.
     pub fn check(&self) -> Check {
         self.check
+    }
+
+    /// True once the session's first block (or EOT) has been accepted.
+    pub fn has_started(&self) -> bool {
+        self.started
+    }
+
+    /// Send the start character now rather than at the next interval, if the session has not
+    /// started and the engine is waiting for a block. For a front end that recognised a
+    /// sender waiting for an answer (see [`crate::proto::detect`]).
+    pub fn poke(&mut self, now: Instant) {
+        if !self.started && !self.out.is_pending() && matches!(self.state, State::Header { .. }) {
+            self.nudge(now);
+        }
     }
 
     /// The start character: `G` when streaming, else `C` or NAK for the check.
@@ -505,23 +513,8 @@ impl Engine for Receiver {
                             return bytes.len();
                         }
                         // Junk before or between blocks: banners, echo, stray ZMODEM
-                        // headers. Ignored, except that a ZMODEM sender still looking for
-                        // its receiver gets our start character right away.
-                        _ => {
-                            self.junk = true;
-                            self.zrqinit = match b {
-                                _ if b == ZRQINIT[self.zrqinit] => self.zrqinit + 1,
-                                b'*' => 1,
-                                _ => 0,
-                            };
-                            if self.zrqinit == ZRQINIT.len() {
-                                self.zrqinit = 0;
-                                if !self.started {
-                                    self.nudge(now);
-                                    return used;
-                                }
-                            }
-                        }
+                        // headers (the detect front end answers those).
+                        _ => self.junk = true,
                     }
                 }
                 State::Block { .. } => {

@@ -1,8 +1,8 @@
 //! The block format shared by XMODEM, XMODEM-1K, YMODEM and YMODEM-G:
 //! `[SOH|STX] [n] [255-n] [128 or 1024 data bytes] [checksum | CRC hi, lo]`.
 
-use super::crc::{checksum, crc16};
-use super::{Check, RetryReason};
+use crate::proto::crc::{checksum, crc16};
+use crate::proto::{Check, RetryReason};
 
 /// Start of a 128-byte block.
 pub const SOH: u8 = 0x01;

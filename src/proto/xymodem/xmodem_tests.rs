@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::proto::block::{self, ACK, EOT, NAK, SOH, STX};
 use crate::proto::cancel::{CAN, CANCEL_SEQUENCE};
+use crate::proto::xymodem::block::{self, ACK, EOT, NAK, SOH, STX};
 use crate::proto::{Abort, Check, Engine, Error, Event, Output, RetryReason};
 
 use crate::proto::testkit::*;
@@ -364,7 +364,7 @@ fn receiver_gives_up_when_sender_never_starts() {
 #[test]
 fn receiver_survives_junk_before_first_block() {
     let now = Instant::now();
-    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    let mut rx = crate::proto::detect::AutoReceiver::new(ReceiverConfig::default(), now);
     drain(&mut rx, now, &[], &mut 0);
     // A stray ZMODEM ZRQINIT (lrzsz sb after 20 s) and shell noise.
     let d = feed(&mut rx, now, b"**\x18B00000000000000\r\x8a\x11rz\r$ ");
@@ -382,7 +382,7 @@ fn receiver_answers_a_zmodem_sender_at_once() {
     // lrzsz `sz` sends "rz\r" and ZRQINIT and falls back to YMODEM on a `C`; a `C` that
     // arrived before it started listening was lost, so answer its ZRQINIT straight away.
     let now = Instant::now();
-    let mut rx = Receiver::new(ReceiverConfig::default(), now);
+    let mut rx = crate::proto::detect::AutoReceiver::new(ReceiverConfig::default(), now);
     drain(&mut rx, now, &[], &mut 0);
     let d = feed(&mut rx, now + S, b"rz\r**\x18B00000000000000\r\x8a\x11");
     assert_eq!(d.wire, b"C");

@@ -1,0 +1,76 @@
+//! What a file transfer says about a file, whatever the protocol: the [`FileInfo`] record and
+//! its text form, `name NUL "size mtime mode serial files_left bytes_left" NUL`, which YMODEM's
+//! block 0 and ZMODEM's ZFILE subpacket both carry (docs/PROTOCOLS.md). Size and the counts are
+//! decimal; mtime, mode and serial octal; fields may be dropped from the end.
+
+use std::io::Write as _;
+
+/// What a sender says about a file (a YMODEM header, a ZMODEM ZFILE). Every field but the name is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileInfo {
+    /// The name as sent: raw bytes, untrusted (see `files::names`).
+    pub name: Vec<u8>,
+    /// Exact length in bytes.
+    pub size: Option<u64>,
+    /// Modification time, seconds since 1970-01-01 UTC (0 on the wire means unknown).
+    pub mtime: Option<u64>,
+    /// Unix mode, file type bits included as senders send them (0 means unknown).
+    pub mode: Option<u32>,
+    /// Files left in the batch, this one included.
+    pub files_left: Option<u64>,
+    /// Bytes left in the batch, this file included.
+    pub bytes_left: Option<u64>,
+}
+
+/// Append the text form of `info` to `out`: the name, NUL, and (when the size is known) the
+/// fields and a closing NUL. Nothing is padded.
+pub fn encode_info(info: &FileInfo, out: &mut Vec<u8>) {
+    out.extend_from_slice(&info.name);
+    out.push(0);
+    if let Some(size) = info.size {
+        let _ = write!(
+            out,
+            "{size} {:o} {:o} 0",
+            info.mtime.unwrap_or(0),
+            info.mode.unwrap_or(0)
+        );
+        if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left) {
+            let _ = write!(out, " {files} {bytes}");
+        }
+        out.push(0);
+    }
+}
+
+/// Parse the text form. The name runs to the first NUL (or the end); a field that does not
+/// parse ends the fields, since later ones cannot be trusted. Every field is untrusted peer
+/// input: callers range-check what they use.
+pub fn parse_info(data: &[u8]) -> FileInfo {
+    let name_end = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+    let mut info = FileInfo {
+        name: data[..name_end].to_vec(),
+        ..FileInfo::default()
+    };
+    let rest = data.get(name_end + 1..).unwrap_or_default();
+    let rest = &rest[..rest.iter().position(|&b| b == 0).unwrap_or(rest.len())];
+    let text = String::from_utf8_lossy(rest);
+    let mut fields = text.split_ascii_whitespace();
+    let Some(size) = fields.next().and_then(|f| f.parse().ok()) else {
+        return info;
+    };
+    info.size = Some(size);
+    let octal = |f: &str| u64::from_str_radix(f, 8).ok();
+    let Some(mtime) = fields.next().and_then(octal) else {
+        return info;
+    };
+    info.mtime = (mtime != 0).then_some(mtime);
+    let Some(mode) = fields.next().and_then(octal) else {
+        return info;
+    };
+    info.mode = u32::try_from(mode).ok().filter(|&m| m != 0);
+    let _serial = fields.next();
+    info.files_left = fields.next().and_then(|f| f.parse().ok());
+    info.bytes_left = info
+        .files_left
+        .and(fields.next().and_then(|f| f.parse().ok()));
+    info
+}
