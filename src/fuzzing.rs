@@ -34,7 +34,7 @@ use crate::proto::detect::AutoReceiver;
 use crate::proto::xymodem::block::{self, Assembler, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
 use crate::proto::xymodem::header;
 use crate::proto::{
-    Abort, Check, Engine, Event, FileInfo, Output, ReceiverConfig, RecvMode, SendMode, Sender,
+    self, Abort, Check, Engine, Event, FileInfo, ReceiverConfig, RecvMode, SendMode, Sender,
     SenderConfig,
 };
 
@@ -76,8 +76,70 @@ impl<'a> Input<'a> {
 /// The caller's side of the files: answers `ReadFile`, takes `WriteFile`, follows events.
 trait Files {
     fn event(&mut self, event: &Event);
-    fn write(&mut self, data: &[u8]);
-    fn read(&mut self, max: usize) -> &[u8];
+    fn write(&mut self, offset: u64, data: &[u8]);
+    fn read(&mut self, offset: u64, max: usize) -> &[u8];
+}
+
+/// The harness's side of [`proto::drain`]: every output checked against the contract.
+struct Checked<'a, F> {
+    files: &'a mut F,
+    ended: &'a mut bool,
+    started: &'a mut bool,
+    /// The session had ended and been drained before this drain: no output may come.
+    settled: bool,
+    count: usize,
+}
+
+impl<F: Files> Checked<'_, F> {
+    fn output(&mut self) {
+        assert!(
+            !self.settled,
+            "output after the session ended and was drained"
+        );
+        self.count += 1;
+        assert!(self.count < MAX_OUTPUTS_PER_DRAIN, "endless outputs");
+    }
+}
+
+impl<F: Files> proto::Io for Checked<'_, F> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.output();
+        assert!(!bytes.is_empty(), "empty Transmit");
+        Ok(())
+    }
+
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        self.output();
+        assert!(!*self.ended, "ReadFile after the session ended");
+        let data = self.files.read(offset, buf.len());
+        buf[..data.len()].copy_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error> {
+        self.output();
+        assert!(data.len() <= LARGE, "WriteFile of {} bytes", data.len());
+        assert!(!*self.ended, "WriteFile after the session ended");
+        self.files.write(offset, data);
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event) -> Result<(), Self::Error> {
+        self.output();
+        assert!(!*self.ended, "event after the session ended: {event:?}");
+        match event {
+            Event::Finished | Event::Failed(_) => *self.ended = true,
+            Event::Started { .. } => {
+                assert!(!*self.started, "Started twice");
+                *self.started = true;
+            }
+            _ => {}
+        }
+        self.files.event(&event);
+        Ok(())
+    }
 }
 
 /// One engine on virtual time, driven by the contract and checked after every call.
@@ -91,6 +153,8 @@ struct Run<E, F> {
     settled: bool,
     /// `Started` has been reported.
     started: bool,
+    /// File reads, reused.
+    buf: Vec<u8>,
 }
 
 impl<E: Engine, F: Files> Run<E, F> {
@@ -102,6 +166,7 @@ impl<E: Engine, F: Files> Run<E, F> {
             ended: false,
             settled: false,
             started: false,
+            buf: Vec::new(),
         };
         run.check_deadline("new");
         run.drain();
@@ -119,54 +184,17 @@ impl<E: Engine, F: Files> Run<E, F> {
         }
     }
 
-    fn event(&mut self, event: &Event) {
-        assert!(!self.ended, "event after the session ended: {event:?}");
-        match event {
-            Event::Finished | Event::Failed(_) => self.ended = true,
-            Event::Started { .. } => {
-                assert!(!self.started, "Started twice");
-                self.started = true;
-            }
-            _ => {}
-        }
-        self.files.event(event);
-    }
-
     /// Act on every output until there is none, answering file reads at once.
     fn drain(&mut self) {
-        let mut count = 0;
-        loop {
-            let read = match self.engine.poll_output() {
-                None => break,
-                Some(Output::Transmit(bytes)) => {
-                    assert!(!bytes.is_empty(), "empty Transmit");
-                    None
-                }
-                Some(Output::WriteFile(data)) => {
-                    assert!(data.len() <= LARGE, "WriteFile of {} bytes", data.len());
-                    assert!(!self.ended, "WriteFile after the session ended");
-                    self.files.write(data);
-                    None
-                }
-                Some(Output::ReadFile { max }) => Some(max),
-                Some(Output::Event(event)) => {
-                    self.event(&event);
-                    None
-                }
-            };
-            assert!(
-                !self.settled,
-                "output after the session ended and was drained"
-            );
-            count += 1;
-            assert!(count < MAX_OUTPUTS_PER_DRAIN, "endless outputs");
-            if let Some(max) = read {
-                assert!(!self.ended, "ReadFile after the session ended");
-                let data = self.files.read(max);
-                self.engine.provide_data(self.now, data);
-                self.check_deadline("provide_data");
-            }
-        }
+        let mut io = Checked {
+            files: &mut self.files,
+            ended: &mut self.ended,
+            started: &mut self.started,
+            settled: self.settled,
+            count: 0,
+        };
+        let Ok(()) = proto::drain(&mut self.engine, self.now, &mut io, &mut self.buf);
+        self.check_deadline("drain");
         if self.ended {
             assert!(self.engine.is_finished(), "ended and drained, not finished");
             self.settled = true;
@@ -329,19 +357,20 @@ impl Files for RecvFiles {
                 assert_eq!(*bytes, self.written, "FileEnd count != bytes written");
                 self.file = None;
             }
-            Event::Progress { block_size, .. } => {
+            Event::Progress { frame, .. } => {
                 assert!(self.file.is_some(), "Progress outside a file");
-                assert!(*block_size == SMALL || *block_size == LARGE);
+                assert!(*frame == SMALL || *frame == LARGE);
             }
             _ => {}
         }
     }
 
-    fn write(&mut self, data: &[u8]) {
+    fn write(&mut self, offset: u64, data: &[u8]) {
         let Some(size) = self.file else {
             panic!("WriteFile outside a file");
         };
         assert!(!data.is_empty(), "empty WriteFile");
+        assert_eq!(offset, self.written, "X/YMODEM data arrives in order");
         self.written += data.len() as u64;
         if let Some(size) = size {
             assert!(
@@ -352,7 +381,7 @@ impl Files for RecvFiles {
         }
     }
 
-    fn read(&mut self, _max: usize) -> &[u8] {
+    fn read(&mut self, _offset: u64, _max: usize) -> &[u8] {
         panic!("a receiver asked for file data");
     }
 }
@@ -467,12 +496,12 @@ fn send_block(
         }
         208..=223 => {
             // Re-encode with the other check: one byte too many or too few.
-            let size = wire.len() - 3 - run.engine.check().len();
+            let size = wire.len() - 3 - run.engine.check().size();
             let number = wire[1];
             let body = wire[3..3 + size].to_vec();
             let other = match run.engine.check() {
                 Check::Crc16 => Check::Checksum,
-                Check::Checksum => Check::Crc16,
+                _ => Check::Crc16,
             };
             block::encode(wire, number, &body, size, other, 0);
         }
@@ -578,23 +607,24 @@ impl Files for SendFiles {
                 assert_eq!(*bytes, len as u64, "FileEnd count != file length");
                 assert_eq!(self.pos, len, "FileEnd before the whole file was read");
             }
-            Event::Progress { bytes, block_size } => {
+            Event::Progress { bytes, frame } => {
                 let index = self.current.expect("Progress outside a file");
                 assert!(*bytes <= self.batch[index].1.len() as u64);
-                assert!(*block_size == SMALL || *block_size == LARGE);
+                assert!(*frame == SMALL || *frame == LARGE);
             }
             _ => {}
         }
     }
 
-    fn write(&mut self, _data: &[u8]) {
+    fn write(&mut self, _offset: u64, _data: &[u8]) {
         panic!("a sender wrote file data");
     }
 
-    fn read(&mut self, max: usize) -> &[u8] {
+    fn read(&mut self, offset: u64, max: usize) -> &[u8] {
         assert!(max == SMALL || max == LARGE, "ReadFile of {max} bytes");
         let index = self.current.expect("ReadFile outside a file");
         let content = &self.batch[index].1;
+        assert_eq!(offset, self.pos as u64, "X/YMODEM reads follow on");
         let start = self.pos;
         self.pos = (start + max).min(content.len());
         &content[start..self.pos]
@@ -717,7 +747,7 @@ pub fn block(data: &[u8]) {
         rest = &rest[n..];
         if asm.is_complete() {
             assert_eq!(asm.feed(rest), 0, "a complete block took more");
-            assert_eq!(got.len(), 3 + asm.size() + check.len());
+            assert_eq!(got.len(), 3 + asm.size() + check.size());
             if let Ok(b) = asm.verify(check) {
                 assert_eq!(b.data.len(), asm.size());
                 block::encode(&mut wire, b.number, b.data, asm.size(), check, 0);
@@ -744,7 +774,7 @@ pub fn block(data: &[u8]) {
     let size = if flags & 1 == 0 { SMALL } else { LARGE };
     let payload = &data[..data.len().min(size)];
     block::encode(&mut wire, number, payload, size, check, block::PAD);
-    assert_eq!(wire.len(), 3 + size + check.len());
+    assert_eq!(wire.len(), 3 + size + check.size());
     let assemble = |wire: &[u8], asm: &mut Assembler| {
         asm.start(wire[0], check);
         let mut rest = &wire[1..];

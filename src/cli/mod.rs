@@ -20,10 +20,10 @@ use anyhow::Context;
 use clap::Parser;
 use xyzmodem::driver::{self, Handler, Summary};
 use xyzmodem::files::names::{self, SafeName};
-use xyzmodem::files::{Existing, FileError, Finish, Sink, Source};
+use xyzmodem::files::{Existing, FileError, Finish, Padding, Sink, Source};
 use xyzmodem::link::{FlowControl, Link, Parity, SerialLink, SerialSettings, StdioLink};
 use xyzmodem::proto::{
-    Check, Event, FileInfo, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig,
+    Check, Event, FileInfo, Protocol, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig,
 };
 
 use args::{Cli, Command, FlowArg, LinkArgs, ParityArg, RecvArgs, SendArgs};
@@ -178,9 +178,9 @@ struct SendHandler<'a> {
 }
 
 impl Handler for SendHandler<'_> {
-    fn read_file(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
         let i = self.current.unwrap_or(0);
-        self.sources[i].read_full(buf)
+        self.sources[i].read_at(offset, buf)
     }
 
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
@@ -324,7 +324,6 @@ fn send_port(
         },
         Some(&INTERRUPTED),
     );
-    rec.set_streaming(engine.is_streaming());
     progress.finish();
     let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
     let result = result
@@ -359,6 +358,8 @@ struct Current {
 struct RecvHandler<'a> {
     plan: RecvPlan,
     current: Option<Current>,
+    /// What the session speaks, once started.
+    protocol: Option<Protocol>,
     last_block: usize,
     received: Vec<(PathBuf, u64)>,
     progress: &'a mut Progress,
@@ -410,9 +411,14 @@ impl RecvHandler<'_> {
         let Some(sink) = current.sink else {
             return Ok(());
         };
-        let xmodem = current.info.size.is_none();
+        let padding = self.protocol.and_then(Protocol::padding);
         let finish = Finish {
-            strip_tail: (xmodem && self.plan.strip_padding).then_some(self.last_block),
+            strip_padding: padding
+                .filter(|_| self.plan.strip_padding)
+                .map(|byte| Padding {
+                    byte,
+                    within: self.last_block,
+                }),
             mtime: current.info.mtime,
             mode: current.info.mode,
         };
@@ -452,9 +458,9 @@ fn refused(path: &Path, why: &str) -> FileError {
 }
 
 impl Handler for RecvHandler<'_> {
-    fn write_file(&mut self, data: &[u8]) -> Result<(), FileError> {
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
         match self.current.as_mut().and_then(|c| c.sink.as_mut()) {
-            Some(sink) => sink.write(data),
+            Some(sink) => sink.write_at(offset, data),
             None => Ok(()),
         }
     }
@@ -478,7 +484,8 @@ impl Handler for RecvHandler<'_> {
                     info: info.clone(),
                 });
             }
-            Event::Progress { block_size, .. } => self.last_block = *block_size,
+            Event::Started { protocol, .. } => self.protocol = Some(*protocol),
+            Event::Progress { frame, .. } => self.last_block = *frame,
             Event::FileEnd { .. } => {
                 if let Some(current) = self.current.take() {
                     self.commit(current)?;
@@ -587,6 +594,7 @@ fn recv_port(
             strip_padding: a.strip_padding,
         },
         current: None,
+        protocol: None,
         last_block: 0,
         received: Vec::new(),
         progress: &mut progress,

@@ -142,7 +142,9 @@ impl Progress {
     /// Show an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::Started { check } => self.verbose_line(&format!("started, using {check}")),
+            Event::Started { protocol, check } => {
+                self.verbose_line(&format!("started: {protocol} with {check}"));
+            }
             Event::Progress { bytes, .. } => {
                 if let Some(bar) = &self.file {
                     bar.set_position(*bytes);

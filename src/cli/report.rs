@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 use xyzmodem::driver::Handler;
 use xyzmodem::files::FileError;
-use xyzmodem::proto::{Check, Event};
+use xyzmodem::proto::{Check, Event, Protocol};
 
 use super::exit::{self, UsageError};
 
@@ -47,8 +47,6 @@ pub struct FileRecord {
     /// Why it failed (null when ok).
     pub error: Option<String>,
     #[serde(skip)]
-    ymodem: bool,
-    #[serde(skip)]
     started: Option<Instant>,
 }
 
@@ -82,7 +80,7 @@ pub struct Recorder {
     /// Receiving XMODEM (no name on the wire): the output path.
     fallback_name: String,
     check: Option<Check>,
-    streaming: bool,
+    protocol: Option<Protocol>,
     /// Retries outside any file (before a header was acknowledged, the end of the batch).
     loose_retries: u32,
     current: Option<FileRecord>,
@@ -101,7 +99,7 @@ impl Recorder {
             planned: Vec::new(),
             fallback_name: String::new(),
             check: None,
-            streaming: false,
+            protocol: None,
             loose_retries: 0,
             current: None,
             files: Vec::new(),
@@ -137,11 +135,6 @@ impl Recorder {
         self.fallback_name = name;
     }
 
-    /// The session used YMODEM-G.
-    pub fn set_streaming(&mut self, streaming: bool) {
-        self.streaming = streaming;
-    }
-
     /// Bytes confirmed over all files.
     pub fn bytes(&self) -> u64 {
         self.files.iter().map(|f| f.bytes).sum()
@@ -155,7 +148,10 @@ impl Recorder {
     /// Note an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::Started { check } => self.check = Some(*check),
+            Event::Started { protocol, check } => {
+                self.protocol = Some(*protocol);
+                self.check = Some(*check);
+            }
             Event::FileStart(info) => {
                 self.close_current("the next file started early");
                 let index = self.files.len();
@@ -179,14 +175,13 @@ impl Recorder {
                     duration: 0.0,
                     result: "failed",
                     error: None,
-                    ymodem: !info.name.is_empty(),
                     started: Some(Instant::now()),
                 });
             }
-            Event::Progress { bytes, block_size } => {
+            Event::Progress { bytes, frame } => {
                 if let Some(f) = &mut self.current {
                     f.bytes = *bytes;
-                    f.block_size = Some(f.block_size.unwrap_or(0).max(*block_size));
+                    f.block_size = Some(f.block_size.unwrap_or(0).max(*frame));
                 }
             }
             Event::Retry { .. } => match &mut self.current {
@@ -207,11 +202,10 @@ impl Recorder {
     fn push(&mut self, mut f: FileRecord) {
         f.duration = f.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
         f.check = self.check.map(|c| c.to_string());
-        f.protocol = match (f.ymodem, self.streaming, f.block_size) {
-            (true, true, _) => "ymodem-g",
-            (true, false, _) => "ymodem",
-            (false, _, Some(1024)) => "xmodem-1k",
-            (false, _, _) => "xmodem",
+        f.protocol = match (self.protocol, f.block_size) {
+            (Some(Protocol::Xmodem) | None, Some(1024)) => "xmodem-1k",
+            (Some(p), _) => p.as_str(),
+            (None, _) => "xmodem",
         };
         self.files.push(f);
     }
@@ -249,7 +243,6 @@ impl Recorder {
                     duration: 0.0,
                     result: "failed",
                     error: Some(text.clone()),
-                    ymodem: false,
                     started: None,
                 });
             }
@@ -284,12 +277,12 @@ pub struct Recorded<'a> {
 }
 
 impl Handler for Recorded<'_> {
-    fn read_file(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
-        self.inner.read_file(buf)
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+        self.inner.read_file(offset, buf)
     }
 
-    fn write_file(&mut self, data: &[u8]) -> Result<(), FileError> {
-        self.inner.write_file(data)
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+        self.inner.write_file(offset, data)
     }
 
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
@@ -442,6 +435,7 @@ mod tests {
         ];
         let mut rec = Recorder::send(Some("/dev/ttyUSB0"), &files);
         rec.event(&Event::Started {
+            protocol: Protocol::Ymodem,
             check: Check::Crc16,
         });
         rec.event(&Event::Retry {
@@ -451,17 +445,17 @@ mod tests {
         rec.event(&Event::FileStart(info("a.bin", Some(2000))));
         rec.event(&Event::Progress {
             bytes: 1024,
-            block_size: 1024,
+            frame: 1024,
         });
         rec.event(&Event::Progress {
             bytes: 2000,
-            block_size: 128,
+            frame: 128,
         });
         rec.event(&Event::FileEnd { bytes: 2000 });
         rec.event(&Event::FileStart(info("b.bin", Some(5000))));
         rec.event(&Event::Progress {
             bytes: 1024,
-            block_size: 1024,
+            frame: 1024,
         });
         rec.event(&Event::Retry {
             reason: RetryReason::Nak,
@@ -502,12 +496,13 @@ mod tests {
         let mut rec = Recorder::recv(None);
         rec.set_fallback_name("out.bin".into());
         rec.event(&Event::Started {
+            protocol: Protocol::Xmodem,
             check: Check::Checksum,
         });
         rec.event(&Event::FileStart(FileInfo::default()));
         rec.event(&Event::Progress {
             bytes: 1024,
-            block_size: 1024,
+            frame: 1024,
         });
         rec.event(&Event::FileEnd { bytes: 1024 });
         rec.finish(None);

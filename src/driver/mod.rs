@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::files::FileError;
 use crate::link::Link;
-use crate::proto::{self, Abort, Engine, Event, Output};
+use crate::proto::{self, Abort, Engine, Event};
 
 /// The longest the driver blocks on the link before it looks at the
 /// interrupt flag again.
@@ -28,15 +28,15 @@ const READ_BUF: usize = 16 * 1024;
 /// place to report events. Every method has a default, so a handler only
 /// implements what its direction needs.
 pub trait Handler {
-    /// Sender: fill `buf` with file data; fewer bytes only at end of file.
-    fn read_file(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
-        let _ = buf;
+    /// Sender: fill `buf` with file data from `offset` on; fewer bytes only at end of file.
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+        let _ = (offset, buf);
         Ok(0)
     }
 
-    /// Receiver: store file data.
-    fn write_file(&mut self, data: &[u8]) -> Result<(), FileError> {
-        let _ = data;
+    /// Receiver: store file data at `offset` of the current file.
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+        let _ = (offset, data);
         Ok(())
     }
 
@@ -87,12 +87,68 @@ pub struct Summary {
     pub files: u32,
     /// Retries of any kind.
     pub retries: u32,
+    /// The protocol spoken, once known.
+    pub protocol: Option<proto::Protocol>,
     /// The check used, once known.
     pub check: Option<proto::Check>,
     /// The size of the last block confirmed.
     pub last_block: usize,
     /// Wall time from start to end.
     pub elapsed: Duration,
+}
+
+/// The driver's side of [`proto::drain`]: the link, the caller's handler, and what the
+/// session has told so far.
+struct DriverIo<'a> {
+    link: &'a mut dyn Link,
+    handler: &'a mut dyn Handler,
+    summary: Summary,
+    /// Bytes of the files already completed.
+    done_bytes: u64,
+    outcome: Option<Result<(), proto::Error>>,
+    /// A write failed: nothing more goes to the link.
+    link_dead: bool,
+}
+
+impl DriverIo<'_> {
+    fn link_error(&self, error: io::Error) -> Error {
+        Error::Link {
+            name: self.link.name().to_owned(),
+            error,
+        }
+    }
+}
+
+impl proto::Io for DriverIo<'_> {
+    type Error = Error;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        if self.link_dead {
+            return Ok(());
+        }
+        self.link.write_all(bytes).map_err(|e| {
+            self.link_dead = true;
+            self.link_error(e)
+        })
+    }
+
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        Ok(self.handler.read_file(offset, buf)?)
+    }
+
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Error> {
+        Ok(self.handler.write_file(offset, data)?)
+    }
+
+    fn event(&mut self, event: Event) -> Result<(), Error> {
+        note(&mut self.summary, &mut self.done_bytes, &event);
+        match &event {
+            Event::Finished => self.outcome = Some(Ok(())),
+            Event::Failed(e) => self.outcome = Some(Err(e.clone())),
+            _ => {}
+        }
+        Ok(self.handler.event(&event)?)
+    }
 }
 
 /// Run `engine` over `link` to its end. Returns the summary, or the first
@@ -105,62 +161,23 @@ pub fn run(
     interrupt: Option<&AtomicBool>,
 ) -> Result<Summary, Error> {
     let started = Instant::now();
-    let mut summary = Summary::default();
-    let mut done_bytes = 0;
+    let mut io = DriverIo {
+        link,
+        handler,
+        summary: Summary::default(),
+        done_bytes: 0,
+        outcome: None,
+        link_dead: false,
+    };
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
     let (mut pending_from, mut pending_to) = (0, 0);
     let mut local_error: Option<Error> = None;
-    let mut outcome: Option<Result<(), proto::Error>> = None;
-    let mut link_dead = false;
 
     loop {
         // 1. Act on every output, in order.
-        loop {
-            let now = Instant::now();
-            let mut read_request = None;
-            let mut failure = None;
-            match engine.poll_output() {
-                None => break,
-                Some(Output::Transmit(bytes)) => {
-                    if !link_dead && let Err(e) = link.write_all(bytes) {
-                        link_dead = true;
-                        failure = Some(Error::Link {
-                            name: link.name().to_owned(),
-                            error: e,
-                        });
-                    }
-                }
-                Some(Output::ReadFile { max }) => read_request = Some(max),
-                Some(Output::WriteFile(data)) => {
-                    if let Err(e) = handler.write_file(data) {
-                        failure = Some(e.into());
-                    }
-                }
-                Some(Output::Event(event)) => {
-                    note(&mut summary, &mut done_bytes, &event);
-                    match &event {
-                        Event::Finished => outcome = Some(Ok(())),
-                        Event::Failed(e) => outcome = Some(Err(e.clone())),
-                        _ => {}
-                    }
-                    if let Err(e) = handler.event(&event) {
-                        failure = Some(e.into());
-                    }
-                }
-            }
-            if let Some(max) = read_request {
-                file_buf.resize(max, 0);
-                match handler.read_file(&mut file_buf[..max]) {
-                    Ok(n) => engine.provide_data(now, &file_buf[..n]),
-                    Err(e) => failure = Some(e.into()),
-                }
-            }
-            if let Some(e) = failure {
-                let why = Abort::Local(e.to_string());
-                local_error.get_or_insert(e);
-                engine.abort(now, why);
-            }
+        if let Err(e) = proto::drain(engine, Instant::now(), &mut io, &mut file_buf) {
+            local_error.get_or_insert(e);
         }
         if engine.is_finished() {
             break;
@@ -180,46 +197,43 @@ pub fn run(
             continue;
         }
 
-        // 4. Wait for input or the deadline.
+        // 4. Wait for input or the deadline. A link that failed can carry nothing more,
+        // not even the cancel sequence: the session ends here.
+        if io.link_dead {
+            break;
+        }
         let now = Instant::now();
         let wait = engine
             .poll_timeout()
             .map_or(INTERRUPT_CHECK, |d| d.saturating_duration_since(now))
             .min(INTERRUPT_CHECK);
-        if link_dead {
-            // Nothing can arrive; let the engine's timers run their course
-            // only if it still has a cancel to send (it cannot): stop here.
-            break;
-        }
-        match link.read(&mut buf, wait) {
+        match io.link.read(&mut buf, wait) {
             Ok(0) => engine.handle_timeout(Instant::now()),
             Ok(n) => {
                 let n2 = engine.handle_input(Instant::now(), &buf[..n]);
                 (pending_from, pending_to) = (n2, n);
             }
             Err(e) => {
-                link_dead = true;
-                local_error.get_or_insert(Error::Link {
-                    name: link.name().to_owned(),
-                    error: e,
-                });
+                io.link_dead = true;
+                local_error.get_or_insert(io.link_error(e));
                 engine.abort(Instant::now(), Abort::Local("link failed".into()));
             }
         }
     }
 
-    if !link_dead {
-        let _ = link.flush();
+    if !io.link_dead {
+        let _ = io.link.flush();
     }
+    let mut summary = io.summary;
     summary.elapsed = started.elapsed();
     if let Some(e) = local_error {
         return Err(e);
     }
-    match outcome {
+    match io.outcome {
         Some(Ok(())) => Ok(summary),
         Some(Err(e)) => Err(Error::Protocol(e)),
         None => Err(Error::Link {
-            name: link.name().to_owned(),
+            name: io.link.name().to_owned(),
             error: io::Error::other("the session ended without a result"),
         }),
     }
@@ -228,10 +242,13 @@ pub fn run(
 /// Keep the summary up to date; `done` is the byte count of the files already completed.
 fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
     match *event {
-        Event::Started { check } => summary.check = Some(check),
-        Event::Progress { bytes, block_size } => {
+        Event::Started { protocol, check } => {
+            summary.protocol = Some(protocol);
+            summary.check = Some(check);
+        }
+        Event::Progress { bytes, frame } => {
             summary.bytes = *done + bytes;
-            summary.last_block = block_size;
+            summary.last_block = frame;
         }
         Event::FileEnd { bytes } => {
             *done += bytes;

@@ -45,12 +45,16 @@ impl FileError {
     }
 }
 
-/// A file being sent, read in large buffered chunks.
+/// A file being sent, read in large buffered chunks. Reads name their offset; the file is
+/// sought only when a read does not continue where the last one ended (a protocol going back
+/// to resend, or resuming), so sequential sending costs what plain reads cost.
 #[derive(Debug)]
 pub struct Source {
     reader: BufReader<File>,
     path: PathBuf,
     size: u64,
+    /// Where the next sequential read starts.
+    pos: u64,
 }
 
 impl Source {
@@ -71,6 +75,7 @@ impl Source {
             reader: BufReader::with_capacity(BUF_SIZE, file),
             path: path.to_path_buf(),
             size: meta.len(),
+            pos: 0,
         })
     }
 
@@ -84,8 +89,21 @@ impl Source {
         &self.path
     }
 
+    /// Fill `buf` from `offset` on, completely unless the file ends first; returns the count.
+    pub fn read_at(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+        if offset != self.pos {
+            self.reader
+                .seek(SeekFrom::Start(offset))
+                .map_err(FileError::io("reading", &self.path))?;
+            self.pos = offset;
+        }
+        let n = self.read_full(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
     /// Fill `buf` completely unless the file ends first; returns the count.
-    pub fn read_full(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_full(&mut self, buf: &mut [u8]) -> Result<usize, FileError> {
         let mut n = 0;
         while n < buf.len() {
             match self.reader.read(&mut buf[n..]) {
@@ -111,11 +129,20 @@ pub enum Existing {
     Rename,
 }
 
+/// Padding a protocol added to the end of a file (XMODEM fills its last block).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Padding {
+    /// The padding byte (XMODEM: 0x1A).
+    pub byte: u8,
+    /// How many of the file's last bytes may be padding (the last block's size).
+    pub within: usize,
+}
+
 /// What to do when a received file is complete.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Finish {
-    /// Drop trailing 0x1A padding found within this many last bytes (XMODEM's last block).
-    pub strip_tail: Option<usize>,
+    /// Drop a trailing run of padding bytes found within the file's last bytes.
+    pub strip_padding: Option<Padding>,
     /// Set the modification time (seconds since the Unix epoch).
     pub mtime: Option<u64>,
     /// Apply these permission bits (only `0o777`: never setuid, setgid or sticky; the umask
@@ -194,8 +221,82 @@ impl Sink {
         self.written
     }
 
-    /// Append data.
+    /// Continue a partial file kept from an earlier attempt (`NAME.part`) whose first
+    /// `verified` bytes are known to be good: anything after them is cut off, the next write
+    /// goes at `verified`, and [`commit`](Self::commit) moves it to `path` as [`create`]
+    /// would. [`abandon`](Self::abandon) keeps it as `part` again, or deletes it.
+    ///
+    /// [`create`]: Self::create
+    pub fn continue_part(
+        path: &Path,
+        existing: Existing,
+        part: &Path,
+        verified: u64,
+    ) -> Result<Self, FileError> {
+        if existing == Existing::Refuse && path.symlink_metadata().is_ok() {
+            return Err(FileError::Exists(path.to_path_buf()));
+        }
+        let err = FileError::io("cannot continue", part);
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(part)
+            .map_err(FileError::io("cannot continue", part))?;
+        let len = file
+            .metadata()
+            .map_err(FileError::io("cannot continue", part))?
+            .len();
+        if verified > len {
+            return Err(err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("it has {len} bytes, fewer than the {verified} to keep"),
+            )));
+        }
+        file.set_len(verified)
+            .map_err(FileError::io("cannot continue", part))?;
+        let kept = tempfile::TempPath::try_from_path(part)
+            .map_err(FileError::io("cannot continue", part))?;
+        let tmp = NamedTempFile::from_parts(file, kept);
+        let mut writer = BufWriter::with_capacity(BUF_SIZE, tmp);
+        writer
+            .seek(SeekFrom::Start(verified))
+            .map_err(FileError::io("cannot continue", part))?;
+        Ok(Self {
+            writer,
+            path: path.to_path_buf(),
+            existing,
+            written: verified,
+        })
+    }
+
+    /// Append `data` where the last write ended.
     pub fn write(&mut self, data: &[u8]) -> Result<(), FileError> {
+        self.write_at(self.written, data)
+    }
+
+    /// Write `data` at `offset`. Writing where the last write ended appends (the fast,
+    /// usual case); an earlier offset cuts the file there first, so data after a rewind is
+    /// never left stale; a later one would leave a hole and is refused.
+    pub fn write_at(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+        let err = FileError::io("writing", &self.path);
+        if offset != self.written {
+            if offset > self.written {
+                return Err(err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("data for offset {offset} after {} bytes", self.written),
+                )));
+            }
+            self.writer
+                .flush()
+                .map_err(FileError::io("writing", &self.path))?;
+            let file = self.writer.get_mut().as_file_mut();
+            file.set_len(offset)
+                .map_err(FileError::io("writing", &self.path))?;
+            self.writer
+                .seek(SeekFrom::Start(offset))
+                .map_err(FileError::io("writing", &self.path))?;
+            self.written = offset;
+        }
         self.writer
             .write_all(data)
             .map_err(FileError::io("writing", &self.path))?;
@@ -219,8 +320,8 @@ impl Sink {
         let (mut tmp, path) = self.into_temp()?;
         let err = |op| FileError::io(op, &path);
         let mut len = tmp.as_file().metadata().map_err(err("writing"))?.len();
-        if let Some(tail) = finish.strip_tail {
-            len = strip_padding(tmp.as_file_mut(), len, tail).map_err(err("writing"))?;
+        if let Some(padding) = finish.strip_padding {
+            len = strip_padding(tmp.as_file_mut(), len, padding).map_err(err("writing"))?;
         }
         if let Some(mode) = finish.mode {
             use std::os::unix::fs::PermissionsExt;
@@ -274,16 +375,16 @@ impl Sink {
     }
 }
 
-/// Truncate a trailing run of 0x1A bytes inside the last `tail` bytes.
-fn strip_padding(file: &mut File, len: u64, tail: usize) -> io::Result<u64> {
-    let tail = (tail as u64).min(len);
+/// Truncate a trailing run of padding bytes inside the last `padding.within` bytes.
+fn strip_padding(file: &mut File, len: u64, padding: Padding) -> io::Result<u64> {
+    let tail = (padding.within as u64).min(len);
     let start = len - tail;
     let mut buf = vec![0; tail as usize];
     file.seek(SeekFrom::Start(start))?;
     file.read_exact(&mut buf)?;
     let keep = buf
         .iter()
-        .rposition(|&b| b != crate::proto::xymodem::block::PAD)
+        .rposition(|&b| b != padding.byte)
         .map_or(0, |i| i + 1);
     let new_len = start + keep as u64;
     file.set_len(new_len)?;
@@ -401,7 +502,10 @@ mod tests {
         data.resize(256, 0x1A);
         s.write(&data).unwrap();
         let finish = Finish {
-            strip_tail: Some(128),
+            strip_padding: Some(Padding {
+                byte: 0x1A,
+                within: 128,
+            }),
             ..Finish::default()
         };
         assert_eq!(s.commit(&finish).unwrap().1, 131);
@@ -418,13 +522,75 @@ mod tests {
         let mut s = Source::open(&p).unwrap();
         assert_eq!(s.size(), 3000);
         let mut buf = [0u8; 1024];
-        assert_eq!(s.read_full(&mut buf).unwrap(), 1024);
-        assert_eq!(s.read_full(&mut buf).unwrap(), 1024);
-        assert_eq!(s.read_full(&mut buf).unwrap(), 952);
-        assert_eq!(s.read_full(&mut buf).unwrap(), 0);
+        assert_eq!(s.read_at(0, &mut buf).unwrap(), 1024);
+        assert_eq!(s.read_at(1024, &mut buf).unwrap(), 1024);
+        assert_eq!(s.read_at(2048, &mut buf).unwrap(), 952);
+        assert_eq!(s.read_at(3000, &mut buf).unwrap(), 0);
         assert!(matches!(
             Source::open(dir.path()),
             Err(FileError::Io { .. })
+        ));
+    }
+
+    #[test]
+    fn source_seeks_only_out_of_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        let data: Vec<u8> = (0..5000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&p, &data).unwrap();
+        let mut s = Source::open(&p).unwrap();
+        let mut buf = [0u8; 1000];
+        assert_eq!(s.read_at(0, &mut buf).unwrap(), 1000);
+        assert_eq!(buf[..], data[..1000]);
+        // Back (a resend from an earlier position), forward (a skip), and on again.
+        assert_eq!(s.read_at(300, &mut buf).unwrap(), 1000);
+        assert_eq!(buf[..], data[300..1300]);
+        assert_eq!(s.read_at(4500, &mut buf).unwrap(), 500);
+        assert_eq!(buf[..500], data[4500..]);
+        assert_eq!(s.read_at(1300, &mut buf).unwrap(), 1000);
+        assert_eq!(buf[..], data[1300..2300]);
+        assert_eq!(s.read_at(9999, &mut buf).unwrap(), 0);
+    }
+
+    #[test]
+    fn sink_rewinds_by_cutting_and_refuses_holes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write_at(0, b"abcdef").unwrap();
+        s.write_at(6, b"ghi").unwrap();
+        // Going back to 4 drops "efghi" before writing.
+        s.write_at(4, b"XY").unwrap();
+        assert_eq!(s.written(), 6);
+        assert!(matches!(s.write_at(9, b"z"), Err(FileError::Io { .. })));
+        s.commit(&Finish::default()).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"abcdXY");
+    }
+
+    #[test]
+    fn sink_continues_a_part_file_at_a_verified_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        let part = dir.path().join("x.part");
+        std::fs::write(&part, b"good bytes, then a stale tail").unwrap();
+        let mut s = Sink::continue_part(&p, Existing::Refuse, &part, 10).unwrap();
+        assert_eq!(s.written(), 10);
+        s.write_at(10, b" and more").unwrap();
+        s.commit(&Finish::default()).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"good bytes and more");
+        assert!(!part.exists());
+
+        // Abandoned again, it stays the part file; a length beyond it is refused.
+        std::fs::write(&part, b"0123456789").unwrap();
+        let mut s =
+            Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &part, 4).unwrap();
+        s.write(b"ab").unwrap();
+        assert_eq!(s.abandon(true), Some(dir.path().join("x.y.part")));
+        assert!(Sink::continue_part(&p.with_extension("z"), Existing::Refuse, &part, 99).is_err());
+        // The target exists: refused before the part file is touched.
+        assert!(matches!(
+            Sink::continue_part(&p, Existing::Refuse, &part, 0),
+            Err(FileError::Exists(_))
         ));
     }
 }

@@ -1,6 +1,6 @@
-//! Block checks: the 8-bit arithmetic checksum and CRC-16/XMODEM.
+//! Data checks: the 8-bit arithmetic checksum, CRC-16/XMODEM and CRC-32.
 
-use crc::{CRC_16_XMODEM, Crc, Table};
+use crc::{CRC_16_XMODEM, CRC_32_ISO_HDLC, Crc, Table};
 
 /// Slicing-by-16 (an 8 KiB table): about ten times faster than the byte-at-a-time default,
 /// which matters over a pipe, where every block's CRC is on the round trip's critical path
@@ -10,6 +10,14 @@ const CRC16: Crc<u16, Table<16>> = Crc::<u16, Table<16>>::new(&CRC_16_XMODEM);
 /// CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of `data`.
 pub fn crc16(data: &[u8]) -> u16 {
     CRC16.checksum(data)
+}
+
+/// CRC-32 (ISO-HDLC, as ZMODEM uses it), with the same slicing-by-16 table.
+const CRC32: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
+
+/// CRC-32 (poly 0x04C11DB7 reflected, init and final XOR 0xFFFFFFFF) of `data`.
+pub fn crc32(data: &[u8]) -> u32 {
+    CRC32.checksum(data)
 }
 
 /// The original XMODEM checksum: the low 8 bits of the byte sum.
@@ -25,6 +33,11 @@ mod tests {
     #[test]
     fn crc16_check_value() {
         assert_eq!(crc16(b"123456789"), 0x31C3);
+    }
+
+    #[test]
+    fn crc32_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
     #[test]

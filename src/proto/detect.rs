@@ -55,7 +55,7 @@ impl AutoReceiver {
 
 impl Engine for AutoReceiver {
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
-        if self.inner.has_started() {
+        if !self.inner.is_waiting_to_start() {
             return self.inner.handle_input(now, bytes);
         }
         // Feed up to the end of a ZRQINIT prefix, then answer it before reading on.

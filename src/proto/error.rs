@@ -1,5 +1,7 @@
 //! Errors of the protocol engines, sorted by who has to act.
 
+use super::Position;
+
 /// Why a session failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -13,31 +15,31 @@ pub enum Error {
         /// What we were waiting for, e.g. "the receiver to start".
         waiting_for: &'static str,
     },
-    /// One block failed too many times.
-    #[error("gave up after {attempts} errors on block {block} (last: {last})")]
+    /// One frame failed too many times.
+    #[error("gave up after {attempts} errors on {at} (last: {last})")]
     RetriesExhausted {
-        /// Block number (modulo 256 as on the wire, or the running count).
-        block: u64,
+        /// Where: the block number (modulo 256 as on the wire) or the file offset.
+        at: Position,
         /// How many errors it had.
         attempts: u32,
         /// The last error seen.
         last: RetryReason,
     },
-    /// The peer sent a valid block with a number we cannot accept.
-    #[error("lost sync: expected block {expected}, got block {got}")]
+    /// The peer sent a valid frame at a position we cannot accept.
+    #[error("lost sync: expected {expected}, got {got}")]
     OutOfSequence {
-        /// The block number we wanted (mod 256).
-        expected: u8,
-        /// The block number that came.
-        got: u8,
+        /// The position we wanted.
+        expected: Position,
+        /// The position that came.
+        got: Position,
     },
     /// YMODEM-G cannot retransmit: an error inside a streamed file ends the session.
     #[error(
-        "YMODEM-G transfer broken at block {block} ({reason}); streaming cannot retransmit, retry without -g"
+        "YMODEM-G transfer broken at {at} ({reason}); streaming cannot retransmit, retry without -g"
     )]
     Streaming {
-        /// The block number expected (mod 256).
-        block: u8,
+        /// The position expected.
+        at: Position,
         /// What went wrong.
         reason: RetryReason,
     },
@@ -67,28 +69,29 @@ pub enum Abort {
 pub enum RetryReason {
     /// Nothing arrived in time.
     Timeout,
-    /// The block stopped arriving in the middle (per-byte timeout).
-    ShortBlock,
-    /// The block number and its complement do not match.
-    BadBlockNumber,
+    /// The frame stopped arriving in the middle (per-byte timeout).
+    Truncated,
+    /// The frame's sequence field is damaged (an X/YMODEM block number and its complement
+    /// disagree).
+    BadSequence,
     /// Checksum or CRC mismatch.
     BadCheck,
-    /// The receiver asked for the block again (NAK or `C`).
+    /// The receiver asked for the frame again (X/YMODEM: NAK or `C`).
     Nak,
-    /// The receiver answered our EOT with NAK (normal once: it guards
-    /// against a false EOT made by line noise).
-    EotNak,
+    /// The receiver refused the end of a file (X/YMODEM: EOT answered with NAK, normal once:
+    /// it guards against a false EOT made by line noise).
+    EndNak,
 }
 
 impl std::fmt::Display for RetryReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             Self::Timeout => "timeout",
-            Self::ShortBlock => "short block",
-            Self::BadBlockNumber => "bad block number",
+            Self::Truncated => "short block",
+            Self::BadSequence => "bad block number",
             Self::BadCheck => "bad checksum/CRC",
             Self::Nak => "NAK",
-            Self::EotNak => "EOT NAK",
+            Self::EndNak => "EOT NAK",
         })
     }
 }

@@ -48,27 +48,68 @@ pub use error::{Abort, Error, RetryReason};
 pub use file::FileInfo;
 pub use xymodem::{Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig};
 
-/// The integrity check used on blocks.
+/// The protocol a session turned out to speak.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Check {
-    /// The original 8-bit arithmetic checksum (receiver started with NAK).
-    Checksum,
-    /// CRC-16/XMODEM (receiver started with `C`).
-    Crc16,
+#[non_exhaustive]
+pub enum Protocol {
+    /// XMODEM (checksum, CRC-16 or 1K blocks): one file, no name, no size.
+    Xmodem,
+    /// YMODEM batch: a header (name, size, time, mode) before each file.
+    Ymodem,
+    /// YMODEM-G: YMODEM streamed without acknowledgements.
+    YmodemG,
 }
 
-impl Check {
-    /// Number of check bytes that follow the data of a block.
-    pub const fn len(self) -> usize {
+impl Protocol {
+    /// The protocol's name in reports and messages: `xmodem`, `ymodem`, `ymodem-g`.
+    pub const fn as_str(self) -> &'static str {
         match self {
-            Self::Checksum => 1,
-            Self::Crc16 => 2,
+            Self::Xmodem => "xmodem",
+            Self::Ymodem => "ymodem",
+            Self::YmodemG => "ymodem-g",
         }
     }
 
-    /// Always false: a check has at least one byte. Here for clippy's sake.
-    pub const fn is_empty(self) -> bool {
-        false
+    /// The byte the protocol pads a file's last frame with, when files arrive padded (XMODEM
+    /// has no length field); `None` when files arrive exact.
+    pub const fn padding(self) -> Option<u8> {
+        match self {
+            Self::Xmodem => Some(xymodem::block::PAD),
+            Self::Ymodem | Self::YmodemG => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Protocol {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Xmodem => "XMODEM",
+            Self::Ymodem => "YMODEM",
+            Self::YmodemG => "YMODEM-G",
+        })
+    }
+}
+
+/// The integrity check protecting the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Check {
+    /// The original 8-bit arithmetic checksum (an X/YMODEM receiver started with NAK).
+    Checksum,
+    /// CRC-16/XMODEM (an X/YMODEM receiver started with `C`; ZMODEM's 16-bit frames).
+    Crc16,
+    /// CRC-32 (ZMODEM's 32-bit frames).
+    Crc32,
+}
+
+impl Check {
+    /// Number of check bytes that follow the data they protect.
+    pub const fn size(self) -> usize {
+        match self {
+            Self::Checksum => 1,
+            Self::Crc16 => 2,
+            Self::Crc32 => 4,
+        }
     }
 }
 
@@ -77,7 +118,27 @@ impl std::fmt::Display for Check {
         f.write_str(match self {
             Self::Checksum => "checksum",
             Self::Crc16 => "CRC-16",
+            Self::Crc32 => "CRC-32",
         })
+    }
+}
+
+/// Where in a transfer something happened: a block number (X/YMODEM, modulo 256 as on the
+/// wire) or a byte offset into the file (ZMODEM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// A block number.
+    Block(u64),
+    /// A byte offset into the current file.
+    Offset(u64),
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Block(n) => write!(f, "block {n}"),
+            Self::Offset(n) => write!(f, "offset {n}"),
+        }
     }
 }
 
@@ -87,15 +148,24 @@ impl std::fmt::Display for Check {
 pub enum Output<'a> {
     /// Write these bytes to the link, all of them, in one write if possible.
     Transmit(&'a [u8]),
-    /// Sender only: read up to `max` bytes of the current file and hand them
-    /// over with [`Engine::provide_data`]. Fewer than `max` bytes (including
-    /// none) mean the end of the file has been reached.
+    /// Sender only: read up to `max` bytes of the current file from `offset` on and hand them
+    /// over with [`Engine::provide_data`]. Fewer than `max` bytes (including none) mean the
+    /// end of the file has been reached. Offsets usually follow on from the last read; an
+    /// engine that goes back (a resend from an earlier position) or resumes names another.
     ReadFile {
+        /// Where in the file to read from.
+        offset: u64,
         /// The most bytes the engine can take.
         max: usize,
     },
-    /// Receiver only: append these bytes to the current file.
-    WriteFile(&'a [u8]),
+    /// Receiver only: store these bytes in the current file at `offset`. An offset before the
+    /// end of what was written replaces everything from there on.
+    WriteFile {
+        /// Where in the file the data goes.
+        offset: u64,
+        /// The data.
+        data: &'a [u8],
+    },
     /// Something happened that the caller may want to report.
     Event(Event),
 }
@@ -103,18 +173,22 @@ pub enum Output<'a> {
 /// Events an engine reports; none of them needs an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// The handshake is done and blocks start to flow.
+    /// The handshake is done and data starts to flow.
     Started {
+        /// The protocol the session speaks. A receiver detecting the sender's protocol knows
+        /// it from the first frame.
+        protocol: Protocol,
         /// The check both sides agreed on.
         check: Check,
     },
-    /// A block was acknowledged (sender) or accepted (receiver).
+    /// Data was acknowledged (sender) or accepted (receiver).
     Progress {
         /// Bytes of the current file confirmed so far (receiver: padding included when the
         /// length is unknown, as in XMODEM).
         bytes: u64,
-        /// Size of the block just confirmed (128 or 1024).
-        block_size: usize,
+        /// The data capacity of the frame just confirmed: an X/YMODEM block's size (128 or
+        /// 1024, whatever part of it the file filled).
+        frame: usize,
     },
     /// A file begins. Receiver: a YMODEM header arrived (the name is untrusted peer input), or
     /// an XMODEM transfer started (empty name, no size). Sender: the data of this file is
@@ -129,7 +203,7 @@ pub enum Event {
     Retry {
         /// Why.
         reason: RetryReason,
-        /// How many errors the current block has had so far (1 for the first).
+        /// How many errors the current frame has had so far (1 for the first).
         attempt: u32,
     },
     /// The session ended successfully.
@@ -172,6 +246,74 @@ pub trait Engine {
     fn is_finished(&self) -> bool;
 }
 
+/// What a caller does with an engine's outputs, for [`drain`]. The driver implements it over
+/// a link and files, the simulator over its virtual line, the fuzz harness and the tests over
+/// buffers.
+pub trait Io {
+    /// A local failure (file, link). [`drain`] aborts the engine with its text and returns
+    /// the first one.
+    type Error: std::fmt::Display;
+
+    /// Write these bytes to the link.
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error>;
+
+    /// Sender: fill `buf` with file data from `offset` on; fewer bytes only at end of file.
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error>;
+
+    /// Receiver: store `data` at `offset` of the current file.
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error>;
+
+    /// An event. An error here refuses what it announced (e.g. a file that cannot be
+    /// created): the engine is aborted before the answer that would accept it goes out.
+    fn event(&mut self, event: Event) -> Result<(), Self::Error>;
+}
+
+/// Step 1 of the contract: act on every output of `engine`, in order, until it has none.
+/// `buf` is reused for file reads, so steady state allocates nothing. A failure of `io`
+/// aborts the engine, whose cancel sequence is then drained too; the first failure is
+/// returned.
+pub fn drain<E, I>(
+    engine: &mut E,
+    now: Instant,
+    io: &mut I,
+    buf: &mut Vec<u8>,
+) -> Result<(), I::Error>
+where
+    E: Engine + ?Sized,
+    I: Io + ?Sized,
+{
+    let mut first: Option<I::Error> = None;
+    loop {
+        let mut read = None;
+        let result = match engine.poll_output() {
+            None => break,
+            Some(Output::Transmit(bytes)) => io.transmit(bytes),
+            Some(Output::WriteFile { offset, data }) => io.write_file(offset, data),
+            Some(Output::Event(event)) => io.event(event),
+            Some(Output::ReadFile { offset, max }) => {
+                read = Some((offset, max));
+                Ok(())
+            }
+        };
+        let result = match (result, read) {
+            (Ok(()), Some((offset, max))) => {
+                if buf.len() < max {
+                    buf.resize(max, 0);
+                }
+                io.read_file(offset, &mut buf[..max]).map(|n| {
+                    engine.provide_data(now, &buf[..n.min(max)]);
+                })
+            }
+            (result, _) => result,
+        };
+        if let Err(e) = result {
+            engine.abort(now, Abort::Local(e.to_string()));
+            first.get_or_insert(e);
+        }
+    }
+    first.map_or(Ok(()), Err)
+}
+
 /// The output queue shared by the engines: control bytes to transmit, a
 /// pending file-read request, and events. Buffers are reused, so steady
 /// state allocates nothing.
@@ -179,7 +321,7 @@ pub trait Engine {
 pub(crate) struct Outbox {
     tx: Vec<u8>,
     tx_taken: bool,
-    read: Option<usize>,
+    read: Option<(u64, usize)>,
     events: std::collections::VecDeque<Event>,
 }
 
@@ -209,8 +351,8 @@ impl Outbox {
         self.tx_taken = false;
     }
 
-    pub(crate) fn request_read(&mut self, max: usize) {
-        self.read = Some(max);
+    pub(crate) fn request_read(&mut self, offset: u64, max: usize) {
+        self.read = Some((offset, max));
     }
 
     pub(crate) fn event(&mut self, event: Event) {
@@ -234,8 +376,8 @@ impl Outbox {
         if let Some(event) = self.events.pop_front() {
             return Some(Output::Event(event));
         }
-        if let Some(max) = self.read.take() {
-            return Some(Output::ReadFile { max });
+        if let Some((offset, max)) = self.read.take() {
+            return Some(Output::ReadFile { offset, max });
         }
         if !self.tx.is_empty() {
             self.tx_taken = true;

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::xymodem::block;
-use super::{Check, Engine, Error, Event, FileInfo, Output};
+use super::{Check, Engine, Error, Event, FileInfo, Io};
 
 pub(crate) const S: Duration = Duration::from_secs(1);
 
@@ -16,39 +16,56 @@ pub(crate) struct Drained {
     pub(crate) events: Vec<Event>,
 }
 
-/// Drain all outputs, serving file reads from `file` at `*read_pos`.
+/// A [`Io`] over buffers: what went out, what was written, the events; file reads served
+/// from `file`, at the offset asked for (`read_end` keeps where the last read ended).
+struct Buffers<'a> {
+    d: Drained,
+    file: &'a [u8],
+    read_end: &'a mut usize,
+}
+
+impl Io for Buffers<'_> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.d.wire.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        let start = usize::try_from(offset).map_or(self.file.len(), |o| o.min(self.file.len()));
+        let end = (start + buf.len()).min(self.file.len());
+        buf[..end - start].copy_from_slice(&self.file[start..end]);
+        *self.read_end = end;
+        Ok(end - start)
+    }
+
+    fn write_file(&mut self, _offset: u64, data: &[u8]) -> Result<(), Self::Error> {
+        self.d.written.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event) -> Result<(), Self::Error> {
+        self.d.events.push(event);
+        Ok(())
+    }
+}
+
+/// Drain all outputs, serving file reads from `file`; `*read_pos` is where the last read
+/// ended.
 pub(crate) fn drain(
     e: &mut dyn Engine,
     now: Instant,
     file: &[u8],
     read_pos: &mut usize,
 ) -> Drained {
-    let mut d = Drained::default();
-    loop {
-        let req = match e.poll_output() {
-            None => break,
-            Some(Output::Transmit(b)) => {
-                d.wire.extend_from_slice(b);
-                None
-            }
-            Some(Output::WriteFile(b)) => {
-                d.written.extend_from_slice(b);
-                None
-            }
-            Some(Output::Event(ev)) => {
-                d.events.push(ev);
-                None
-            }
-            Some(Output::ReadFile { max }) => Some(max),
-        };
-        if let Some(max) = req {
-            let end = (*read_pos + max).min(file.len());
-            let chunk = file[*read_pos..end].to_vec();
-            *read_pos = end;
-            e.provide_data(now, &chunk);
-        }
-    }
-    d
+    let mut io = Buffers {
+        d: Drained::default(),
+        file,
+        read_end: read_pos,
+    };
+    let Ok(()) = super::drain(e, now, &mut io, &mut Vec::new());
+    io.d
 }
 
 /// Feed all of `bytes`, draining between pieces. File reads are answered with no data (end
@@ -129,56 +146,24 @@ impl Pair {
         let mut to_rx: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
         let mut to_tx: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
         let mut file: Option<usize> = None;
-        let mut pos = 0;
+        let mut buf = Vec::new();
         for _ in 0..10_000_000 {
             // Sender outputs.
-            while let Some(out) = tx.poll_output() {
-                let read = match out {
-                    Output::Transmit(b) => {
-                        run.sender_wire.extend_from_slice(b);
-                        to_rx.push_back((now + self.latency, b.to_vec()));
-                        None
-                    }
-                    Output::Event(ev) => {
-                        if matches!(ev, Event::FileStart(_)) {
-                            file = Some(file.map_or(0, |i| i + 1));
-                            pos = 0;
-                        }
-                        assert!(!matches!(ev, Event::Failed(_)), "sender failed: {ev:?}");
-                        run.sender_events.push(ev);
-                        None
-                    }
-                    Output::ReadFile { max } => Some(max),
-                    Output::WriteFile(_) => unreachable!("a sender writes no file"),
-                };
-                if let Some(max) = read {
-                    let data = &files[file.expect("read before FileStart")];
-                    let end = (pos + max).min(data.len());
-                    let chunk = data[pos..end].to_vec();
-                    pos = end;
-                    tx.provide_data(now, &chunk);
-                }
-            }
+            let mut side = PairSender {
+                run: &mut run,
+                to_rx: &mut to_rx,
+                at: now + self.latency,
+                files,
+                file: &mut file,
+            };
+            let Ok(()) = super::drain(tx, now, &mut side, &mut buf);
             // Receiver outputs.
-            while let Some(out) = rx.poll_output() {
-                match out {
-                    Output::Transmit(b) => to_tx.push_back((now + self.latency, b.to_vec())),
-                    Output::WriteFile(b) => run
-                        .received
-                        .last_mut()
-                        .expect("data before FileStart")
-                        .1
-                        .extend_from_slice(b),
-                    Output::Event(ev) => {
-                        if let Event::FileStart(info) = &ev {
-                            run.received.push((info.clone(), Vec::new()));
-                        }
-                        assert!(!matches!(ev, Event::Failed(_)), "receiver failed: {ev:?}");
-                        run.receiver_events.push(ev);
-                    }
-                    Output::ReadFile { .. } => unreachable!("a receiver reads no file"),
-                }
-            }
+            let mut side = PairReceiver {
+                run: &mut run,
+                to_tx: &mut to_tx,
+                at: now + self.latency,
+            };
+            let Ok(()) = super::drain(rx, now, &mut side, &mut buf);
             if tx.is_finished() && rx.is_finished() {
                 run.elapsed = now - t0;
                 return run;
@@ -219,5 +204,88 @@ impl Pair {
             rx.handle_timeout(now);
         }
         panic!("session did not end");
+    }
+}
+
+type Queue = std::collections::VecDeque<(Instant, Vec<u8>)>;
+
+/// The sender's side of a [`Pair`]: bytes go into the queue to the receiver.
+struct PairSender<'a> {
+    run: &'a mut Run,
+    to_rx: &'a mut Queue,
+    at: Instant,
+    files: &'a [Vec<u8>],
+    file: &'a mut Option<usize>,
+}
+
+impl Io for PairSender<'_> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.run.sender_wire.extend_from_slice(bytes);
+        self.to_rx.push_back((self.at, bytes.to_vec()));
+        Ok(())
+    }
+
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        let data = &self.files[self.file.expect("read before FileStart")];
+        let start = usize::try_from(offset).map_or(data.len(), |o| o.min(data.len()));
+        let end = (start + buf.len()).min(data.len());
+        buf[..end - start].copy_from_slice(&data[start..end]);
+        Ok(end - start)
+    }
+
+    fn write_file(&mut self, _offset: u64, _data: &[u8]) -> Result<(), Self::Error> {
+        unreachable!("a sender writes no file")
+    }
+
+    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
+        if matches!(ev, Event::FileStart(_)) {
+            *self.file = Some(self.file.map_or(0, |i| i + 1));
+        }
+        assert!(!matches!(ev, Event::Failed(_)), "sender failed: {ev:?}");
+        self.run.sender_events.push(ev);
+        Ok(())
+    }
+}
+
+/// The receiver's side of a [`Pair`]: bytes go into the queue to the sender.
+struct PairReceiver<'a> {
+    run: &'a mut Run,
+    to_tx: &'a mut Queue,
+    at: Instant,
+}
+
+impl Io for PairReceiver<'_> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.to_tx.push_back((self.at, bytes.to_vec()));
+        Ok(())
+    }
+
+    fn read_file(&mut self, _offset: u64, _buf: &mut [u8]) -> Result<usize, Self::Error> {
+        unreachable!("a receiver reads no file")
+    }
+
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error> {
+        let file = &mut self
+            .run
+            .received
+            .last_mut()
+            .expect("data before FileStart")
+            .1;
+        assert_eq!(offset, file.len() as u64, "data out of order");
+        file.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
+        if let Event::FileStart(info) = &ev {
+            self.run.received.push((info.clone(), Vec::new()));
+        }
+        assert!(!matches!(ev, Event::Failed(_)), "receiver failed: {ev:?}");
+        self.run.receiver_events.push(ev);
+        Ok(())
     }
 }

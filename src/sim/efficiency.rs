@@ -50,7 +50,7 @@ impl Efficiency {
         let report = run(&scn);
         assert_eq!(report.outcome, Outcome::Completed, "{scn}\n{report}");
         let block = scn.block_size();
-        let check = variant.check().len();
+        let check = variant.check().size();
         let byte = 10.0 / f64::from(baud);
         let lat = latency.as_secs_f64();
         let streaming = variant == Variant::YmodemG;

@@ -7,8 +7,7 @@ use std::time::{Duration, Instant};
 use super::line::{Line, LineStats};
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
-use crate::proto::xymodem::block::PAD;
-use crate::proto::{Check, Engine, Error, Event, FileInfo, Output, Receiver, RetryReason, Sender};
+use crate::proto::{self, Check, Engine, Error, Event, FileInfo, Receiver, RetryReason, Sender};
 
 /// How a simulated transfer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -83,6 +82,10 @@ pub struct Report {
     pub receiver: End,
     /// The check the sender started with, if it started.
     pub check: Option<Check>,
+    /// The protocol the receiver said the session speaks, if it started.
+    pub protocol: Option<proto::Protocol>,
+    /// The largest frame the receiver confirmed (bytes of data it can carry).
+    pub frame: usize,
     /// Virtual time from the start until both ended (or the simulation stopped).
     pub elapsed: Duration,
     /// Sender-to-receiver traffic.
@@ -152,13 +155,20 @@ pub fn run_traced(scenario: &Scenario) -> (Report, Vec<String>) {
     Sim::new(scenario, true).run()
 }
 
-/// The two engines, the two directions of the line and what has been seen so far.
+/// The two engines and the world they run in.
 struct Sim<'a> {
+    tx: Box<dyn Engine>,
+    rx: Box<dyn Engine>,
+    w: World<'a>,
+    /// File reads, reused.
+    buf: Vec<u8>,
+}
+
+/// The two directions of the line and what has been seen so far.
+struct World<'a> {
     scn: &'a Scenario,
     epoch: Instant,
     now: u64,
-    tx: Sender,
-    rx: Receiver,
     /// Sender to receiver.
     fwd: Line,
     /// Receiver to sender.
@@ -167,12 +177,14 @@ struct Sim<'a> {
     tx_busy: u64,
     rx_busy: u64,
     dead: Option<u64>,
-    /// Sender: the file being read and the position in it.
+    /// Sender: the file being read.
     file: Option<usize>,
-    pos: usize,
     sender: End,
     receiver: End,
     check: Option<Check>,
+    /// What the receiver said the session speaks, and the largest frame it confirmed.
+    protocol: Option<proto::Protocol>,
+    frame: usize,
     retries: u64,
     bad_checks: u64,
     missed_by_check: u64,
@@ -185,8 +197,19 @@ struct Sim<'a> {
 impl<'a> Sim<'a> {
     fn new(scn: &'a Scenario, trace: bool) -> Self {
         let epoch = epoch();
-        let tx = Sender::new(scn.sender.clone(), tx_files(scn), epoch);
-        let rx = Receiver::new(scn.receiver.clone(), epoch);
+        let tx = Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch));
+        let rx = Box::new(Receiver::new(scn.receiver.clone(), epoch));
+        Self::with_engines(scn, tx, rx, epoch, trace)
+    }
+
+    /// Any pair of engines, started at `epoch`, over the scenario's line and faults.
+    fn with_engines(
+        scn: &'a Scenario,
+        tx: Box<dyn Engine>,
+        rx: Box<dyn Engine>,
+        epoch: Instant,
+        trace: bool,
+    ) -> Self {
         let line = |faults, delivery, stream| {
             Line::new(
                 scn.line.baud,
@@ -196,48 +219,63 @@ impl<'a> Sim<'a> {
                 Rng::stream(scn.plan.seed, stream),
             )
         };
-        Self {
+        let w = World {
             scn,
             epoch,
             now: 0,
-            tx,
-            rx,
             fwd: line(scn.plan.forward.clone(), scn.line.forward, 1),
             rev: line(scn.plan.reverse.clone(), scn.line.reverse, 2),
             tx_busy: 0,
             rx_busy: 0,
             dead: None,
             file: None,
-            pos: 0,
             sender: End::Running,
             receiver: End::Running,
             check: None,
+            protocol: None,
+            frame: 0,
             retries: 0,
             bad_checks: 0,
             missed_by_check: 0,
             received: Vec::new(),
             contract: None,
             trace: trace.then(Vec::new),
+        };
+        Self {
+            tx,
+            rx,
+            w,
+            buf: Vec::new(),
         }
     }
 
-    fn at(&self, t: u64) -> Instant {
-        self.epoch + Duration::from_nanos(t)
+    fn drain_sender(&mut self) {
+        let at = self.w.at(self.w.now);
+        let Ok(()) = proto::drain(
+            &mut *self.tx,
+            at,
+            &mut SenderSide(&mut self.w),
+            &mut self.buf,
+        );
     }
 
-    fn ns(&self, t: Instant) -> u64 {
-        t.saturating_duration_since(self.epoch).as_nanos() as u64
+    fn drain_receiver(&mut self) {
+        let at = self.w.at(self.w.now);
+        let Ok(()) = proto::drain(
+            &mut *self.rx,
+            at,
+            &mut ReceiverSide(&mut self.w),
+            &mut self.buf,
+        );
     }
 
-    fn log(&mut self, what: fmt::Arguments<'_>) {
-        if let Some(trace) = &mut self.trace {
-            trace.push(format!("{:>14.6?} {what}", Duration::from_nanos(self.now)));
-        }
+    fn run(self) -> (Report, Vec<String>) {
+        self.run_loop()
     }
 
-    fn run(mut self) -> (Report, Vec<String>) {
-        let time_bound = self.scn.time_bound().as_nanos() as u64;
-        let step_bound = self.scn.step_bound();
+    fn run_loop(mut self) -> (Report, Vec<String>) {
+        let time_bound = self.w.scn.time_bound().as_nanos() as u64;
+        let step_bound = self.w.scn.step_bound();
         let mut steps = 0u64;
         let hang = loop {
             steps += 1;
@@ -250,60 +288,60 @@ impl<'a> Sim<'a> {
             if tx_done && rx_done {
                 break None;
             }
-            let now = self.now;
+            let now = self.w.now;
             // Input that has arrived, for a side not blocked in a write.
-            if !rx_done && now >= self.rx_busy {
-                let n = self.fwd.available(now);
+            if !rx_done && now >= self.w.rx_busy {
+                let n = self.w.fwd.available(now);
                 if n > 0 {
-                    let at = self.at(now);
-                    let bytes = self.fwd.peek(n);
+                    let at = self.w.at(now);
+                    let bytes = self.w.fwd.peek(n);
                     let used = self.rx.handle_input(at, bytes);
-                    if self.trace.is_some() {
+                    if self.w.trace.is_some() {
                         let hex = hex(&bytes[..used]);
-                        self.log(format_args!("rx <- {used} B {hex}"));
+                        self.w.log(format_args!("rx <- {used} B {hex}"));
                     }
-                    self.fwd.consume(used);
+                    self.w.fwd.consume(used);
                     continue;
                 }
             }
-            if !tx_done && now >= self.tx_busy {
-                let n = self.rev.available(now);
+            if !tx_done && now >= self.w.tx_busy {
+                let n = self.w.rev.available(now);
                 if n > 0 {
-                    let at = self.at(now);
-                    let bytes = self.rev.peek(n);
+                    let at = self.w.at(now);
+                    let bytes = self.w.rev.peek(n);
                     let used = self.tx.handle_input(at, bytes);
-                    if self.trace.is_some() {
+                    if self.w.trace.is_some() {
                         let hex = hex(&bytes[..used]);
-                        self.log(format_args!("tx <- {used} B {hex}"));
+                        self.w.log(format_args!("tx <- {used} B {hex}"));
                     }
-                    self.rev.consume(used);
+                    self.w.rev.consume(used);
                     continue;
                 }
             }
             if rx_done {
-                self.fwd.clear();
+                self.w.fwd.clear();
             }
             if tx_done {
-                self.rev.clear();
+                self.w.rev.clear();
             }
             // Deadlines that have passed.
             let mut fired = false;
             if !tx_done
-                && now >= self.tx_busy
+                && now >= self.w.tx_busy
                 && let Some(d) = self.tx.poll_timeout()
-                && self.ns(d) <= now
+                && self.w.ns(d) <= now
             {
-                self.log(format_args!("tx timeout"));
-                self.tx.handle_timeout(self.at(now));
+                self.w.log(format_args!("tx timeout"));
+                self.tx.handle_timeout(self.w.at(now));
                 fired = true;
             }
             if !rx_done
-                && now >= self.rx_busy
+                && now >= self.w.rx_busy
                 && let Some(d) = self.rx.poll_timeout()
-                && self.ns(d) <= now
+                && self.w.ns(d) <= now
             {
-                self.log(format_args!("rx timeout"));
-                self.rx.handle_timeout(self.at(now));
+                self.w.log(format_args!("rx timeout"));
+                self.rx.handle_timeout(self.w.at(now));
                 fired = true;
             }
             if fired {
@@ -313,20 +351,20 @@ impl<'a> Sim<'a> {
             let mut next = u64::MAX;
             if !tx_done {
                 let wake = [
-                    self.tx.poll_timeout().map(|d| self.ns(d)),
-                    self.rev.next_arrival(),
+                    self.tx.poll_timeout().map(|d| self.w.ns(d)),
+                    self.w.rev.next_arrival(),
                 ];
                 for t in wake.into_iter().flatten() {
-                    next = next.min(t.max(self.tx_busy));
+                    next = next.min(t.max(self.w.tx_busy));
                 }
             }
             if !rx_done {
                 let wake = [
-                    self.rx.poll_timeout().map(|d| self.ns(d)),
-                    self.fwd.next_arrival(),
+                    self.rx.poll_timeout().map(|d| self.w.ns(d)),
+                    self.w.fwd.next_arrival(),
                 ];
                 for t in wake.into_iter().flatten() {
-                    next = next.min(t.max(self.rx_busy));
+                    next = next.min(t.max(self.w.rx_busy));
                 }
             }
             if next == u64::MAX {
@@ -336,115 +374,147 @@ impl<'a> Sim<'a> {
                 break Some("no end within the time bound");
             }
             debug_assert!(next > now, "time must advance");
-            self.now = next.max(now + 1);
+            self.w.now = next.max(now + 1);
         };
-        let trace = self.trace.take().unwrap_or_default();
-        (self.judge(hang, steps), trace)
+        let trace = self.w.trace.take().unwrap_or_default();
+        (self.w.judge(hang, steps), trace)
     }
+}
 
-    fn drain_sender(&mut self) {
-        loop {
-            let read = match self.tx.poll_output() {
-                None => break,
-                Some(Output::Transmit(bytes)) => {
-                    let w = self.fwd.write(self.now, bytes, self.dead);
-                    self.tx_busy = self.fwd.free_at();
-                    if let Some(trace) = &mut self.trace {
-                        let line = format!("tx -> {} B {}", bytes.len(), hex(bytes));
-                        trace.push(format!("{:>14.6?} {line}", Duration::from_nanos(self.now)));
-                    }
-                    if let Some(t) = w.hangup {
-                        self.hang_up(t);
-                    }
-                    None
-                }
-                Some(Output::ReadFile { max }) => Some(max),
-                Some(Output::WriteFile(_)) => {
-                    self.contract = Some("the sender wrote file data");
-                    None
-                }
-                Some(Output::Event(ev)) => {
-                    self.log(format_args!("tx event {ev:?}"));
-                    match ev {
-                        Event::Started { check } => self.check = Some(check),
-                        Event::Retry { .. } => self.retries += 1,
-                        Event::FileStart(_) => {
-                            self.file = Some(self.file.map_or(0, |i| i + 1));
-                            self.pos = 0;
-                        }
-                        Event::Finished => self.sender = End::Finished,
-                        Event::Failed(e) => self.sender = End::Failed(e),
-                        Event::Progress { .. } | Event::FileEnd { .. } => {}
-                    }
-                    None
-                }
-            };
-            if let Some(max) = read {
-                let data = self
-                    .file
-                    .and_then(|i| self.scn.files.get(i))
-                    .map_or(&[][..], Vec::as_slice);
-                let end = (self.pos + max).min(data.len());
-                let chunk = &data[self.pos.min(end)..end];
-                self.pos = end;
-                let at = self.at(self.now);
-                self.tx.provide_data(at, chunk);
-            }
+/// The sender's view of the world, for [`proto::drain`].
+struct SenderSide<'w, 'a>(&'w mut World<'a>);
+
+impl proto::Io for SenderSide<'_, '_> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        let w = &mut *self.0;
+        let wrote = w.fwd.write(w.now, bytes, w.dead);
+        w.tx_busy = w.fwd.free_at();
+        w.log(format_args!("tx -> {} B {}", bytes.len(), hex(bytes)));
+        if let Some(t) = wrote.hangup {
+            w.hang_up(t);
         }
+        Ok(())
     }
 
-    fn drain_receiver(&mut self) {
-        while let Some(out) = self.rx.poll_output() {
-            match out {
-                Output::Transmit(bytes) => {
-                    let w = self.rev.write(self.now, bytes, self.dead);
-                    self.rx_busy = self.rev.free_at();
-                    if let Some(trace) = &mut self.trace {
-                        let line = format!("rx -> {} B {}", bytes.len(), hex(bytes));
-                        trace.push(format!("{:>14.6?} {line}", Duration::from_nanos(self.now)));
-                    }
-                    if let Some(t) = w.hangup {
-                        self.hang_up(t);
-                    }
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        let w = &mut *self.0;
+        let data = w
+            .file
+            .and_then(|i| w.scn.files.get(i))
+            .map_or(&[][..], Vec::as_slice);
+        let start = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        let chunk = &data[start..(start + buf.len()).min(data.len())];
+        buf[..chunk.len()].copy_from_slice(chunk);
+        Ok(chunk.len())
+    }
+
+    fn write_file(&mut self, _offset: u64, _data: &[u8]) -> Result<(), Self::Error> {
+        self.0.contract = Some("the sender wrote file data");
+        Ok(())
+    }
+
+    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
+        let w = &mut *self.0;
+        w.log(format_args!("tx event {ev:?}"));
+        match ev {
+            Event::Started { check, .. } => w.check = Some(check),
+            Event::Retry { .. } => w.retries += 1,
+            Event::FileStart(_) => w.file = Some(w.file.map_or(0, |i| i + 1)),
+            Event::Finished => w.sender = End::Finished,
+            Event::Failed(e) => w.sender = End::Failed(e),
+            Event::Progress { .. } | Event::FileEnd { .. } => {}
+        }
+        Ok(())
+    }
+}
+
+/// The receiver's view of the world, for [`proto::drain`].
+struct ReceiverSide<'w, 'a>(&'w mut World<'a>);
+
+impl proto::Io for ReceiverSide<'_, '_> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        let w = &mut *self.0;
+        let wrote = w.rev.write(w.now, bytes, w.dead);
+        w.rx_busy = w.rev.free_at();
+        w.log(format_args!("rx -> {} B {}", bytes.len(), hex(bytes)));
+        if let Some(t) = wrote.hangup {
+            w.hang_up(t);
+        }
+        Ok(())
+    }
+
+    fn read_file(&mut self, _offset: u64, _buf: &mut [u8]) -> Result<usize, Self::Error> {
+        self.0.contract = Some("the receiver asked for file data");
+        Ok(0)
+    }
+
+    fn write_file(&mut self, offset: u64, bytes: &[u8]) -> Result<(), Self::Error> {
+        let w = &mut *self.0;
+        let index = w.received.len().wrapping_sub(1);
+        let pad = w.protocol.and_then(proto::Protocol::padding);
+        match w.received.last_mut() {
+            Some(file) if !file.committed => {
+                let want = w.scn.files.get(index).map_or(&[][..], Vec::as_slice);
+                let at = usize::try_from(offset).unwrap_or(usize::MAX);
+                if !matches_at(want, at, bytes, pad) {
+                    w.missed_by_check += 1;
                 }
-                Output::WriteFile(bytes) => {
-                    let index = self.received.len().wrapping_sub(1);
-                    match self.received.last_mut() {
-                        Some(file) if !file.committed => {
-                            let want = self.scn.files.get(index).map_or(&[][..], Vec::as_slice);
-                            if !matches_at(want, file.data.len(), bytes) {
-                                self.missed_by_check += 1;
-                            }
-                            file.data.extend_from_slice(bytes);
-                        }
-                        _ => self.contract = Some("the receiver wrote data outside a file"),
-                    }
-                }
-                Output::ReadFile { .. } => self.contract = Some("the receiver asked for file data"),
-                Output::Event(ev) => {
-                    if let Some(trace) = &mut self.trace {
-                        let line = format!("rx event {ev:?}");
-                        trace.push(format!("{:>14.6?} {line}", Duration::from_nanos(self.now)));
-                    }
-                    match ev {
-                        Event::Retry { reason, .. } => {
-                            self.retries += 1;
-                            self.bad_checks += u64::from(reason == RetryReason::BadCheck);
-                        }
-                        Event::FileStart(info) => self.received.push(Received {
-                            info,
-                            ..Received::default()
-                        }),
-                        Event::FileEnd { .. } => match self.received.last_mut() {
-                            Some(file) if !file.committed => file.committed = true,
-                            _ => self.contract = Some("the receiver ended a file it never started"),
-                        },
-                        Event::Finished => self.receiver = End::Finished,
-                        Event::Failed(e) => self.receiver = End::Failed(e),
-                        Event::Started { .. } | Event::Progress { .. } => {}
-                    }
+                // Data at an earlier offset replaces what followed it.
+                file.data.truncate(at);
+                if at == file.data.len() {
+                    file.data.extend_from_slice(bytes);
+                } else {
+                    w.contract = Some("the receiver wrote past the end of its data");
                 }
             }
+            _ => w.contract = Some("the receiver wrote data outside a file"),
+        }
+        Ok(())
+    }
+
+    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
+        let w = &mut *self.0;
+        w.log(format_args!("rx event {ev:?}"));
+        match ev {
+            Event::Started { protocol, .. } => w.protocol = Some(protocol),
+            Event::Progress { frame, .. } => w.frame = w.frame.max(frame),
+            Event::Retry { reason, .. } => {
+                w.retries += 1;
+                w.bad_checks += u64::from(reason == RetryReason::BadCheck);
+            }
+            Event::FileStart(info) => w.received.push(Received {
+                info,
+                ..Received::default()
+            }),
+            Event::FileEnd { .. } => match w.received.last_mut() {
+                Some(file) if !file.committed => file.committed = true,
+                _ => w.contract = Some("the receiver ended a file it never started"),
+            },
+            Event::Finished => w.receiver = End::Finished,
+            Event::Failed(e) => w.receiver = End::Failed(e),
+        }
+        Ok(())
+    }
+}
+
+impl World<'_> {
+    fn at(&self, t: u64) -> Instant {
+        self.epoch + Duration::from_nanos(t)
+    }
+
+    fn ns(&self, t: Instant) -> u64 {
+        t.saturating_duration_since(self.epoch).as_nanos() as u64
+    }
+
+    fn log(&mut self, what: fmt::Arguments<'_>) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(format!("{:>14.6?} {what}", Duration::from_nanos(self.now)));
         }
     }
 
@@ -467,7 +537,13 @@ impl<'a> Sim<'a> {
         } else if let Some(c) = self.contract {
             detail = Some(c.to_string());
             Outcome::SilentCorruption
-        } else if let Some(why) = corruption(scn, &self.received, &self.receiver) {
+        } else if let Some(why) = corruption(
+            scn,
+            &self.received,
+            &self.receiver,
+            self.protocol,
+            self.frame,
+        ) {
             detail = Some(if self.missed_by_check > 0 {
                 format!(
                     "{why}; {} damaged block(s) passed the check",
@@ -491,6 +567,8 @@ impl<'a> Sim<'a> {
             sender: self.sender,
             receiver: self.receiver,
             check: self.check,
+            protocol: self.protocol,
+            frame: self.frame,
             elapsed: Duration::from_nanos(self.now),
             forward: self.fwd.stats,
             reverse: self.rev.stats,
@@ -513,8 +591,18 @@ fn tx_files(scn: &Scenario) -> Vec<FileInfo> {
 }
 
 /// Why the receiver's result is wrong, if it is: a committed file that differs from the one
-/// sent in its place, or success without every file.
-pub(super) fn corruption(scn: &Scenario, received: &[Received], receiver: &End) -> Option<String> {
+/// sent in its place, or success without every file. Each protocol is judged by its own rule:
+/// one that pads files (`protocol`'s [`padding`](proto::Protocol::padding)) may add less than
+/// a frame (`frame`, the largest the receiver confirmed) of its padding byte; any other must
+/// deliver the bytes exactly.
+pub(super) fn corruption(
+    scn: &Scenario,
+    received: &[Received],
+    receiver: &End,
+    protocol: Option<proto::Protocol>,
+    frame: usize,
+) -> Option<String> {
+    let padding = protocol.and_then(proto::Protocol::padding);
     for (i, got) in received.iter().enumerate().filter(|(_, r)| r.committed) {
         let Some(want) = scn.files.get(i) else {
             return Some(format!(
@@ -538,7 +626,7 @@ pub(super) fn corruption(scn: &Scenario, received: &[Received], receiver: &End) 
                     first_difference(&got.data, want)
                 ));
             }
-        } else if !xmodem_copy_ok(&got.data, want, scn.block_size()) {
+        } else if !copy_ok(&got.data, want, padding, frame) {
             return Some(format!(
                 "file committed with {} bytes for {} sent, first difference at {}",
                 got.data.len(),
@@ -564,22 +652,27 @@ pub(super) fn corruption(scn: &Scenario, received: &[Received], receiver: &End) 
     None
 }
 
-/// XMODEM's rule: the bytes sent, then only padding, less than a block of it.
-fn xmodem_copy_ok(got: &[u8], want: &[u8], block: usize) -> bool {
-    got.len() >= want.len()
-        && got.len() - want.len() < block.max(1)
-        && got[..want.len()] == *want
-        && got[want.len()..].iter().all(|&b| b == PAD)
+/// The bytes sent, then (for a protocol that pads) only padding, less than a frame of it.
+fn copy_ok(got: &[u8], want: &[u8], padding: Option<u8>, frame: usize) -> bool {
+    match padding {
+        None => got == want,
+        Some(pad) => {
+            got.len() >= want.len()
+                && got.len() - want.len() < frame.max(1)
+                && got[..want.len()] == *want
+                && got[want.len()..].iter().all(|&b| b == pad)
+        }
+    }
 }
 
-/// True if `got`, delivered at offset `at` of a file, is what was sent there (XMODEM: or
-/// padding past the end).
-fn matches_at(want: &[u8], at: usize, got: &[u8]) -> bool {
+/// True if `got`, delivered at offset `at` of a file, is what was sent there (or, for a
+/// protocol that pads, padding past the end).
+fn matches_at(want: &[u8], at: usize, got: &[u8], padding: Option<u8>) -> bool {
     got.iter()
         .enumerate()
-        .all(|(i, &b)| match want.get(at + i) {
+        .all(|(i, &b)| match want.get(at.saturating_add(i)) {
             Some(&w) => w == b,
-            None => b == PAD,
+            None => padding == Some(b),
         })
 }
 

@@ -93,7 +93,7 @@ pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
         let used = report.check.unwrap_or(variant.check());
         let check = match used {
             Check::Checksum => &mut s.checksum,
-            Check::Crc16 => &mut s.crc,
+            Check::Crc16 | Check::Crc32 => &mut s.crc,
         };
         check.runs += 1;
         check.caught += report.bad_checks;

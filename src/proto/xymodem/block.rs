@@ -1,7 +1,7 @@
 //! The block format shared by XMODEM, XMODEM-1K, YMODEM and YMODEM-G:
 //! `[SOH|STX] [n] [255-n] [128 or 1024 data bytes] [checksum | CRC hi, lo]`.
 
-use crate::proto::crc::{checksum, crc16};
+use crate::proto::crc::{checksum, crc16, crc32};
 use crate::proto::{Check, RetryReason};
 
 /// Start of a 128-byte block.
@@ -53,6 +53,9 @@ pub fn encode(out: &mut Vec<u8>, number: u8, data: &[u8], size: usize, check: Ch
             let crc = crc16(body);
             out.extend_from_slice(&crc.to_be_bytes());
         }
+        // No X/YMODEM peer uses it; defined (big-endian, like CRC-16) so that every check
+        // has a block form.
+        Check::Crc32 => out.extend_from_slice(&crc32(body).to_be_bytes()),
     }
 }
 
@@ -100,7 +103,7 @@ impl Assembler {
     /// Start collecting the block announced by `header` (SOH or STX).
     pub fn start(&mut self, header: u8, check: Check) {
         self.size = if header == STX { LARGE } else { SMALL };
-        self.want = 2 + self.size + check.len();
+        self.want = 2 + self.size + check.size();
         self.len = 0;
     }
 
@@ -132,13 +135,14 @@ impl Assembler {
         debug_assert!(self.is_complete());
         let number = self.buf[0];
         if self.buf[1] != !number {
-            return Err(RetryReason::BadBlockNumber);
+            return Err(RetryReason::BadSequence);
         }
         let data = &self.buf[2..2 + self.size];
         let trailer = &self.buf[2 + self.size..self.want];
         let ok = match check {
             Check::Checksum => checksum(data) == trailer[0],
             Check::Crc16 => crc16(data).to_be_bytes() == trailer[..2],
+            Check::Crc32 => crc32(data).to_be_bytes() == trailer[..4],
         };
         if ok {
             Ok(Block { number, data })
@@ -210,7 +214,7 @@ mod tests {
         let mut a = Assembler::default();
         a.start(bad[0], Check::Crc16);
         a.feed(&bad[1..]);
-        assert_eq!(a.verify(Check::Crc16), Err(RetryReason::BadBlockNumber));
+        assert_eq!(a.verify(Check::Crc16), Err(RetryReason::BadSequence));
         let mut bad = wire;
         bad[50] ^= 0x40;
         a.start(bad[0], Check::Crc16);

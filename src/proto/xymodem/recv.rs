@@ -7,7 +7,9 @@ use super::header;
 use crate::proto::FileInfo;
 use crate::proto::cancel::{CANCEL_SEQUENCE, CanDetector};
 use crate::proto::crc::crc16;
-use crate::proto::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
+use crate::proto::{
+    Abort, Check, Engine, Error, Event, Outbox, Output, Position, Protocol, RetryReason,
+};
 
 /// Which protocol the receiver speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,7 +32,7 @@ pub struct ReceiverConfig {
     /// The protocol (default XMODEM).
     pub mode: RecvMode,
     /// The check to ask for first: CRC-16 (start with `C`, the default) or checksum (start
-    /// with NAK). YMODEM-G always uses CRC-16.
+    /// with NAK). YMODEM-G always uses CRC-16, and so does any other value.
     pub check: Check,
     /// Time between start characters while no block has come (default 3 s).
     pub start_interval: Duration,
@@ -151,8 +153,8 @@ pub struct Receiver {
     file: Option<FileState>,
     /// Total bytes delivered over the session.
     bytes: u64,
-    /// Bytes of `asm` to hand out as `WriteFile`, if any.
-    deliver: Option<usize>,
+    /// Bytes of `asm` to hand out as `WriteFile`, if any, and their offset in the file.
+    deliver: Option<(u64, usize)>,
     finished_polled: bool,
 }
 
@@ -165,7 +167,11 @@ impl Receiver {
             RecvMode::Ymodem | RecvMode::YmodemG | RecvMode::Detect => Proto::Undecided,
         };
         let mut r = Self {
-            check: if streaming { Check::Crc16 } else { cfg.check },
+            // X/YMODEM has checksum and CRC-16 blocks only.
+            check: match cfg.check {
+                Check::Checksum if !streaming => Check::Checksum,
+                _ => Check::Crc16,
+            },
             start_limit: now + cfg.start_timeout,
             want_header: proto == Proto::Undecided,
             expected: if proto == Proto::Xmodem { 1 } else { 0 },
@@ -196,9 +202,9 @@ impl Receiver {
         self.check
     }
 
-    /// True once the session's first block (or EOT) has been accepted.
-    pub fn has_started(&self) -> bool {
-        self.started
+    /// True while the session has neither started (no block or EOT accepted yet) nor ended.
+    pub fn is_waiting_to_start(&self) -> bool {
+        !self.started && !matches!(self.state, State::Done | State::Failed)
     }
 
     /// Send the start character now rather than at the next interval, if the session has not
@@ -214,7 +220,7 @@ impl Receiver {
     fn start_char(&self) -> u8 {
         match (self.streaming, self.check) {
             (true, _) => G_START,
-            (false, Check::Crc16) => CRC_START,
+            (false, Check::Crc16 | Check::Crc32) => CRC_START,
             (false, Check::Checksum) => NAK,
         }
     }
@@ -272,7 +278,7 @@ impl Receiver {
         if self.streaming && self.started && !self.want_header {
             // YMODEM-G cannot retransmit: any error inside a file ends the session.
             return self.fail(Error::Streaming {
-                block: self.expected,
+                at: Position::Block(u64::from(self.expected)),
                 reason,
             });
         }
@@ -282,7 +288,7 @@ impl Receiver {
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
             return self.fail(Error::RetriesExhausted {
-                block: u64::from(self.expected),
+                at: Position::Block(u64::from(self.expected)),
                 attempts: self.errors,
                 last: reason,
             });
@@ -314,13 +320,6 @@ impl Receiver {
             Ok(b) => (b.number, b.data.len()),
             Err(reason) => return self.error(now, reason),
         };
-        if !self.started {
-            self.started = true;
-            self.out.event(Event::Started { check: self.check });
-        }
-        if self.want_header && number == 0 {
-            return self.on_header(now);
-        }
         if self.want_header
             && number == 1
             && self.proto == Proto::Undecided
@@ -335,6 +334,13 @@ impl Receiver {
             self.proto = Proto::Xmodem;
             self.want_header = false;
             self.expected = 1;
+        }
+        if !self.started {
+            let header = self.want_header && number == 0;
+            self.start(header);
+        }
+        if self.want_header && number == 0 {
+            return self.on_header(now);
         }
         if self.proto == Proto::Xmodem && self.file.is_none() && number == 0 {
             return self.fail(Error::Incompatible(
@@ -355,8 +361,8 @@ impl Receiver {
                 // Not a repeat: the next file's header. The sender took a spare ACK for our
                 // answer to this file's EOT, which we never saw.
                 return self.fail(Error::OutOfSequence {
-                    expected: self.expected,
-                    got: number,
+                    expected: Position::Block(u64::from(self.expected)),
+                    got: Position::Block(u64::from(number)),
                 });
             }
             self.damaged = false;
@@ -367,15 +373,32 @@ impl Receiver {
             self.wait_block(now);
         } else if self.streaming {
             self.fail(Error::Streaming {
-                block: self.expected,
-                reason: RetryReason::BadBlockNumber,
+                at: Position::Block(u64::from(self.expected)),
+                reason: RetryReason::BadSequence,
             });
         } else {
             self.fail(Error::OutOfSequence {
-                expected: self.expected,
-                got: number,
+                expected: Position::Block(u64::from(self.expected)),
+                got: Position::Block(u64::from(number)),
             });
         }
+    }
+
+    /// The session's first block (a header when `header`) or EOT has come: say what the
+    /// session speaks.
+    fn start(&mut self, header: bool) {
+        self.started = true;
+        let protocol = if self.streaming {
+            Protocol::YmodemG
+        } else if header || self.proto == Proto::Ymodem {
+            Protocol::Ymodem
+        } else {
+            Protocol::Xmodem
+        };
+        self.out.event(Event::Started {
+            protocol,
+            check: self.check,
+        });
     }
 
     fn on_header(&mut self, now: Instant) {
@@ -421,8 +444,9 @@ impl Receiver {
             Some(total) => (total.saturating_sub(file.received)).min(size as u64) as usize,
             None => size,
         };
+        let offset = file.received;
         file.received += take as u64;
-        self.deliver = (take > 0).then_some(take);
+        self.deliver = (take > 0).then_some((offset, take));
         self.bytes += take as u64;
         self.expected = self.expected.wrapping_add(1);
         self.errors = 0;
@@ -430,7 +454,7 @@ impl Receiver {
         self.eot_naked = false;
         self.out.event(Event::Progress {
             bytes: file.received,
-            block_size: size,
+            frame: size,
         });
         if !self.streaming {
             self.out.send(&[ACK]);
@@ -460,8 +484,7 @@ impl Receiver {
             ));
         }
         if !self.started {
-            self.started = true;
-            self.out.event(Event::Started { check: self.check });
+            self.start(false);
         }
         let file = self.file.take().unwrap_or_default();
         if self.proto != Proto::Ymodem && !file.data_started {
@@ -560,7 +583,7 @@ impl Engine for Receiver {
             // Handshake: nudging a silent sender is not a block error.
             State::Header { .. } if !self.started => self.nudge(now),
             State::Header { .. } => self.error(now, RetryReason::Timeout),
-            State::Block { .. } => self.error(now, RetryReason::ShortBlock),
+            State::Block { .. } => self.error(now, RetryReason::Truncated),
             State::Purge { .. } => self.nudge(now),
             State::Done | State::Failed => {}
         }
@@ -570,8 +593,11 @@ impl Engine for Receiver {
         if let Some(event) = self.out.pop_event() {
             return Some(Output::Event(event));
         }
-        if let Some(len) = self.deliver.take() {
-            return Some(Output::WriteFile(self.asm.data(len)));
+        if let Some((offset, len)) = self.deliver.take() {
+            return Some(Output::WriteFile {
+                offset,
+                data: self.asm.data(len),
+            });
         }
         let out = self.out.poll();
         if out.is_none() && matches!(self.state, State::Done | State::Failed) {

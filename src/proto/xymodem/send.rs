@@ -6,7 +6,9 @@ use super::block::{self, ACK, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
 use super::header;
 use crate::proto::FileInfo;
 use crate::proto::cancel::{CANCEL_SEQUENCE, CanDetector};
-use crate::proto::{Abort, Check, Engine, Error, Event, Outbox, Output, RetryReason};
+use crate::proto::{
+    Abort, Check, Engine, Error, Event, Outbox, Output, Position, Protocol, RetryReason,
+};
 
 /// Which protocol the sender speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -126,6 +128,8 @@ pub struct Sender {
     flight: Flight,
     number: u8,
     eof: bool,
+    /// Bytes of the current file asked for so far: the offset of the next read.
+    read_offset: u64,
     /// A data block has been ACKed in this session (YDOC88: a `C` before that selects CRC).
     acked_data: bool,
     /// The first data block went out without the receiver's `C`: the first `C` that follows
@@ -161,6 +165,7 @@ impl Sender {
             flight: Flight::Data,
             number: 1,
             eof: false,
+            read_offset: 0,
             acked_data: false,
             absorb_late_c: false,
             errors: 0,
@@ -205,7 +210,15 @@ impl Sender {
                 Check::Crc16
             };
             self.streaming = c == G_START && self.cfg.mode == SendMode::Ymodem;
-            self.out.event(Event::Started { check: self.check });
+            let protocol = match (self.cfg.mode, self.streaming) {
+                (SendMode::Xmodem, _) => Protocol::Xmodem,
+                (SendMode::Ymodem, false) => Protocol::Ymodem,
+                (SendMode::Ymodem, true) => Protocol::YmodemG,
+            };
+            self.out.event(Event::Started {
+                protocol,
+                check: self.check,
+            });
         }
         match self.cfg.mode {
             SendMode::Xmodem => self.start_file(now),
@@ -244,6 +257,7 @@ impl Sender {
         }
         self.number = 1;
         self.eof = false;
+        self.read_offset = 0;
         self.acked_bytes = 0;
         self.data.clear();
         self.pos = 0;
@@ -264,7 +278,7 @@ impl Sender {
             }
             self.data.clear();
             self.pos = 0;
-            self.out.request_read(self.read_size());
+            self.out.request_read(self.read_offset, self.read_size());
             self.state = State::NeedData;
             return;
         }
@@ -350,9 +364,8 @@ impl Sender {
     fn count_error(&mut self, reason: RetryReason, report: bool) -> bool {
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
-            let block = u64::from(self.number);
             self.fail(Error::RetriesExhausted {
-                block,
+                at: Position::Block(u64::from(self.number)),
                 attempts: self.errors,
                 last: reason,
             });
@@ -382,7 +395,7 @@ impl Sender {
                 self.number = self.number.wrapping_add(1);
                 self.out.event(Event::Progress {
                     bytes: self.acked_bytes,
-                    block_size: self.block_size,
+                    frame: self.block_size,
                 });
                 if self.streaming {
                     // Look at the input (a CAN) before the next block.
@@ -482,7 +495,7 @@ impl Engine for Sender {
                     // Receivers that guard against a false EOT NAK the first one: expected,
                     // so not reported.
                     let report = self.errors > 0;
-                    self.resend_eot(now, RetryReason::EotNak, report);
+                    self.resend_eot(now, RetryReason::EndNak, report);
                     return bytes.len();
                 }
                 // Stray bytes (e.g. U-Boot's second ACK after EOT) are harmless.
@@ -543,6 +556,7 @@ impl Engine for Sender {
         let max = self.read_size();
         let data = &data[..data.len().min(max)];
         self.eof = data.len() < max;
+        self.read_offset += data.len() as u64;
         self.data.extend_from_slice(data);
         self.pos = 0;
         self.next_block(now);

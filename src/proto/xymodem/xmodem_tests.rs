@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::*;
 use crate::proto::cancel::{CAN, CANCEL_SEQUENCE};
 use crate::proto::xymodem::block::{self, ACK, EOT, NAK, SOH, STX};
-use crate::proto::{Abort, Check, Engine, Error, Event, Output, RetryReason};
+use crate::proto::{Abort, Check, Engine, Error, Event, Output, Position, Protocol, RetryReason};
 
 use crate::proto::testkit::*;
 
@@ -62,6 +62,7 @@ fn sender_exact_wire_bytes_crc() {
     assert_eq!(
         d.events[0],
         Event::Started {
+            protocol: Protocol::Xmodem,
             check: Check::Crc16
         }
     );
@@ -201,7 +202,7 @@ fn sender_resends_eot_on_nak_and_ignores_stray_ack_after() {
     assert_eq!(
         d.events,
         vec![Event::Retry {
-            reason: RetryReason::EotNak,
+            reason: RetryReason::EndNak,
             attempt: 2
         }]
     );
@@ -407,7 +408,7 @@ fn receiver_survives_unprompted_checksum_block_from_sx() {
     assert_eq!(
         d.events,
         vec![Event::Retry {
-            reason: RetryReason::ShortBlock,
+            reason: RetryReason::Truncated,
             attempt: 1
         }]
     );
@@ -441,8 +442,8 @@ fn receiver_cancels_on_out_of_sequence_block() {
     assert_eq!(
         failed(&d.events),
         Some(&Error::OutOfSequence {
-            expected: 2,
-            got: 3
+            expected: Position::Block(2),
+            got: Position::Block(3)
         })
     );
     assert!(d.written.is_empty());
@@ -564,7 +565,7 @@ fn receiver_short_block_times_out_after_one_second_per_byte() {
     assert_eq!(
         d.events,
         vec![Event::Retry {
-            reason: RetryReason::ShortBlock,
+            reason: RetryReason::Truncated,
             attempt: 1
         }]
     );
@@ -618,7 +619,7 @@ fn receiver_abort_replaces_pending_ack_with_cancel() {
     loop {
         match rx.poll_output() {
             Some(Output::Event(_)) => {}
-            Some(Output::WriteFile(_)) => break,
+            Some(Output::WriteFile { .. }) => break,
             other => panic!("expected the block's data before anything else, got {other:?}"),
         }
     }

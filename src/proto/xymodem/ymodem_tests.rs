@@ -8,7 +8,7 @@ use crate::proto::testkit::*;
 use crate::proto::xymodem::block::{ACK, EOT, G_START, LARGE, NAK, SMALL, SOH, STX};
 use crate::proto::xymodem::header;
 use crate::proto::xymodem::{Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig};
-use crate::proto::{Check, Engine, Error, Event, RetryReason};
+use crate::proto::{Check, Engine, Error, Event, Position, Protocol, RetryReason};
 
 fn info(name: &str, size: usize) -> FileInfo {
     FileInfo {
@@ -208,7 +208,7 @@ fn ymodem_g_receiver_fails_on_first_bad_block() {
     assert_eq!(
         failed(&d.events),
         Some(&Error::Streaming {
-            block: 2,
+            at: Position::Block(2),
             reason: RetryReason::BadCheck
         })
     );
@@ -296,6 +296,7 @@ fn receiver_accepts_lrzsz_end_header_with_record_count() {
         d.events,
         vec![
             Event::Started {
+                protocol: Protocol::Ymodem,
                 check: Check::Crc16
             },
             Event::Finished
@@ -400,8 +401,8 @@ fn ymodem_g_receiver_never_falls_back_to_xmodem() {
     assert!(matches!(
         failed(&d.events),
         Some(Error::Streaming {
-            block: 0,
-            reason: RetryReason::BadBlockNumber
+            at: Position::Block(0),
+            reason: RetryReason::BadSequence
         })
     ));
     assert!(!d.events.iter().any(|e| matches!(e, Event::FileStart(_))));
@@ -422,8 +423,8 @@ fn receiver_does_not_fall_back_to_xmodem_after_a_damaged_header() {
     assert!(matches!(
         failed(&d.events),
         Some(Error::OutOfSequence {
-            expected: 0,
-            got: 1
+            expected: Position::Block(0),
+            got: Position::Block(1)
         })
     ));
     // Without the damaged block, block 1 first still means XMODEM-1K.
@@ -452,8 +453,8 @@ fn receiver_tells_the_next_header_from_a_repeated_one() {
     assert_eq!(
         failed(&d.events),
         Some(&Error::OutOfSequence {
-            expected: 1,
-            got: 0
+            expected: Position::Block(1),
+            got: Position::Block(0)
         })
     );
     assert!(!d.events.iter().any(|e| matches!(e, Event::FileStart(_))));
