@@ -13,36 +13,19 @@ use std::io::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::Parser;
 use xyzmodem::proto::cancel::CANCEL_SEQUENCE;
 
 use super::args::Cli;
-use super::exit::{self, Code};
 use Act::{Accept, Ignore, Unsupported};
 use HasArg::{No, Optional, Required};
 
+mod exit;
 mod links;
 
+use exit::{OK, PROTOCOL, RESTRICTED, USAGE};
 pub use links::install_links;
-
-// ---------------------------------------------------------------------------------------------
-// Exit codes (lrzsz's, see PEERS.md §1.3)
-
-/// Everything was sent or received.
-const OK: u8 = 0;
-/// A fatal setup error, or some of the files to send could not be opened (the rest were sent).
-const SETUP: u8 = 1;
-/// A command-line error.
-const USAGE: u8 = 2;
-/// Any protocol failure: timeout, retries exhausted, cancelled by the peer, link lost.
-const PROTOCOL: u8 = 128;
-/// `-R` refused the file name: lrzsz exits through its signal path with "signal" -1, 128 - 1.
-const RESTRICTED: u8 = 127;
-
-/// The signal that interrupted the transfer, for lrzsz's 128 + N (0: none seen).
-static LAST_SIGNAL: AtomicUsize = AtomicUsize::new(0);
 
 // ---------------------------------------------------------------------------------------------
 // Who are we?
@@ -783,12 +766,12 @@ impl Personality {
                 return USAGE;
             }
         };
-        record_signals();
+        exit::record_signals();
         let result = super::run(&cli);
         if let Err(e) = &result {
             eprintln!("{}: error: {e:#}", self.name);
         }
-        lrzsz_code(&result, unreadable > 0)
+        exit::lrzsz_code(&result, unreadable > 0)
     }
 
     fn usage_error(&self, msg: &str) -> u8 {
@@ -855,50 +838,6 @@ fn io_reason(e: &std::io::Error) -> String {
     match s.find(" (os error") {
         Some(at) => s[..at].to_owned(),
         None => s,
-    }
-}
-
-/// Notes which termination signal arrives, for lrzsz's 128 + N. `run` installs the handlers
-/// that stop the transfer; these only remember the number.
-fn record_signals() {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    for sig in [SIGINT, SIGTERM, SIGHUP] {
-        let value = usize::try_from(sig).unwrap_or(0);
-        // Without it an interrupt still exits, with 130: nothing worth failing for.
-        let _ = signal_hook::flag::register_usize(sig, &LAST_SIGNAL, value);
-    }
-}
-
-/// lrzsz's exit code for the outcome of `run`.
-fn lrzsz_code(result: &anyhow::Result<()>, unreadable: bool) -> u8 {
-    let err = match result {
-        Ok(()) if unreadable => return SETUP,
-        Ok(()) => return OK,
-        Err(e) => e,
-    };
-    let interrupted = || {
-        let sig = LAST_SIGNAL.load(Ordering::SeqCst);
-        u8::try_from(128 + sig)
-            .ok()
-            .filter(|_| sig > 0)
-            .unwrap_or(Code::Interrupted as u8)
-    };
-    // Anything that went wrong once the session ran is a protocol failure for lrzsz, also a
-    // full disk or a refused name; only an interrupt has its own code.
-    for cause in err.chain() {
-        if let Some(session) = cause.downcast_ref::<xyzmodem::driver::Error>() {
-            return match exit::for_error(session) {
-                Code::Interrupted => interrupted(),
-                _ => PROTOCOL,
-            };
-        }
-    }
-    match exit::for_anyhow(err) {
-        Code::Success => OK,
-        Code::Usage => USAGE,
-        Code::LocalIo => SETUP,
-        Code::Interrupted => interrupted(),
-        Code::TransferFailed | Code::CancelledByPeer => PROTOCOL,
     }
 }
 
@@ -1179,33 +1118,5 @@ mod tests {
                 panic!("{argv0} {list:?} -> {argv:?}: {e}");
             }
         }
-    }
-
-    #[test]
-    fn exit_codes() {
-        use xyzmodem::driver::Error;
-        use xyzmodem::proto;
-        let session = |e: Error| Err(anyhow::Error::new(e).context("sending f"));
-        assert_eq!(lrzsz_code(&Ok(()), false), OK);
-        assert_eq!(lrzsz_code(&Ok(()), true), SETUP);
-        assert_eq!(
-            lrzsz_code(
-                &session(Error::Protocol(proto::Error::CancelledByPeer)),
-                false
-            ),
-            PROTOCOL
-        );
-        assert_eq!(
-            lrzsz_code(
-                &session(Error::Protocol(proto::Error::Timeout { waiting_for: "x" })),
-                false
-            ),
-            PROTOCOL
-        );
-        assert_eq!(lrzsz_code(&session(Error::Interrupted), false), 130);
-        let usage = Err(anyhow::Error::new(exit::UsageError("x")));
-        assert_eq!(lrzsz_code(&usage, false), USAGE);
-        let io = Err(anyhow::Error::new(std::io::Error::other("x")));
-        assert_eq!(lrzsz_code(&io, false), SETUP);
     }
 }
