@@ -44,21 +44,15 @@ pub(super) fn lrzsz_code(result: &anyhow::Result<()>, unreadable: bool) -> u8 {
             .filter(|_| sig > 0)
             .unwrap_or(Code::Interrupted as u8)
     };
-    // Anything that went wrong once the session ran is a protocol failure for lrzsz, also a
-    // full disk or a refused name; only an interrupt has its own code.
-    for cause in err.chain() {
-        if let Some(session) = cause.downcast_ref::<xyzmodem::driver::Error>() {
-            return match exit::for_error(session) {
-                Code::Interrupted => interrupted(),
-                _ => PROTOCOL,
-            };
-        }
-    }
-    match exit::for_anyhow(err) {
+    let class = exit::classify(err);
+    match class.code {
         Code::Success => OK,
         Code::Usage => USAGE,
-        Code::LocalIo => SETUP,
         Code::Interrupted => interrupted(),
+        // Anything that went wrong once the session ran is a protocol failure for lrzsz, also
+        // a full disk or a refused name; only an interrupt has its own code.
+        Code::LocalIo if class.in_session => PROTOCOL,
+        Code::LocalIo => SETUP,
         Code::TransferFailed | Code::CancelledByPeer => PROTOCOL,
     }
 }
@@ -93,5 +87,20 @@ mod tests {
         assert_eq!(lrzsz_code(&usage, false), USAGE);
         let io = Err(anyhow::Error::new(std::io::Error::other("x")));
         assert_eq!(lrzsz_code(&io, false), SETUP);
+    }
+
+    /// xyzmodem's exit 4 (a local error) is lrzsz's 128 once the session ran, 1 before.
+    #[test]
+    fn local_errors_in_a_session_are_transfer_failures() {
+        use xyzmodem::driver::Error;
+        let link = Error::Link {
+            name: "x".into(),
+            error: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "x"),
+        };
+        assert_eq!(exit::for_error(&link), Code::LocalIo);
+        let session = Err(anyhow::Error::new(link).context("receiving f"));
+        assert_eq!(lrzsz_code(&session, false), PROTOCOL);
+        let setup = Err(anyhow::Error::new(std::io::Error::other("x")).context("opening f"));
+        assert_eq!(lrzsz_code(&setup, false), SETUP);
     }
 }
