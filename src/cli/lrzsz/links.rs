@@ -3,11 +3,8 @@
 
 use std::path::Path;
 
+use super::personality::PROGRAMS;
 use crate::cli::progress::Verbosity;
-
-/// The names `install-links` creates, and with `--lsz-names` also lrzsz's `l` names.
-const NAMES: [&str; 6] = ["sx", "rx", "sb", "rb", "sy", "ry"];
-const LSZ_NAMES: [&str; 4] = ["lsx", "lrx", "lsb", "lrb"];
 
 /// What `install-links` finds at one name.
 #[derive(Debug, PartialEq, Eq)]
@@ -45,6 +42,20 @@ fn inspect(path: &Path, exe: &Path) -> std::io::Result<Found> {
     })
 }
 
+/// The names `install-links` creates: every program's, and with `--lsz-names` also lrzsz's
+/// `l` names.
+fn link_names(lsz_names: bool) -> Vec<String> {
+    let lsz = PROGRAMS
+        .iter()
+        .filter(|p| lsz_names && p.lsz_name)
+        .map(|p| format!("l{}", p.name));
+    PROGRAMS
+        .iter()
+        .map(|p| p.name.to_owned())
+        .chain(lsz)
+        .collect()
+}
+
 /// `xyzmodem install-links DIR`: links `DIR/sx` … `DIR/ry` (and `lsx` … with `lsz_names`) to
 /// this executable. Nothing is replaced unless `force` (and never a directory); when anything
 /// is in the way, nothing is done at all.
@@ -69,12 +80,9 @@ pub fn install_links(
             .with_context(|| format!("cannot create the directory {}", dir.display()))?;
         say(format!("created {}", dir.display()));
     }
-    let names = NAMES
-        .iter()
-        .chain(if lsz_names { &LSZ_NAMES[..] } else { &[] });
     let mut plan = Vec::new();
     let mut refused = Vec::new();
-    for name in names {
+    for name in link_names(lsz_names) {
         let path = dir.join(name);
         let found =
             inspect(&path, &exe).with_context(|| format!("cannot inspect {}", path.display()))?;
@@ -136,4 +144,20 @@ pub fn install_links(
         dir.display()
     ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(link_names(false), ["sx", "rx", "sb", "rb", "sy", "ry"]);
+        assert_eq!(
+            link_names(true),
+            [
+                "sx", "rx", "sb", "rb", "sy", "ry", "lsx", "lrx", "lsb", "lrb"
+            ]
+        );
+    }
 }

@@ -24,7 +24,7 @@ mod translate;
 
 use exit::{OK, USAGE};
 pub use links::install_links;
-use options::{Parsed, RECV_OPTS, SEND_OPTS, Spec, parse};
+use options::{Parsed, parse};
 use personality::{Personality, Side};
 use translate::{Plan, check_readable};
 
@@ -37,16 +37,9 @@ pub fn main_if_personality() -> Option<ExitCode> {
 }
 
 impl Personality {
-    fn specs(&self) -> &'static [Spec] {
-        match self.side {
-            Side::Send => SEND_OPTS,
-            Side::Recv => RECV_OPTS,
-        }
-    }
-
     /// The lrzsz program: parse, translate, run, map the exit code.
     fn main(&self, args: &[OsString]) -> u8 {
-        let mut flags = match parse(self.specs(), args) {
+        let mut flags = match parse(options::table(self.side, self.proto), args) {
             Ok(Parsed::Run(flags)) => flags,
             Ok(Parsed::Help) => {
                 print!("{}", self.help());

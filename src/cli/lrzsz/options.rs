@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
-use super::personality::Proto;
+use super::personality::{Proto, Side};
 use Act::{Accept, Ignore, Unsupported};
 use HasArg::{No, Optional, Required};
 
@@ -86,7 +86,7 @@ const TCP: &str = "lrzsz's TCP side channel is not supported";
 
 /// `sx`, `sb`, `sy`: lrzsz's `lsz.c` option table (`2+48abB:C:c:dfeEghHi:kL:l:m:M:NnOopRrqsSt:TUuvw:XYy`
 /// and the long options), with what each one does here.
-pub(super) const SEND_OPTS: &[Spec] = &[
+const SEND_OPTS: &[Spec] = &[
     opt('+', &["append"], No, Ignore(Z_ONLY)),
     opt('2', &["twostop"], No, Ignore(LINE)),
     opt('4', &["try-4k"], No, Ignore(Z_ONLY)),
@@ -175,7 +175,7 @@ pub(super) const SEND_OPTS: &[Spec] = &[
 /// `rx`, `rb`, `ry`: lrzsz's `lrz.c` option table (`a+bB:cCDeEhm:M:OprRqs:St:uUvw:XZy` and the
 /// long options), plus `-g`/`--ymodem-g`, which lrzsz does not have (it cannot receive
 /// YMODEM-G).
-pub(super) const RECV_OPTS: &[Spec] = &[
+const RECV_OPTS: &[Spec] = &[
     opt(
         '+',
         &["append"],
@@ -250,6 +250,16 @@ pub(super) const RECV_OPTS: &[Spec] = &[
     long(&["tcp-client"], Required, Unsupported(TCP)),
     long(&["version"], No, Act::Version),
 ];
+
+/// The option table of a program. lrzsz's `sz` and `rz` read the same two tables, but ZMODEM
+/// gives many of these options a meaning: with the protocol in the key, they can have tables of
+/// their own.
+pub(super) fn table(side: Side, proto: Proto) -> &'static [Spec] {
+    match (side, proto) {
+        (Side::Send, Proto::Xmodem | Proto::Ymodem) => SEND_OPTS,
+        (Side::Recv, Proto::Xmodem | Proto::Ymodem) => RECV_OPTS,
+    }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Parsing, getopt_long style

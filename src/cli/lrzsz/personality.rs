@@ -3,17 +3,50 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
+/// Which way the files go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Side {
     Send,
     Recv,
 }
 
+/// The protocol. ZMODEM (lrzsz's `sz`, `rz`) is not supported yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Proto {
     Xmodem,
     Ymodem,
 }
+
+/// One lrzsz program the binary can stand in for.
+#[derive(Debug)]
+pub(super) struct Program {
+    /// The name, without lrzsz's `v` and `l` prefixes.
+    pub(super) name: &'static str,
+    pub(super) side: Side,
+    pub(super) proto: Proto,
+    /// `install-links --lsz-names` also makes the `l` name (`lsx`).
+    pub(super) lsz_name: bool,
+}
+
+const fn program(name: &'static str, side: Side, proto: Proto, lsz_name: bool) -> Program {
+    Program {
+        name,
+        side,
+        proto,
+        lsz_name,
+    }
+}
+
+/// The programs, in the order `install-links` makes their links. The option table of each is
+/// chosen by its side and protocol (`options::table`).
+pub(super) const PROGRAMS: &[Program] = &[
+    program("sx", Side::Send, Proto::Xmodem, true),
+    program("rx", Side::Recv, Proto::Xmodem, true),
+    program("sb", Side::Send, Proto::Ymodem, true),
+    program("rb", Side::Recv, Proto::Ymodem, true),
+    program("sy", Side::Send, Proto::Ymodem, false),
+    program("ry", Side::Recv, Proto::Ymodem, false),
+];
 
 /// The lrzsz program the binary was invoked as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,7 +63,7 @@ pub(super) struct Personality {
 impl Personality {
     /// lrzsz's `chkinvok()`: leading `-`s and the directory go, a `v` prefix means verbose, an
     /// `l` prefix is skipped (`lsx`). Unlike lrzsz (which looks at two letters only) the rest
-    /// must be exactly one of the six names, so nothing else is ever taken for one.
+    /// must be exactly one of the names in [`PROGRAMS`], so nothing else is ever taken for one.
     pub(super) fn from_argv0(argv0: &OsStr) -> Option<Self> {
         let bytes = argv0.as_bytes();
         let bytes = &bytes[bytes.iter().take_while(|&&b| b == b'-').count()..];
@@ -40,17 +73,11 @@ impl Personality {
             None => (0, base),
         };
         let short = name.strip_prefix(b"l").unwrap_or(name);
-        let (side, proto) = match short {
-            b"sx" => (Side::Send, Proto::Xmodem),
-            b"sb" | b"sy" => (Side::Send, Proto::Ymodem),
-            b"rx" => (Side::Recv, Proto::Xmodem),
-            b"rb" | b"ry" => (Side::Recv, Proto::Ymodem),
-            _ => return None,
-        };
+        let program = PROGRAMS.iter().find(|p| p.name.as_bytes() == short)?;
         Some(Self {
             name: String::from_utf8_lossy(name).into_owned(),
-            side,
-            proto,
+            side: program.side,
+            proto: program.proto,
             verbose,
         })
     }

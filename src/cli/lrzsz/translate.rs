@@ -231,7 +231,7 @@ mod tests {
 
     use clap::Parser;
 
-    use super::super::options::{Parsed, Spec, parse};
+    use super::super::options::{Parsed, Spec, parse, table};
     use crate::cli::args::Cli;
 
     fn args(list: &[&str]) -> Vec<OsString> {
@@ -247,7 +247,7 @@ mod tests {
 
     fn plan_of(argv0: &str, list: &[&str]) -> Plan {
         let p = Personality::from_argv0(OsStr::new(argv0)).expect("a personality");
-        let mut f = flags(p.specs(), list);
+        let mut f = flags(table(p.side, p.proto), list);
         p.plan(&mut f, &|path| {
             if path.to_string_lossy().contains("missing") || path == Path::new("vv") {
                 Err("cannot open".into())
