@@ -28,17 +28,21 @@ use options::{Parsed, parse};
 use personality::{Personality, Side};
 use translate::{Plan, check_readable};
 
+/// Runs a parsed `xyzmodem` command line: the CLI's `run`, passed in so that this module does
+/// not import the module that imports it.
+pub type Run = fn(&Cli) -> anyhow::Result<()>;
+
 /// Entry point for an lrzsz personality: `None` unless `argv[0]` names one.
-pub fn main_if_personality() -> Option<ExitCode> {
+pub fn main_if_personality(run: Run) -> Option<ExitCode> {
     let mut args = std::env::args_os();
     let personality = Personality::from_argv0(&args.next()?)?;
     let rest: Vec<OsString> = args.collect();
-    Some(ExitCode::from(personality.main(&rest)))
+    Some(ExitCode::from(personality.main(&rest, run)))
 }
 
 impl Personality {
     /// The lrzsz program: parse, translate, run, map the exit code.
-    fn main(&self, args: &[OsString]) -> u8 {
+    fn main(&self, args: &[OsString], run: Run) -> u8 {
         let mut flags = match parse(options::table(self.side, self.proto), args) {
             Ok(Parsed::Run(flags)) => flags,
             Ok(Parsed::Help) => {
@@ -75,7 +79,7 @@ impl Personality {
             }
         };
         exit::record_signals();
-        let result = super::run(&cli);
+        let result = run(&cli);
         if let Err(e) = &result {
             eprintln!("{}: error: {e:#}", self.name);
         }
