@@ -1,4 +1,5 @@
-//! Exit codes: the one table, and the one function that picks a code.
+//! Exit codes: the one table, and the one function that classifies an error (also for the
+//! lrzsz personalities, which map the result to lrzsz's codes).
 //! docs/EXIT_CODES.md and the README repeat this table.
 
 use std::process::ExitCode;
@@ -50,23 +51,45 @@ pub fn for_error(e: &Error) -> Code {
 #[error("{0}")]
 pub struct UsageError(pub &'static str);
 
-/// The code for an error that reached `main`: the first typed error found
-/// walking the chain decides.
-pub fn for_anyhow(e: &anyhow::Error) -> Code {
+/// How an error that reached `main` is classified: its code, and whether a session
+/// error decided it (the transfer had begun). lrzsz's exit codes are mapped from this.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Classified {
+    /// The exit code.
+    pub code: Code,
+    /// True when the deciding error is a session's [`Error`].
+    pub in_session: bool,
+}
+
+/// Classifies an error that reached `main`: the first typed error found walking the chain
+/// decides.
+pub fn classify(e: &anyhow::Error) -> Classified {
     use xyzmodem::files::FileError;
     use xyzmodem::link::OpenError;
+    let outside = |code| Classified {
+        code,
+        in_session: false,
+    };
     for cause in e.chain() {
         if cause.is::<UsageError>() {
-            return Code::Usage;
+            return outside(Code::Usage);
         }
         if let Some(d) = cause.downcast_ref::<Error>() {
-            return for_error(d);
+            return Classified {
+                code: for_error(d),
+                in_session: true,
+            };
         }
         if cause.is::<FileError>() || cause.is::<OpenError>() || cause.is::<std::io::Error>() {
-            return Code::LocalIo;
+            return outside(Code::LocalIo);
         }
     }
-    Code::TransferFailed
+    outside(Code::TransferFailed)
+}
+
+/// The code for an error that reached `main` (see [`classify`]).
+pub fn for_anyhow(e: &anyhow::Error) -> Code {
+    classify(e).code
 }
 
 #[cfg(test)]
@@ -98,5 +121,32 @@ mod tests {
             Code::LocalIo
         );
         assert_eq!(Code::Interrupted as u8, 130);
+    }
+
+    #[test]
+    fn classified_by_the_first_typed_error() {
+        let session = anyhow::Error::new(Error::Link {
+            name: "x".into(),
+            error: io::Error::new(io::ErrorKind::PermissionDenied, "x"),
+        })
+        .context("receiving f");
+        assert_eq!(
+            classify(&session),
+            Classified {
+                code: Code::LocalIo,
+                in_session: true
+            }
+        );
+        let local = anyhow::Error::new(io::Error::other("x")).context("opening f");
+        assert_eq!(
+            classify(&local),
+            Classified {
+                code: Code::LocalIo,
+                in_session: false
+            }
+        );
+        assert_eq!(for_anyhow(&local), Code::LocalIo);
+        let usage = anyhow::Error::new(UsageError("x"));
+        assert_eq!(for_anyhow(&usage), Code::Usage);
     }
 }

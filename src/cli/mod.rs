@@ -39,7 +39,7 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Entry point of the binary.
 pub fn main() -> ExitCode {
     // Invoked as sx, rx, sb, rb, sy or ry: behave like that lrzsz program.
-    if let Some(code) = lrzsz::main_if_personality() {
+    if let Some(code) = lrzsz::main_if_personality(run) {
         return code;
     }
     // clap prints help/version (exit 0) or a usage error (exit 2) itself.
