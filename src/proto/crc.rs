@@ -51,7 +51,7 @@ mod tests {
 
     #[test]
     fn checksum_known_value() {
-        // sum(b"hello") + sum(b"world") = 0x3c mod 256 (PROTOCOLS.md §1.3)
+        // sum(b"hello") + sum(b"world") = 0x3c mod 256 (docs/PROTOCOLS.md §1.3)
         assert_eq!(checksum(b"helloworld"), 0x3c);
         assert_eq!(checksum(&[0xFF; 1024]), (1024u32 * 255) as u8);
     }

@@ -336,7 +336,7 @@ fn get_block(dev: &mut dyn Device, start: u8) -> (u8, Vec<u8>) {
 
 const READY: &[u8] = b"## Ready for binary (ymodem) download to 0x82000000 at 115200 bps...\r\n";
 
-/// Plays U-Boot's `loady 0x82000000` (PROTOCOLS.md §10): a prompt, then on the command line
+/// Plays U-Boot's `loady 0x82000000` (docs/PROTOCOLS.md §5.2): a prompt, then on the command line
 /// `init` its echo and the "Ready" line immediately followed by its one and only `C`. Then it
 /// receives one YMODEM file: no `C` after the header's ACK, the EOT answered `ACK ACK C`, the
 /// end-of-batch header ACKed. Returns the header's name and the data cut to its size, and how

@@ -176,7 +176,7 @@ mod tests {
         assert_eq!(out[1027], (LARGE as u32) as u8);
     }
 
-    /// The block 0 lrzsz `sb` sent for a 12-byte file (PROTOCOLS.md §9).
+    /// The block 0 lrzsz `sb` sent for a 12-byte file (docs/PROTOCOLS.md §2.3).
     #[test]
     fn lrzsz_block0_crc_matches_capture() {
         let mut data = [0u8; 128];

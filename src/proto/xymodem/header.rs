@@ -46,7 +46,7 @@ mod tests {
         b
     }
 
-    /// lrzsz `sb` for a 12-byte file, first of 2 totalling 3012 bytes (PROTOCOLS.md §9), with
+    /// lrzsz `sb` for a 12-byte file, first of 2 (3012 bytes in all; docs/PROTOCOLS.md §2.3), with
     /// its CP/M record count in byte 127.
     #[test]
     fn parses_lrzsz_header_with_record_count() {
