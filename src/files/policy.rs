@@ -36,6 +36,16 @@ pub enum Target {
     File(PathBuf),
 }
 
+impl Target {
+    /// The name for XMODEM data received into a directory.
+    pub fn xmodem_name(&self) -> Option<&Path> {
+        match self {
+            Self::Dir { xmodem_name, .. } => xmodem_name.as_deref(),
+            Self::File(_) => None,
+        }
+    }
+}
+
 /// What to do with each received file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ReceivePolicy {
@@ -57,15 +67,17 @@ pub enum Opened {
     Storing {
         /// Where the file goes.
         path: PathBuf,
-        /// The sender's name (lossy UTF-8) when it had to be changed to be safe.
-        renamed_from: Option<String>,
+        /// When the sender's name had to be changed to be safe: that name (lossy UTF-8) and
+        /// the safe one (relative to the target directory).
+        renamed: Option<(String, PathBuf)>,
     },
     /// `path` exists and [`Existing::Skip`] is in force: the data is discarded.
     Skipping {
         /// The existing file.
         path: PathBuf,
-        /// The sender's name (lossy UTF-8) when it had to be changed to be safe.
-        renamed_from: Option<String>,
+        /// When the sender's name had to be changed to be safe: that name (lossy UTF-8) and
+        /// the safe one (relative to the target directory).
+        renamed: Option<(String, PathBuf)>,
     },
 }
 
@@ -135,10 +147,10 @@ impl ReceiveFiles {
             self.begin(Some(sink), info);
             return Ok(Opened::Storing {
                 path,
-                renamed_from: None,
+                renamed: None,
             });
         }
-        let mut renamed_from = None;
+        let mut renamed = None;
         let path = if info.name.is_empty() {
             // XMODEM: no name on the wire.
             let Some(name) = &self.xmodem_name else {
@@ -153,23 +165,21 @@ impl ReceiveFiles {
             let safe: SafeName = names::sanitize(&info.name, self.policy.keep_dirs)
                 .map_err(|e| refused(&self.dir, &format!("refusing file name {raw:?}: {e}")))?;
             if safe.changed {
-                renamed_from = Some(raw);
+                renamed = Some((raw, safe.path.clone()));
             }
-            names::resolve(&self.dir, &safe, self.policy.keep_dirs).map_err(|e| {
-                FileError::Io {
-                    op: "cannot store",
-                    path: self.dir.join(&safe.path),
-                    error: e,
-                }
+            names::resolve(&self.dir, &safe, self.policy.keep_dirs).map_err(|e| FileError::Io {
+                op: "cannot store",
+                path: self.dir.join(&safe.path),
+                error: e,
             })?
         };
         if self.policy.existing == Existing::Skip && path.symlink_metadata().is_ok() {
             self.begin(None, info);
-            return Ok(Opened::Skipping { path, renamed_from });
+            return Ok(Opened::Skipping { path, renamed });
         }
         let sink = Sink::create(&path, self.policy.existing)?;
         self.begin(Some(sink), info);
-        Ok(Opened::Storing { path, renamed_from })
+        Ok(Opened::Storing { path, renamed })
     }
 
     fn begin(&mut self, sink: Option<Sink>, info: &FileInfo) {
@@ -310,7 +320,7 @@ mod tests {
             opened,
             Opened::Storing {
                 path: tmp.path().join("x"),
-                renamed_from: Some("../../etc/x".into())
+                renamed: Some(("../../etc/x".into(), "x".into()))
             }
         );
         rx.write(b"abc").unwrap();
