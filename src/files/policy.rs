@@ -287,7 +287,8 @@ fn prepare_dir(dir: &Path, create: bool) -> Result<(), FileError> {
         .map_err(|e| FileError::Io {
             op: "cannot create files in",
             path: dir.to_path_buf(),
-            error: e,
+            // The system's error, without tempfile's note of the random name it tried.
+            error: e.raw_os_error().map_or(e, io::Error::from_raw_os_error),
         })
 }
 
