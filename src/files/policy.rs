@@ -89,7 +89,9 @@ struct Current {
     info: FileInfo,
 }
 
-/// The files of one receiving session. See the [module docs](self).
+/// The files of one receiving session: built before the sender is answered, then fed the
+/// receiver's events and data ([`start`](Self::start) on `FileStart`, [`write`](Self::write),
+/// [`end`](Self::end) on `FileEnd`, [`abandon`](Self::abandon) on failure).
 #[derive(Debug)]
 pub struct ReceiveFiles {
     policy: ReceivePolicy,
