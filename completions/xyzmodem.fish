@@ -83,7 +83,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l report -d 'Wr
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l trace -d 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Receive with XMODEM only: PATH is the file to write'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Y -l ymodem -d 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s g -l streaming -d 'Receive with YMODEM-G: ask for streaming (no per-block ACKs). Fast on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s g -l streaming -d 'Receive with YMODEM-G (alone or with -Y): ask for streaming (no per-block ACKs). Fast on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l checksum -d 'Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`). Without it, the receiver asks for CRC-16 and falls back to checksum after 4 unanswered requests'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l overwrite -d 'Replace an existing file (only once the new one is complete)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l rename -d 'Keep an existing file and store the new one as NAME.1, NAME.2, ...'

@@ -1,11 +1,9 @@
-//! Command-line arguments (clap derive). These types hold only what was
-//! typed; `settings` turns them into engine and link configurations.
+//! Command-line arguments (clap derive), and the parsers of single values (`--init` escapes,
+//! seconds). These types hold only what was typed; `settings` resolves them.
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-
-use super::handshake::{Escaped, parse_escaped};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -130,7 +128,8 @@ pub struct SendArgs {
 pub struct RecvArgs {
     /// XMODEM: the file to write. YMODEM: the directory to receive into (default: the current
     /// one). Without a protocol option: a directory (or nothing) receives YMODEM files there
-    /// and XMODEM data as --output NAME; any other path is the file to write.
+    /// and XMODEM data as --output NAME; any other path is the file to write. A path ending in
+    /// `/` is a directory, created if missing.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 
@@ -142,9 +141,9 @@ pub struct RecvArgs {
     #[arg(short = 'Y', long, group = "proto")]
     pub ymodem: bool,
 
-    /// Receive with YMODEM-G: ask for streaming (no per-block ACKs). Fast on reliable links;
-    /// any error ends the transfer, since YMODEM-G cannot retransmit.
-    #[arg(short = 'g', long, group = "proto", conflicts_with = "checksum")]
+    /// Receive with YMODEM-G (alone or with -Y): ask for streaming (no per-block ACKs). Fast
+    /// on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit.
+    #[arg(short = 'g', long, conflicts_with_all = ["xmodem", "checksum"])]
     pub streaming: bool,
 
     /// Name for data from an XMODEM sender (which sends no name) when receiving into a
@@ -273,8 +272,56 @@ pub struct BoardArgs {
 fn parse_expect_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= 86_400.0 => Ok(v),
-        _ => Err("expected seconds from 0 to 86400, e.g. 10".into()),
+        _ => Err("expected seconds more than 0, up to 86400, e.g. 10".into()),
     }
+}
+
+/// Bytes given on the command line with escapes (`\r`, `\xNN`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escaped(pub Vec<u8>);
+
+/// Parse `\r \n \t \0 \e \\ \xNN` escapes; any other backslash sequence is an error.
+pub fn parse_escaped(s: &str) -> Result<Escaped, String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut rest = s.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some((&e, tail)) = rest.split_first() else {
+            return Err("a lone \\ at the end (write \\\\ for a backslash)".into());
+        };
+        rest = tail;
+        out.push(match e {
+            b'r' => b'\r',
+            b'n' => b'\n',
+            b't' => b'\t',
+            b'0' => 0,
+            b'e' => 0x1B,
+            b'\\' => b'\\',
+            b'x' => {
+                let hex = rest
+                    .get(..2)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or("\\x needs two hex digits, e.g. \\x03")?;
+                rest = &rest[2..];
+                hex
+            }
+            other => {
+                return Err(format!(
+                    "unknown escape \\{}: use \\r \\n \\t \\0 \\e \\\\ or \\xNN",
+                    char::from(other)
+                ));
+            }
+        });
+    }
+    if out.is_empty() {
+        return Err("empty".into());
+    }
+    Ok(Escaped(out))
 }
 
 /// What to record about the session.
@@ -344,6 +391,37 @@ mod tests {
             ])
             .is_ok()
         );
+    }
+
+    #[test]
+    fn escapes() {
+        let p = |s| parse_escaped(s).map(|e| e.0);
+        assert_eq!(p("loady 0x82000000\\r").unwrap(), b"loady 0x82000000\r");
+        assert_eq!(
+            p("a\\n\\t\\\\\\x03\\x7f\\0\\e").unwrap(),
+            b"a\n\t\\\x03\x7f\0\x1b"
+        );
+        assert_eq!(p("\\xFFz").unwrap(), b"\xffz");
+        assert_eq!(p("héllo").unwrap(), "héllo".as_bytes());
+        for bad in ["", "x\\", "\\q", "\\x", "\\x4", "\\xZZ", "\\xé"] {
+            assert!(p(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn expect_timeout_must_be_positive_and_says_so() {
+        // Issue 9 item 11: the message for 0 allowed 0.
+        let e = Cli::try_parse_from(["xyzmodem", "recv", "--expect", "x", "--expect-timeout", "0"])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("more than 0"), "{e}");
+        assert!(!e.contains("from 0"), "{e}");
+    }
+
+    #[test]
+    fn ymodem_g_goes_with_ymodem() {
+        // Issue 9 item 11: `recv -Y -g` was refused.
+        assert!(Cli::try_parse_from(["xyzmodem", "recv", "-Y", "-g"]).is_ok());
     }
 
     #[test]

@@ -16,55 +16,20 @@ use indicatif::MultiProgress;
 use xyzmodem::driver::{self, INTERRUPT_CHECK};
 use xyzmodem::link::{Link, Replay, Trace, TraceStatus};
 
-use super::args::BoardArgs;
-use super::progress::Verbosity;
+use super::progress::{Verbosity, display_name};
 
-/// Bytes given on the command line with escapes (`\r`, `\xNN`, ...).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Escaped(pub Vec<u8>);
-
-/// Parse `\r \n \t \0 \e \\ \xNN` escapes; any other backslash sequence is an error.
-pub fn parse_escaped(s: &str) -> Result<Escaped, String> {
-    let mut out = Vec::with_capacity(s.len());
-    let mut rest = s.as_bytes();
-    while let Some((&b, tail)) = rest.split_first() {
-        rest = tail;
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let Some((&e, tail)) = rest.split_first() else {
-            return Err("a lone \\ at the end (write \\\\ for a backslash)".into());
-        };
-        rest = tail;
-        out.push(match e {
-            b'r' => b'\r',
-            b'n' => b'\n',
-            b't' => b'\t',
-            b'0' => 0,
-            b'e' => 0x1B,
-            b'\\' => b'\\',
-            b'x' => {
-                let hex = rest
-                    .get(..2)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or("\\x needs two hex digits, e.g. \\x03")?;
-                rest = &rest[2..];
-                hex
-            }
-            other => {
-                return Err(format!(
-                    "unknown escape \\{}: use \\r \\n \\t \\0 \\e \\\\ or \\xNN",
-                    char::from(other)
-                ));
-            }
-        });
-    }
-    if out.is_empty() {
-        return Err("empty".into());
-    }
-    Ok(Escaped(out))
+/// The bootloader handshake, resolved from `--init`, `--expect`, `--expect-timeout` and
+/// `--after`.
+#[derive(Debug, Clone, Default)]
+pub struct Board {
+    /// Written before the transfer.
+    pub init: Option<Vec<u8>>,
+    /// Read up to this text before the transfer.
+    pub expect: Option<Vec<u8>>,
+    /// How long to wait for `expect`.
+    pub expect_timeout: Duration,
+    /// Written after a successful transfer.
+    pub after: Option<Vec<u8>>,
 }
 
 /// `--expect` saw nothing like its text in time. Exit code 1 (transfer failed).
@@ -127,31 +92,32 @@ impl Lines<'_> {
 }
 
 /// Write `init`, then, with `expect`, read until the device prints it. Returns the bytes
-/// read after the expected text. Device output up to it goes to `show` line by line.
+/// read after the expected text. Device output up to it goes to `show` line by line. The
+/// deadline is measured on `now` (`Instant::now`, or a test's virtual clock).
 ///
 /// Errors: [`ExpectTimeout`]; [`driver::Error::Link`] when the link fails;
 /// [`driver::Error::Interrupted`] when `interrupt` is set.
 pub fn handshake(
     link: &mut dyn Link,
-    board: &BoardArgs,
+    board: &Board,
     interrupt: &AtomicBool,
     show: &mut dyn FnMut(&str),
+    now: &mut dyn FnMut() -> Instant,
 ) -> anyhow::Result<Vec<u8>> {
     let link_error = |link: &dyn Link, error| driver::Error::Link {
         name: link.name().to_owned(),
         error,
     };
     if let Some(init) = &board.init {
-        link.write_all(&init.0)
+        link.write_all(init)
             .and_then(|()| link.flush())
             .map_err(|e| link_error(link, e))
             .context("writing --init")?;
     }
-    let Some(Escaped(expect)) = &board.expect else {
+    let Some(expect) = &board.expect else {
         return Ok(Vec::new());
     };
-    let timeout = Duration::from_secs_f64(board.expect_timeout);
-    let deadline = Instant::now() + timeout;
+    let deadline = now() + board.expect_timeout;
     let mut buf = vec![0u8; 4096];
     // Bytes not yet shown: the last ones may be the start of the expected text.
     let mut window: Vec<u8> = Vec::new();
@@ -164,7 +130,7 @@ pub fn handshake(
         if interrupt.load(Ordering::Relaxed) {
             return Err(driver::Error::Interrupted.into());
         }
-        let now = Instant::now();
+        let now = now();
         if now >= deadline {
             let seen = if recent.is_empty() {
                 "it printed nothing".to_owned()
@@ -178,7 +144,7 @@ pub fn handshake(
             return Err(ExpectTimeout {
                 link: link.name().to_owned(),
                 expected: quoted(expect),
-                secs: format!("{}", board.expect_timeout),
+                secs: format!("{}", board.expect_timeout.as_secs_f64()),
                 seen,
             }
             .into());
@@ -233,7 +199,7 @@ impl Wire {
     pub fn open(
         link: Box<dyn Link>,
         trace: Option<&Path>,
-        board: &BoardArgs,
+        board: &Board,
         interrupt: &AtomicBool,
         show: &mut dyn FnMut(&str),
     ) -> anyhow::Result<Self> {
@@ -246,7 +212,7 @@ impl Wire {
             }
             None => (link, None),
         };
-        let leftover = handshake(link.as_mut(), board, interrupt, show)?;
+        let leftover = handshake(link.as_mut(), board, interrupt, show, &mut Instant::now)?;
         Ok(Self {
             link: Replay::new(link, leftover),
             trace,
@@ -259,8 +225,8 @@ impl Wire {
     }
 
     /// After a successful transfer: write `--after`.
-    pub fn after(&mut self, board: &BoardArgs) -> anyhow::Result<()> {
-        if let Some(Escaped(after)) = &board.after {
+    pub fn after(&mut self, board: &Board) -> anyhow::Result<()> {
+        if let Some(after) = &board.after {
             let link = self.link.get_mut();
             link.write_all(after)
                 .and_then(|()| link.flush())
@@ -300,7 +266,7 @@ pub fn echo<'a>(
 ) -> impl FnMut(&str) + 'a {
     let on = verbosity == Verbosity::Verbose && !stderr_is_link;
     let who = match (display, port) {
-        (Some(_), Some(p)) => super::display_name(Path::new(p)),
+        (Some(_), Some(p)) => display_name(Path::new(p)),
         _ => "device".to_owned(),
     };
     move |line| {
@@ -317,73 +283,33 @@ pub fn echo<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
-    use std::io;
+    use xyzmodem::link::testing::Script;
 
-    #[test]
-    fn escapes() {
-        let p = |s| parse_escaped(s).map(|e| e.0);
-        assert_eq!(p("loady 0x82000000\\r").unwrap(), b"loady 0x82000000\r");
-        assert_eq!(
-            p("a\\n\\t\\\\\\x03\\x7f\\0\\e").unwrap(),
-            b"a\n\t\\\x03\x7f\0\x1b"
-        );
-        assert_eq!(p("\\xFFz").unwrap(), b"\xffz");
-        assert_eq!(p("héllo").unwrap(), "héllo".as_bytes());
-        for bad in ["", "x\\", "\\q", "\\x", "\\x4", "\\xZZ", "\\xé"] {
-            assert!(p(bad).is_err(), "{bad:?}");
-        }
+    fn bytes(s: &str) -> Vec<u8> {
+        super::super::args::parse_escaped(s).unwrap().0
     }
 
-    /// Hands out its chunks one per read, then times out; records writes.
-    struct Device {
-        chunks: VecDeque<Vec<u8>>,
-        written: Vec<u8>,
-    }
-
-    impl Link for Device {
-        fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-            match self.chunks.pop_front() {
-                Some(c) => {
-                    buf[..c.len()].copy_from_slice(&c);
-                    Ok(c.len())
-                }
-                None => {
-                    std::thread::sleep(timeout.min(Duration::from_millis(5)));
-                    Ok(0)
-                }
-            }
-        }
-        fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-            self.written.extend_from_slice(data);
-            Ok(())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-        fn name(&self) -> &str {
-            "dev"
-        }
-    }
-
-    fn board(init: Option<&str>, expect: Option<&str>, secs: f64) -> BoardArgs {
-        BoardArgs {
-            init: init.map(|s| parse_escaped(s).unwrap()),
-            expect: expect.map(|s| parse_escaped(s).unwrap()),
-            expect_timeout: secs,
+    fn board(init: Option<&str>, expect: Option<&str>, secs: f64) -> Board {
+        Board {
+            init: init.map(bytes),
+            expect: expect.map(bytes),
+            expect_timeout: Duration::from_secs_f64(secs),
             after: None,
         }
     }
 
-    fn run(chunks: &[&[u8]], b: &BoardArgs) -> (anyhow::Result<Vec<u8>>, Vec<String>, Vec<u8>) {
-        let mut dev = Device {
-            chunks: chunks.iter().map(|c| c.to_vec()).collect(),
-            written: Vec::new(),
-        };
+    /// Run the handshake against `chunks` on the script's virtual clock: no real waiting.
+    fn run(chunks: &[&[u8]], b: &Board) -> (anyhow::Result<Vec<u8>>, Vec<String>, Vec<u8>) {
+        let mut dev = Script::new(chunks);
+        let mut clock = dev.clock(Instant::now());
         let mut shown = Vec::new();
-        let r = handshake(&mut dev, b, &AtomicBool::new(false), &mut |l| {
-            shown.push(l.to_owned());
-        });
+        let r = handshake(
+            &mut dev,
+            b,
+            &AtomicBool::new(false),
+            &mut |l| shown.push(l.to_owned()),
+            &mut clock,
+        );
         (r, shown, dev.written)
     }
 
@@ -416,36 +342,56 @@ mod tests {
 
     #[test]
     fn timeout_names_the_text_and_the_last_output() {
+        // A 60 s timeout on the virtual clock: the test does not wait.
         let (r, _, _) = run(
             &[b"U-Boot 2023.01\r\n=> "],
-            &board(None, Some("Ready"), 0.05),
+            &board(None, Some("Ready"), 60.0),
         );
         let e = r.unwrap_err();
         let msg = format!("{e:#}");
         assert!(e.is::<ExpectTimeout>(), "{msg}");
-        assert!(
-            msg.contains("did not print \"Ready\" within 0.05 s"),
-            "{msg}"
-        );
+        assert!(msg.contains("did not print \"Ready\" within 60 s"), "{msg}");
         assert!(
             msg.contains(r#"its last output: "U-Boot 2023.01\r\n=> ""#),
             "{msg}"
         );
         let (r, _, _) = run(&[], &board(None, Some("Ready"), 0.05));
-        assert!(format!("{:#}", r.unwrap_err()).contains("it printed nothing"));
+        let msg = format!("{:#}", r.unwrap_err());
+        assert!(msg.contains("within 0.05 s (it printed nothing)"), "{msg}");
+    }
+
+    #[test]
+    fn a_hang_up_ends_the_wait() {
+        let mut dev = Script::new(&[b"U-Boot\r\n"]);
+        dev.eof = true;
+        let mut shown = Vec::new();
+        let e = handshake(
+            &mut dev,
+            &board(None, Some("Ready"), 60.0),
+            &AtomicBool::new(false),
+            &mut |l| shown.push(l.to_owned()),
+            &mut Instant::now,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e.downcast_ref::<driver::Error>(),
+                Some(driver::Error::Link { .. })
+            ),
+            "{e:#}"
+        );
+        assert_eq!(shown, ["U-Boot"]);
     }
 
     #[test]
     fn interrupt_stops_the_wait() {
-        let mut dev = Device {
-            chunks: VecDeque::new(),
-            written: Vec::new(),
-        };
+        let mut dev = Script::default();
         let e = handshake(
             &mut dev,
             &board(None, Some("x"), 60.0),
             &AtomicBool::new(true),
             &mut |_| {},
+            &mut Instant::now,
         )
         .unwrap_err();
         assert!(matches!(

@@ -13,24 +13,15 @@ use std::thread;
 use xyzmodem::driver::Summary;
 use xyzmodem::files::Source;
 
-use super::args::SendArgs;
-use super::progress::{Progress, Verbosity};
+use super::ports;
+use super::progress::{Progress, Verbosity, display_name};
 use super::report::{Recorder, Report};
-use super::{display_name, ports};
+use super::session;
+use super::settings::SendSettings;
 
-/// The label of a port's bars and notes: `"ttyUSB0: "`.
-pub fn tag(port: Option<&str>) -> String {
-    port.map(|p| format!("{}: ", display_name(Path::new(p))))
-        .unwrap_or_default()
-}
-
-/// Send `a.files` to every port in `ports` concurrently.
-pub fn send(
-    a: &SendArgs,
-    ports: &[String],
-    verbosity: Verbosity,
-    report: &Report,
-) -> anyhow::Result<()> {
+/// Send `a.files` to every port in `a.ports` concurrently.
+pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::Result<()> {
+    let ports = &a.ports;
     // The files once, before any port: a missing file fails once, and at once.
     for f in &a.files {
         Source::open(f)?;
@@ -45,7 +36,7 @@ pub fn send(
                 let display = &display;
                 s.spawn(move || {
                     let mut rec = Recorder::send(Some(port), &a.files);
-                    let result = super::send_port(
+                    let result = session::send_port(
                         a,
                         Some(port),
                         trace.as_deref(),
@@ -159,6 +150,5 @@ mod tests {
             ]
         );
         assert_eq!(trace_paths(None, &same), [None, None]);
-        assert_eq!(tag(Some("/dev/ttyUSB0")), "ttyUSB0: ");
     }
 }

@@ -2,6 +2,7 @@
 //! bar per file, plus a total for a batch), verbose lines, and notes.
 
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -16,6 +17,20 @@ pub enum Verbosity {
     Normal,
     /// Also retries and handshake details.
     Verbose,
+}
+
+/// A path's last component, for labels and summaries.
+pub fn display_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The label of a port's bars and notes when several run at once: `"ttyUSB0: "`.
+pub fn tag(port: Option<&str>) -> String {
+    port.map(|p| format!("{}: ", display_name(Path::new(p))))
+        .unwrap_or_default()
 }
 
 /// Reports a session's progress.

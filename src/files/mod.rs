@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use tempfile::NamedTempFile;
 
 pub mod names;
+mod policy;
+
+pub use policy::{Opened, ReceiveFiles, ReceivePolicy, Target};
 
 /// Buffer size for file reads and writes: large enough that the data path
 /// makes one syscall per many blocks.
@@ -127,6 +130,10 @@ pub enum Existing {
     Overwrite,
     /// Keep both: the new file gets the first free name of `NAME.1` ... `NAME.999`.
     Rename,
+    /// Keep the existing file and discard the new one (a batch goes on with the next file).
+    /// [`ReceiveFiles`] checks for it before it opens a [`Sink`]; to a [`Sink`] it means
+    /// [`Refuse`](Self::Refuse).
+    Skip,
 }
 
 /// Padding a protocol added to the end of a file (XMODEM fills its last block).
@@ -173,8 +180,20 @@ pub struct Sink {
 impl Sink {
     /// Prepare to receive into `path`. Fails at once if `path` exists and
     /// `existing` is [`Existing::Refuse`], so nothing is transferred in vain.
+    /// A directory is refused whatever `existing` says: no file can replace it.
     pub fn create(path: &Path, existing: Existing) -> Result<Self, FileError> {
-        if existing == Existing::Refuse && path.symlink_metadata().is_ok() {
+        if path.is_dir() {
+            return Err(FileError::Io {
+                op: "cannot receive into",
+                path: path.to_path_buf(),
+                error: io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "it is a directory, not a file (name a file inside it)",
+                ),
+            });
+        }
+        if matches!(existing, Existing::Refuse | Existing::Skip) && path.symlink_metadata().is_ok()
+        {
             return Err(FileError::Exists(path.to_path_buf()));
         }
         let dir = match path.parent() {
@@ -341,7 +360,9 @@ impl Sink {
         let mut next = 1;
         loop {
             let result = match existing {
-                Existing::Refuse | Existing::Rename => tmp.persist_noclobber(&target),
+                Existing::Refuse | Existing::Rename | Existing::Skip => {
+                    tmp.persist_noclobber(&target)
+                }
                 Existing::Overwrite => tmp.persist(&target),
             };
             match result {
@@ -421,6 +442,16 @@ mod tests {
         }
         // No temporary file left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_directory_is_never_a_sink() {
+        let dir = tempfile::tempdir().unwrap();
+        for existing in [Existing::Refuse, Existing::Overwrite, Existing::Rename] {
+            let e = Sink::create(dir.path(), existing).unwrap_err();
+            assert!(e.to_string().contains("is a directory"), "{e}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -12,8 +12,8 @@
 mod replay;
 mod serial;
 mod stdio;
-#[cfg(test)]
-mod testing;
+#[doc(hidden)]
+pub mod testing;
 mod trace;
 mod tty;
 

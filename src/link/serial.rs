@@ -75,6 +75,9 @@ pub enum OpenError {
         "permission denied opening {0} (add your user to the group owning it, often 'dialout', or run with access to it)"
     )]
     PermissionDenied(String),
+    /// The path is not a serial device (a regular file, `/dev/null`, ...).
+    #[error("{0} is not a serial device (`xyzmodem ports` lists the serial ports)")]
+    NotSerial(String),
     /// Another program holds the port.
     #[error("serial port {0} is busy: another program has it open (close it and retry)")]
     Busy(String),
@@ -157,6 +160,7 @@ impl SerialLink {
                     baud: s.baud,
                 }
             }
+            _ if !is_terminal(&path) => OpenError::NotSerial(path.clone()),
             _ => OpenError::Other {
                 path: path.clone(),
                 reason: e.description,
@@ -171,6 +175,15 @@ impl SerialLink {
         }
         Ok(Self { port, path })
     }
+}
+
+/// Whether `path` opens as a terminal (asked after a failed open, to tell a file or
+/// `/dev/null` from a port that failed for another reason).
+fn is_terminal(path: &str) -> bool {
+    use rustix::fs::{Mode, OFlags, open};
+    let flags = OFlags::RDONLY | OFlags::NOCTTY | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    // A path that cannot be opened at all may still be a port: let the open's error stand.
+    open(path, flags, Mode::empty()).map_or(true, |fd| rustix::termios::isatty(&fd))
 }
 
 impl Link for SerialLink {

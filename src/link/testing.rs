@@ -1,31 +1,47 @@
-//! A scripted in-memory link for unit tests of link wrappers.
+//! A scripted in-memory link for unit tests of link wrappers and of code that talks over a
+//! link (the CLI's bootloader handshake). Not part of the API.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::io;
-use std::time::Duration;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use super::Link;
 
 /// Returns its chunks one per read (then times out, or fails once `eof` is set) and
-/// records what is written.
+/// records what is written. It never sleeps: a read that times out advances its virtual
+/// [`clock`](Self::clock) by the timeout instead.
 #[derive(Debug, Default)]
 pub struct Script {
+    /// What the reads hand out, one chunk per read (split if the buffer is smaller).
     pub chunks: VecDeque<Vec<u8>>,
+    /// Everything written.
     pub written: Vec<u8>,
+    /// Once the chunks are gone, reads fail as if the other side hung up.
     pub eof: bool,
+    /// Virtual time spent waiting: each read that finds nothing adds its timeout.
+    pub waited: Rc<Cell<Duration>>,
 }
 
 impl Script {
+    /// A script handing out `chunks`.
     pub fn new(chunks: &[&[u8]]) -> Self {
         Self {
             chunks: chunks.iter().map(|c| c.to_vec()).collect(),
             ..Self::default()
         }
     }
+
+    /// A clock for the code under test: `start` plus the virtual time this script waited.
+    pub fn clock(&self, start: Instant) -> impl FnMut() -> Instant + use<> {
+        let waited = Rc::clone(&self.waited);
+        move || start + waited.get()
+    }
 }
 
 impl Link for Script {
-    fn read(&mut self, buf: &mut [u8], _timeout: Duration) -> io::Result<usize> {
+    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         match self.chunks.pop_front() {
             Some(mut chunk) => {
                 let n = chunk.len().min(buf.len());
@@ -37,7 +53,10 @@ impl Link for Script {
                 Ok(n)
             }
             None if self.eof => Err(super::hung_up()),
-            None => Ok(0),
+            None => {
+                self.waited.set(self.waited.get() + timeout);
+                Ok(0)
+            }
         }
     }
 

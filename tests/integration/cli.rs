@@ -1,6 +1,7 @@
 //! The command line: help and usage errors, exit codes, file safety, and short transfers
 //! against a peer scripted byte by byte on stdin/stdout.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -352,4 +353,133 @@ fn crc_of_a_block_is_big_endian() {
         crc16_xmodem(&[0u8; 128])
     );
     assert_eq!(padded_128(b"ab")[2..], [SUB; 126]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The receive target and options are checked before the sender is answered (issue 9)
+
+/// Runs `recv ARGS` with stdin open to a silent sender; it must fail with `code` and one
+/// error line containing `says`, before a single byte goes to the link.
+fn recv_refused_up_front(work: &Work, args: &[&str], code: i32, says: &str) {
+    let assert = cmd()
+        .current_dir(work.dir())
+        .arg("recv")
+        .args(args)
+        .write_stdin("")
+        .assert()
+        .code(code)
+        .stderr(one_error_line())
+        .stderr(predicate::str::contains(says));
+    let out = &assert.get_output().stdout;
+    assert!(
+        out.is_empty(),
+        "recv {args:?} answered the sender: {}",
+        hex(out, 16)
+    );
+}
+
+/// Issue 9 item 10: a file where YMODEM needs a directory, or a directory where XMODEM
+/// needs a file, is a command-line error (2), found before the transfer.
+#[test]
+fn r9_10_recv_target_of_the_wrong_kind_is_a_usage_error() {
+    let work = Work::new();
+    work.write("exists.bin", b"keep");
+    std::fs::create_dir(work.path("adir")).unwrap();
+    recv_refused_up_front(&work, &["-Y", "exists.bin"], 2, "exists.bin");
+    recv_refused_up_front(&work, &["-g", "exists.bin"], 2, "is not a directory");
+    recv_refused_up_front(&work, &["-X", "--overwrite", "adir"], 2, "adir");
+    recv_refused_up_front(&work, &["-X", "adir"], 2, "is a directory");
+    assert_eq!(work.read("exists.bin"), b"keep");
+    assert_eq!(work.entries(), ["adir", "exists.bin"]);
+}
+
+/// Issue 9 item 11: options that cannot apply are refused (exit 2), not ignored.
+#[test]
+fn r9_11_options_that_cannot_apply_are_refused() {
+    let work = Work::new();
+    recv_refused_up_front(&work, &["-X", "-o", "n.bin", "out.bin"], 2, "--output");
+    recv_refused_up_front(&work, &["-X", "--keep-dirs", "out.bin"], 2, "--keep-dirs");
+    recv_refused_up_front(&work, &["-Y", "--strip-padding"], 2, "--strip-padding");
+    recv_refused_up_front(&work, &["-g", "--strip-padding"], 2, "--strip-padding");
+    assert_eq!(work.entries(), Vec::<String>::new());
+}
+
+/// Issue 9 item 11: `recv -Y -g` asks for YMODEM-G (it was refused as a conflict).
+#[test]
+fn r9_11_recv_ymodem_with_streaming_asks_for_g() {
+    let work = Work::new();
+    let assert = cmd()
+        .current_dir(work.dir())
+        .args(["recv", "-Y", "-g"])
+        .write_stdin("")
+        .assert()
+        .code(1);
+    let out = &assert.get_output().stdout;
+    assert!(out.starts_with(b"G"), "stdout: {}", hex(out, 16));
+}
+
+/// Issue 9 item 11: a regular file or /dev/null as --port is "not a serial device", not
+/// errno's "Not a typewriter", and the message says how to list the ports.
+#[test]
+fn r9_11_a_port_that_is_not_a_serial_device() {
+    let work = Work::new();
+    let input = work.write("in.bin", b"data");
+    for port in [input.to_str().unwrap(), "/dev/null"] {
+        cmd()
+            .args(["send", "--port", port])
+            .arg(&input)
+            .assert()
+            .code(4)
+            .stderr(one_error_line())
+            .stderr(predicate::str::contains(format!(
+                "{port} is not a serial device"
+            )))
+            .stderr(predicate::str::contains("xyzmodem ports"));
+    }
+}
+
+/// Issue 9 item 12: `recv inbox/` (the README's example) creates the directory and receives
+/// the batch into it.
+#[test]
+fn r9_12_recv_into_a_new_directory_ending_in_slash() {
+    let work = Work::new();
+    let (_, a) = work.random_file("a.bin", 3000, 12);
+    let (_, b) = work.random_file("b.bin", 1, 13);
+    let mut send = xyzmodem();
+    send.current_dir(work.dir())
+        .args(["send", "-Y", "-q", "a.bin", "b.bin"]);
+    let mut recv = xyzmodem();
+    recv.current_dir(work.dir()).args(["recv", "-q", "inbox/"]);
+    crate::common::cross_connect(&mut send, &mut recv);
+    let pair = crate::common::run_pair(send, recv, LIMIT);
+    pair.assert_success();
+    assert_eq!(work.read("inbox/a.bin"), a);
+    assert_eq!(work.read("inbox/b.bin"), b);
+}
+
+/// Issue 9 items 12 and 14: a receive directory that cannot be used fails before the sender
+/// is answered, with exit 4: a missing one (the message says to add `/`), one under a regular
+/// file, one where no file can be created. /proc refuses new files even to root; a mode-0555
+/// directory only to other users, so that case is skipped when the tests run as root.
+#[test]
+fn r9_14_an_unusable_receive_directory_fails_up_front() {
+    let work = Work::new();
+    work.write("file", b"");
+    recv_refused_up_front(&work, &["-Y", "missing"], 4, "missing/ to create it");
+    recv_refused_up_front(&work, &["-Y", "file/sub/"], 4, "file/sub");
+    recv_refused_up_front(&work, &["file/sub/"], 4, "file/sub");
+    if Path::new("/proc/self").is_dir() {
+        recv_refused_up_front(&work, &["-Y", "/proc"], 4, "cannot create files in /proc");
+    }
+    if rustix::process::geteuid().is_root() {
+        eprintln!("running as root: the mode-0555 directory case is skipped");
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        let ro = work.path("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        recv_refused_up_front(&work, &["-Y", "ro"], 4, "cannot create files in ro");
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    assert_eq!(work.entries(), ["file"]);
 }

@@ -1,0 +1,114 @@
+//! The driver's [`Handler`]s of the two directions: file data in and out, and the engine's
+//! events to the progress display. The file policy itself is the library's
+//! ([`Source`], [`ReceiveFiles`]); these only add what the user sees.
+
+use std::path::PathBuf;
+
+use xyzmodem::driver::Handler;
+use xyzmodem::files::{FileError, Opened, ReceiveFiles, Source};
+use xyzmodem::proto::{Event, FileInfo};
+
+use super::progress::{Progress, display_name};
+
+/// Sending: reads the files in order, one per `FileStart`.
+pub struct SendHandler<'a> {
+    /// The files, in the order the engine announces them.
+    pub sources: &'a mut [Source],
+    /// Their headers (names for the bars).
+    pub infos: &'a [FileInfo],
+    /// Index of the file being sent; advanced on each `FileStart`.
+    pub current: Option<usize>,
+    /// Where progress goes.
+    pub progress: &'a mut Progress,
+}
+
+impl Handler for SendHandler<'_> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+        let i = self.current.unwrap_or(0);
+        self.sources[i].read_at(offset, buf)
+    }
+
+    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+        if let Event::FileStart(_) = event {
+            let i = self.current.map_or(0, |i| i + 1);
+            self.current = Some(i);
+            let label = String::from_utf8_lossy(&self.infos[i].name).into_owned();
+            let label = if label.is_empty() {
+                display_name(self.sources[i].path())
+            } else {
+                label
+            };
+            self.progress
+                .file_start(&label, Some(self.sources[i].size()));
+        }
+        self.progress.event(event);
+        Ok(())
+    }
+}
+
+/// Receiving: the library's [`ReceiveFiles`] decides and stores; this shows it.
+pub struct RecvHandler<'a> {
+    /// The files of the session.
+    pub files: ReceiveFiles,
+    /// Where progress and notes go.
+    pub progress: &'a mut Progress,
+}
+
+impl RecvHandler<'_> {
+    /// The session failed: delete the partial file or keep it (`--keep-partial`), and say so.
+    pub fn abandon(&mut self) {
+        for part in self.files.abandon() {
+            self.progress
+                .note(&format!("kept the partial data as {}", part.display()));
+        }
+    }
+
+    /// The files received, with their lengths.
+    pub fn received(&self) -> Vec<(PathBuf, u64)> {
+        self.files.received().to_vec()
+    }
+}
+
+impl Handler for RecvHandler<'_> {
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+        self.files.write(offset, data)
+    }
+
+    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+        self.progress.event(event);
+        match event {
+            Event::FileStart(info) => {
+                if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
+                    && files > 1
+                {
+                    let done: u64 = self.files.received().iter().map(|(_, n)| n).sum();
+                    self.progress.set_batch_total(done + bytes);
+                }
+                let opened = self.files.start(info)?;
+                let (Opened::Storing { path, renamed } | Opened::Skipping { path, renamed }) =
+                    &opened;
+                if let Some((raw, safe)) = renamed {
+                    self.progress.note(&format!(
+                        "storing {raw:?} as {:?}",
+                        safe.display().to_string()
+                    ));
+                }
+                let label = match &opened {
+                    Opened::Storing { .. } => display_name(path),
+                    Opened::Skipping { .. } => {
+                        self.progress
+                            .note(&format!("skipping {}: it already exists", path.display()));
+                        "(skipped)".to_owned()
+                    }
+                };
+                self.progress.file_start(&label, info.size);
+            }
+            Event::Started { protocol, .. } => self.files.started(*protocol),
+            Event::FileEnd { .. } => {
+                self.files.end()?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

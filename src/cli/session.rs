@@ -1,0 +1,286 @@
+//! One session: open the files and the link, run the bootloader handshake, drive the
+//! engine, and print the summary. Settings arrive resolved ([`super::settings`]).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use anyhow::Context;
+use indicatif::MultiProgress;
+use xyzmodem::driver::{self, Summary};
+use xyzmodem::files::{ReceiveFiles, Source};
+use xyzmodem::link::{Link, SerialLink, StdioLink};
+use xyzmodem::proto::detect::AutoReceiver;
+use xyzmodem::proto::{FileInfo, ReceiverConfig, Sender, SenderConfig};
+
+use super::handlers::{RecvHandler, SendHandler};
+use super::handshake::{self, Wire};
+use super::progress::{Progress, Verbosity, display_name, human_bytes, tag};
+use super::report::{Recorded, Recorder, Report};
+use super::settings::{RecvSettings, SendProtocol, SendSettings, Serial};
+
+/// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
+pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The link named by the options, and whether stderr is the same terminal
+/// as the link (then nothing may be printed during the transfer).
+fn open_link(serial: &Serial, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
+    match port {
+        Some(path) => Ok((Box::new(SerialLink::open(&serial.for_port(path))?), false)),
+        None => {
+            let shares = stderr_shares_stdio_terminal();
+            let link = StdioLink::open().context("cannot set up stdin/stdout as the link")?;
+            Ok((Box::new(link), shares))
+        }
+    }
+}
+
+/// True when stderr is the terminal that stdin or stdout (the link) is on.
+fn stderr_shares_stdio_terminal() -> bool {
+    use rustix::fs::fstat;
+    use rustix::stdio::{stderr, stdin, stdout};
+    if !std::io::stderr().is_terminal() {
+        return false;
+    }
+    let Ok(err) = fstat(stderr()) else {
+        return true;
+    };
+    [fstat(stdin()), fstat(stdout())]
+        .into_iter()
+        .flatten()
+        .any(|st| st.st_rdev == err.st_rdev)
+}
+
+fn summary_line(verb: &str, what: &str, s: &Summary) -> String {
+    let secs = s.elapsed.as_secs_f64().max(1e-6);
+    let check = s.check.map_or_else(|| "-".to_owned(), |c| c.to_string());
+    format!(
+        "xyzmodem: {verb} {what}: {} ({} bytes) in {secs:.2} s, {}/s, {check}, {} retries",
+        human_bytes(s.bytes),
+        s.bytes,
+        human_bytes((s.bytes as f64 / secs) as u64),
+        s.retries,
+    )
+}
+
+/// What to call `n` files in a summary.
+fn files_label(n: usize, only: Option<&str>) -> String {
+    match (n, only) {
+        (1, Some(name)) => name.to_owned(),
+        _ => format!("{n} files"),
+    }
+}
+
+/// The YMODEM header for a file being sent: name, size, mtime and full mode, as lrzsz does.
+fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::MetadataExt;
+    let path = source.path();
+    let name = if full_path {
+        anyhow::ensure!(
+            path.is_relative(),
+            "--full-path sends relative paths only, not {}",
+            path.display()
+        );
+        path.as_os_str().as_bytes().to_vec()
+    } else {
+        path.file_name()
+            .map(|n| n.as_bytes().to_vec())
+            .ok_or_else(|| anyhow::anyhow!("{} has no file name", path.display()))?
+    };
+    let meta = std::fs::metadata(path).ok();
+    Ok(FileInfo {
+        name,
+        size: Some(source.size()),
+        mtime: meta
+            .as_ref()
+            .and_then(|m| u64::try_from(m.mtime()).ok())
+            .filter(|&t| t > 0),
+        mode: meta.as_ref().map(MetadataExt::mode),
+        files_left: None,
+        bytes_left: None,
+    })
+}
+
+/// Send over one port (or stdin/stdout), with the report and the summary line.
+pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::Result<()> {
+    let port = a.ports.first().map(String::as_str);
+    let mut rec = Recorder::send(port, &a.files);
+    let trace = a.records.trace.as_deref();
+    let result = send_port(a, port, trace, None, verbosity, &mut rec);
+    rec.finish(result.as_ref().err());
+    report.files(&rec);
+    let reported = report.session("send", &[&rec], result.as_ref().err());
+    let summary = result?;
+    reported?;
+    if verbosity != Verbosity::Quiet {
+        let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+        eprintln!("{}", summary_line("sent", &what, &summary));
+    }
+    Ok(())
+}
+
+/// One sending session over `port` (stdin/stdout when `None`), traced into `trace`. With
+/// several ports at once, the bars go to the shared `display`.
+pub fn send_port(
+    a: &SendSettings,
+    port: Option<&str>,
+    trace: Option<&Path>,
+    display: Option<&MultiProgress>,
+    verbosity: Verbosity,
+    rec: &mut Recorder,
+) -> anyhow::Result<Summary> {
+    // The files first: a typo fails before anything touches the link.
+    let mut sources = a
+        .files
+        .iter()
+        .map(|f| Source::open(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut infos = Vec::with_capacity(sources.len());
+    if let SendProtocol::Ymodem { full_path, .. } = a.protocol {
+        for s in &sources {
+            infos.push(file_info(s, full_path)?);
+        }
+        let mut bytes_left: u64 = infos.iter().filter_map(|i| i.size).sum();
+        let count = infos.len() as u64;
+        for (k, info) in infos.iter_mut().enumerate() {
+            info.files_left = Some(count - k as u64);
+            info.bytes_left = Some(bytes_left);
+            bytes_left -= info.size.unwrap_or(0);
+        }
+    } else {
+        infos.push(FileInfo::default());
+    }
+    let (link, stderr_is_link) = open_link(&a.serial, port)?;
+    let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
+    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
+    let defaults = SenderConfig::default();
+    let (one_k, header_c_wait) = match a.protocol {
+        SendProtocol::Xmodem { one_k } => (one_k, defaults.header_c_wait),
+        SendProtocol::Ymodem {
+            one_k, header_wait, ..
+        } => (one_k, header_wait),
+    };
+    let cfg = SenderConfig {
+        mode: a.protocol.mode(),
+        one_k,
+        start_timeout: a.limits.start_timeout,
+        header_c_wait,
+        max_errors: a.limits.retries,
+        ..defaults
+    };
+    let total: u64 = sources.iter().map(Source::size).sum();
+    let batch = (sources.len() > 1).then_some(total);
+    let mut progress = match display {
+        Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
+        None => Progress::new(verbosity, stderr_is_link, batch),
+    };
+    let mut engine = Sender::new(cfg, infos.clone(), Instant::now());
+    let result = driver::run(
+        &mut engine,
+        wire.link(),
+        &mut Recorded {
+            inner: &mut SendHandler {
+                sources: &mut sources,
+                infos: &infos,
+                current: None,
+                progress: &mut progress,
+            },
+            rec,
+        },
+        Some(&INTERRUPTED),
+    );
+    progress.finish();
+    let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+    let result = result
+        .with_context(|| format!("sending {what}"))
+        .and_then(|summary| wire.after(&a.board).map(|()| summary));
+    wire.close(); // restore the terminal before printing
+    result
+}
+
+/// Receive over one port (or stdin/stdout), with the report and the summary line.
+pub fn recv(a: &RecvSettings, verbosity: Verbosity) -> anyhow::Result<()> {
+    let report = Report::open(a.records.report.as_deref(), a.port.is_none())?;
+    let port = a.port.as_deref();
+    let mut rec = Recorder::recv(port);
+    let result = recv_port(a, port, verbosity, &mut rec);
+    rec.finish(result.as_ref().err());
+    report.files(&rec);
+    let reported = report.session("recv", &[&rec], result.as_ref().err());
+    result?;
+    reported
+}
+
+/// One receiving session over `port` (stdin/stdout when `None`).
+fn recv_port(
+    a: &RecvSettings,
+    port: Option<&str>,
+    verbosity: Verbosity,
+    rec: &mut Recorder,
+) -> anyhow::Result<()> {
+    // The target before anything touches the link: a missing or unwritable directory, or an
+    // existing output file, fails before the sender is answered.
+    let files = ReceiveFiles::new(a.target.clone(), a.policy)?;
+    if let Some(name) = files.fixed_path().or(a.target.xmodem_name()) {
+        rec.set_fallback_name(name.display().to_string());
+    }
+    let (link, stderr_is_link) = open_link(&a.serial, port)?;
+    let mut echo = handshake::echo(verbosity, stderr_is_link, None, port);
+    let trace = a.records.trace.as_deref();
+    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
+    let cfg = ReceiverConfig {
+        mode: a.protocol.mode(),
+        check: a.check,
+        start_timeout: a.limits.start_timeout,
+        max_errors: a.limits.retries,
+        ..ReceiverConfig::default()
+    };
+    let mut progress = Progress::new(verbosity, stderr_is_link, None);
+    let mut handler = RecvHandler {
+        files,
+        progress: &mut progress,
+    };
+    let mut engine = AutoReceiver::new(cfg, Instant::now());
+    let result = driver::run(
+        &mut engine,
+        wire.link(),
+        &mut Recorded {
+            inner: &mut handler,
+            rec,
+        },
+        Some(&INTERRUPTED),
+    );
+    handler.progress.finish();
+    let after = match &result {
+        Ok(_) => wire.after(&a.board),
+        Err(_) => Ok(()),
+    };
+    wire.close(); // restore the terminal before printing
+    let received = handler.received();
+    let what = files_label(
+        received.len(),
+        received.first().map(|(p, _)| p.to_str().unwrap_or("file")),
+    );
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            handler.abandon();
+            return Err(e).context("receiving");
+        }
+    };
+    if verbosity != Verbosity::Quiet {
+        if received.len() > 1 || verbosity == Verbosity::Verbose {
+            for (path, len) in &received {
+                eprintln!("xyzmodem: received {} ({len} bytes)", path.display());
+            }
+        }
+        let bytes = received.iter().map(|(_, n)| n).sum();
+        eprintln!(
+            "{}",
+            summary_line("received", &what, &Summary { bytes, ..summary })
+        );
+    }
+    after
+}

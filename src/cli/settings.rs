@@ -1,0 +1,485 @@
+//! The resolve stage: what was typed ([`args`](super::args)) becomes what to do
+//! ([`Settings`]), validated once. Every cross-flag rule that clap cannot express is here,
+//! and so is the check of the receive target, so a command line that cannot work fails
+//! before any byte goes to the link: a usage error exits 2 ([`UsageError`]), a local file
+//! error 4.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use xyzmodem::files::{Existing, ReceivePolicy, Target};
+use xyzmodem::link::{FlowControl, Parity, SerialSettings};
+use xyzmodem::proto::{Check, RecvMode, SendMode};
+
+use super::args::{
+    BoardArgs, Cli, Command, FlowArg, LinkArgs, ParityArg, ProtocolArgs, RecordArgs, RecvArgs,
+    SendArgs,
+};
+use super::exit::UsageError;
+use super::handshake::Board;
+use super::ports;
+use super::progress::Verbosity;
+
+/// A resolved command line.
+#[derive(Debug)]
+pub struct Settings {
+    /// How chatty to be.
+    pub verbosity: Verbosity,
+    /// What to do.
+    pub action: Action,
+}
+
+/// What to do.
+#[derive(Debug)]
+pub enum Action {
+    /// Send files.
+    Send(SendSettings),
+    /// Receive files.
+    Recv(RecvSettings),
+    /// Print a completion script.
+    Completions(clap_complete::Shell),
+    /// Install the lrzsz-named links.
+    InstallLinks {
+        /// Where.
+        dir: PathBuf,
+        /// Replace what is in the way.
+        force: bool,
+        /// Also the l-prefixed names.
+        lsz_names: bool,
+    },
+    /// Print the man page.
+    Manpage,
+    /// List the serial ports.
+    Ports,
+}
+
+/// The sending protocol.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SendProtocol {
+    /// XMODEM: one file, no name or size.
+    Xmodem {
+        /// 1024-byte blocks (XMODEM-1K).
+        one_k: bool,
+    },
+    /// YMODEM: a batch with names, sizes, times and modes.
+    Ymodem {
+        /// 1024-byte blocks (all but `--128`).
+        one_k: bool,
+        /// Send each path as given rather than its base name.
+        full_path: bool,
+        /// How long to wait for the `C` after a header's ACK.
+        header_wait: Duration,
+    },
+}
+
+/// The receiving protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecvProtocol {
+    /// Whatever the sender speaks: a header block means YMODEM, block 1 XMODEM.
+    Detect,
+    /// XMODEM only.
+    Xmodem,
+    /// YMODEM (a sender starting with block 1 is taken as XMODEM-1K).
+    Ymodem,
+    /// YMODEM-G streaming.
+    YmodemG,
+}
+
+impl RecvProtocol {
+    /// The engine's mode.
+    pub fn mode(self) -> RecvMode {
+        match self {
+            Self::Detect => RecvMode::Detect,
+            Self::Xmodem => RecvMode::Xmodem,
+            Self::Ymodem => RecvMode::Ymodem,
+            Self::YmodemG => RecvMode::YmodemG,
+        }
+    }
+}
+
+impl SendProtocol {
+    /// The engine's mode.
+    pub fn mode(self) -> SendMode {
+        match self {
+            Self::Xmodem { .. } => SendMode::Xmodem,
+            Self::Ymodem { .. } => SendMode::Ymodem,
+        }
+    }
+}
+
+/// Timing and error limits shared by both directions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Errors allowed per block.
+    pub retries: u32,
+    /// How long the other side has to start.
+    pub start_timeout: Duration,
+}
+
+/// The serial settings, without the port (there may be several).
+#[derive(Debug, Clone)]
+pub struct Serial(SerialSettings);
+
+impl Serial {
+    /// The settings for `port`.
+    pub fn for_port(&self, port: &str) -> SerialSettings {
+        SerialSettings {
+            path: port.to_owned(),
+            ..self.0.clone()
+        }
+    }
+}
+
+/// Files to record the session in.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    /// `--report`: JSON lines.
+    pub report: Option<PathBuf>,
+    /// `--trace`: the bytes on the link.
+    pub trace: Option<PathBuf>,
+}
+
+/// `send`, resolved.
+#[derive(Debug)]
+pub struct SendSettings {
+    /// The files, in order.
+    pub files: Vec<PathBuf>,
+    /// The protocol.
+    pub protocol: SendProtocol,
+    /// Retries and start timeout.
+    pub limits: Limits,
+    /// The ports, patterns expanded; empty for stdin/stdout.
+    pub ports: Vec<String>,
+    /// Serial settings for every port.
+    pub serial: Serial,
+    /// The bootloader handshake.
+    pub board: Board,
+    /// Report and trace files.
+    pub records: Records,
+}
+
+/// `recv`, resolved.
+#[derive(Debug)]
+pub struct RecvSettings {
+    /// Where the files go.
+    pub target: Target,
+    /// The protocol.
+    pub protocol: RecvProtocol,
+    /// The check to ask for first.
+    pub check: Check,
+    /// What to do with each file.
+    pub policy: ReceivePolicy,
+    /// Retries and start timeout.
+    pub limits: Limits,
+    /// The port; `None` for stdin/stdout.
+    pub port: Option<String>,
+    /// Its serial settings.
+    pub serial: Serial,
+    /// The bootloader handshake.
+    pub board: Board,
+    /// Report and trace files.
+    pub records: Records,
+}
+
+/// Resolve a parsed command line. Errors: [`UsageError`] (exit 2) for options that do not go
+/// together, and whatever [`ports::expand`] reports for `--port` patterns.
+pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
+    let verbosity = match (cli.quiet, cli.verbose) {
+        (true, _) => Verbosity::Quiet,
+        (false, 0) => Verbosity::Normal,
+        (false, _) => Verbosity::Verbose,
+    };
+    let action = match &cli.command {
+        Command::Send(a) => Action::Send(send(a)?),
+        Command::Recv(a) => Action::Recv(recv(a)?),
+        Command::Completions { shell } => Action::Completions(*shell),
+        Command::InstallLinks {
+            dir,
+            force,
+            lsz_names,
+        } => Action::InstallLinks {
+            dir: dir.clone(),
+            force: *force,
+            lsz_names: *lsz_names,
+        },
+        Command::Manpage => Action::Manpage,
+        Command::Ports => Action::Ports,
+    };
+    Ok(Settings { verbosity, action })
+}
+
+fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
+    let protocol = if a.ymodem {
+        SendProtocol::Ymodem {
+            one_k: !a.small,
+            full_path: a.full_path,
+            header_wait: Duration::from_secs_f64(a.header_wait),
+        }
+    } else {
+        if a.files.len() > 1 {
+            return Err(UsageError("XMODEM sends one file; use -Y/--ymodem for several").into());
+        }
+        SendProtocol::Xmodem { one_k: a.one_k }
+    };
+    Ok(SendSettings {
+        files: a.files.clone(),
+        protocol,
+        limits: limits(&a.protocol),
+        ports: ports::expand(&a.link.port)?,
+        serial: serial(&a.link),
+        board: board(&a.board),
+        records: records(&a.records),
+    })
+}
+
+fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
+    let protocol = match (a.xmodem, a.ymodem, a.streaming) {
+        (true, _, _) => RecvProtocol::Xmodem,
+        (false, _, true) => RecvProtocol::YmodemG,
+        (false, true, false) => RecvProtocol::Ymodem,
+        (false, false, false) => RecvProtocol::Detect,
+    };
+    let ymodem_only = matches!(protocol, RecvProtocol::Ymodem | RecvProtocol::YmodemG);
+    if protocol == RecvProtocol::Xmodem && a.keep_dirs {
+        return Err(UsageError(
+            "--keep-dirs is for YMODEM file names; XMODEM sends none: drop --keep-dirs or -X",
+        )
+        .into());
+    }
+    if ymodem_only && a.strip_padding {
+        return Err(UsageError(
+            "--strip-padding is for XMODEM; YMODEM sends the file length: drop --strip-padding or -Y/-g",
+        )
+        .into());
+    }
+    let mut ports = ports::expand(&a.link.port)?;
+    if ports.len() > 1 {
+        return Err(UsageError("recv uses one --port").into());
+    }
+    Ok(RecvSettings {
+        target: target(protocol, a.path.as_deref(), a.output.as_deref())?,
+        protocol,
+        check: if a.checksum {
+            Check::Checksum
+        } else {
+            Check::Crc16
+        },
+        policy: ReceivePolicy {
+            existing: if a.overwrite {
+                Existing::Overwrite
+            } else if a.rename {
+                Existing::Rename
+            } else if a.skip_existing {
+                Existing::Skip
+            } else {
+                Existing::Refuse
+            },
+            keep_dirs: a.keep_dirs,
+            keep_partial: a.keep_partial,
+            strip_padding: a.strip_padding,
+        },
+        limits: limits(&a.protocol),
+        port: ports.pop(),
+        serial: serial(&a.link),
+        board: board(&a.board),
+        records: records(&a.records),
+    })
+}
+
+/// Where received data goes. XMODEM names a file; YMODEM a directory; detection goes by the
+/// path: an existing directory, or a path ending in `/` (created if missing), is a directory.
+fn target(
+    protocol: RecvProtocol,
+    path: Option<&Path>,
+    output: Option<&Path>,
+) -> anyhow::Result<Target> {
+    // The message names the path first: `inbox.bin: is not a directory, ...`.
+    let usage =
+        |p: &Path, msg| anyhow::Error::new(UsageError(msg)).context(p.display().to_string());
+    let dir = |dir: &Path, create| Target::Dir {
+        dir: dir.to_path_buf(),
+        create,
+        xmodem_name: output.map(Path::to_path_buf),
+    };
+    let slash = path.is_some_and(|p| p.as_os_str().as_encoded_bytes().ends_with(b"/"));
+    let target = match (protocol, path) {
+        (RecvProtocol::Xmodem, None) => {
+            return Err(UsageError("XMODEM needs the file to write: recv -X FILE").into());
+        }
+        (RecvProtocol::Xmodem, Some(p)) if slash || p.is_dir() => {
+            return Err(usage(
+                p,
+                "is a directory, but -X writes a file: name a file (in it, or elsewhere)",
+            ));
+        }
+        (RecvProtocol::Xmodem, Some(p)) => Target::File(p.to_path_buf()),
+        (_, None) => dir(Path::new("."), false),
+        (_, Some(p)) if slash => dir(p, true),
+        (_, Some(p)) if p.is_dir() => dir(p, false),
+        (RecvProtocol::Ymodem | RecvProtocol::YmodemG, Some(p)) if p.exists() => {
+            return Err(usage(
+                p,
+                "is not a directory, but YMODEM receives into one: name a directory (or use -X to write a file)",
+            ));
+        }
+        // Refused by `ReceiveFiles::new` (exit 4), with the hint to add a `/`.
+        (RecvProtocol::Ymodem | RecvProtocol::YmodemG, Some(p)) => dir(p, false),
+        (_, Some(p)) => Target::File(p.to_path_buf()),
+    };
+    if let (Target::File(_), Some(_)) = (&target, output) {
+        return Err(UsageError(
+            "--output names XMODEM data received into a directory, but PATH is the file to write: drop --output",
+        )
+        .into());
+    }
+    Ok(target)
+}
+
+fn limits(a: &ProtocolArgs) -> Limits {
+    Limits {
+        retries: a.retries,
+        start_timeout: Duration::from_secs(a.timeout),
+    }
+}
+
+fn serial(a: &LinkArgs) -> Serial {
+    Serial(SerialSettings {
+        baud: a.baud,
+        data_bits: a.data_bits,
+        parity: match a.parity {
+            ParityArg::None => Parity::None,
+            ParityArg::Odd => Parity::Odd,
+            ParityArg::Even => Parity::Even,
+        },
+        stop_bits: a.stop_bits,
+        flow_control: match a.flow_control {
+            FlowArg::None => FlowControl::None,
+            FlowArg::Software => FlowControl::Software,
+            FlowArg::Hardware => FlowControl::Hardware,
+        },
+        ..SerialSettings::new("")
+    })
+}
+
+fn board(a: &BoardArgs) -> Board {
+    Board {
+        init: a.init.as_ref().map(|e| e.0.clone()),
+        expect: a.expect.as_ref().map(|e| e.0.clone()),
+        expect_timeout: Duration::from_secs_f64(a.expect_timeout),
+        after: a.after.as_ref().map(|e| e.0.clone()),
+    }
+}
+
+fn records(a: &RecordArgs) -> Records {
+    Records {
+        report: a.report.clone(),
+        trace: a.trace.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn resolved(args: &[&str]) -> anyhow::Result<Settings> {
+        let mut argv = vec!["xyzmodem"];
+        argv.extend_from_slice(args);
+        resolve(&Cli::try_parse_from(argv).expect("parses"))
+    }
+
+    fn recv_of(args: &[&str]) -> RecvSettings {
+        match resolved(args).unwrap().action {
+            Action::Recv(r) => r,
+            a => panic!("{a:?}"),
+        }
+    }
+
+    fn usage_error(args: &[&str]) -> String {
+        let e = resolved(args).unwrap_err();
+        assert!(e.chain().any(|c| c.is::<UsageError>()), "{args:?}: {e:#}");
+        format!("{e:#}")
+    }
+
+    #[test]
+    fn send_protocol_is_one_value() {
+        let proto = |args: &[&str]| match resolved(args).unwrap().action {
+            Action::Send(s) => s.protocol,
+            a => panic!("{a:?}"),
+        };
+        assert_eq!(proto(&["send", "f"]), SendProtocol::Xmodem { one_k: false });
+        assert_eq!(
+            proto(&["send", "-k", "f"]),
+            SendProtocol::Xmodem { one_k: true }
+        );
+        assert_eq!(
+            proto(&["send", "-Y", "--128", "--full-path", "f", "g"]),
+            SendProtocol::Ymodem {
+                one_k: false,
+                full_path: true,
+                header_wait: Duration::from_millis(500)
+            }
+        );
+        assert!(usage_error(&["send", "f", "g"]).contains("-Y"));
+    }
+
+    #[test]
+    fn recv_protocol_is_one_value() {
+        let proto = |args: &[&str]| recv_of(args).protocol;
+        assert_eq!(proto(&["recv"]), RecvProtocol::Detect);
+        assert_eq!(proto(&["recv", "-X", "f"]), RecvProtocol::Xmodem);
+        assert_eq!(proto(&["recv", "-Y"]), RecvProtocol::Ymodem);
+        assert_eq!(proto(&["recv", "-g"]), RecvProtocol::YmodemG);
+        // Issue 9 item 11: -Y -g says exactly what the user wants.
+        assert_eq!(proto(&["recv", "-Y", "-g"]), RecvProtocol::YmodemG);
+    }
+
+    #[test]
+    fn options_that_cannot_apply_are_refused() {
+        // Issue 9 item 11.
+        assert!(usage_error(&["recv", "-X", "-o", "n", "f"]).contains("drop --output"));
+        assert!(usage_error(&["recv", "-X", "--keep-dirs", "f"]).contains("--keep-dirs"));
+        assert!(usage_error(&["recv", "-Y", "--strip-padding"]).contains("--strip-padding"));
+        assert!(usage_error(&["recv", "-g", "--strip-padding"]).contains("--strip-padding"));
+        // Where they can apply, they are accepted.
+        recv_of(&["recv", "-o", "n"]);
+        recv_of(&["recv", "-Y", "-o", "n"]); // a sender without header is XMODEM-1K
+        recv_of(&["recv", "--keep-dirs", "--strip-padding"]);
+    }
+
+    #[test]
+    fn the_target_follows_the_protocol_and_the_path() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("exists.bin");
+        std::fs::write(&file, b"x").unwrap();
+        let d = tmp.path().to_str().unwrap();
+        let f = file.to_str().unwrap();
+        let target = |args: &[&str]| recv_of(args).target;
+        let dir = |p: &str, create| Target::Dir {
+            dir: p.into(),
+            create,
+            xmodem_name: None,
+        };
+        assert_eq!(target(&["recv"]), dir(".", false));
+        assert_eq!(target(&["recv", d]), dir(d, false));
+        assert_eq!(target(&["recv", "-X", f]), Target::File(f.into()));
+        assert_eq!(target(&["recv", f]), Target::File(f.into()));
+        // Issue 9 item 12: a path ending in `/` is a directory to create.
+        assert_eq!(target(&["recv", "inbox/"]), dir("inbox/", true));
+        assert_eq!(target(&["recv", "-g", "inbox/"]), dir("inbox/", true));
+        // Issue 9 item 10: the wrong kind of path is a usage error, found up front.
+        assert!(usage_error(&["recv", "-Y", f]).contains("is not a directory"));
+        assert!(usage_error(&["recv", "-X", "--overwrite", d]).contains("is a directory"));
+        assert!(usage_error(&["recv", "-X", "inbox/"]).contains("is a directory"));
+        assert!(usage_error(&["recv", "-X"]).contains("recv -X FILE"));
+    }
+
+    #[test]
+    fn existing_files_policy() {
+        let existing = |args: &[&str]| recv_of(args).policy.existing;
+        assert_eq!(existing(&["recv"]), Existing::Refuse);
+        assert_eq!(existing(&["recv", "--overwrite"]), Existing::Overwrite);
+        assert_eq!(existing(&["recv", "--rename"]), Existing::Rename);
+        assert_eq!(existing(&["recv", "--skip-existing"]), Existing::Skip);
+    }
+}

@@ -1,0 +1,451 @@
+//! The per-file receive policy: where each file a sender announces goes, what happens to a
+//! file already there, and what is kept when the transfer fails.
+//!
+//! [`ReceiveFiles`] is built from a [`Target`] and a [`ReceivePolicy`] before the sender is
+//! answered: it creates a target directory that was asked for, checks that files can be
+//! created in it, and opens the named output file (so an existing one is refused at once).
+//! Then the caller hands it the receiver's events and data:
+//!
+//! - [`start`](ReceiveFiles::start) on `Event::FileStart`: the peer's name is made safe
+//!   ([`names`](super::names)), an existing file is refused, replaced, renamed or skipped;
+//! - [`write`](ReceiveFiles::write) for each block of data;
+//! - [`end`](ReceiveFiles::end) on `Event::FileEnd`: the file is committed under its name;
+//! - [`abandon`](ReceiveFiles::abandon) when the session failed.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::names::{self, SafeName};
+use super::{Existing, FileError, Finish, Padding, Sink};
+use crate::proto::{FileInfo, Protocol};
+
+/// Where received files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Files go into `dir` under their (sanitised) names.
+    Dir {
+        /// The directory.
+        dir: PathBuf,
+        /// Create `dir` (and its missing parents) if it does not exist.
+        create: bool,
+        /// The name for data from an XMODEM sender, which sends none (relative to `dir`).
+        xmodem_name: Option<PathBuf>,
+    },
+    /// XMODEM data, or the first file of a YMODEM batch, goes to this file; further files
+    /// of a batch go to its directory.
+    File(PathBuf),
+}
+
+impl Target {
+    /// The name for XMODEM data received into a directory.
+    pub fn xmodem_name(&self) -> Option<&Path> {
+        match self {
+            Self::Dir { xmodem_name, .. } => xmodem_name.as_deref(),
+            Self::File(_) => None,
+        }
+    }
+}
+
+/// What to do with each received file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReceivePolicy {
+    /// A file that already exists: refuse, replace, keep both, or skip the new one.
+    pub existing: Existing,
+    /// Keep the sub-directories of the sender's names (confined to the target directory).
+    pub keep_dirs: bool,
+    /// On failure, keep what arrived as `NAME.part`.
+    pub keep_partial: bool,
+    /// For a protocol that pads files (XMODEM: 0x1A to a whole block), drop the trailing
+    /// padding bytes found in the last block.
+    pub strip_padding: bool,
+}
+
+/// What [`ReceiveFiles::start`] did with an announced file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opened {
+    /// The data goes to `path` (its final name; with [`Existing::Rename`] the commit may pick
+    /// `NAME.1`...).
+    Storing {
+        /// Where the file goes.
+        path: PathBuf,
+        /// When the sender's name had to be changed to be safe: that name (lossy UTF-8) and
+        /// the safe one (relative to the target directory).
+        renamed: Option<(String, PathBuf)>,
+    },
+    /// `path` exists and [`Existing::Skip`] is in force: the data is discarded.
+    Skipping {
+        /// The existing file.
+        path: PathBuf,
+        /// When the sender's name had to be changed to be safe: that name (lossy UTF-8) and
+        /// the safe one (relative to the target directory).
+        renamed: Option<(String, PathBuf)>,
+    },
+}
+
+/// The file being received.
+#[derive(Debug)]
+struct Current {
+    /// `None`: an existing file being skipped (data discarded).
+    sink: Option<Sink>,
+    info: FileInfo,
+}
+
+/// The files of one receiving session: built before the sender is answered, then fed the
+/// receiver's events and data ([`start`](Self::start) on `FileStart`, [`write`](Self::write),
+/// [`end`](Self::end) on `FileEnd`, [`abandon`](Self::abandon) on failure).
+#[derive(Debug)]
+pub struct ReceiveFiles {
+    policy: ReceivePolicy,
+    /// The directory for named files.
+    dir: PathBuf,
+    /// The name for XMODEM data.
+    xmodem_name: Option<PathBuf>,
+    /// The output file named by the caller, opened up front and used by the first file.
+    fixed: Option<Sink>,
+    current: Option<Current>,
+    /// The length of the last block written (the window for stripping padding).
+    last_write: usize,
+    /// What the session speaks, once it started: its padding rule applies at the end.
+    protocol: Option<Protocol>,
+    received: Vec<(PathBuf, u64)>,
+}
+
+impl ReceiveFiles {
+    /// Prepare `target`: create the directory when asked, check that files can be created in
+    /// it, and open the output file (refusing an existing one unless the policy allows).
+    /// Call it before answering the sender, so that nothing is transferred in vain.
+    pub fn new(target: Target, policy: ReceivePolicy) -> Result<Self, FileError> {
+        let (dir, xmodem_name, fixed) = match target {
+            Target::Dir {
+                dir,
+                create,
+                xmodem_name,
+            } => {
+                prepare_dir(&dir, create)?;
+                (dir, xmodem_name, None)
+            }
+            Target::File(path) => {
+                let sink = Sink::create(&path, policy.existing)?;
+                (PathBuf::from("."), None, Some(sink))
+            }
+        };
+        Ok(Self {
+            policy,
+            dir,
+            xmodem_name,
+            fixed,
+            current: None,
+            last_write: 0,
+            protocol: None,
+            received: Vec::new(),
+        })
+    }
+
+    /// The output file named by the caller, until the first file takes it.
+    pub fn fixed_path(&self) -> Option<&Path> {
+        self.fixed.as_ref().map(Sink::path)
+    }
+
+    /// A file begins: decide where it goes and open it. An error here should end the session.
+    pub fn start(&mut self, info: &FileInfo) -> Result<Opened, FileError> {
+        if let Some(sink) = self.fixed.take() {
+            let path = sink.path().to_path_buf();
+            self.begin(Some(sink), info);
+            return Ok(Opened::Storing {
+                path,
+                renamed: None,
+            });
+        }
+        let mut renamed = None;
+        let path = if info.name.is_empty() {
+            // XMODEM: no name on the wire.
+            let Some(name) = &self.xmodem_name else {
+                return Err(refused(
+                    &self.dir,
+                    "the sender uses XMODEM, which sends no file name: give one with --output NAME",
+                ));
+            };
+            self.dir.join(name)
+        } else {
+            let raw = String::from_utf8_lossy(&info.name).into_owned();
+            let safe: SafeName = names::sanitize(&info.name, self.policy.keep_dirs)
+                .map_err(|e| refused(&self.dir, &format!("refusing file name {raw:?}: {e}")))?;
+            if safe.changed {
+                renamed = Some((raw, safe.path.clone()));
+            }
+            names::resolve(&self.dir, &safe, self.policy.keep_dirs).map_err(|e| FileError::Io {
+                op: "cannot store",
+                path: self.dir.join(&safe.path),
+                error: e,
+            })?
+        };
+        if self.policy.existing == Existing::Skip && path.symlink_metadata().is_ok() {
+            self.begin(None, info);
+            return Ok(Opened::Skipping { path, renamed });
+        }
+        let sink = Sink::create(&path, self.policy.existing)?;
+        self.begin(Some(sink), info);
+        Ok(Opened::Storing { path, renamed })
+    }
+
+    fn begin(&mut self, sink: Option<Sink>, info: &FileInfo) {
+        self.last_write = 0;
+        self.current = Some(Current {
+            sink,
+            info: info.clone(),
+        });
+    }
+
+    /// The session started (`Event::Started`) and speaks `protocol`.
+    pub fn started(&mut self, protocol: Protocol) {
+        self.protocol = Some(protocol);
+    }
+
+    /// Store data of the current file at `offset` (discarded when it is being skipped).
+    pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+        self.last_write = data.len();
+        match self.current.as_mut().and_then(|c| c.sink.as_mut()) {
+            Some(sink) => sink.write_at(offset, data),
+            None => Ok(()),
+        }
+    }
+
+    /// The current file is complete: move it to its final name, with the sender's time and
+    /// mode. Returns its name and length (`None` when it was skipped).
+    pub fn end(&mut self) -> Result<Option<(PathBuf, u64)>, FileError> {
+        let Some(Current {
+            sink: Some(sink),
+            info,
+        }) = self.current.take()
+        else {
+            return Ok(None);
+        };
+        let padding = self.protocol.and_then(Protocol::padding);
+        let finish = Finish {
+            strip_padding: padding
+                .filter(|_| self.policy.strip_padding)
+                .map(|byte| Padding {
+                    byte,
+                    within: self.last_write,
+                }),
+            mtime: info.mtime,
+            mode: info.mode,
+        };
+        let (path, len) = sink.commit(&finish)?;
+        self.received.push((path.clone(), len));
+        Ok(Some((path, len)))
+    }
+
+    /// The files committed so far, with their lengths.
+    pub fn received(&self) -> &[(PathBuf, u64)] {
+        &self.received
+    }
+
+    /// The session failed: delete the partial file, or keep it as `NAME.part` with
+    /// `keep_partial`. Returns the `.part` files kept.
+    pub fn abandon(&mut self) -> Vec<PathBuf> {
+        let sinks = self
+            .current
+            .take()
+            .and_then(|c| c.sink)
+            .into_iter()
+            .chain(self.fixed.take());
+        sinks
+            .filter_map(|sink| sink.abandon(self.policy.keep_partial))
+            .collect()
+    }
+}
+
+fn refused(path: &Path, why: &str) -> FileError {
+    FileError::Io {
+        op: "cannot receive into",
+        path: path.to_path_buf(),
+        error: io::Error::new(io::ErrorKind::InvalidInput, why.to_owned()),
+    }
+}
+
+/// Make sure files can be created in `dir` (creating it first if `create`).
+fn prepare_dir(dir: &Path, create: bool) -> Result<(), FileError> {
+    let err = |e: io::Error| FileError::Io {
+        op: "cannot receive into",
+        path: dir.to_path_buf(),
+        error: e,
+    };
+    match dir.metadata() {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => {
+            return Err(err(io::Error::new(
+                io::ErrorKind::NotADirectory,
+                "it is not a directory",
+            )));
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
+            std::fs::create_dir_all(dir).map_err(err)?;
+        }
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let mut hint = dir.as_os_str().to_owned();
+            hint.push("/");
+            return Err(err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "no such directory (write {} to create it)",
+                    Path::new(&hint).display()
+                ),
+            )));
+        }
+        Err(e) => return Err(err(e)),
+    }
+    // Creating a file is the only reliable test (permissions, ACLs, read-only mounts).
+    tempfile::Builder::new()
+        .prefix(".xyzmodem-probe.")
+        .tempfile_in(dir)
+        .map(drop)
+        .map_err(|e| FileError::Io {
+            op: "cannot create files in",
+            path: dir.to_path_buf(),
+            // The system's error, without tempfile's note of the random name it tried.
+            error: e.raw_os_error().map_or(e, io::Error::from_raw_os_error),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &[u8], size: Option<u64>) -> FileInfo {
+        FileInfo {
+            name: name.to_vec(),
+            size,
+            ..FileInfo::default()
+        }
+    }
+
+    fn into(dir: &Path) -> Target {
+        Target::Dir {
+            dir: dir.to_path_buf(),
+            create: false,
+            xmodem_name: None,
+        }
+    }
+
+    #[test]
+    fn a_batch_lands_under_safe_names() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rx = ReceiveFiles::new(into(tmp.path()), ReceivePolicy::default()).unwrap();
+        let opened = rx.start(&info(b"../../etc/x", Some(3))).unwrap();
+        assert_eq!(
+            opened,
+            Opened::Storing {
+                path: tmp.path().join("x"),
+                renamed: Some(("../../etc/x".into(), "x".into()))
+            }
+        );
+        rx.write(0, b"abc").unwrap();
+        assert_eq!(rx.end().unwrap(), Some((tmp.path().join("x"), 3)));
+        assert_eq!(std::fs::read(tmp.path().join("x")).unwrap(), b"abc");
+        assert_eq!(rx.received().len(), 1);
+    }
+
+    #[test]
+    fn existing_files_are_refused_skipped_or_renamed() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("a"), b"old").unwrap();
+        let with = |existing| ReceivePolicy {
+            existing,
+            ..ReceivePolicy::default()
+        };
+        let mut rx = ReceiveFiles::new(into(tmp.path()), with(Existing::Refuse)).unwrap();
+        assert!(matches!(
+            rx.start(&info(b"a", Some(1))),
+            Err(FileError::Exists(_))
+        ));
+        let mut rx = ReceiveFiles::new(into(tmp.path()), with(Existing::Skip)).unwrap();
+        assert!(matches!(
+            rx.start(&info(b"a", Some(1))).unwrap(),
+            Opened::Skipping { .. }
+        ));
+        rx.write(0, b"n").unwrap();
+        assert_eq!(rx.end().unwrap(), None);
+        let mut rx = ReceiveFiles::new(into(tmp.path()), with(Existing::Rename)).unwrap();
+        rx.start(&info(b"a", Some(1))).unwrap();
+        rx.write(0, b"n").unwrap();
+        assert_eq!(rx.end().unwrap(), Some((tmp.path().join("a.1"), 1)));
+        assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"old");
+    }
+
+    #[test]
+    fn xmodem_data_needs_a_name_and_may_lose_its_padding() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rx = ReceiveFiles::new(into(tmp.path()), ReceivePolicy::default()).unwrap();
+        let e = rx.start(&info(b"", None)).unwrap_err();
+        assert!(e.to_string().contains("--output NAME"), "{e}");
+        let target = Target::Dir {
+            dir: tmp.path().to_path_buf(),
+            create: false,
+            xmodem_name: Some("x.bin".into()),
+        };
+        let policy = ReceivePolicy {
+            strip_padding: true,
+            ..ReceivePolicy::default()
+        };
+        let mut rx = ReceiveFiles::new(target, policy).unwrap();
+        rx.started(Protocol::Xmodem);
+        rx.start(&info(b"", None)).unwrap();
+        rx.write(0, &[0x1A; 128]).unwrap();
+        let mut last = b"end".to_vec();
+        last.resize(128, 0x1A);
+        rx.write(128, &last).unwrap();
+        assert_eq!(rx.end().unwrap(), Some((tmp.path().join("x.bin"), 131)));
+    }
+
+    #[test]
+    fn a_named_file_is_opened_up_front_and_kept_partial_on_failure() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        std::fs::write(&out, b"old").unwrap();
+        let keep = ReceivePolicy {
+            keep_partial: true,
+            ..ReceivePolicy::default()
+        };
+        assert!(matches!(
+            ReceiveFiles::new(Target::File(out.clone()), keep),
+            Err(FileError::Exists(_))
+        ));
+        std::fs::remove_file(&out).unwrap();
+        let mut rx = ReceiveFiles::new(Target::File(out.clone()), keep).unwrap();
+        assert_eq!(rx.fixed_path(), Some(out.as_path()));
+        rx.start(&info(b"ignored", Some(10))).unwrap();
+        rx.write(0, b"half").unwrap();
+        let mut part = out.into_os_string();
+        part.push(".part");
+        assert_eq!(rx.abandon(), [PathBuf::from(part)]);
+    }
+
+    #[test]
+    fn the_directory_is_checked_or_created_up_front() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = tmp.path().join("file");
+        std::fs::write(&file, b"").unwrap();
+        let dir = |dir: PathBuf, create| Target::Dir {
+            dir,
+            create,
+            xmodem_name: None,
+        };
+        let p = ReceivePolicy::default();
+        let e = ReceiveFiles::new(dir(tmp.path().join("missing"), false), p).unwrap_err();
+        assert!(e.to_string().contains("missing/ to create it"), "{e}");
+        let e = ReceiveFiles::new(dir(file.clone(), true), p).unwrap_err();
+        assert!(e.to_string().contains("not a directory"), "{e}");
+        // A parent that is a file: refused whoever we are (root included).
+        assert!(ReceiveFiles::new(dir(file.join("sub"), true), p).is_err());
+        ReceiveFiles::new(dir(tmp.path().join("new/sub"), true), p).unwrap();
+        assert!(tmp.path().join("new/sub").is_dir());
+        // The probe file is gone.
+        assert_eq!(
+            std::fs::read_dir(tmp.path().join("new/sub"))
+                .unwrap()
+                .count(),
+            0
+        );
+    }
+}
