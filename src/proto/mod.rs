@@ -9,10 +9,11 @@
 //!
 //! # The contract
 //!
-//! All engines implement [`Engine`]. A caller (the blocking
-//! [`driver`](crate::driver), the simulator or a test) runs this loop:
+//! All engines implement [`Engine`]. A caller (the blocking driver, the
+//! simulator, the fuzz harness or a test) runs this loop:
 //!
-//! 1. Drain [`Engine::poll_output`] until it returns `None`, acting on each
+//! 1. Drain [`Engine::poll_output`] until it returns `None` ([`drain`] does
+//!    this for any caller that implements [`Io`]), acting on each
 //!    [`Output`] in order: write [`Output::Transmit`] bytes to the link, answer
 //!    [`Output::ReadFile`] with [`Engine::provide_data`], store
 //!    [`Output::WriteFile`] bytes, and report [`Output::Event`]s. Outputs must
@@ -32,6 +33,22 @@
 //! Times passed in must never decrease. Calling `handle_timeout` early is
 //! harmless. Once an engine has failed it stays failed: it emits the cancel
 //! bytes it owes, then [`Event::Failed`], and ignores further input.
+//!
+//! The vocabulary is the same for every protocol: [`Event::Started`] says which
+//! [`Protocol`] and [`Check`] the session agreed on, progress is counted in
+//! bytes, file reads and writes carry byte offsets (so an engine can go back or
+//! resume), and errors locate a failure by [`Position`]: a block number or a
+//! byte offset.
+//!
+//! # Layout
+//!
+//! - [`xymodem`]: XMODEM, YMODEM and YMODEM-G (block codec, block 0 header, the
+//!   sender and receiver engines);
+//! - [`detect`]: the receive front end that meets whatever sender is on the line;
+//! - [`file`](mod@file): [`FileInfo`], what a sender says about a file, and its text form;
+//! - [`crc`], [`cancel`]: checks and the cancel sequence, shared by all protocols.
+//!
+//! Nothing here uses anything outside this module: no I/O, no clock, no threads.
 
 pub mod cancel;
 pub mod crc;

@@ -1,0 +1,371 @@
+//! Fuzz target bodies. **Unstable, for fuzzers: not public API.**
+//!
+//! Each function takes arbitrary bytes, decodes them into a session or a parser input, and
+//! checks invariants with `assert!`, so a violation is a panic that libFuzzer (the cargo-fuzz
+//! crate in `tests/fuzz/`) or proptest (`tests/integration/fuzz_bodies.rs`) reports with the
+//! input that caused it. See `docs/FUZZING.md`.
+//!
+//! - [`receiver()`] and [`sender()`] run one engine on virtual time against operations decoded
+//!   from the input: raw bytes from the peer, well-formed (or deliberately damaged) blocks and
+//!   headers, timeouts after a decoded delay or at the engine's deadline, peer cancels and local
+//!   aborts. Between operations every output is drained, as the [`Engine`] contract demands.
+//! - [`block`] feeds the block assembler arbitrary bytes and round-trips encoded blocks.
+//! - [`header`] parses arbitrary YMODEM block 0 data and round-trips headers.
+//!
+//! Invariants checked on the engines, after every call:
+//!
+//! - `handle_input` consumes at most what it was given, and at least one byte of non-empty
+//!   input when it had no pending output (it never has: outputs are drained before each call);
+//! - `poll_timeout` is never in the past, and is `Some` while the session runs (else it hangs);
+//! - a `handle_timeout` before the deadline changes nothing;
+//! - `WriteFile` pieces are at most 1024 bytes, come inside a file (after its `FileStart`) and
+//!   add up to the `FileEnd` count, never beyond the header's length; a receiver never asks
+//!   for file data and a sender never writes any; read requests are 128 or 1024 bytes;
+//! - a sender's files start in batch order and end with exactly their length acknowledged;
+//! - `Finished` or `Failed` comes once, nothing but bytes follow it, `is_finished()` is true
+//!   from the moment the outputs are drained (and not before), and the engine then ignores
+//!   input, timeouts and aborts; an abort always ends the session;
+//! - fed only timeouts at its deadlines, an engine ends within [`MAX_TIMEOUTS`] of them.
+
+mod codecs;
+mod receiver;
+mod sender;
+
+use std::time::{Duration, Instant};
+
+pub use codecs::{block, header};
+pub use receiver::receiver;
+pub use sender::sender;
+
+use crate::proto::cancel::CAN;
+use crate::proto::xymodem::block::LARGE;
+use crate::proto::{self, Abort, Engine, Event, FileInfo};
+
+/// Most timeouts an engine may need, fed nothing else, before its session ends.
+pub const MAX_TIMEOUTS: usize = 500;
+
+/// Most outputs one drain may produce: a sign of an output loop when exceeded.
+const MAX_OUTPUTS_PER_DRAIN: usize = 10_000;
+
+/// Reads fuzz input front to back; past the end every number is 0 and every slice empty.
+struct Input<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    fn u8(&mut self) -> u8 {
+        let Some((&b, rest)) = self.data.split_first() else {
+            return 0;
+        };
+        self.data = rest;
+        b
+    }
+
+    fn u16(&mut self) -> u16 {
+        u16::from_le_bytes([self.u8(), self.u8()])
+    }
+
+    fn bytes(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.data.split_at(n.min(self.data.len()));
+        self.data = rest;
+        head
+    }
+}
+
+/// The caller's side of the files: answers `ReadFile`, takes `WriteFile`, follows events.
+trait Files {
+    fn event(&mut self, event: &Event);
+    fn write(&mut self, offset: u64, data: &[u8]);
+    fn read(&mut self, offset: u64, max: usize) -> &[u8];
+}
+
+/// The harness's side of [`proto::drain`]: every output checked against the contract.
+struct Checked<'a, F> {
+    files: &'a mut F,
+    ended: &'a mut bool,
+    started: &'a mut bool,
+    /// The session had ended and been drained before this drain: no output may come.
+    settled: bool,
+    count: usize,
+}
+
+impl<F: Files> Checked<'_, F> {
+    fn output(&mut self) {
+        assert!(
+            !self.settled,
+            "output after the session ended and was drained"
+        );
+        self.count += 1;
+        assert!(self.count < MAX_OUTPUTS_PER_DRAIN, "endless outputs");
+    }
+}
+
+impl<F: Files> proto::Io for Checked<'_, F> {
+    type Error = std::convert::Infallible;
+
+    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
+        self.output();
+        assert!(!bytes.is_empty(), "empty Transmit");
+        Ok(())
+    }
+
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        self.output();
+        assert!(!*self.ended, "ReadFile after the session ended");
+        let data = self.files.read(offset, buf.len());
+        buf[..data.len()].copy_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error> {
+        self.output();
+        assert!(data.len() <= LARGE, "WriteFile of {} bytes", data.len());
+        assert!(!*self.ended, "WriteFile after the session ended");
+        self.files.write(offset, data);
+        Ok(())
+    }
+
+    fn event(&mut self, event: Event) -> Result<(), Self::Error> {
+        self.output();
+        assert!(!*self.ended, "event after the session ended: {event:?}");
+        match event {
+            Event::Finished | Event::Failed(_) => *self.ended = true,
+            Event::Started { .. } => {
+                assert!(!*self.started, "Started twice");
+                *self.started = true;
+            }
+            _ => {}
+        }
+        self.files.event(&event);
+        Ok(())
+    }
+}
+
+/// One engine on virtual time, driven by the contract and checked after every call.
+struct Run<E, F> {
+    engine: E,
+    files: F,
+    now: Instant,
+    /// `Finished` or `Failed` has been reported.
+    ended: bool,
+    /// Ended, and all outputs drained since: from now on nothing may change.
+    settled: bool,
+    /// `Started` has been reported.
+    started: bool,
+    /// File reads, reused.
+    buf: Vec<u8>,
+}
+
+impl<E: Engine, F: Files> Run<E, F> {
+    fn new(engine: E, files: F, now: Instant) -> Self {
+        let mut run = Self {
+            engine,
+            files,
+            now,
+            ended: false,
+            settled: false,
+            started: false,
+            buf: Vec::new(),
+        };
+        run.check_deadline("new");
+        run.drain();
+        run
+    }
+
+    fn check_deadline(&self, after: &str) {
+        if let Some(deadline) = self.engine.poll_timeout() {
+            assert!(!self.ended, "deadline after the session ended ({after})");
+            assert!(
+                deadline >= self.now,
+                "deadline in the past after {after}: {:?} before now",
+                self.now - deadline
+            );
+        }
+    }
+
+    /// Act on every output until there is none, answering file reads at once.
+    fn drain(&mut self) {
+        let mut io = Checked {
+            files: &mut self.files,
+            ended: &mut self.ended,
+            started: &mut self.started,
+            settled: self.settled,
+            count: 0,
+        };
+        let Ok(()) = proto::drain(&mut self.engine, self.now, &mut io, &mut self.buf);
+        self.check_deadline("drain");
+        if self.ended {
+            assert!(self.engine.is_finished(), "ended and drained, not finished");
+            self.settled = true;
+        } else {
+            assert!(
+                !self.engine.is_finished(),
+                "finished without Finished or Failed"
+            );
+            assert!(
+                self.engine.poll_timeout().is_some(),
+                "running, nothing to do and no deadline: the session hangs"
+            );
+        }
+    }
+
+    /// Feed bytes that arrived from the peer, draining outputs between pieces.
+    fn input(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let n = self.engine.handle_input(self.now, bytes);
+            assert!(n <= bytes.len(), "consumed {n} of {} bytes", bytes.len());
+            // Outputs are always drained before this call, so none is pending.
+            assert!(
+                n > 0,
+                "consumed nothing of non-empty input with no output pending"
+            );
+            if self.settled {
+                assert_eq!(n, bytes.len(), "an ended session must ignore input");
+            }
+            self.check_deadline("handle_input");
+            bytes = &bytes[n..];
+            self.drain();
+        }
+    }
+
+    /// Let `by` pass and call `handle_timeout`.
+    fn advance(&mut self, by: Duration) {
+        self.now += by;
+        let before = self.engine.poll_timeout();
+        self.engine.handle_timeout(self.now);
+        if before.is_none_or(|d| self.now < d) {
+            assert_eq!(
+                self.engine.poll_timeout(),
+                before,
+                "an early handle_timeout moved the deadline"
+            );
+            assert!(
+                self.engine.poll_output().is_none(),
+                "an early handle_timeout produced output"
+            );
+        }
+        self.check_deadline("handle_timeout");
+        self.drain();
+    }
+
+    /// Jump to the engine's deadline, plus `late`, and call `handle_timeout`.
+    fn expire(&mut self, late: Duration) {
+        let wait = match self.engine.poll_timeout() {
+            Some(deadline) => deadline.saturating_duration_since(self.now),
+            None => Duration::ZERO,
+        };
+        self.advance(wait + late);
+    }
+
+    fn abort(&mut self) {
+        self.engine.abort(self.now, Abort::Interrupted);
+        self.check_deadline("abort");
+        self.drain();
+        assert!(self.ended, "abort did not end the session");
+    }
+
+    /// Feed nothing but timeouts at the deadlines: the session must end, and soon.
+    fn run_out(&mut self) {
+        for _ in 0..MAX_TIMEOUTS {
+            if self.engine.is_finished() {
+                return;
+            }
+            self.expire(Duration::ZERO);
+        }
+        assert!(
+            self.engine.is_finished(),
+            "not finished after {MAX_TIMEOUTS} timeouts"
+        );
+    }
+}
+
+/// A delay decoded from one operand: mostly short, sometimes up to a minute and more.
+fn delay(input: &mut Input<'_>) -> Duration {
+    let ms = input.u16();
+    Duration::from_millis(if ms & 1 == 0 {
+        u64::from(ms >> 1) * 4
+    } else {
+        u64::from(ms >> 8)
+    })
+}
+
+/// Operations shared by both engines. Each engine maps ranges of the opcode byte onto these
+/// and its own, so that session-ending operations stay rare and random input (proptest) still
+/// gets deep into sessions.
+#[derive(Clone, Copy)]
+enum Common {
+    /// Up to 255 raw bytes from the peer.
+    Raw,
+    /// Up to 2047 raw bytes from the peer.
+    RawLong,
+    /// Time passes (maybe less than the deadline: then nothing may happen).
+    Advance,
+    /// Time jumps to the deadline, or a little past it.
+    Expire,
+    /// One CAN from the peer (two in a row cancel).
+    Can,
+    /// The peer cancels.
+    Cancel,
+    /// We abort (Ctrl-C, local error).
+    Abort,
+}
+
+fn common_op<E: Engine, F: Files>(run: &mut Run<E, F>, op: Common, input: &mut Input<'_>) {
+    match op {
+        Common::Raw => {
+            let n = input.u8();
+            run.input(input.bytes(usize::from(n)));
+        }
+        Common::RawLong => {
+            let n = input.u16() % 2048;
+            run.input(input.bytes(usize::from(n)));
+        }
+        Common::Advance => run.advance(delay(input)),
+        Common::Expire => {
+            let late = Duration::from_millis(u64::from(input.u8()));
+            run.expire(late);
+        }
+        Common::Can => run.input(&[CAN]),
+        Common::Cancel => run.input(&[CAN, CAN]),
+        Common::Abort => run.abort(),
+    }
+}
+
+/// A header's fields from the input. Names are 0-1100 bytes, so some need a 1K block and a
+/// few do not fit at all.
+fn file_info(input: &mut Input<'_>) -> FileInfo {
+    let shape = input.u8();
+    let name: Vec<u8> = match shape & 3 {
+        0 | 1 => {
+            let n = input.u8() % 40;
+            input.bytes(usize::from(n)).to_vec()
+        }
+        2 => vec![b'n'; 100 + usize::from(input.u8()) * 4],
+        _ => vec![b'x'; 1100],
+    };
+    // NUL ends the name on the wire.
+    let name = name
+        .into_iter()
+        .map(|b| if b == 0 { b'_' } else { b })
+        .collect();
+    let number = |input: &mut Input<'_>, bit: u8| {
+        (shape & bit != 0).then(|| u64::from(input.u16()) * u64::from(input.u8() % 3 + 1))
+    };
+    let size = number(input, 4);
+    let mtime = number(input, 8);
+    let mode = (shape & 16 != 0).then(|| u32::from(input.u16()));
+    let files_left = number(input, 32);
+    let bytes_left = number(input, 64);
+    FileInfo {
+        name,
+        size,
+        mtime,
+        mode,
+        files_left,
+        bytes_left,
+    }
+}
