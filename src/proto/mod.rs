@@ -43,6 +43,7 @@ mod send;
 mod testkit;
 pub mod xmodem;
 pub mod ymodem;
+pub mod zmodem;
 
 use std::time::Instant;
 
