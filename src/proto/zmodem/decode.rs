@@ -2,6 +2,7 @@
 //! request. Everything it reads is treated as hostile (see the [module docs](super)).
 
 use super::crc32::{crc16_of, crc32_of};
+use super::escape::find;
 use super::frame::{CrcKind, FrameEnd, FrameType, Header, HeaderFormat};
 use super::{CAN, XOFF, XON, ZBIN, ZBIN32, ZDLE, ZHEX, ZPAD};
 use crate::proto::crc::crc16;
@@ -278,10 +279,7 @@ impl Decoder {
                 // Fast path: copy a run of plain data bytes in one piece.
                 let rest = &input[i..];
                 let special = &self.special;
-                let run = rest
-                    .iter()
-                    .position(|&b| special[usize::from(b)])
-                    .unwrap_or(rest.len());
+                let run = find(rest, |b| u8::from(special[usize::from(b)]));
                 if run > 0 {
                     self.cans = 0;
                     let room = self.cfg.max_data.saturating_sub(self.data.len());
@@ -293,6 +291,20 @@ impl Decoder {
                     self.data.extend_from_slice(&rest[..run]);
                     i += run;
                     continue;
+                }
+                // ZDLE and a plain escape code: decode the pair here rather than in `step`
+                // (which would do the same, with more checks on the way).
+                if let [ZDLE, code, ..] = *rest {
+                    if let (false, false, Escaped::Byte(value)) = (
+                        code == CAN || self.drop[usize::from(code)],
+                        self.data.len() >= self.cfg.max_data,
+                        unescape(code),
+                    ) {
+                        self.cans = 0;
+                        self.data.push(value);
+                        i += 2;
+                        continue;
+                    }
                 }
             }
             let byte = input[i];

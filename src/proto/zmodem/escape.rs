@@ -45,6 +45,27 @@ pub const fn escape_code(byte: u8) -> Option<u8> {
     }
 }
 
+/// Index of the first byte of `data` for which `flag` is non-zero, or `data.len()`. Looks
+/// at 8 bytes per branch: with a few percent of bytes to escape, most runs are dozens of
+/// bytes long, and a branch per byte would cost more than the table lookups.
+#[inline]
+pub(super) fn find(data: &[u8], flag: impl Fn(u8) -> u8) -> usize {
+    let mut chunks = data.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(0, |any, &b| any | flag(b)) != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    let rest = &data[offset..];
+    offset
+        + rest
+            .iter()
+            .position(|&b| flag(b) != 0)
+            .unwrap_or(rest.len())
+}
+
 /// A 256-entry table built once from an [`EscapeProfile`] and reused for every byte sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EscapeTable {
@@ -124,10 +145,7 @@ impl EscapeTable {
     pub(super) fn escape_into(&self, out: &mut Vec<u8>, mut data: &[u8], mut last: u8) -> u8 {
         let class = &self.class;
         while !data.is_empty() {
-            let run = data
-                .iter()
-                .position(|&b| class[usize::from(b)] != Class::Raw)
-                .unwrap_or(data.len());
+            let run = find(data, |b| class[usize::from(b)] as u8);
             let (plain, rest) = data.split_at(run);
             if let Some(&b) = plain.last() {
                 out.extend_from_slice(plain);
