@@ -58,6 +58,7 @@ pub mod file;
 #[cfg(test)]
 mod testkit;
 pub mod xymodem;
+pub mod zmodem;
 
 use std::time::Instant;
 

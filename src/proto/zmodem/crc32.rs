@@ -1,0 +1,68 @@
+//! CRC-32 for ZMODEM, and the CRC-16 of "data plus frame-end byte" without copying.
+//!
+//! CRC-32 lives here for now rather than in `proto/crc.rs`; it can move there once ZMODEM
+//! is wired in (the function is the same CRC-32/ISO-HDLC that zlib computes).
+
+use crc::{CRC_32_ISO_HDLC, Crc, Table};
+
+use crate::proto::crc::crc16;
+
+/// Slicing-by-16 table (16 KiB), as `proto/crc.rs` does for CRC-16: subpackets are up to
+/// 8 KiB and every one is checked.
+static CRC32: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
+
+/// CRC-32/ISO-HDLC (zlib's CRC-32: reflected polynomial 0xEDB88320, init and final XOR
+/// 0xFFFFFFFF) of `data`.
+pub fn crc32(data: &[u8]) -> u32 {
+    CRC32.checksum(data)
+}
+
+/// CRC-32 of `data` followed by `tail`, as if they were one slice.
+pub(super) fn crc32_of(data: &[u8], tail: &[u8]) -> u32 {
+    let mut digest = CRC32.digest();
+    digest.update(data);
+    digest.update(tail);
+    digest.finalize()
+}
+
+/// CRC-16/XMODEM of `data` followed by `tail` (a byte or a few: bit by bit is cheap then).
+/// CRC-16/XMODEM has no reflection and no final XOR, so a finished CRC can be extended.
+pub(super) fn crc16_of(data: &[u8], tail: &[u8]) -> u16 {
+    let mut crc = crc16(data);
+    for &byte in tail {
+        crc ^= u16::from(byte) << 8;
+        for _ in 0..8 {
+            crc = if crc & 0x8000 != 0 {
+                (crc << 1) ^ 0x1021
+            } else {
+                crc << 1
+            };
+        }
+    }
+    crc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crc32_check_value_and_zfile_header() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+        // The ZFILE header lrzsz sz sent (docs/PROTOCOLS.md §6.6): CRC bytes dd 51 a2 33.
+        assert_eq!(
+            crc32(&[4, 0, 0, 0, 0]).to_le_bytes(),
+            [0xdd, 0x51, 0xa2, 0x33]
+        );
+    }
+
+    #[test]
+    fn split_crcs_equal_whole() {
+        let all = b"hello world, a subpacket\x68";
+        let (data, tail) = all.split_at(all.len() - 1);
+        assert_eq!(crc32_of(data, tail), crc32(all));
+        assert_eq!(crc16_of(data, tail), crc16(all));
+        assert_eq!(crc16_of(b"", b"123456789"), 0x31C3);
+        assert_eq!(crc32_of(b"", b""), crc32(b""));
+    }
+}

@@ -1,0 +1,235 @@
+//! ZDLE escaping: which bytes a sender must not put on the wire raw (docs/PROTOCOLS.md §6.2).
+//!
+//! An escaped byte travels as ZDLE (0x18) followed by `byte ^ 0x40`, except 0x7F and 0xFF,
+//! which travel as ZDLE `l` and ZDLE `m`. Only bytes with `(byte & 0x60) == 0` (the control
+//! bytes 0x00-0x1F and 0x80-0x9F) and 0x7F/0xFF can be escaped at all: for any other byte
+//! `byte ^ 0x40` would not decode back.
+
+use super::ZDLE;
+
+/// Which bytes to escape. New profiles (for example a telnet one that also escapes 0xFF, or
+/// one for ssh that also escapes CR and LF) are added as variants; [`EscapeTable::escape`]
+/// can also add single bytes to any table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum EscapeProfile {
+    /// What lrzsz escapes by default: ZDLE, DLE, XON, XOFF and each of them with bit 7 set
+    /// (0x18, 0x10, 0x11, 0x13, 0x90, 0x91, 0x93; not 0x98), and CR (0x0D, 0x8D) right
+    /// after `@` (0x40, 0xC0), which protects the Telenet escape CR `@` CR.
+    #[default]
+    Minimal,
+    /// Every control byte, i.e. every byte with `(byte & 0x60) == 0`: what a peer asks for
+    /// with ESCCTL in `ZRINIT` or TESCCTL in `ZSINIT` (lrzsz `-e`).
+    Controls,
+}
+
+/// How a byte is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(super) enum Class {
+    /// As it is.
+    Raw = 0,
+    /// Always escaped.
+    Escape = 1,
+    /// Escaped only right after `@` (0x40 or 0xC0) went out.
+    AfterAt = 2,
+}
+
+/// The escape code sent after ZDLE for `byte`, if `byte` can be escaped.
+pub const fn escape_code(byte: u8) -> Option<u8> {
+    match byte {
+        0x7F => Some(b'l'),
+        0xFF => Some(b'm'),
+        b if b & 0x60 == 0 => Some(b ^ 0x40),
+        _ => None,
+    }
+}
+
+/// Index of the first byte of `data` for which `flag` is non-zero, or `data.len()`. Looks
+/// at 8 bytes per branch: with a few percent of bytes to escape, most runs are dozens of
+/// bytes long, and a branch per byte would cost more than the table lookups.
+#[inline]
+pub(super) fn find(data: &[u8], flag: impl Fn(u8) -> u8) -> usize {
+    let mut chunks = data.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut chunks {
+        if chunk.iter().fold(0, |any, &b| any | flag(b)) != 0 {
+            break;
+        }
+        offset += 8;
+    }
+    let rest = &data[offset..];
+    offset
+        + rest
+            .iter()
+            .position(|&b| flag(b) != 0)
+            .unwrap_or(rest.len())
+}
+
+/// A 256-entry table built once from an [`EscapeProfile`] and reused for every byte sent.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EscapeTable {
+    class: [Class; 256],
+}
+
+impl std::fmt::Debug for EscapeTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let escaped: Vec<u8> = (0..=255u8)
+            .filter(|&b| self.class[usize::from(b)] == Class::Escape)
+            .collect();
+        let after_at: Vec<u8> = (0..=255u8)
+            .filter(|&b| self.class[usize::from(b)] == Class::AfterAt)
+            .collect();
+        f.debug_struct("EscapeTable")
+            .field("escaped", &escaped)
+            .field("after_at", &after_at)
+            .finish()
+    }
+}
+
+impl Default for EscapeTable {
+    fn default() -> Self {
+        Self::new(EscapeProfile::default())
+    }
+}
+
+impl EscapeTable {
+    /// The table for `profile`.
+    pub fn new(profile: EscapeProfile) -> Self {
+        let mut table = Self {
+            class: [Class::Raw; 256],
+        };
+        match profile {
+            EscapeProfile::Minimal => {
+                for byte in [ZDLE, 0x10, 0x11, 0x13, 0x90, 0x91, 0x93] {
+                    table.class[usize::from(byte)] = Class::Escape;
+                }
+                table.class[0x0D] = Class::AfterAt;
+                table.class[0x8D] = Class::AfterAt;
+            }
+            EscapeProfile::Controls => {
+                for byte in 0..=255u8 {
+                    if byte & 0x60 == 0 {
+                        table.class[usize::from(byte)] = Class::Escape;
+                    }
+                }
+            }
+        }
+        table
+    }
+
+    /// Escape `byte` always from now on. Returns false (and changes nothing) for a byte that
+    /// ZMODEM cannot escape (see [`escape_code`]).
+    pub fn escape(&mut self, byte: u8) -> bool {
+        if escape_code(byte).is_none() {
+            return false;
+        }
+        self.class[usize::from(byte)] = Class::Escape;
+        true
+    }
+
+    /// True if `byte` is escaped whatever byte went before it.
+    pub fn always_escapes(&self, byte: u8) -> bool {
+        self.class[usize::from(byte)] == Class::Escape
+    }
+
+    /// How `byte` is sent.
+    #[cfg(test)]
+    fn class(&self, byte: u8) -> Class {
+        self.class[usize::from(byte)]
+    }
+
+    /// Append `data` escaped to `out`. `last` is the last byte that went on the wire before
+    /// (for the CR-after-`@` rule); the new last byte is returned. Runs of bytes that need
+    /// no escaping are copied in one piece.
+    pub(super) fn escape_into(&self, out: &mut Vec<u8>, mut data: &[u8], mut last: u8) -> u8 {
+        let class = &self.class;
+        while !data.is_empty() {
+            let run = find(data, |b| class[usize::from(b)] as u8);
+            let (plain, rest) = data.split_at(run);
+            if let Some(&b) = plain.last() {
+                out.extend_from_slice(plain);
+                last = b;
+            }
+            let Some((&byte, rest)) = rest.split_first() else {
+                break;
+            };
+            let escape = match class[usize::from(byte)] {
+                Class::AfterAt => last & 0x7F == b'@',
+                Class::Escape => true,
+                Class::Raw => false,
+            };
+            last = match escape_code(byte) {
+                Some(code) if escape => {
+                    out.extend_from_slice(&[ZDLE, code]);
+                    code
+                }
+                _ => {
+                    out.push(byte);
+                    byte
+                }
+            };
+            data = rest;
+        }
+        last
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(profile: EscapeProfile) -> Vec<u8> {
+        let t = EscapeTable::new(profile);
+        (0..=255u8).filter(|&b| t.always_escapes(b)).collect()
+    }
+
+    #[test]
+    fn minimal_profile_is_lrzsz_default() {
+        assert_eq!(
+            escaped(EscapeProfile::Minimal),
+            [0x10, 0x11, 0x13, 0x18, 0x90, 0x91, 0x93]
+        );
+        let t = EscapeTable::new(EscapeProfile::Minimal);
+        assert_eq!(t.class(0x0D), Class::AfterAt);
+        assert_eq!(t.class(0x8D), Class::AfterAt);
+        assert_eq!(t.class(0x98), Class::Raw);
+    }
+
+    #[test]
+    fn controls_profile_escapes_every_control_byte() {
+        let all = escaped(EscapeProfile::Controls);
+        assert_eq!(all.len(), 64);
+        assert!(all.iter().all(|&b| b & 0x60 == 0));
+    }
+
+    #[test]
+    fn escape_codes() {
+        assert_eq!(escape_code(ZDLE), Some(0x58));
+        assert_eq!(escape_code(0x91), Some(0xD1));
+        assert_eq!(escape_code(0x7F), Some(b'l'));
+        assert_eq!(escape_code(0xFF), Some(b'm'));
+        assert_eq!(escape_code(b'*'), None);
+        assert_eq!(escape_code(b'~'), None);
+        let mut t = EscapeTable::default();
+        assert!(t.escape(0xFF));
+        assert!(!t.escape(b'~'));
+        assert!(t.always_escapes(0xFF));
+    }
+
+    #[test]
+    fn cr_escaped_only_after_at() {
+        let t = EscapeTable::default();
+        let mut out = Vec::new();
+        let last = t.escape_into(&mut out, b"a\r@\r\xc0\x8d\x11x", 0);
+        assert_eq!(
+            out, b"a\r@\x18\x4d\xc0\x18\xcd\x18\x51x",
+            "CR raw, CR after @ escaped, 0x8D after 0xC0 escaped, XON escaped"
+        );
+        assert_eq!(last, b'x');
+        // The byte before the call counts.
+        out.clear();
+        t.escape_into(&mut out, b"\r", b'@');
+        assert_eq!(out, b"\x18\x4d");
+    }
+}

@@ -1,0 +1,92 @@
+//! The ZMODEM wire codec: headers, ZDLE escaping and data subpackets, sans-IO.
+//!
+//! This module turns frames into bytes and bytes into frames; it knows nothing of sessions
+//! (no engine yet). Facts and sources: docs/PROTOCOLS.md §6 (ZMODEM) and §8
+//! (interoperability pitfalls).
+//!
+//! # Encoding
+//!
+//! [`Encoder`] appends to a caller's `Vec<u8>` and never allocates on its own beyond
+//! growing that buffer:
+//!
+//! - [`Encoder::header`] in one of the three [`HeaderFormat`]s: hex (`** ZDLE B`, lower-case
+//!   hex digits, CRC-16, CR, 0x8A, then XON except after `ZACK` and `ZFIN`), binary with
+//!   CRC-16 (`* ZDLE A`) or binary with CRC-32 (`* ZDLE C`, CRC low byte first).
+//! - [`Encoder::subpacket`]: escaped data, ZDLE and the [`FrameEnd`] byte, the CRC over the
+//!   data and the frame-end byte (CRC-16 high byte first, CRC-32 low byte first, as lrzsz),
+//!   escaped, and an XON after `ZCRCW`.
+//!
+//! # Escaping profiles
+//!
+//! What gets escaped is a 256-entry [`EscapeTable`] built once from an [`EscapeProfile`]:
+//!
+//! - [`EscapeProfile::Minimal`] (lrzsz's default): ZDLE, DLE, XON, XOFF and the same with
+//!   bit 7 set (0x18, 0x10, 0x11, 0x13, 0x90, 0x91, 0x93), and CR (0x0D, 0x8D) after `@`.
+//! - [`EscapeProfile::Controls`] (the peer asked for ESCCTL): every byte with
+//!   `(byte & 0x60) == 0`.
+//!
+//! An escaped byte is ZDLE and `byte ^ 0x40`; 0x7F and 0xFF are ZDLE `l` and ZDLE `m`.
+//! Other profiles (telnet: 0xFF too; ssh: CR and LF too) are new enum variants, or
+//! [`EscapeTable::escape`] on an existing table. Runs of bytes that need no escaping are
+//! copied with one `extend_from_slice`, which keeps encoding above 1 GB/s.
+//!
+//! # Decoding
+//!
+//! [`Decoder::feed`] takes input in pieces of any size and stops after each [`Item`]: a
+//! header, a data subpacket (bytes in [`Decoder::data`]), a cancel, or a refused header or
+//! subpacket. After a header that announces data the engine calls
+//! [`Decoder::expect_data`] with the header's [`HeaderFormat::data_crc`]; after `ZCRCE`,
+//! `ZCRCW` or any error the decoder is back to looking for headers by itself.
+//!
+//! Every byte is treated as hostile:
+//!
+//! - headers are found anywhere in garbage (ZPAD, more ZPADs, ZDLE, a format letter; the
+//!   framing bytes are read with bit 7 cleared, as lrzsz does); hex digits may be lower or
+//!   upper case; the CR and LF after a hex header are optional, and LF may come as 0x8A or
+//!   0x0A;
+//! - a header with a bad CRC, a bad hex digit, a bad escape or an unknown type is reported
+//!   as [`Item::BadHeader`]; a subpacket with a bad CRC, a bad escape, or longer than
+//!   [`DecoderConfig::max_data`] (default 8192, lrzsz's maximum) as [`Item::BadData`]:
+//!   never a panic, and nothing is ever buffered beyond that maximum;
+//! - raw XON and XOFF (0x11, 0x13, 0x91, 0x93) are dropped wherever they appear (and every
+//!   raw control byte with [`DecoderConfig::drop_controls`]);
+//! - five CAN bytes in a row (ZDLE followed by four CAN) are [`Item::Cancel`], in any
+//!   state. Valid encoding never puts two CANs in a row, so data cannot trigger it.
+//!
+//! CRC-32 ([`crc32`]) lives in this module for now; `proto/crc.rs` holds CRC-16.
+
+mod crc32;
+mod decode;
+mod encode;
+mod escape;
+mod frame;
+#[doc(hidden)]
+pub mod fuzz;
+#[cfg(test)]
+mod tests;
+
+pub use crc32::crc32;
+pub use decode::{BadData, BadHeader, DEFAULT_MAX_DATA, Decoder, DecoderConfig, Item};
+pub use encode::{Encoder, MAX_HEADER};
+pub use escape::{EscapeProfile, EscapeTable, escape_code};
+pub use frame::{
+    CANBRK, CANCRY, CANFC32, CANFDX, CANLZW, CANOVIO, CrcKind, ESC8, ESCCTL, FrameEnd, FrameType,
+    Header, HeaderFormat, UnknownFrameType, ZF0, ZF1, ZF2, ZF3,
+};
+
+/// `*`: the padding byte that starts every header.
+pub const ZPAD: u8 = b'*';
+/// The ZMODEM escape byte (the same value as CAN).
+pub const ZDLE: u8 = 0x18;
+/// CAN; five in a row cancel the session.
+pub const CAN: u8 = 0x18;
+/// After `ZPAD ZDLE`: a binary header with CRC-16 follows.
+pub const ZBIN: u8 = b'A';
+/// After `ZPAD ZDLE`: a hex header follows.
+pub const ZHEX: u8 = b'B';
+/// After `ZPAD ZDLE`: a binary header with CRC-32 follows.
+pub const ZBIN32: u8 = b'C';
+/// XON (DC1); dropped by receivers, so always escaped by senders.
+pub const XON: u8 = 0x11;
+/// XOFF (DC3); dropped by receivers, so always escaped by senders.
+pub const XOFF: u8 = 0x13;
