@@ -181,6 +181,13 @@ impl Progress {
                 }
                 self.verbose_line(&format!("retry {attempt}: {reason}"));
             }
+            Event::FileSkipped => {
+                if let Some(bar) = self.file.take() {
+                    bar.finish_and_clear();
+                }
+                self.note("the receiver skipped the file");
+            }
+            Event::Note(text) => self.note(text),
             Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
         }
     }

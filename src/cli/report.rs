@@ -42,7 +42,7 @@ pub struct FileRecord {
     pub retries: u32,
     /// Seconds from the file's start to its end (or to the failure).
     pub duration: f64,
-    /// "ok" or "failed".
+    /// "ok", "failed" or "skipped" (the receiver declined the file).
     pub result: &'static str,
     /// Why it failed (null when ok).
     pub error: Option<String>,
@@ -195,7 +195,13 @@ impl Recorder {
                     self.push(f);
                 }
             }
-            Event::Finished | Event::Failed(_) => {}
+            Event::FileSkipped => {
+                if let Some(mut f) = self.current.take() {
+                    f.result = "skipped";
+                    self.push(f);
+                }
+            }
+            Event::Finished | Event::Failed(_) | Event::Note(_) => {}
         }
     }
 

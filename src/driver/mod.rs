@@ -256,6 +256,10 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
             summary.files += 1;
         }
         Event::Retry { .. } => summary.retries += 1,
-        Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
+        Event::FileStart(_)
+        | Event::FileSkipped
+        | Event::Note(_)
+        | Event::Finished
+        | Event::Failed(_) => {}
     }
 }

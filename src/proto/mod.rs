@@ -76,6 +76,8 @@ pub enum Protocol {
     Ymodem,
     /// YMODEM-G: YMODEM streamed without acknowledgements.
     YmodemG,
+    /// ZMODEM: streamed subpackets, offsets, resume.
+    Zmodem,
 }
 
 impl Protocol {
@@ -85,6 +87,7 @@ impl Protocol {
             Self::Xmodem => "xmodem",
             Self::Ymodem => "ymodem",
             Self::YmodemG => "ymodem-g",
+            Self::Zmodem => "zmodem",
         }
     }
 
@@ -93,7 +96,7 @@ impl Protocol {
     pub const fn padding(self) -> Option<u8> {
         match self {
             Self::Xmodem => Some(xymodem::block::PAD),
-            Self::Ymodem | Self::YmodemG => None,
+            Self::Ymodem | Self::YmodemG | Self::Zmodem => None,
         }
     }
 }
@@ -104,6 +107,7 @@ impl std::fmt::Display for Protocol {
             Self::Xmodem => "XMODEM",
             Self::Ymodem => "YMODEM",
             Self::YmodemG => "YMODEM-G",
+            Self::Zmodem => "ZMODEM",
         })
     }
 }
@@ -212,6 +216,12 @@ pub enum Event {
     /// an XMODEM transfer started (empty name, no size). Sender: the data of this file is
     /// about to be requested.
     FileStart(FileInfo),
+    /// Sender: the receiver declined the file (ZMODEM `ZSKIP`); nothing of it was sent and
+    /// the next file follows. Receiver: the caller's [`FileReply::Skip`] took effect.
+    FileSkipped,
+    /// Something the user should know that does not stop the session (e.g. a refused
+    /// remote command).
+    Note(String),
     /// The current file is complete (its EOT was acknowledged).
     FileEnd {
         /// File bytes delivered (receiver, cut to the header's length) or acknowledged (sender).
@@ -259,9 +269,30 @@ pub trait Engine {
     /// engine emits its cancel sequence and then [`Event::Failed`].
     fn abort(&mut self, now: Instant, why: Abort);
 
+    /// Receiver: the caller's answer to the [`Event::FileStart`] just polled. Engines that
+    /// cannot skip or resume (X/YMODEM) ignore it; [`drain`] calls it after every
+    /// `FileStart` with what [`Io::file_reply`] says.
+    fn reply_file(&mut self, now: Instant, reply: FileReply) {
+        let _ = (now, reply);
+    }
+
     /// True once the session has ended, successfully or not, and all output
     /// has been polled.
     fn is_finished(&self) -> bool;
+}
+
+/// A receiving caller's answer to [`Event::FileStart`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FileReply {
+    /// Receive the file from its start.
+    #[default]
+    Accept,
+    /// Decline it (ZMODEM `ZSKIP`); where the protocol cannot, the data is received and
+    /// the caller discards it.
+    Skip,
+    /// The first this many bytes are already here (a partial file verified by the caller):
+    /// receive from there on, where the protocol can (ZMODEM `ZRPOS`).
+    Resume(u64),
 }
 
 /// What a caller does with an engine's outputs, for [`drain`]. The driver implements it over
@@ -284,6 +315,11 @@ pub trait Io {
     /// An event. An error here refuses what it announced (e.g. a file that cannot be
     /// created): the engine is aborted before the answer that would accept it goes out.
     fn event(&mut self, event: Event) -> Result<(), Self::Error>;
+
+    /// The answer to the [`Event::FileStart`] just passed to [`event`](Self::event).
+    fn file_reply(&mut self) -> FileReply {
+        FileReply::Accept
+    }
 }
 
 /// Step 1 of the contract: act on every output of `engine`, in order, until it has none.
@@ -307,7 +343,15 @@ where
             None => break,
             Some(Output::Transmit(bytes)) => io.transmit(bytes),
             Some(Output::WriteFile { offset, data }) => io.write_file(offset, data),
-            Some(Output::Event(event)) => io.event(event),
+            Some(Output::Event(event)) => {
+                let start = matches!(event, Event::FileStart(_));
+                let result = io.event(event);
+                if start && result.is_ok() {
+                    let reply = io.file_reply();
+                    engine.reply_file(now, reply);
+                }
+                result
+            }
             Some(Output::ReadFile { offset, max }) => {
                 read = Some((offset, max));
                 Ok(())

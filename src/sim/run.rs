@@ -426,7 +426,10 @@ impl proto::Io for SenderSide<'_, '_> {
             Event::FileStart(_) => w.file = Some(w.file.map_or(0, |i| i + 1)),
             Event::Finished => w.sender = End::Finished,
             Event::Failed(e) => w.sender = End::Failed(e),
-            Event::Progress { .. } | Event::FileEnd { .. } => {}
+            Event::Progress { .. }
+            | Event::FileEnd { .. }
+            | Event::FileSkipped
+            | Event::Note(_) => {}
         }
         Ok(())
     }
@@ -498,6 +501,8 @@ impl proto::Io for ReceiverSide<'_, '_> {
             },
             Event::Finished => w.receiver = End::Finished,
             Event::Failed(e) => w.receiver = End::Failed(e),
+            Event::FileSkipped => w.contract = Some("the receiver skipped a file unasked"),
+            Event::Note(_) => {}
         }
         Ok(())
     }
