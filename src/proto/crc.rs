@@ -20,6 +20,14 @@ pub fn crc32(data: &[u8]) -> u32 {
     CRC32.checksum(data)
 }
 
+/// CRC-32 of `a` followed by `bytes`, given `prev`, the CRC-32 of `a`: for checking a file
+/// piece by piece (`crc32_continue(0, x)` is `crc32(x)`).
+pub fn crc32_continue(prev: u32, bytes: &[u8]) -> u32 {
+    let mut digest = CRC32.digest_with_initial((prev ^ 0xFFFF_FFFF).reverse_bits());
+    digest.update(bytes);
+    digest.finalize()
+}
+
 /// The original XMODEM checksum: the low 8 bits of the byte sum.
 pub fn checksum(data: &[u8]) -> u8 {
     // Summing in u32 lanes lets the compiler vectorise; 1024 * 255 fits.
@@ -38,6 +46,16 @@ mod tests {
     #[test]
     fn crc32_check_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn crc32_continues_piece_by_piece() {
+        let data = b"a file read piece by piece";
+        for cut in 0..=data.len() {
+            let (a, b) = data.split_at(cut);
+            assert_eq!(crc32_continue(crc32(a), b), crc32(data), "cut at {cut}");
+        }
+        assert_eq!(crc32_continue(0, b"123456789"), 0xCBF4_3926);
     }
 
     #[test]

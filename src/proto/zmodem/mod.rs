@@ -58,10 +58,14 @@
 mod crc32;
 mod decode;
 mod encode;
+#[cfg(test)]
+mod engine_tests;
 mod escape;
 mod frame;
 #[doc(hidden)]
 pub mod fuzz;
+mod recv;
+mod send;
 #[cfg(test)]
 mod tests;
 
@@ -73,6 +77,8 @@ pub use frame::{
     CANBRK, CANCRY, CANFC32, CANFDX, CANLZW, CANOVIO, CrcKind, ESC8, ESCCTL, FrameEnd, FrameType,
     Header, HeaderFormat, UnknownFrameType, ZF0, ZF1, ZF2, ZF3,
 };
+pub use recv::{Receiver, ReceiverConfig};
+pub use send::{MAX_SUBPACKET, Sender, SenderConfig};
 
 /// `*`: the padding byte that starts every header.
 pub const ZPAD: u8 = b'*';

@@ -1,0 +1,356 @@
+//! ZMODEM engine tests on virtual time: our sender against our receiver, and each against
+//! scripted peers byte by byte. Nothing here sleeps.
+
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::proto::testkit::{Pair, S, drain, failed, feed, pattern, tick};
+use crate::proto::{Engine, Error, Event, FileInfo, FileReply, Position, Protocol};
+
+fn info(name: &str, size: usize) -> FileInfo {
+    FileInfo {
+        name: name.as_bytes().to_vec(),
+        size: Some(size as u64),
+        mtime: Some(1_700_000_000),
+        mode: Some(0o100_644),
+        ..FileInfo::default()
+    }
+}
+
+/// Every item in `wire`, decoded as a peer would (data subpackets after data headers).
+fn items(wire: &[u8]) -> Vec<(Item, Vec<u8>)> {
+    items_from(wire, false)
+}
+
+/// Like [`items`]; `in_data`: the wire starts inside a CRC-32 data frame.
+fn items_from(wire: &[u8], in_data: bool) -> Vec<(Item, Vec<u8>)> {
+    let mut dec = Decoder::default();
+    if in_data {
+        dec.expect_data(CrcKind::Crc32);
+    }
+    let mut rest = wire;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (n, item) = dec.feed(rest);
+        rest = &rest[n..];
+        if let Some(item) = item {
+            if let Item::Header { header, format } = item
+                && matches!(
+                    header.kind,
+                    FrameType::Data | FrameType::File | FrameType::SInit | FrameType::Command
+                )
+            {
+                dec.expect_data(format.data_crc());
+            }
+            out.push((item, dec.data().to_vec()));
+        }
+    }
+    out
+}
+
+fn hex(h: Header) -> Vec<u8> {
+    let mut out = Vec::new();
+    Encoder::new(EscapeProfile::Minimal).header(&mut out, HeaderFormat::Hex, &h);
+    out
+}
+
+fn bin32(h: Header, sub: Option<(&[u8], FrameEnd)>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut enc = Encoder::new(EscapeProfile::Minimal);
+    enc.header(&mut out, HeaderFormat::Bin32, &h);
+    if let Some((data, end)) = sub {
+        enc.subpacket(&mut out, data, end, CrcKind::Crc32);
+    }
+    out
+}
+
+fn zfile(i: &FileInfo) -> Vec<u8> {
+    let mut body = Vec::new();
+    crate::proto::file::encode_info(i, &mut body);
+    bin32(
+        Header::with_flags(FrameType::File, 1, 0, 0, 0),
+        Some((&body, FrameEnd::CrcW)),
+    )
+}
+
+fn headers(wire: &[u8]) -> Vec<(FrameType, u32)> {
+    items(wire)
+        .into_iter()
+        .filter_map(|(i, _)| match i {
+            Item::Header { header, .. } => Some((header.kind, header.position())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn batch_between_our_engines_is_byte_exact() {
+    let t0 = Instant::now();
+    let sizes = [0, 1, 1023, 1024, 1025, 8193, 70_000];
+    let files: Vec<Vec<u8>> = sizes.iter().map(|&n| pattern(n)).collect();
+    let infos: Vec<FileInfo> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| info(&format!("f{i}"), n))
+        .collect();
+    for subpacket in [1024, 8192] {
+        let cfg = SenderConfig {
+            subpacket,
+            ..SenderConfig::default()
+        };
+        let mut tx = Sender::new(cfg, infos.clone(), t0);
+        let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+        let run = Pair::default().run(&mut tx, &mut rx, &files, t0);
+        assert_eq!(run.received.len(), files.len());
+        for ((got_info, got), (want_info, want)) in
+            run.received.iter().zip(infos.iter().zip(&files))
+        {
+            assert_eq!(got_info, want_info);
+            assert_eq!(got, want);
+        }
+        assert!(run.sender_events.contains(&Event::Finished));
+        assert!(run.receiver_events.contains(&Event::Finished));
+        assert!(run.receiver_events.contains(&Event::Started {
+            protocol: Protocol::Zmodem,
+            check: crate::proto::Check::Crc32
+        }));
+        assert!(
+            run.sender_wire
+                .starts_with(b"rz\r**\x18B00000000000000\r\x8a\x11")
+        );
+    }
+}
+
+#[test]
+fn a_receiver_buffer_gets_zcrcw_at_least_once_per_buffer() {
+    let t0 = Instant::now();
+    let data = pattern(20_000);
+    let cfg = ReceiverConfig {
+        buffer_size: 2048,
+        ..ReceiverConfig::default()
+    };
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    let mut rx = Receiver::new(cfg, t0);
+    let run = Pair {
+        latency: Duration::from_millis(5),
+    }
+    .run(&mut tx, &mut rx, std::slice::from_ref(&data), t0);
+    assert_eq!(run.received[0].1, data);
+    let mut since_w = 0;
+    let mut subpackets = 0;
+    for (item, bytes) in items(&run.sender_wire) {
+        if let Item::Data { end } = item {
+            subpackets += 1;
+            since_w += bytes.len();
+            assert!(since_w <= 2048, "{since_w} bytes without ZCRCW");
+            if matches!(end, FrameEnd::CrcW | FrameEnd::CrcE) {
+                since_w = 0;
+            }
+        }
+    }
+    assert!(subpackets >= 10);
+}
+
+#[test]
+fn receiver_asks_again_from_what_it_holds_after_a_damaged_subpacket() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    let d = drain(&mut rx, t0, &[], &mut 0);
+    assert_eq!(d.wire, b"**\x18B0100000023be50\r\x8a\x11");
+    let d = feed(&mut rx, t0, &zfile(&info("f", 3000)));
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    let good = pattern(1000);
+    let mut wire = bin32(
+        Header::with_position(FrameType::Data, 0),
+        Some((&good, FrameEnd::CrcG)),
+    );
+    let mut enc = Encoder::new(EscapeProfile::Minimal);
+    let mut bad = Vec::new();
+    enc.subpacket(&mut bad, &good, FrameEnd::CrcG, CrcKind::Crc32);
+    bad[500] ^= 0x01;
+    wire.extend_from_slice(&bad);
+    let d = feed(&mut rx, t0, &wire);
+    assert_eq!(d.written, good);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
+    // Data at the wrong offset is not taken either.
+    let d = feed(
+        &mut rx,
+        t0,
+        &bin32(
+            Header::with_position(FrameType::Data, 2000),
+            Some((&good, FrameEnd::CrcW)),
+        ),
+    );
+    assert!(d.written.is_empty());
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
+    // A ZEOF at the wrong place is ignored; at the right place it ends the file.
+    let d = feed(
+        &mut rx,
+        t0,
+        &bin32(Header::with_position(FrameType::Eof, 3000), None),
+    );
+    assert!(d.wire.is_empty() && d.events.is_empty());
+    let d = feed(
+        &mut rx,
+        t0,
+        &bin32(Header::with_position(FrameType::Eof, 1000), None),
+    );
+    assert_eq!(d.events, [Event::FileEnd { bytes: 1000 }]);
+    assert_eq!(headers(&d.wire), [(FrameType::RInit, 0x2300_0000)]);
+}
+
+#[test]
+fn receiver_refuses_commands_and_reads_only_oo_after_zfin() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let mut cmd = hex(Header::new(FrameType::Command));
+    Encoder::new(EscapeProfile::Minimal).subpacket(
+        &mut cmd,
+        b"rm -rf /\0",
+        FrameEnd::CrcW,
+        CrcKind::Crc16,
+    );
+    let d = feed(&mut rx, t0, &cmd);
+    assert!(matches!(&d.events[..], [Event::Note(n)] if n.contains("rm -rf")));
+    assert_eq!(headers(&d.wire), [(FrameType::Compl, 1)]);
+    let d = feed(&mut rx, t0, &hex(Header::new(FrameType::Fin)));
+    assert_eq!(d.wire, b"**\x18B0800000000022d\r\x8a");
+    let n = rx.handle_input(t0, b"OO$ prompt");
+    assert_eq!(n, 2, "only the OO belongs to the session");
+    let d = drain(&mut rx, t0, &[], &mut 0);
+    assert_eq!(d.events, [Event::Finished]);
+    assert!(rx.is_finished());
+}
+
+#[test]
+fn receiver_skips_or_resumes_as_the_caller_replies() {
+    let t0 = Instant::now();
+    for (reply, want) in [
+        (FileReply::Skip, (FrameType::Skip, 0)),
+        (FileReply::Resume(4096), (FrameType::RPos, 4096)),
+    ] {
+        let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        rx.handle_input(t0, &zfile(&info("f", 9000)));
+        // What drain does: the reply follows the FileStart event.
+        let mut wire = Vec::new();
+        while let Some(out) = rx.poll_output() {
+            match out {
+                crate::proto::Output::Event(Event::FileStart(_)) => rx.reply_file(t0, reply),
+                crate::proto::Output::Transmit(b) => wire.extend_from_slice(b),
+                _ => {}
+            }
+        }
+        assert_eq!(headers(&wire), [want]);
+    }
+}
+
+#[test]
+fn sender_refuses_a_zrpos_beyond_the_end_and_answers_zcrc() {
+    let t0 = Instant::now();
+    let data = pattern(5000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    let zrinit = hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0));
+    let d = feed(&mut tx, t0, &zrinit);
+    assert_eq!(headers(&d.wire), [(FrameType::File, 0x0100_0000)]);
+    // ZCRC of the first 1000 bytes, then of the whole file.
+    for (ask, n) in [(1000u32, 1000usize), (0, 5000)] {
+        tx.handle_input(t0, &hex(Header::with_position(FrameType::Crc, ask)));
+        let d = drain(&mut tx, t0, &data, &mut 0);
+        let want = crate::proto::crc::crc32(&data[..n]);
+        assert_eq!(headers(&d.wire), [(FrameType::Crc, want)]);
+    }
+    let d = feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_position(FrameType::RPos, 5001)),
+    );
+    assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
+}
+
+#[test]
+fn sender_resends_from_the_zrpos_offset_with_a_zcrcw_first() {
+    let t0 = Instant::now();
+    let data = pattern(50_000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(headers(&d.wire), [(FrameType::Data, 0)]);
+    // Streaming: one subpacket per step, looking at the input in between.
+    assert_eq!(tx.poll_timeout(), Some(t0));
+    tx.handle_timeout(t0);
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(items_from(&d.wire, true).len(), 1, "one subpacket a step");
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    let got = items_from(&d.wire, true);
+    let kinds: Vec<_> = got
+        .iter()
+        .map(|(i, b)| match i {
+            Item::Header { header, .. } => format!("{:?}@{}", header.kind, header.position()),
+            Item::Data { end } => format!("{end:?}:{}", b.len()),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(kinds, ["CrcE:0", "Data@1024", "CrcW:1024"], "{kinds:?}");
+}
+
+#[test]
+fn receiver_without_a_sender_repeats_zrinit_then_gives_up() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let mut zrinits = 1;
+    let now = loop {
+        let now = rx.poll_timeout().expect("a deadline");
+        let d = tick(&mut rx, now);
+        if let Some(e) = failed(&d.events) {
+            assert!(matches!(e, Error::Timeout { .. }));
+            break now;
+        }
+        zrinits += headers(&d.wire).len();
+    };
+    assert_eq!(now, t0 + 60 * S);
+    assert_eq!(zrinits, 6);
+}
+
+#[test]
+fn sender_fails_on_retries_at_an_offset() {
+    let t0 = Instant::now();
+    let data = pattern(3000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut now = t0;
+    let mut last = None;
+    for _ in 0..20 {
+        now = tx.poll_timeout().expect("a deadline");
+        let d = tick(&mut tx, now);
+        if let Some(e) = failed(&d.events) {
+            last = Some(e.clone());
+            break;
+        }
+    }
+    assert!(matches!(
+        last,
+        Some(Error::RetriesExhausted {
+            at: Position::Offset(0),
+            attempts: 10,
+            ..
+        })
+    ));
+    assert_eq!(now, t0 + 100 * S);
+}

@@ -1,0 +1,579 @@
+//! The ZMODEM receiver engine (docs/PROTOCOLS.md §4.8–§4.12).
+//!
+//! It announces itself with `ZRINIT` (hex, as every header it sends: lrzsz `sz` looks for hex
+//! headers only on its reverse channel while streaming), takes `ZFILE` headers and their file
+//! information, answers with `ZRPOS` (from 0, or from the length the caller verified for a
+//! resume) or `ZSKIP`, stores the data of `ZDATA` frames at their offsets, and on a damaged
+//! subpacket, a lost header or data at the wrong offset sends the Attn string and `ZRPOS` with
+//! the number of bytes it holds. A `ZCOMMAND` is never executed: it is refused with
+//! `ZCOMPL` and a note. After `ZFIN` it answers `ZFIN` and reads nothing but the sender's `OO`,
+//! so a shell prompt that follows is left for the shell.
+
+use std::time::{Duration, Instant};
+
+use super::{
+    CANFC32, CANFDX, CANOVIO, CrcKind, Decoder, DecoderConfig, ESCCTL, EscapeProfile, FrameEnd,
+    FrameType, Header, HeaderFormat, Item,
+};
+use super::{DEFAULT_MAX_DATA, Encoder};
+use crate::proto::cancel::CANCEL_SEQUENCE;
+use crate::proto::file::{self, FileInfo};
+use crate::proto::{
+    Abort, Check, Engine, Error, Event, FileReply, Outbox, Output, Position, Protocol, RetryReason,
+};
+
+/// `ZCOMPL` status for a refused command: lrzsz `rz` without `-C` also answers with a
+/// non-zero status.
+const REFUSED: u32 = 1;
+
+/// Longest Attn string kept (lrzsz: 32 bytes with its NUL).
+const MAX_ATTN: usize = 31;
+
+/// The largest position ZMODEM can express.
+const MAX_POSITION: u64 = u32::MAX as u64;
+
+/// Receiver settings. The defaults are the ones documented in docs/PROTOCOL_NOTES.md.
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    /// Ask the sender to escape every control character (`ESCCTL`), for links that eat them.
+    pub escape_controls: bool,
+    /// The receive buffer announced in `ZRINIT` (0: none, stream freely). A sender must end a
+    /// subpacket with `ZCRCW` at least once per this many bytes.
+    pub buffer_size: u16,
+    /// Longest data subpacket accepted (default 8192, what lrzsz `sz -8` sends).
+    pub max_data: usize,
+    /// Time between `ZRINIT`s while the sender has not started (default 10 s).
+    pub init_interval: Duration,
+    /// How long to wait for the sender to start at all (default 60 s).
+    pub start_timeout: Duration,
+    /// How long to wait for the next header or subpacket once started (default 10 s).
+    pub header_timeout: Duration,
+    /// Errors allowed per file, counted again from 0 after each good subpacket (default 20,
+    /// as lrzsz).
+    pub max_errors: u32,
+    /// After our `ZFIN`, how long to wait for the sender's `OO` (default 1 s; the session
+    /// has succeeded either way).
+    pub fin_wait: Duration,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        Self {
+            escape_controls: false,
+            buffer_size: 0,
+            max_data: DEFAULT_MAX_DATA,
+            init_interval: Duration::from_secs(10),
+            start_timeout: Duration::from_secs(60),
+            header_timeout: Duration::from_secs(10),
+            max_errors: 20,
+            fin_wait: Duration::from_secs(1),
+        }
+    }
+}
+
+/// The subpacket expected after a header that announces one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Awaited {
+    /// `ZFILE`'s file information.
+    FileInfo { format: HeaderFormat },
+    /// `ZFILE` again while its file is being received (our `ZRPOS` was lost).
+    FileRepeat,
+    /// `ZSINIT`'s Attn string.
+    Attn,
+    /// `ZCOMMAND`'s command.
+    Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Between files (or before the first): `ZRINIT` is out; at `deadline` it goes out again.
+    Init {
+        deadline: Instant,
+    },
+    /// Reading the subpacket of a `ZFILE`, `ZSINIT` or `ZCOMMAND`.
+    Subpacket {
+        what: Awaited,
+        deadline: Instant,
+    },
+    /// In a file, waiting for `ZDATA` at our offset (or `ZEOF`).
+    File {
+        deadline: Instant,
+    },
+    /// Reading the data subpackets of a `ZDATA` frame.
+    Data {
+        deadline: Instant,
+    },
+    /// `ZFIN` answered; reading the sender's `OO` until `deadline`.
+    Fin {
+        deadline: Instant,
+        seen: u8,
+    },
+    Done,
+    Failed,
+}
+
+/// Receives a ZMODEM batch.
+///
+/// Output order for a subpacket: events, then [`Output::WriteFile`] with its data at its
+/// offset, then any answer (`ZACK`). For a file: [`Event::FileStart`], then the `ZRPOS` that
+/// accepts it, which [`Engine::reply_file`] can replace by a `ZSKIP` or a `ZRPOS` further on.
+#[derive(Debug)]
+pub struct Receiver {
+    cfg: ReceiverConfig,
+    state: State,
+    out: Outbox,
+    dec: Decoder,
+    enc: Encoder,
+    /// When the sender must have started by.
+    start_limit: Instant,
+    started: bool,
+    /// The file being received: bytes held (the next offset wanted).
+    file: Option<u64>,
+    /// The CRC of the current frame's subpackets.
+    crc: CrcKind,
+    errors: u32,
+    attn: Vec<u8>,
+    /// Offset of the decoder's data to hand out as `WriteFile`.
+    deliver: Option<u64>,
+    finished_polled: bool,
+}
+
+impl Receiver {
+    /// A receiver that sends its first `ZRINIT` at `now`.
+    pub fn new(cfg: ReceiverConfig, now: Instant) -> Self {
+        let dec = Decoder::new(DecoderConfig {
+            max_data: cfg.max_data.max(1),
+            drop_controls: cfg.escape_controls,
+        });
+        let mut r = Self {
+            start_limit: now + cfg.start_timeout,
+            cfg,
+            state: State::Done,
+            out: Outbox::default(),
+            dec,
+            enc: Encoder::new(EscapeProfile::Minimal),
+            started: false,
+            file: None,
+            crc: CrcKind::Crc16,
+            errors: 0,
+            attn: Vec::new(),
+            deliver: None,
+            finished_polled: false,
+        };
+        r.send_zrinit(now);
+        r
+    }
+
+    fn header(&mut self, header: Header) {
+        let out = self.out.tx();
+        self.enc.header(out, HeaderFormat::Hex, &header);
+    }
+
+    /// `ZRINIT`: what we can do, and our buffer.
+    fn send_zrinit(&mut self, now: Instant) {
+        let mut flags = CANFDX | CANOVIO | CANFC32;
+        if self.cfg.escape_controls {
+            flags |= ESCCTL;
+        }
+        let [p0, p1] = self.cfg.buffer_size.to_le_bytes();
+        let header = Header {
+            kind: FrameType::RInit,
+            bytes: [p0, p1, 0, flags],
+        };
+        self.header(header);
+        self.dec.hunt();
+        let deadline = if self.started {
+            now + self.cfg.header_timeout
+        } else {
+            (now + self.cfg.init_interval).min(self.start_limit)
+        };
+        self.state = State::Init { deadline };
+    }
+
+    /// Ask for the data from the offset we hold, after sending the Attn string.
+    fn send_zrpos(&mut self, now: Instant) {
+        let held = self.file.unwrap_or(0);
+        if !self.attn.is_empty() {
+            let attn = std::mem::take(&mut self.attn);
+            self.out.send(&attn);
+            self.attn = attn;
+        }
+        self.header(Header::with_position(FrameType::RPos, held as u32));
+        self.dec.hunt();
+        self.state = State::File {
+            deadline: now + self.cfg.header_timeout,
+        };
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.out.clear_tx();
+        self.deliver = None;
+        if error != Error::CancelledByPeer {
+            self.out.send(&CANCEL_SEQUENCE);
+        }
+        self.out.event(Event::Failed(error));
+        self.state = State::Failed;
+    }
+
+    /// Count an error: in a file, Attn and `ZRPOS`; outside, `ZRINIT` again; or give up.
+    fn error(&mut self, now: Instant, reason: RetryReason) {
+        self.errors += 1;
+        let at = Position::Offset(self.file.unwrap_or(0));
+        if self.errors >= self.cfg.max_errors {
+            return self.fail(Error::RetriesExhausted {
+                at,
+                attempts: self.errors,
+                last: reason,
+            });
+        }
+        self.out.event(Event::Retry {
+            reason,
+            attempt: self.errors,
+        });
+        if self.file.is_some() {
+            self.send_zrpos(now);
+        } else {
+            self.send_zrinit(now);
+        }
+    }
+
+    fn finish(&mut self) {
+        self.out.event(Event::Finished);
+        self.state = State::Done;
+    }
+
+    fn on_header(&mut self, now: Instant, header: Header, format: HeaderFormat) {
+        let in_file = self.file.is_some();
+        match header.kind {
+            FrameType::RqInit if !in_file => self.send_zrinit(now),
+            FrameType::SInit => self.expect(now, Awaited::Attn, format),
+            FrameType::File if in_file => self.expect(now, Awaited::FileRepeat, format),
+            FrameType::File => self.expect(now, Awaited::FileInfo { format }, format),
+            FrameType::Command => self.expect(now, Awaited::Command, format),
+            FrameType::Data if in_file => {
+                let held = self.file.unwrap_or(0);
+                if u64::from(header.position()) != held {
+                    return self.error(now, RetryReason::BadSequence);
+                }
+                self.crc = format.data_crc();
+                self.dec.expect_data(self.crc);
+                self.state = State::Data {
+                    deadline: now + self.cfg.header_timeout,
+                };
+            }
+            FrameType::Data => self.error(now, RetryReason::BadSequence),
+            FrameType::Eof if in_file => {
+                let held = self.file.unwrap_or(0);
+                if u64::from(header.position()) != held {
+                    // More data is on its way (it went out before our ZRPOS): wait for it.
+                    return;
+                }
+                self.file = None;
+                self.errors = 0;
+                self.out.event(Event::FileEnd { bytes: held });
+                self.send_zrinit(now);
+            }
+            FrameType::Fin if in_file => self.fail(Error::Incompatible(
+                "the sender ended the session in the middle of a file",
+            )),
+            FrameType::Fin => {
+                self.header(Header::new(FrameType::Fin));
+                self.state = State::Fin {
+                    deadline: now + self.cfg.fin_wait,
+                    seen: 0,
+                };
+            }
+            FrameType::FreeCnt => self.header(Header::with_position(FrameType::Ack, 0)),
+            FrameType::Abort | FrameType::FErr => self.fail(Error::Incompatible(
+                "the sender aborted the session (ZABORT/ZFERR)",
+            )),
+            // Our last header was garbled: say it again.
+            FrameType::Nak if in_file => self.send_zrpos(now),
+            FrameType::Nak => self.send_zrinit(now),
+            // Not for a receiver (or a ZRQINIT inside a file): ignored.
+            _ => {}
+        }
+    }
+
+    fn expect(&mut self, now: Instant, what: Awaited, format: HeaderFormat) {
+        self.crc = format.data_crc();
+        self.dec.expect_data(self.crc);
+        self.state = State::Subpacket {
+            what,
+            deadline: now + self.cfg.header_timeout,
+        };
+    }
+
+    fn on_subpacket(&mut self, now: Instant, what: Awaited, end: FrameEnd) {
+        if end != FrameEnd::CrcW {
+            // These subpackets end with ZCRCW; anything else is a framing error.
+            self.dec.hunt();
+            return match what {
+                Awaited::FileInfo { .. } | Awaited::Attn | Awaited::Command => {
+                    self.header(Header::new(FrameType::Nak));
+                    self.state = State::Init {
+                        deadline: now + self.cfg.header_timeout,
+                    };
+                }
+                Awaited::FileRepeat => self.send_zrpos(now),
+            };
+        }
+        match what {
+            Awaited::Attn => {
+                let data = self.dec.data();
+                let len = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                self.attn = data[..len.min(MAX_ATTN)].to_vec();
+                self.header(Header::with_position(FrameType::Ack, 1));
+                self.state = State::Init {
+                    deadline: now + self.cfg.header_timeout,
+                };
+            }
+            Awaited::Command => {
+                let data = self.dec.data();
+                let len = data.iter().position(|&b| b == 0).unwrap_or(data.len());
+                let shown = String::from_utf8_lossy(&data[..len.min(200)]).into_owned();
+                self.out.event(Event::Note(format!(
+                    "refused the sender's command {shown:?}: xyzmodem never runs commands"
+                )));
+                self.header(Header::with_position(FrameType::Compl, REFUSED));
+                self.state = State::Init {
+                    deadline: now + self.cfg.header_timeout,
+                };
+            }
+            Awaited::FileRepeat => self.send_zrpos(now),
+            Awaited::FileInfo { format } => self.on_file(now, format),
+        }
+    }
+
+    fn on_file(&mut self, now: Instant, format: HeaderFormat) {
+        let info: FileInfo = file::parse_info(self.dec.data());
+        if info.name.is_empty() {
+            self.out.event(Event::Note(
+                "skipped a file the sender sent without a name".into(),
+            ));
+            self.header(Header::new(FrameType::Skip));
+            self.state = State::Init {
+                deadline: now + self.cfg.header_timeout,
+            };
+            return;
+        }
+        if !self.started {
+            self.started = true;
+            let check = match format.data_crc() {
+                CrcKind::Crc16 => Check::Crc16,
+                CrcKind::Crc32 => Check::Crc32,
+            };
+            self.out.event(Event::Started {
+                protocol: Protocol::Zmodem,
+                check,
+            });
+        }
+        self.errors = 0;
+        self.file = Some(0);
+        self.out.event(Event::FileStart(info));
+        // The caller may replace this answer (reply_file) before it goes out.
+        self.send_zrpos(now);
+    }
+
+    fn on_data(&mut self, now: Instant, end: FrameEnd) {
+        let held = self.file.unwrap_or(0);
+        let len = self.dec.data().len() as u64;
+        let next = held + len;
+        if next > MAX_POSITION {
+            return self.fail(Error::Incompatible(
+                "ZMODEM positions are 32 bits: the file goes past 4 GiB (use YMODEM)",
+            ));
+        }
+        self.errors = 0;
+        if len > 0 {
+            self.deliver = Some(held);
+        }
+        self.file = Some(next);
+        self.out.event(Event::Progress {
+            bytes: next,
+            frame: len as usize,
+        });
+        let deadline = now + self.cfg.header_timeout;
+        match end {
+            FrameEnd::CrcW => {
+                self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.state = State::File { deadline };
+            }
+            FrameEnd::CrcQ => {
+                self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.state = State::Data { deadline };
+            }
+            FrameEnd::CrcG => self.state = State::Data { deadline },
+            FrameEnd::CrcE => self.state = State::File { deadline },
+        }
+    }
+
+    fn on_item(&mut self, now: Instant, item: Item) {
+        match item {
+            Item::Cancel => self.fail(Error::CancelledByPeer),
+            Item::Header { header, format } => self.on_header(now, header, format),
+            Item::Data { end } => match self.state {
+                State::Subpacket { what, .. } => self.on_subpacket(now, what, end),
+                State::Data { .. } => self.on_data(now, end),
+                // The decoder reads data only when told to.
+                _ => {}
+            },
+            Item::BadHeader(_) => self.error(now, RetryReason::BadCheck),
+            Item::BadData(_) => match self.state {
+                State::Subpacket {
+                    what: Awaited::FileInfo { .. } | Awaited::Attn | Awaited::Command,
+                    ..
+                } => {
+                    self.header(Header::new(FrameType::Nak));
+                    self.state = State::Init {
+                        deadline: now + self.cfg.header_timeout,
+                    };
+                }
+                _ => self.error(now, RetryReason::BadCheck),
+            },
+        }
+    }
+}
+
+impl Engine for Receiver {
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
+        if self.deliver.is_some() || self.out.is_pending() {
+            return 0;
+        }
+        let mut used = 0;
+        while used < bytes.len() {
+            match self.state {
+                State::Done | State::Failed => return bytes.len(),
+                State::Fin { deadline, seen } => {
+                    // Only the sender's "OO" belongs to the session (and the tail of its ZFIN
+                    // header): what follows is not ours.
+                    if seen == 0 && matches!(bytes[used], b'\r' | b'\n' | 0x8A | 0x8D | 0x11) {
+                        used += 1;
+                        continue;
+                    }
+                    if bytes[used] != b'O' {
+                        self.finish();
+                        return used;
+                    }
+                    used += 1;
+                    if seen + 1 >= 2 {
+                        self.finish();
+                        return used;
+                    }
+                    self.state = State::Fin {
+                        deadline,
+                        seen: seen + 1,
+                    };
+                }
+                _ => {
+                    let (n, item) = self.dec.feed(&bytes[used..]);
+                    used += n;
+                    if let Some(item) = item {
+                        self.on_item(now, item);
+                        if self.out.is_pending() || self.deliver.is_some() {
+                            return used;
+                        }
+                    }
+                }
+            }
+        }
+        used
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.deliver.is_some()
+            || self.out.is_pending()
+            || self.poll_timeout().is_none_or(|d| now < d)
+        {
+            return;
+        }
+        match self.state {
+            State::Init { .. } if !self.started && now >= self.start_limit => {
+                self.fail(Error::Timeout {
+                    waiting_for: "the ZMODEM sender to start",
+                });
+            }
+            State::Init { .. } if !self.started => self.send_zrinit(now),
+            State::Init { .. }
+            | State::Subpacket { .. }
+            | State::File { .. }
+            | State::Data { .. } => self.error(now, RetryReason::Timeout),
+            State::Fin { .. } => self.finish(),
+            State::Done | State::Failed => {}
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Output<'_>> {
+        if let Some(event) = self.out.pop_event() {
+            return Some(Output::Event(event));
+        }
+        if let Some(offset) = self.deliver.take() {
+            return Some(Output::WriteFile {
+                offset,
+                data: self.dec.data(),
+            });
+        }
+        let out = self.out.poll();
+        if out.is_none() && matches!(self.state, State::Done | State::Failed) {
+            self.finished_polled = true;
+        }
+        out
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Init { deadline }
+            | State::Subpacket { deadline, .. }
+            | State::File { deadline }
+            | State::Data { deadline }
+            | State::Fin { deadline, .. } => Some(deadline),
+            State::Done | State::Failed => None,
+        }
+    }
+
+    fn provide_data(&mut self, _now: Instant, _data: &[u8]) {}
+
+    fn abort(&mut self, _now: Instant, why: Abort) {
+        if matches!(self.state, State::Done | State::Failed) {
+            return;
+        }
+        let local = matches!(why, Abort::Local(_));
+        self.fail(Error::Aborted(why));
+        if local {
+            // A file error: say so in ZMODEM terms too (lrzsz keeps receiving into a full
+            // disk otherwise), before the cancel sequence.
+            let mut ferr = Vec::new();
+            self.enc
+                .header(&mut ferr, HeaderFormat::Hex, &Header::new(FrameType::FErr));
+            let tx = self.out.tx();
+            tx.splice(0..0, ferr);
+        }
+    }
+
+    fn reply_file(&mut self, now: Instant, reply: FileReply) {
+        if !matches!(self.state, State::File { .. }) || self.file != Some(0) {
+            return;
+        }
+        match reply {
+            FileReply::Accept => {}
+            FileReply::Skip => {
+                self.out.clear_tx();
+                self.file = None;
+                self.out.event(Event::FileSkipped);
+                self.header(Header::new(FrameType::Skip));
+                self.state = State::Init {
+                    deadline: now + self.cfg.header_timeout,
+                };
+            }
+            FileReply::Resume(held) => {
+                self.out.clear_tx();
+                self.file = Some(held.min(MAX_POSITION));
+                self.send_zrpos(now);
+            }
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.finished_polled && self.deliver.is_none() && !self.out.is_pending()
+    }
+}

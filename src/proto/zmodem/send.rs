@@ -1,0 +1,742 @@
+//! The ZMODEM sender engine (docs/PROTOCOLS.md §4.8–§4.13).
+//!
+//! It types `rz\r` (so a shell at the far end starts a receiver) and sends `ZRQINIT` until
+//! the receiver's `ZRINIT` says what it can do; then, per file, `ZFILE` with the file
+//! information, and on the receiver's `ZRPOS` the data from that offset as one `ZDATA` frame
+//! of subpackets. Subpackets end with `ZCRCG` (stream on) unless the receiver announced a
+//! buffer (then `ZCRCW` at least once per buffer-full, and the sender waits for the `ZACK`)
+//! or a window is set (`ZCRCQ`, and a pause while the window is full). After each subpacket
+//! the engine looks at the input before the next, so a `ZRPOS`, `ZSKIP` or cancel is seen
+//! within one subpacket. Every offset a receiver names is checked against the file.
+
+use std::time::{Duration, Instant};
+
+use super::{
+    CANFC32, CANFDX, CrcKind, Decoder, DecoderConfig, ESCCTL, Encoder, EscapeProfile, EscapeTable,
+    FrameEnd, FrameType, Header, HeaderFormat, Item,
+};
+use crate::proto::cancel::CANCEL_SEQUENCE;
+use crate::proto::file::{self, FileInfo};
+use crate::proto::{
+    Abort, Check, Engine, Error, Event, Outbox, Output, Position, Protocol, RetryReason,
+};
+
+/// `ZFILE` F0: binary, no conversion.
+const ZCBIN: u8 = 1;
+/// `ZFILE` F0: resume an interrupted file.
+const ZCRESUM: u8 = 3;
+/// `ZSINIT` F0: the sender will escape every control character.
+const TESCCTL: u8 = 0x40;
+
+/// Most `ZRQINIT`s sent (lrzsz: 4; Omen's `rz` quit after seeing 5).
+const MAX_ZRQINIT: u32 = 4;
+
+/// Smallest subpacket after errors.
+const MIN_SUBPACKET: usize = 32;
+/// Largest subpacket (what lrzsz `rz` and zmodem.js accept).
+pub const MAX_SUBPACKET: usize = 8192;
+
+/// Sender settings. The defaults are the ones documented in docs/PROTOCOL_NOTES.md.
+#[derive(Debug, Clone)]
+pub struct SenderConfig {
+    /// Data bytes per subpacket (default 1024; 32 to 8192).
+    pub subpacket: usize,
+    /// Escape every control character, whatever the receiver asks (lrzsz `-e`).
+    pub escape_controls: bool,
+    /// Bytes that may be sent ahead of the receiver's acknowledgement (`ZCRCQ` every
+    /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`).
+    pub window: Option<u32>,
+    /// Ask the receiver to resume files it has in part (`ZCRESUM`).
+    pub resume: bool,
+    /// Type `rz\r` before the first `ZRQINIT` (default true).
+    pub send_rz: bool,
+    /// How long to wait for the receiver's first `ZRINIT` (default 60 s).
+    pub start_timeout: Duration,
+    /// Time between `ZRQINIT`s (default 10 s; at most 4 are sent).
+    pub init_interval: Duration,
+    /// How long to wait for an answer: to `ZFILE`, to a `ZCRCW`, to `ZEOF`, to `ZFIN`
+    /// (default 10 s).
+    pub answer_timeout: Duration,
+    /// Errors allowed per file (default 10); a good subpacket acknowledged counts them again
+    /// from 0.
+    pub max_errors: u32,
+}
+
+impl Default for SenderConfig {
+    fn default() -> Self {
+        Self {
+            subpacket: 1024,
+            escape_controls: false,
+            window: None,
+            resume: false,
+            send_rz: true,
+            start_timeout: Duration::from_secs(60),
+            init_interval: Duration::from_secs(10),
+            answer_timeout: Duration::from_secs(10),
+            max_errors: 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// `ZRQINIT` is out; waiting for `ZRINIT`.
+    WaitInit {
+        deadline: Instant,
+    },
+    /// `ZSINIT` is out; waiting for its `ZACK`.
+    WaitSinitAck {
+        deadline: Instant,
+    },
+    /// `ZFILE` is out; waiting for `ZRPOS`, `ZSKIP` or `ZCRC`.
+    WaitPos {
+        deadline: Instant,
+    },
+    /// Reading the file to answer a `ZCRC` request: `left` bytes still to read.
+    CrcScan {
+        left: u64,
+    },
+    /// Asked the caller for file data.
+    NeedData,
+    /// A subpacket went out; the next one follows at `at` (now), after a look at the input.
+    Stream {
+        at: Instant,
+    },
+    /// A `ZCRCW` went out (or the window is full); waiting for the `ZACK`.
+    WaitAck {
+        deadline: Instant,
+    },
+    /// `ZEOF` is out; waiting for `ZRINIT` (the file is complete).
+    WaitEof {
+        deadline: Instant,
+    },
+    /// `ZFIN` is out; waiting for the receiver's `ZFIN`.
+    WaitFin {
+        deadline: Instant,
+        tries: u32,
+    },
+    Done,
+    Failed,
+}
+
+/// Sends a batch of files with ZMODEM.
+#[derive(Debug)]
+pub struct Sender {
+    cfg: SenderConfig,
+    files: Vec<FileInfo>,
+    /// The file being sent; `files.len()` once all are done.
+    index: usize,
+    state: State,
+    out: Outbox,
+    dec: Decoder,
+    enc: Encoder,
+    /// Headers and subpackets go as binary headers with this CRC.
+    crc: CrcKind,
+    /// The receiver's buffer (0: none).
+    rx_buffer: u32,
+    /// The receiver can send while receiving (`ZCRCQ` windows make sense).
+    full_duplex: bool,
+    zrqinits: u32,
+    /// When the receiver must have answered by.
+    start_limit: Instant,
+    /// The offset of the next data byte to send.
+    pos: u64,
+    /// The offset the receiver last acknowledged (`ZACK`) or asked for (`ZRPOS`).
+    acked: u64,
+    /// Bytes sent since the last `ZCRCW`, against the receiver's buffer.
+    since_wait: u64,
+    /// Bytes sent since the last `ZCRCQ`, against the window.
+    since_q: u64,
+    /// The last `ZRPOS` offset, to count a repeat as an error.
+    last_rpos: Option<u64>,
+    /// Current subpacket size, shrunk after errors and grown back.
+    blk: usize,
+    /// The size of the read asked for.
+    requested: usize,
+    good_in_a_row: u32,
+    /// The next subpacket is the first after a `ZRPOS` during the data: it ends with `ZCRCW`.
+    resync: bool,
+    /// The ZDATA header must go out before the next subpacket.
+    need_zdata: bool,
+    errors: u32,
+    /// The CRC-32 of the file so far, answering a `ZCRC` request.
+    crc_scan: u32,
+    finished_polled: bool,
+}
+
+impl Sender {
+    /// A sender of `files` that starts at `now`. Each file's size, when known, bounds the
+    /// offsets the receiver may ask for.
+    pub fn new(cfg: SenderConfig, files: Vec<FileInfo>, now: Instant) -> Self {
+        let blk = cfg.subpacket.clamp(MIN_SUBPACKET, MAX_SUBPACKET);
+        let profile = if cfg.escape_controls {
+            EscapeProfile::Controls
+        } else {
+            EscapeProfile::Minimal
+        };
+        let mut s = Self {
+            files,
+            index: 0,
+            state: State::Done,
+            out: Outbox::default(),
+            dec: Decoder::new(DecoderConfig::default()),
+            enc: Encoder::new(profile),
+            crc: CrcKind::Crc16,
+            rx_buffer: 0,
+            full_duplex: false,
+            zrqinits: 0,
+            start_limit: now,
+            pos: 0,
+            acked: 0,
+            since_wait: 0,
+            since_q: 0,
+            last_rpos: None,
+            blk,
+            requested: 0,
+            good_in_a_row: 0,
+            resync: false,
+            need_zdata: false,
+            errors: 0,
+            crc_scan: 0,
+            finished_polled: false,
+            cfg,
+        };
+        if s.cfg.send_rz {
+            s.out.send(b"rz\r");
+        }
+        s.send_zrqinit(now);
+        s.start_limit = now + s.cfg.start_timeout;
+        s.state = State::WaitInit {
+            deadline: (now + s.cfg.init_interval).min(s.start_limit),
+        };
+        s
+    }
+
+    fn format(&self) -> HeaderFormat {
+        match self.crc {
+            CrcKind::Crc16 => HeaderFormat::Bin16,
+            CrcKind::Crc32 => HeaderFormat::Bin32,
+        }
+    }
+
+    fn hex(&mut self, header: Header) {
+        let out = self.out.tx();
+        self.enc.header(out, HeaderFormat::Hex, &header);
+    }
+
+    fn bin(&mut self, header: Header) {
+        let format = self.format();
+        let out = self.out.tx();
+        self.enc.header(out, format, &header);
+    }
+
+    fn send_zrqinit(&mut self, _now: Instant) {
+        self.zrqinits += 1;
+        self.hex(Header::new(FrameType::RqInit));
+    }
+
+    fn fail(&mut self, error: Error) {
+        self.out.clear_tx();
+        if error != Error::CancelledByPeer {
+            self.out.send(&CANCEL_SEQUENCE);
+        }
+        self.out.event(Event::Failed(error));
+        self.state = State::Failed;
+    }
+
+    /// The receiver's `ZRINIT` arrived: take its capabilities, then begin.
+    fn on_zrinit(&mut self, now: Instant, header: Header) {
+        let flags = header.f0();
+        self.full_duplex = flags & CANFDX != 0;
+        self.crc = if flags & CANFC32 != 0 {
+            CrcKind::Crc32
+        } else {
+            CrcKind::Crc16
+        };
+        self.rx_buffer = u32::from(u16::from_le_bytes([header.bytes[0], header.bytes[1]]));
+        if self.rx_buffer > 0 {
+            self.blk = self.blk.min(self.rx_buffer as usize).max(MIN_SUBPACKET);
+        }
+        self.out.event(Event::Started {
+            protocol: Protocol::Zmodem,
+            check: match self.crc {
+                CrcKind::Crc16 => Check::Crc16,
+                CrcKind::Crc32 => Check::Crc32,
+            },
+        });
+        let asks_escape = flags & ESCCTL != 0;
+        if asks_escape {
+            self.enc
+                .set_table(EscapeTable::new(EscapeProfile::Controls));
+        }
+        if self.cfg.escape_controls && !asks_escape {
+            // Tell the receiver, so that it drops control bytes the link inserts.
+            self.hex(Header::with_flags(FrameType::SInit, TESCCTL, 0, 0, 0));
+            let crc = CrcKind::Crc16;
+            let out = self.out.tx();
+            self.enc.subpacket(out, &[0], FrameEnd::CrcW, crc);
+            self.state = State::WaitSinitAck {
+                deadline: now + self.cfg.answer_timeout,
+            };
+            return;
+        }
+        self.send_file(now);
+    }
+
+    /// `ZFILE` for `files[index]`, or `ZFIN` after the last.
+    fn send_file(&mut self, now: Instant) {
+        self.errors = 0;
+        let Some(info) = self.files.get(self.index) else {
+            self.hex(Header::new(FrameType::Fin));
+            self.state = State::WaitFin {
+                deadline: now + self.cfg.answer_timeout,
+                tries: 1,
+            };
+            return;
+        };
+        if info.size.is_some_and(|s| s > u64::from(u32::MAX)) {
+            return self.fail(Error::Incompatible(
+                "ZMODEM positions are 32 bits: files of 4 GiB and more cannot be sent (use YMODEM)",
+            ));
+        }
+        let options = if self.cfg.resume { ZCRESUM } else { ZCBIN };
+        let info = info.clone();
+        self.out.event(Event::FileStart(info.clone()));
+        self.bin(Header::with_flags(FrameType::File, options, 0, 0, 0));
+        let mut body = Vec::with_capacity(64 + info.name.len());
+        file::encode_info(&info, &mut body);
+        let crc = self.crc;
+        let out = self.out.tx();
+        self.enc.subpacket(out, &body, FrameEnd::CrcW, crc);
+        self.pos = 0;
+        self.acked = 0;
+        self.last_rpos = None;
+        self.state = State::WaitPos {
+            deadline: now + self.cfg.answer_timeout,
+        };
+    }
+
+    fn file_size(&self) -> Option<u64> {
+        self.files.get(self.index).and_then(|f| f.size)
+    }
+
+    /// Count an error; false (and failed) once there were too many.
+    fn count_error(&mut self, reason: RetryReason) -> bool {
+        self.errors += 1;
+        if self.errors >= self.cfg.max_errors {
+            self.fail(Error::RetriesExhausted {
+                at: Position::Offset(self.pos),
+                attempts: self.errors,
+                last: reason,
+            });
+            return false;
+        }
+        self.out.event(Event::Retry {
+            reason,
+            attempt: self.errors,
+        });
+        true
+    }
+
+    /// The receiver wants the data from `offset` on.
+    fn on_zrpos(&mut self, now: Instant, offset: u64, during_data: bool) {
+        if self.file_size().is_some_and(|size| offset > size) {
+            return self.fail(Error::Incompatible(
+                "the receiver asked for data beyond the end of the file (ZRPOS)",
+            ));
+        }
+        if during_data {
+            if self.last_rpos == Some(offset) || offset < self.acked {
+                // The same offset again: things are not getting through. Smaller subpackets.
+                self.blk = (self.blk / 2).clamp(MIN_SUBPACKET, 512.max(MIN_SUBPACKET));
+                self.good_in_a_row = 0;
+            }
+            if !self.count_error(RetryReason::Nak) {
+                return;
+            }
+            // Close the frame in flight so the receiver's reader is back at headers.
+            let crc = self.crc;
+            let out = self.out.tx();
+            self.enc.subpacket(out, &[], FrameEnd::CrcE, crc);
+            self.resync = true;
+        }
+        self.last_rpos = Some(offset);
+        self.pos = offset;
+        self.acked = offset;
+        self.since_wait = 0;
+        self.since_q = 0;
+        self.need_zdata = true;
+        self.request(now);
+    }
+
+    /// Ask the caller for the next subpacket's data.
+    fn request(&mut self, _now: Instant) {
+        let mut max = self.blk;
+        if self.rx_buffer > 0 {
+            let room = u64::from(self.rx_buffer).saturating_sub(self.since_wait);
+            max = max.min(room.max(1) as usize);
+        }
+        self.requested = max;
+        self.out.request_read(self.pos, max);
+        self.state = State::NeedData;
+    }
+
+    /// File data arrived for a subpacket of up to `max` bytes.
+    fn on_data(&mut self, now: Instant, data: &[u8], max: usize) {
+        let len = data.len() as u64;
+        if self.pos + len > u64::from(u32::MAX) {
+            return self.fail(Error::Incompatible(
+                "ZMODEM positions are 32 bits: the file goes past 4 GiB (use YMODEM)",
+            ));
+        }
+        let eof = data.len() < max;
+        if self.need_zdata {
+            self.need_zdata = false;
+            self.bin(Header::with_position(FrameType::Data, self.pos as u32));
+        }
+        self.since_wait += len;
+        self.since_q += len;
+        let buffer_full = self.rx_buffer > 0 && self.since_wait >= u64::from(self.rx_buffer);
+        let window_q = self
+            .cfg
+            .window
+            .filter(|_| self.full_duplex)
+            .is_some_and(|w| self.since_q >= u64::from((w / 4).max(1)));
+        let end = if eof {
+            FrameEnd::CrcE
+        } else if self.resync || buffer_full {
+            FrameEnd::CrcW
+        } else if window_q {
+            FrameEnd::CrcQ
+        } else {
+            FrameEnd::CrcG
+        };
+        let crc = self.crc;
+        let out = self.out.tx();
+        self.enc.subpacket(out, data, end, crc);
+        self.pos += len;
+        self.good_in_a_row += 1;
+        if self.good_in_a_row >= 8 && self.blk < self.cfg.subpacket.min(MAX_SUBPACKET) {
+            self.blk = (self.blk * 2).min(self.cfg.subpacket.min(MAX_SUBPACKET));
+            if self.rx_buffer > 0 {
+                self.blk = self.blk.min(self.rx_buffer as usize);
+            }
+            self.good_in_a_row = 0;
+        }
+        self.out.event(Event::Progress {
+            bytes: self.pos,
+            frame: data.len(),
+        });
+        match end {
+            FrameEnd::CrcE => {
+                self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
+                self.state = State::WaitEof {
+                    deadline: now + self.cfg.answer_timeout,
+                };
+            }
+            FrameEnd::CrcW => {
+                self.resync = false;
+                self.since_wait = 0;
+                self.since_q = 0;
+                self.state = State::WaitAck {
+                    deadline: now + self.cfg.answer_timeout,
+                };
+            }
+            FrameEnd::CrcQ => {
+                self.since_q = 0;
+                self.after_subpacket(now);
+            }
+            FrameEnd::CrcG => self.after_subpacket(now),
+        }
+    }
+
+    /// After a streamed subpacket: pause while the window is full, else go on.
+    fn after_subpacket(&mut self, now: Instant) {
+        let window_full = self
+            .cfg
+            .window
+            .filter(|_| self.full_duplex)
+            .is_some_and(|w| self.pos.saturating_sub(self.acked) >= u64::from(w));
+        self.state = if window_full {
+            State::WaitAck {
+                deadline: now + self.cfg.answer_timeout,
+            }
+        } else {
+            State::Stream { at: now }
+        };
+    }
+
+    fn next_file(&mut self, now: Instant) {
+        self.index += 1;
+        self.send_file(now);
+    }
+
+    fn on_header(&mut self, now: Instant, header: Header) {
+        let pos = u64::from(header.position());
+        match (self.state, header.kind) {
+            (_, FrameType::Abort | FrameType::FErr | FrameType::Can) => {
+                self.fail(Error::Incompatible(
+                    "the receiver aborted the transfer (ZABORT/ZFERR): it could not store the file",
+                ));
+            }
+            (State::WaitInit { .. }, FrameType::RInit) => self.on_zrinit(now, header),
+            (State::WaitInit { .. }, FrameType::Challenge) => {
+                self.hex(Header::with_position(FrameType::Ack, header.position()));
+            }
+            (State::WaitSinitAck { .. }, FrameType::Ack) => self.send_file(now),
+            (State::WaitPos { .. }, FrameType::RPos) => {
+                self.errors = 0;
+                self.on_zrpos(now, pos, false);
+            }
+            (State::WaitPos { .. }, FrameType::Skip) => {
+                self.out.event(Event::FileSkipped);
+                self.next_file(now);
+            }
+            (State::WaitPos { .. }, FrameType::Crc) => {
+                let size = self.file_size().unwrap_or(u64::MAX);
+                let left = if pos == 0 { size } else { pos.min(size) };
+                self.crc_scan = 0;
+                self.pos = 0;
+                self.start_scan(now, left);
+            }
+            (State::WaitPos { .. }, FrameType::Nak) if self.count_error(RetryReason::Nak) => {
+                self.resend_file(now);
+            }
+            (State::WaitPos { .. } | State::WaitSinitAck { .. }, FrameType::Challenge) => {
+                self.hex(Header::with_position(FrameType::Ack, header.position()));
+            }
+            (State::Stream { .. } | State::WaitAck { .. }, FrameType::RPos) => {
+                self.on_zrpos(now, pos, true);
+            }
+            (State::WaitAck { .. }, FrameType::Ack) => {
+                if pos == self.pos {
+                    self.acked = pos;
+                    self.errors = 0;
+                    self.request(now);
+                } else if pos > self.acked && pos <= self.pos {
+                    // A ZCRCQ's answer: the window moves on.
+                    self.acked = pos;
+                    self.after_subpacket(now);
+                    if matches!(self.state, State::Stream { .. }) {
+                        self.request(now);
+                    }
+                }
+            }
+            (State::Stream { .. }, FrameType::Ack) if pos > self.acked && pos <= self.pos => {
+                self.acked = pos;
+            }
+            (
+                State::Stream { .. } | State::WaitAck { .. } | State::WaitEof { .. },
+                FrameType::Skip,
+            ) => {
+                self.out.event(Event::FileSkipped);
+                self.next_file(now);
+            }
+            (State::WaitEof { .. }, FrameType::RInit) => {
+                self.out.event(Event::FileEnd { bytes: self.pos });
+                self.next_file(now);
+            }
+            (State::WaitEof { .. }, FrameType::RPos) => self.on_zrpos(now, pos, true),
+            (State::WaitEof { .. }, FrameType::Nak) if self.count_error(RetryReason::Nak) => {
+                self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
+                self.state = State::WaitEof {
+                    deadline: now + self.cfg.answer_timeout,
+                };
+            }
+            (State::WaitFin { .. }, FrameType::Fin) => {
+                self.out.send(b"OO");
+                self.out.event(Event::Finished);
+                self.state = State::Done;
+            }
+            (State::WaitFin { .. } | State::Done, _) => {}
+            // Anything else (a repeated ZRINIT, a stray ZACK) changes nothing.
+            _ => {}
+        }
+    }
+
+    fn resend_file(&mut self, now: Instant) {
+        // send_file would announce the file again; resend only the frame.
+        let Some(info) = self.files.get(self.index).cloned() else {
+            return;
+        };
+        let options = if self.cfg.resume { ZCRESUM } else { ZCBIN };
+        self.bin(Header::with_flags(FrameType::File, options, 0, 0, 0));
+        let mut body = Vec::with_capacity(64 + info.name.len());
+        file::encode_info(&info, &mut body);
+        let crc = self.crc;
+        let out = self.out.tx();
+        self.enc.subpacket(out, &body, FrameEnd::CrcW, crc);
+        self.state = State::WaitPos {
+            deadline: now + self.cfg.answer_timeout,
+        };
+    }
+
+    fn start_scan(&mut self, now: Instant, left: u64) {
+        if left == 0 {
+            return self.end_scan(now);
+        }
+        let max = MAX_SUBPACKET.min(usize::try_from(left).unwrap_or(MAX_SUBPACKET));
+        self.out.request_read(self.pos, max);
+        self.state = State::CrcScan { left };
+    }
+
+    fn end_scan(&mut self, now: Instant) {
+        self.hex(Header::with_position(FrameType::Crc, self.crc_scan));
+        self.pos = 0;
+        // The answer to ZFILE is still due.
+        self.state = State::WaitPos {
+            deadline: now + self.cfg.answer_timeout,
+        };
+    }
+}
+
+impl Engine for Sender {
+    fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
+        if self.out.is_pending() {
+            return 0;
+        }
+        let mut used = 0;
+        while used < bytes.len() {
+            if matches!(self.state, State::Done | State::Failed) {
+                return bytes.len();
+            }
+            let (n, item) = self.dec.feed(&bytes[used..]);
+            used += n;
+            match item {
+                None => {}
+                Some(Item::Cancel) => {
+                    self.fail(Error::CancelledByPeer);
+                    return bytes.len();
+                }
+                Some(Item::Header { header, .. }) => {
+                    self.on_header(now, header);
+                    if self.out.is_pending() {
+                        return used;
+                    }
+                }
+                // A receiver sends no data; a garbled header from it is retried by its
+                // own timers (or ours).
+                Some(Item::Data { .. } | Item::BadData(_)) => self.dec.hunt(),
+                Some(Item::BadHeader(_)) => {}
+            }
+        }
+        used
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        if self.out.is_pending() || self.poll_timeout().is_none_or(|d| now < d) {
+            return;
+        }
+        match self.state {
+            State::WaitInit { .. } if now >= self.start_limit => self.fail(Error::Timeout {
+                waiting_for: "the ZMODEM receiver (ZRINIT)",
+            }),
+            State::WaitInit { .. } => {
+                if self.zrqinits < MAX_ZRQINIT {
+                    self.send_zrqinit(now);
+                }
+                self.state = State::WaitInit {
+                    deadline: (now + self.cfg.init_interval).min(self.start_limit),
+                };
+            }
+            State::WaitSinitAck { .. } => {
+                if self.count_error(RetryReason::Timeout) {
+                    self.send_file(now);
+                }
+            }
+            State::WaitPos { .. } => {
+                if self.count_error(RetryReason::Timeout) {
+                    self.resend_file(now);
+                }
+            }
+            State::Stream { .. } => self.request(now),
+            State::WaitAck { .. } => {
+                // The ZACK did not come: send again from what was acknowledged.
+                if self.count_error(RetryReason::Timeout) {
+                    let acked = self.acked;
+                    self.on_zrpos(now, acked, false);
+                    self.resync = true;
+                }
+            }
+            State::WaitEof { .. } => {
+                if self.count_error(RetryReason::Timeout) {
+                    self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
+                    self.state = State::WaitEof {
+                        deadline: now + self.cfg.answer_timeout,
+                    };
+                }
+            }
+            State::WaitFin { tries, .. } if tries < 3 => {
+                self.hex(Header::new(FrameType::Fin));
+                self.state = State::WaitFin {
+                    deadline: now + self.cfg.answer_timeout,
+                    tries: tries + 1,
+                };
+            }
+            State::WaitFin { .. } => {
+                // Every file was acknowledged: the batch is delivered, only the goodbye
+                // went unanswered.
+                self.out.event(Event::Note(
+                    "the receiver did not answer the end of the session (ZFIN); every file \
+                     was acknowledged"
+                        .into(),
+                ));
+                self.out.event(Event::Finished);
+                self.state = State::Done;
+            }
+            State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => {}
+        }
+    }
+
+    fn poll_output(&mut self) -> Option<Output<'_>> {
+        let out = self.out.poll();
+        if out.is_none() && matches!(self.state, State::Done | State::Failed) {
+            self.finished_polled = true;
+        }
+        out
+    }
+
+    fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::WaitInit { deadline }
+            | State::WaitSinitAck { deadline }
+            | State::WaitPos { deadline }
+            | State::WaitAck { deadline }
+            | State::WaitEof { deadline }
+            | State::WaitFin { deadline, .. } => Some(deadline),
+            State::Stream { at } => Some(at),
+            State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => None,
+        }
+    }
+
+    fn provide_data(&mut self, now: Instant, data: &[u8]) {
+        match self.state {
+            State::NeedData => {
+                let max = self.requested;
+                let data = &data[..data.len().min(max)];
+                self.on_data(now, data, max);
+            }
+            State::CrcScan { left } => {
+                self.crc_scan = crate::proto::crc::crc32_continue(self.crc_scan, data);
+                self.pos += data.len() as u64;
+                let left = left.saturating_sub(data.len() as u64);
+                if data.is_empty() || left == 0 {
+                    self.end_scan(now);
+                } else {
+                    self.start_scan(now, left);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn abort(&mut self, _now: Instant, why: Abort) {
+        if !matches!(self.state, State::Done | State::Failed) {
+            self.fail(Error::Aborted(why));
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        self.finished_polled && !self.out.is_pending()
+    }
+}
