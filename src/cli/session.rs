@@ -242,7 +242,7 @@ fn recv_port(
         files,
         progress: &mut progress,
     };
-    let mut engine = AutoReceiver::new(cfg, Instant::now());
+    let mut engine = AutoReceiver::xymodem(cfg, Instant::now());
     let result = driver::run(
         &mut engine,
         wire.link(),

@@ -3,7 +3,6 @@
 use std::time::Instant;
 
 use super::{Common, Files, Input, Run, common_op, file_info};
-use crate::proto::detect::AutoReceiver;
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::xymodem::header;
 use crate::proto::{Check, Event, ReceiverConfig, RecvMode};
@@ -88,7 +87,11 @@ pub fn receiver(data: &[u8]) {
         ..ReceiverConfig::default()
     };
     let now = Instant::now();
-    let mut run = Run::new(AutoReceiver::new(cfg, now), RecvFiles::default(), now);
+    let mut run = Run::new(
+        crate::proto::Receiver::new(cfg, now),
+        RecvFiles::default(),
+        now,
+    );
     // The block number a well-behaved sender would use next.
     let mut next: u8 = 1;
     let mut wire = Vec::with_capacity(block::MAX_FRAME);
@@ -154,7 +157,7 @@ pub fn receiver(data: &[u8]) {
 /// Feed an encoded block, mostly intact (whole or in pieces), else with one byte flipped,
 /// with the other check's trailer, or cut short. True if it went out intact.
 fn send_block(
-    run: &mut Run<AutoReceiver, RecvFiles>,
+    run: &mut Run<crate::proto::Receiver, RecvFiles>,
     wire: &mut Vec<u8>,
     input: &mut Input<'_>,
 ) -> bool {

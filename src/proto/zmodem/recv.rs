@@ -164,6 +164,11 @@ impl Receiver {
         r
     }
 
+    /// True once the sender's first file (`ZFILE`) has come.
+    pub fn has_started(&self) -> bool {
+        self.started
+    }
+
     fn header(&mut self, header: Header) {
         let out = self.out.tx();
         self.enc.header(out, HeaderFormat::Hex, &header);
