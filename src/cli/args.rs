@@ -84,13 +84,30 @@ pub struct SendArgs {
     pub files: Vec<PathBuf>,
 
     /// Use XMODEM (the default): one file, no name or size.
-    #[arg(short = 'X', long, conflicts_with = "ymodem")]
+    #[arg(short = 'X', long, conflicts_with_all = ["ymodem", "zmodem"])]
     pub xmodem: bool,
 
     /// Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the
     /// receiver asks for it.
-    #[arg(short = 'Y', long)]
+    #[arg(short = 'Y', long, conflicts_with = "zmodem")]
     pub ymodem: bool,
+
+    /// Use ZMODEM: a batch streamed with error recovery by offset (what `rz` receives).
+    /// Files must be smaller than 4 GiB (ZMODEM positions are 32 bits; YMODEM has no limit).
+    #[arg(short = 'Z', long)]
+    pub zmodem: bool,
+
+    /// ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may
+    /// accept no more than 1024.
+    #[arg(long, value_name = "BYTES", default_value_t = 1024, requires = "zmodem",
+          value_parser = clap::value_parser!(u16).range(32..=8192))]
+    pub subpacket: u16,
+
+    /// ZMODEM: at most this many bytes ahead of the receiver's acknowledgement (ZCRCQ
+    /// windows); default: stream freely.
+    #[arg(long, value_name = "BYTES", requires = "zmodem",
+          value_parser = clap::value_parser!(u32).range(256..))]
+    pub window: Option<u32>,
 
     /// XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte
     /// blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)
@@ -109,6 +126,14 @@ pub struct SendArgs {
     /// before sending the data anyway. U-Boot `loady` never sends it.
     #[arg(long, value_name = "SECS", default_value_t = 0.5, value_parser = parse_wait)]
     pub header_wait: f64,
+
+    /// ZMODEM: escape every control character, whatever the receiver asks.
+    #[arg(long, requires = "zmodem")]
+    pub escape_controls: bool,
+
+    /// ZMODEM: ask the receiver to resume files it holds in part.
+    #[arg(long, requires = "zmodem")]
+    pub resume: bool,
 
     #[command(flatten)]
     pub protocol: ProtocolArgs,
@@ -143,8 +168,13 @@ pub struct RecvArgs {
 
     /// Receive with YMODEM-G (alone or with -Y): ask for streaming (no per-block ACKs). Fast
     /// on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit.
-    #[arg(short = 'g', long, conflicts_with_all = ["xmodem", "checksum"])]
+    #[arg(short = 'g', long, conflicts_with_all = ["xmodem", "checksum", "zmodem"])]
     pub streaming: bool,
+
+    /// Receive with ZMODEM: start with ZRINIT (as `rz` does), and take an X/YMODEM sender if
+    /// none answers in 40 s. Without a protocol option, ZMODEM senders are detected too.
+    #[arg(short = 'Z', long, group = "proto")]
+    pub zmodem: bool,
 
     /// Name for data from an XMODEM sender (which sends no name) when receiving into a
     /// directory.
@@ -176,6 +206,16 @@ pub struct RecvArgs {
     /// On failure, keep what arrived as NAME.part instead of deleting it.
     #[arg(long)]
     pub keep_partial: bool,
+
+    /// ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its
+    /// length (the sender is asked for the rest).
+    #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
+    pub resume: bool,
+
+    /// ZMODEM: ask the sender to escape every control character (for links that eat or
+    /// change them).
+    #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
+    pub escape_controls: bool,
 
     /// XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file
     /// length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)

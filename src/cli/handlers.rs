@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use xyzmodem::driver::Handler;
 use xyzmodem::files::{FileError, Opened, ReceiveFiles, Source};
-use xyzmodem::proto::{Event, FileInfo};
+use xyzmodem::proto::{Event, FileInfo, FileReply};
 
 use super::progress::{Progress, display_name};
 
@@ -52,6 +52,8 @@ pub struct RecvHandler<'a> {
     pub files: ReceiveFiles,
     /// Where progress and notes go.
     pub progress: &'a mut Progress,
+    /// The answer to the last `FileStart`.
+    pub reply: FileReply,
 }
 
 impl RecvHandler<'_> {
@@ -70,6 +72,10 @@ impl RecvHandler<'_> {
 }
 
 impl Handler for RecvHandler<'_> {
+    fn file_reply(&mut self) -> FileReply {
+        self.reply
+    }
+
     fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
         self.files.write(offset, data)
     }
@@ -85,8 +91,14 @@ impl Handler for RecvHandler<'_> {
                     self.progress.set_batch_total(done + bytes);
                 }
                 let opened = self.files.start(info)?;
-                let (Opened::Storing { path, renamed } | Opened::Skipping { path, renamed }) =
-                    &opened;
+                let (Opened::Storing { path, renamed }
+                | Opened::Skipping { path, renamed }
+                | Opened::Resuming { path, renamed, .. }) = &opened;
+                self.reply = match opened {
+                    Opened::Storing { .. } => FileReply::Accept,
+                    Opened::Skipping { .. } => FileReply::Skip,
+                    Opened::Resuming { from, .. } => FileReply::Resume(from),
+                };
                 if let Some((raw, safe)) = renamed {
                     self.progress.note(&format!(
                         "storing {raw:?} as {:?}",
@@ -95,6 +107,13 @@ impl Handler for RecvHandler<'_> {
                 }
                 let label = match &opened {
                     Opened::Storing { .. } => display_name(path),
+                    Opened::Resuming { from, .. } => {
+                        self.progress.note(&format!(
+                            "resuming {} from its {from} bytes kept as .part",
+                            path.display()
+                        ));
+                        display_name(path)
+                    }
                     Opened::Skipping { .. } => {
                         self.progress
                             .note(&format!("skipping {}: it already exists", path.display()));

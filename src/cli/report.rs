@@ -295,6 +295,10 @@ impl Handler for Recorded<'_> {
         self.rec.event(event);
         self.inner.event(event)
     }
+
+    fn file_reply(&mut self) -> xyzmodem::proto::FileReply {
+        self.inner.file_reply()
+    }
 }
 
 /// Where report lines go (nowhere without `--report`).

@@ -11,14 +11,16 @@ use indicatif::MultiProgress;
 use xyzmodem::driver::{self, Summary};
 use xyzmodem::files::{ReceiveFiles, Source};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
-use xyzmodem::proto::detect::AutoReceiver;
+use xyzmodem::proto::detect::{AutoReceiver, Start};
+use xyzmodem::proto::{Engine, FileReply, zmodem};
 use xyzmodem::proto::{FileInfo, ReceiverConfig, Sender, SenderConfig};
 
+use super::exit::UsageError;
 use super::handlers::{RecvHandler, SendHandler};
 use super::handshake::{self, Wire};
 use super::progress::{Progress, Verbosity, display_name, human_bytes, tag};
 use super::report::{Recorded, Recorder, Report};
-use super::settings::{RecvSettings, SendProtocol, SendSettings, Serial};
+use super::settings::{RecvProtocol, RecvSettings, SendProtocol, SendSettings, Serial};
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
@@ -138,9 +140,22 @@ pub fn send_port(
         .map(|f| Source::open(f))
         .collect::<Result<Vec<_>, _>>()?;
     let mut infos = Vec::with_capacity(sources.len());
-    if let SendProtocol::Ymodem { full_path, .. } = a.protocol {
+    let batch_names = match a.protocol {
+        SendProtocol::Ymodem { full_path, .. } => Some(full_path),
+        SendProtocol::Zmodem { .. } => Some(false),
+        SendProtocol::Xmodem { .. } => None,
+    };
+    if let Some(full_path) = batch_names {
         for s in &sources {
             infos.push(file_info(s, full_path)?);
+        }
+        if let SendProtocol::Zmodem { .. } = a.protocol
+            && let Some(big) = sources.iter().find(|s| s.size() > u64::from(u32::MAX))
+        {
+            return Err(UsageError(
+                "ZMODEM cannot send files of 4 GiB or more (its positions are 32 bits): use -Y (YMODEM)",
+            ))
+            .with_context(|| big.path().display().to_string());
         }
         let mut bytes_left: u64 = infos.iter().filter_map(|i| i.size).sum();
         let count = infos.len() as u64;
@@ -155,20 +170,44 @@ pub fn send_port(
     let (link, stderr_is_link) = open_link(&a.serial, port)?;
     let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
     let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
-    let defaults = SenderConfig::default();
-    let (one_k, header_c_wait) = match a.protocol {
-        SendProtocol::Xmodem { one_k } => (one_k, defaults.header_c_wait),
-        SendProtocol::Ymodem {
-            one_k, header_wait, ..
-        } => (one_k, header_wait),
-    };
-    let cfg = SenderConfig {
-        mode: a.protocol.mode(),
-        one_k,
-        start_timeout: a.limits.start_timeout,
-        header_c_wait,
-        max_errors: a.limits.retries,
-        ..defaults
+    let mut engine: Box<dyn Engine> = match a.protocol {
+        SendProtocol::Zmodem {
+            subpacket,
+            window,
+            escape_controls,
+            resume,
+        } => Box::new(zmodem::Sender::new(
+            zmodem::SenderConfig {
+                subpacket,
+                window,
+                escape_controls,
+                resume,
+                start_timeout: a.limits.start_timeout,
+                ..zmodem::SenderConfig::default()
+            },
+            infos.clone(),
+            Instant::now(),
+        )),
+        SendProtocol::Xmodem { .. } | SendProtocol::Ymodem { .. } => {
+            let defaults = SenderConfig::default();
+            let (one_k, header_c_wait) = match a.protocol {
+                SendProtocol::Ymodem {
+                    one_k, header_wait, ..
+                } => (one_k, header_wait),
+                SendProtocol::Xmodem { .. } | SendProtocol::Zmodem { .. } => {
+                    (one_k_of(a.protocol), defaults.header_c_wait)
+                }
+            };
+            let cfg = SenderConfig {
+                mode: a.protocol.mode(),
+                one_k,
+                start_timeout: a.limits.start_timeout,
+                header_c_wait,
+                max_errors: a.limits.retries,
+                ..defaults
+            };
+            Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
+        }
     };
     let total: u64 = sources.iter().map(Source::size).sum();
     let batch = (sources.len() > 1).then_some(total);
@@ -176,9 +215,8 @@ pub fn send_port(
         Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
         None => Progress::new(verbosity, stderr_is_link, batch),
     };
-    let mut engine = Sender::new(cfg, infos.clone(), Instant::now());
     let result = driver::run(
-        &mut engine,
+        engine.as_mut(),
         wire.link(),
         &mut Recorded {
             inner: &mut SendHandler {
@@ -241,8 +279,19 @@ fn recv_port(
     let mut handler = RecvHandler {
         files,
         progress: &mut progress,
+        reply: FileReply::Accept,
     };
-    let mut engine = AutoReceiver::xymodem(cfg, Instant::now());
+    let start = match a.protocol {
+        RecvProtocol::Detect => Start::Xymodem,
+        RecvProtocol::Zmodem => Start::Zmodem,
+        RecvProtocol::Xmodem | RecvProtocol::Ymodem | RecvProtocol::YmodemG => Start::XymodemOnly,
+    };
+    let zcfg = zmodem::ReceiverConfig {
+        escape_controls: a.escape_controls,
+        start_timeout: a.limits.start_timeout,
+        ..zmodem::ReceiverConfig::default()
+    };
+    let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());
     let result = driver::run(
         &mut engine,
         wire.link(),
@@ -283,4 +332,9 @@ fn recv_port(
         );
     }
     after
+}
+
+/// XMODEM's `-k`.
+fn one_k_of(protocol: SendProtocol) -> bool {
+    matches!(protocol, SendProtocol::Xmodem { one_k: true })
 }

@@ -70,6 +70,17 @@ pub enum SendProtocol {
         /// How long to wait for the `C` after a header's ACK.
         header_wait: Duration,
     },
+    /// ZMODEM: a batch streamed in subpackets.
+    Zmodem {
+        /// Data bytes per subpacket.
+        subpacket: usize,
+        /// Bytes ahead of the receiver's acknowledgement, if limited.
+        window: Option<u32>,
+        /// Escape every control character.
+        escape_controls: bool,
+        /// Ask the receiver to resume.
+        resume: bool,
+    },
 }
 
 /// The receiving protocol.
@@ -83,6 +94,8 @@ pub enum RecvProtocol {
     Ymodem,
     /// YMODEM-G streaming.
     YmodemG,
+    /// ZMODEM first, X/YMODEM if no ZMODEM sender answers.
+    Zmodem,
 }
 
 impl RecvProtocol {
@@ -93,6 +106,7 @@ impl RecvProtocol {
             Self::Xmodem => RecvMode::Xmodem,
             Self::Ymodem => RecvMode::Ymodem,
             Self::YmodemG => RecvMode::YmodemG,
+            Self::Zmodem => RecvMode::Detect,
         }
     }
 }
@@ -102,7 +116,7 @@ impl SendProtocol {
     pub fn mode(self) -> SendMode {
         match self {
             Self::Xmodem { .. } => SendMode::Xmodem,
-            Self::Ymodem { .. } => SendMode::Ymodem,
+            Self::Ymodem { .. } | Self::Zmodem { .. } => SendMode::Ymodem,
         }
     }
 }
@@ -169,6 +183,8 @@ pub struct RecvSettings {
     pub check: Check,
     /// What to do with each file.
     pub policy: ReceivePolicy,
+    /// ZMODEM: ask the sender to escape every control character.
+    pub escape_controls: bool,
     /// Retries and start timeout.
     pub limits: Limits,
     /// The port; `None` for stdin/stdout.
@@ -209,7 +225,20 @@ pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
 }
 
 fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
-    let protocol = if a.ymodem {
+    let protocol = if a.zmodem {
+        if a.small || a.one_k {
+            return Err(UsageError(
+                "--128 and -k are block sizes of X/YMODEM; ZMODEM uses --subpacket",
+            )
+            .into());
+        }
+        SendProtocol::Zmodem {
+            subpacket: usize::from(a.subpacket),
+            window: a.window,
+            escape_controls: a.escape_controls,
+            resume: a.resume,
+        }
+    } else if a.ymodem {
         SendProtocol::Ymodem {
             one_k: !a.small,
             full_path: a.full_path,
@@ -233,11 +262,12 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
 }
 
 fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
-    let protocol = match (a.xmodem, a.ymodem, a.streaming) {
-        (true, _, _) => RecvProtocol::Xmodem,
-        (false, _, true) => RecvProtocol::YmodemG,
-        (false, true, false) => RecvProtocol::Ymodem,
-        (false, false, false) => RecvProtocol::Detect,
+    let protocol = match (a.xmodem, a.ymodem, a.streaming, a.zmodem) {
+        (true, _, _, _) => RecvProtocol::Xmodem,
+        (false, _, true, _) => RecvProtocol::YmodemG,
+        (false, true, false, _) => RecvProtocol::Ymodem,
+        (false, false, false, true) => RecvProtocol::Zmodem,
+        (false, false, false, false) => RecvProtocol::Detect,
     };
     let ymodem_only = matches!(protocol, RecvProtocol::Ymodem | RecvProtocol::YmodemG);
     if protocol == RecvProtocol::Xmodem && a.keep_dirs {
@@ -277,7 +307,9 @@ fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
             keep_dirs: a.keep_dirs,
             keep_partial: a.keep_partial,
             strip_padding: a.strip_padding,
+            resume: a.resume,
         },
+        escape_controls: a.escape_controls,
         limits: limits(&a.protocol),
         port: ports.pop(),
         serial: serial(&a.link),
@@ -316,14 +348,18 @@ fn target(
         (_, None) => dir(Path::new("."), false),
         (_, Some(p)) if slash => dir(p, true),
         (_, Some(p)) if p.is_dir() => dir(p, false),
-        (RecvProtocol::Ymodem | RecvProtocol::YmodemG, Some(p)) if p.exists() => {
+        (RecvProtocol::Ymodem | RecvProtocol::YmodemG | RecvProtocol::Zmodem, Some(p))
+            if p.exists() =>
+        {
             return Err(usage(
                 p,
                 "is not a directory, but YMODEM receives into one: name a directory (or use -X to write a file)",
             ));
         }
         // Refused by `ReceiveFiles::new` (exit 4), with the hint to add a `/`.
-        (RecvProtocol::Ymodem | RecvProtocol::YmodemG, Some(p)) => dir(p, false),
+        (RecvProtocol::Ymodem | RecvProtocol::YmodemG | RecvProtocol::Zmodem, Some(p)) => {
+            dir(p, false)
+        }
         (_, Some(p)) => Target::File(p.to_path_buf()),
     };
     if let (Target::File(_), Some(_)) = (&target, output) {

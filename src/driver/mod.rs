@@ -46,6 +46,12 @@ pub trait Handler {
         let _ = event;
         Ok(())
     }
+
+    /// Receiver: the answer to the [`Event::FileStart`] just passed to
+    /// [`event`](Self::event): accept, skip, or resume from a verified length.
+    fn file_reply(&mut self) -> proto::FileReply {
+        proto::FileReply::Accept
+    }
 }
 
 /// Why a session failed.
@@ -148,6 +154,10 @@ impl proto::Io for DriverIo<'_> {
             _ => {}
         }
         Ok(self.handler.event(&event)?)
+    }
+
+    fn file_reply(&mut self) -> proto::FileReply {
+        self.handler.file_reply()
     }
 }
 

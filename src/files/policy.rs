@@ -58,6 +58,9 @@ pub struct ReceivePolicy {
     /// For a protocol that pads files (XMODEM: 0x1A to a whole block), drop the trailing
     /// padding bytes found in the last block.
     pub strip_padding: bool,
+    /// Continue a file kept as `NAME.part` by an earlier attempt (`keep_partial`) from its
+    /// length, when the sender's file is at least that long.
+    pub resume: bool,
 }
 
 /// What [`ReceiveFiles::start`] did with an announced file.
@@ -70,6 +73,16 @@ pub enum Opened {
         path: PathBuf,
         /// When the sender's name had to be changed to be safe: that name (lossy UTF-8) and
         /// the safe one (relative to the target directory).
+        renamed: Option<(String, PathBuf)>,
+    },
+    /// `NAME.part` holds the first `from` bytes: the data from there on goes to it, and it
+    /// becomes `path` when complete. Tell the sender to start at `from`.
+    Resuming {
+        /// Where the file goes.
+        path: PathBuf,
+        /// Bytes already held.
+        from: u64,
+        /// As for `Storing`.
         renamed: Option<(String, PathBuf)>,
     },
     /// `path` exists and [`Existing::Skip`] is in force: the data is discarded.
@@ -183,6 +196,19 @@ impl ReceiveFiles {
             self.begin(None, info);
             return Ok(Opened::Skipping { path, renamed });
         }
+        if self.policy.resume
+            && let Some(from) = resumable(&path, info.size)
+        {
+            let mut part = path.clone().into_os_string();
+            part.push(".part");
+            let sink = Sink::continue_part(&path, self.policy.existing, Path::new(&part), from)?;
+            self.begin(Some(sink), info);
+            return Ok(Opened::Resuming {
+                path,
+                from,
+                renamed,
+            });
+        }
         let sink = Sink::create(&path, self.policy.existing)?;
         self.begin(Some(sink), info);
         Ok(Opened::Storing { path, renamed })
@@ -254,6 +280,17 @@ impl ReceiveFiles {
             .filter_map(|sink| sink.abandon(self.policy.keep_partial))
             .collect()
     }
+}
+
+/// The length of `PATH.part` when it can be continued: it exists, is a regular file, and is
+/// no longer than the sender's file (a longer one is not this file's beginning; it is left
+/// alone and the file is received from 0 under the usual rules).
+fn resumable(path: &Path, size: Option<u64>) -> Option<u64> {
+    let mut part = path.to_path_buf().into_os_string();
+    part.push(".part");
+    let meta = std::fs::symlink_metadata(Path::new(&part)).ok()?;
+    let len = meta.len();
+    (meta.is_file() && len > 0 && size.is_some_and(|s| len <= s)).then_some(len)
 }
 
 fn refused(path: &Path, why: &str) -> FileError {

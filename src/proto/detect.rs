@@ -27,6 +27,9 @@ pub const ZRQINIT_PREFIX: &[u8] = b"**\x18B00";
 /// Which protocol to offer first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Start {
+    /// X/YMODEM only: a ZMODEM sender's `ZRQINIT` is answered at once with the X/YMODEM
+    /// start character, which makes lrzsz `sz` fall back to YMODEM.
+    XymodemOnly,
     /// Ask with `C` (X/YMODEM), switch to ZMODEM when a sender sends `ZRQINIT`.
     Xymodem,
     /// Send `ZRINIT` (ZMODEM), fall back to X/YMODEM when nobody answers.
@@ -55,6 +58,8 @@ pub struct AutoReceiver {
     switch_at: Option<Instant>,
     /// A block start (SOH, STX) came after the `ZRQINIT`.
     block_seen: bool,
+    /// ZMODEM is not wanted ([`Start::XymodemOnly`]).
+    xy_only: bool,
 }
 
 impl AutoReceiver {
@@ -69,7 +74,9 @@ impl AutoReceiver {
     /// A receiver that starts at `now` with the protocol `start` says.
     pub fn new(start: Start, xy: XyConfig, z: ZConfig, now: Instant) -> Self {
         let (inner, fallback_at) = match start {
-            Start::Xymodem => (Inner::Xy(XyReceiver::new(xy.clone(), now)), None),
+            Start::Xymodem | Start::XymodemOnly => {
+                (Inner::Xy(XyReceiver::new(xy.clone(), now)), None)
+            }
             Start::Zmodem => {
                 let fallback = (now + Self::ZMODEM_FALLBACK).min(now + z.start_timeout);
                 (Inner::Z(ZReceiver::new(z.clone(), now)), Some(fallback))
@@ -83,6 +90,7 @@ impl AutoReceiver {
             fallback_at,
             switch_at: None,
             block_seen: false,
+            xy_only: start == Start::XymodemOnly,
         }
     }
 
@@ -142,8 +150,14 @@ impl Engine for AutoReceiver {
             self.block_seen = true;
         }
         let found = bytes[..used].iter().fold(false, |_, &b| self.step(b));
-        if found && used == end && self.watching() && self.switch_at.is_none() {
-            self.switch_at = Some(now + Self::ZMODEM_CONFIRM);
+        if found && used == end && self.watching() {
+            if self.xy_only {
+                if let Inner::Xy(r) = &mut self.inner {
+                    r.poke(now);
+                }
+            } else if self.switch_at.is_none() {
+                self.switch_at = Some(now + Self::ZMODEM_CONFIRM);
+            }
         }
         used
     }
