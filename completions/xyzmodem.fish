@@ -35,6 +35,8 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l subpacket -d 'ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may accept no more than 1024' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l window -d 'ZMODEM: at most this many bytes ahead of the receiver\'s acknowledgement (ZCRCQ windows); default: stream freely' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l header-wait -d 'YMODEM: seconds to wait for the receiver\'s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start' -r
@@ -56,9 +58,12 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l report -d 'Wr
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l trace -d 'Log every byte on the link to FILE: time, direction, decoded view and hex. With several ports, one file per port (FILE with the port name before its extension)' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s X -l xmodem -d 'Use XMODEM (the default): one file, no name or size'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s Y -l ymodem -d 'Use YMODEM: a batch of files with name, size, time and mode; YMODEM-G when the receiver asks for it'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s Z -l zmodem -d 'Use ZMODEM: a batch streamed with error recovery by offset (what `rz` receives). Files must be smaller than 4 GiB (ZMODEM positions are 32 bits; YMODEM has no limit)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l 128 -d 'YMODEM: send 128-byte blocks (for receivers that only know SOH blocks)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l full-path -d 'YMODEM: send each path as given (relative paths only), not just its base name'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: escape every control character, whatever the receiver asks'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l resume -d 'ZMODEM: ask the receiver to resume files it holds in part'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -84,12 +89,15 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l trace -d 'Log
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Receive with XMODEM only: PATH is the file to write'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Y -l ymodem -d 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s g -l streaming -d 'Receive with YMODEM-G (alone or with -Y): ask for streaming (no per-block ACKs). Fast on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Z -l zmodem -d 'Receive with ZMODEM: start with ZRINIT (as `rz` does), and take an X/YMODEM sender if none answers in 40 s. Without a protocol option, ZMODEM senders are detected too'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l checksum -d 'Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`). Without it, the receiver asks for CRC-16 and falls back to checksum after 4 unanswered requests'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l overwrite -d 'Replace an existing file (only once the new one is complete)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l rename -d 'Keep an existing file and store the new one as NAME.1, NAME.2, ...'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l skip-existing -d 'Receive and discard a file that already exists, and go on with the batch'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-dirs -d 'YMODEM: keep sub-directories in the sender\'s names, confined to the target directory (never `..`, never absolute, never through a symlink)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as NAME.part instead of deleting it'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l resume -d 'ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its length (the sender is asked for the rest)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape-controls -d 'ZMODEM: ask the sender to escape every control character (for links that eat or change them)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'

@@ -21,8 +21,13 @@ use crate::proto::{self, Abort, Engine, Event};
 /// interrupt flag again.
 pub const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
 
-/// Link read buffer: large enough for a burst of YMODEM-G blocks.
-const READ_BUF: usize = 16 * 1024;
+/// Link read buffer: large enough for a burst of streamed blocks or subpackets.
+const READ_BUF: usize = 64 * 1024;
+
+/// Bytes to transmit are collected up to this size while the engine streams (its deadline
+/// is now), so a stream of small frames costs one write per this many bytes; they go out
+/// at once whenever the engine is about to wait.
+const WRITE_CHUNK: usize = 64 * 1024;
 
 /// What the driver needs from its caller besides the link: file data and a
 /// place to report events. Every method has a default, so a handler only
@@ -114,6 +119,8 @@ struct DriverIo<'a> {
     outcome: Option<Result<(), proto::Error>>,
     /// A write failed: nothing more goes to the link.
     link_dead: bool,
+    /// Bytes to transmit not yet written (see [`WRITE_CHUNK`]).
+    wbuf: Vec<u8>,
 }
 
 impl DriverIo<'_> {
@@ -122,6 +129,20 @@ impl DriverIo<'_> {
             name: self.link.name().to_owned(),
             error,
         }
+    }
+
+    /// Write what was collected.
+    fn flush_out(&mut self) -> Result<(), Error> {
+        if self.wbuf.is_empty() || self.link_dead {
+            self.wbuf.clear();
+            return Ok(());
+        }
+        let result = self.link.write_all(&self.wbuf);
+        self.wbuf.clear();
+        result.map_err(|e| {
+            self.link_dead = true;
+            self.link_error(e)
+        })
     }
 }
 
@@ -132,10 +153,11 @@ impl proto::Io for DriverIo<'_> {
         if self.link_dead {
             return Ok(());
         }
-        self.link.write_all(bytes).map_err(|e| {
-            self.link_dead = true;
-            self.link_error(e)
-        })
+        self.wbuf.extend_from_slice(bytes);
+        if self.wbuf.len() >= WRITE_CHUNK {
+            self.flush_out()?;
+        }
+        Ok(())
     }
 
     fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
@@ -178,6 +200,7 @@ pub fn run(
         done_bytes: 0,
         outcome: None,
         link_dead: false,
+        wbuf: Vec::with_capacity(WRITE_CHUNK + 16 * 1024),
     };
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
@@ -191,6 +214,12 @@ pub fn run(
         }
         if engine.is_finished() {
             break;
+        }
+        let streaming = engine.poll_timeout().is_some_and(|d| d <= Instant::now());
+        if !streaming && let Err(e) = io.flush_out() {
+            local_error.get_or_insert(e);
+            engine.abort(Instant::now(), Abort::Local("link failed".into()));
+            continue;
         }
 
         // 2. Feed input left over from the last read, if the engine paused.
@@ -231,6 +260,9 @@ pub fn run(
         }
     }
 
+    if let Err(e) = io.flush_out() {
+        local_error.get_or_insert(e);
+    }
     if !io.link_dead {
         let _ = io.link.flush();
     }

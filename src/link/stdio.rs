@@ -65,6 +65,19 @@ impl Spin {
     /// Wait until `fd` is readable or `timeout` passes; true if readable.
     pub(crate) fn wait_readable(&mut self, fd: &impl AsFd, timeout: Duration) -> io::Result<bool> {
         let mut fds = [PollFd::new(fd, PollFlags::IN)];
+        if timeout.is_zero() {
+            // A look, not a wait (a streaming sender checking for an answer): one poll, and
+            // the spin window is left as it is.
+            let zero = Timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            return match poll(&mut fds, Some(&zero)) {
+                Ok(n) => Ok(n > 0),
+                Err(rustix::io::Errno::INTR) => Ok(false),
+                Err(e) => Err(e.into()),
+            };
+        }
         let window = self.window.min(timeout);
         let start = Instant::now();
         let zero = Timespec {
