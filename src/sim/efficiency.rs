@@ -84,6 +84,9 @@ impl Efficiency {
             // G; header; G; then after the stream: EOT; ACK G; end header (not answered).
             // The stream's own latency is paid once.
             Variant::YmodemG => (1.0 + header + 1.0 + 1.0 + 2.0 + header, 6.0),
+            // The block model does not describe ZMODEM's subpackets: no fixed part counted
+            // (ZMODEM's efficiency is measured on real processes, docs/BENCHMARKS.md).
+            Variant::Zmodem => (0.0, 0.0),
         };
         Self {
             variant,

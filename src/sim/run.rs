@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use super::line::{Line, LineStats};
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
-use crate::proto::{self, Check, Engine, Error, Event, FileInfo, Receiver, RetryReason, Sender};
+use crate::proto::{
+    self, Check, Engine, Error, Event, FileInfo, Receiver, RetryReason, Sender, zmodem,
+};
 
 /// How a simulated transfer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -197,8 +199,26 @@ struct World<'a> {
 impl<'a> Sim<'a> {
     fn new(scn: &'a Scenario, trace: bool) -> Self {
         let epoch = epoch();
-        let tx = Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch));
-        let rx = Box::new(Receiver::new(scn.receiver.clone(), epoch));
+        let (tx, rx): (Box<dyn Engine>, Box<dyn Engine>) = if scn.variant == Variant::Zmodem {
+            let timing = |d: Duration| d.max(Duration::from_secs(1));
+            let tx = zmodem::SenderConfig {
+                start_timeout: timing(scn.sender.start_timeout),
+                ..zmodem::SenderConfig::default()
+            };
+            let rx = zmodem::ReceiverConfig {
+                start_timeout: timing(scn.receiver.start_timeout),
+                ..zmodem::ReceiverConfig::default()
+            };
+            (
+                Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch)),
+                Box::new(zmodem::Receiver::new(rx, epoch)),
+            )
+        } else {
+            (
+                Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch)),
+                Box::new(Receiver::new(scn.receiver.clone(), epoch)),
+            )
+        };
         Self::with_engines(scn, tx, rx, epoch, trace)
     }
 

@@ -23,10 +23,13 @@ pub enum Variant {
     Ymodem,
     /// YMODEM-G: streamed 1K blocks, no ACKs, any error is fatal.
     YmodemG,
+    /// ZMODEM: a batch streamed in subpackets (CRC-32), recovery by offset.
+    Zmodem,
 }
 
 impl Variant {
-    /// Every variant.
+    /// The X/YMODEM (block protocol) variants; [`Variant::Zmodem`] is apart, since the
+    /// block-protocol efficiency model does not apply to it.
     pub const ALL: [Self; 5] = [
         Self::XmodemChecksum,
         Self::XmodemCrc,
@@ -43,23 +46,28 @@ impl Variant {
             Self::Xmodem1k => "xmodem-1k",
             Self::Ymodem => "ymodem",
             Self::YmodemG => "ymodem-g",
+            Self::Zmodem => "zmodem",
         }
     }
 
     /// The variant called `name`.
     pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.name() == name)
+        Self::ALL
+            .into_iter()
+            .chain([Self::Zmodem])
+            .find(|v| v.name() == name)
     }
 
-    /// True for the YMODEM family (batches with headers).
+    /// True for the batch protocols (files with names and sizes).
     pub const fn is_batch(self) -> bool {
-        matches!(self, Self::Ymodem | Self::YmodemG)
+        matches!(self, Self::Ymodem | Self::YmodemG | Self::Zmodem)
     }
 
     /// The check the receiver asks for.
     pub const fn check(self) -> Check {
         match self {
             Self::XmodemChecksum => Check::Checksum,
+            Self::Zmodem => Check::Crc32,
             _ => Check::Crc16,
         }
     }
@@ -84,6 +92,8 @@ impl Variant {
                 Self::XmodemChecksum | Self::XmodemCrc | Self::Xmodem1k => RecvMode::Xmodem,
                 Self::Ymodem => RecvMode::Ymodem,
                 Self::YmodemG => RecvMode::YmodemG,
+                // Not used: ZMODEM runs its own engines.
+                Self::Zmodem => RecvMode::Detect,
             },
             check: self.check(),
             ..ReceiverConfig::default()
@@ -247,7 +257,7 @@ impl Scenario {
     /// timeout, a frame on the wire, a round trip), plus every configured stall.
     pub fn time_bound(&self) -> Duration {
         let blocks = self.blocks() + 3;
-        let max_errors = u64::from(self.sender.max_errors.max(self.receiver.max_errors));
+        let max_errors = u64::from(self.max_errors());
         let frame =
             Duration::from_nanos((MAX_FRAME as u64 * 10_000_000_000) / u64::from(self.line.baud));
         let per_error = self.sender.ack_timeout
@@ -267,8 +277,18 @@ impl Scenario {
     /// An upper bound on simulation steps: every byte that could go over the line, each a
     /// step of its own (bytewise delivery), plus slack. Only a livelock reaches it.
     pub fn step_bound(&self) -> u64 {
-        let max_errors = u64::from(self.sender.max_errors.max(self.receiver.max_errors));
+        let max_errors = u64::from(self.max_errors());
         (self.blocks() + 3) * max_errors * 4 * (MAX_FRAME as u64 + 64) + 100_000
+    }
+
+    /// The most errors either side allows per block or file (ZMODEM: its receiver's 20).
+    fn max_errors(&self) -> u32 {
+        let xy = self.sender.max_errors.max(self.receiver.max_errors);
+        if self.variant == Variant::Zmodem {
+            xy.max(crate::proto::zmodem::ReceiverConfig::default().max_errors)
+        } else {
+            xy
+        }
     }
 
     /// Blocks the transfer needs at 128 bytes each, plus a header and an EOT per file and the

@@ -1,5 +1,5 @@
 //! Properties of the engines on the link simulator (`xyzmodem::sim`), for XMODEM checksum,
-//! XMODEM CRC, XMODEM-1K, YMODEM batches and YMODEM-G: thousands of seeded faulted transfers
+//! XMODEM CRC, XMODEM-1K, YMODEM batches, YMODEM-G and ZMODEM: thousands of seeded faulted transfers
 //! end byte-exact or with a typed error, never hang or panic, and never deliver wrong data by
 //! the engines' own logic; clean lines run at the theoretical speed. Every failing run is
 //! printed with its seed and fault plan and replays exactly with `sim::replay`.
@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use xyzmodem::sim::{self, Efficiency, REPLAY_VAR, Scenario, Summary, Variant, sweep};
 
-/// Random scenarios per variant: 5 x 3000 = 15 000 transfers per run, seeds `0..RUNS`.
+/// Random scenarios per variant: 6 x 3000 = 18 000 transfers per run, seeds `0..RUNS`.
 const RUNS: u64 = 3000;
 
 /// Run the sweep of `variant`, print its summary line and every run that broke a property,
@@ -85,6 +85,11 @@ fn ymodem_faulted() {
 #[test]
 fn ymodem_g_faulted() {
     faulted(Variant::YmodemG);
+}
+
+#[test]
+fn zmodem_faulted() {
+    faulted(Variant::Zmodem);
 }
 
 /// A 64 KiB file over a clean 115200-baud line with 0 and 20 ms of one-way latency: at least
