@@ -30,12 +30,14 @@
 mod codecs;
 mod receiver;
 mod sender;
+mod zmodem;
 
 use std::time::{Duration, Instant};
 
 pub use codecs::{block, header};
 pub use receiver::receiver;
 pub use sender::sender;
+pub use zmodem::{zmodem_receiver, zmodem_sender};
 
 use crate::proto::cancel::CAN;
 use crate::proto::xymodem::block::LARGE;
@@ -81,6 +83,11 @@ trait Files {
     fn event(&mut self, event: &Event);
     fn write(&mut self, offset: u64, data: &[u8]);
     fn read(&mut self, offset: u64, max: usize) -> &[u8];
+
+    /// The longest `WriteFile` the protocol can produce (X/YMODEM: one 1K block).
+    fn max_write(&self) -> usize {
+        LARGE
+    }
 }
 
 /// The harness's side of [`proto::drain`]: every output checked against the contract.
@@ -123,7 +130,11 @@ impl<F: Files> proto::Io for Checked<'_, F> {
 
     fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error> {
         self.output();
-        assert!(data.len() <= LARGE, "WriteFile of {} bytes", data.len());
+        assert!(
+            data.len() <= self.files.max_write(),
+            "WriteFile of {} bytes",
+            data.len()
+        );
         assert!(!*self.ended, "WriteFile after the session ended");
         self.files.write(offset, data);
         Ok(())
@@ -216,19 +227,25 @@ impl<E: Engine, F: Files> Run<E, F> {
     /// Feed bytes that arrived from the peer, draining outputs between pieces.
     fn input(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
+            let was_settled = self.settled;
             let n = self.engine.handle_input(self.now, bytes);
             assert!(n <= bytes.len(), "consumed {n} of {} bytes", bytes.len());
-            // Outputs are always drained before this call, so none is pending.
-            assert!(
-                n > 0,
-                "consumed nothing of non-empty input with no output pending"
-            );
-            if self.settled {
+            if was_settled {
                 assert_eq!(n, bytes.len(), "an ended session must ignore input");
             }
             self.check_deadline("handle_input");
             bytes = &bytes[n..];
             self.drain();
+            // Outputs are always drained before this call, so none was pending: nothing
+            // consumed means the session ended right there, and the rest is not its own
+            // (what follows ZMODEM's `OO`).
+            if n == 0 {
+                assert!(
+                    self.ended,
+                    "consumed nothing of non-empty input with no output pending"
+                );
+                return;
+            }
         }
     }
 

@@ -246,7 +246,9 @@ pub trait Engine {
     /// Feed bytes received from the link. Returns how many were consumed;
     /// the engine stops early when it has output for the caller to act on
     /// first. If it has no pending output, it consumes at least one byte of
-    /// non-empty input.
+    /// non-empty input, unless the session ends right there: then the bytes
+    /// left are not the session's (what follows ZMODEM's closing `OO`, such as
+    /// the user's typing). Once ended and drained, an engine ignores input.
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize;
 
     /// Tell the engine the time has come. Calling it before the deadline

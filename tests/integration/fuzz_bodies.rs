@@ -34,6 +34,21 @@ proptest! {
     fn header(data in prop::collection::vec(any::<u8>(), 0..1100)) {
         fuzzing::header(&data);
     }
+
+    #[test]
+    fn zmodem_receiver(data in bytes()) {
+        fuzzing::zmodem_receiver(&data);
+    }
+
+    #[test]
+    fn zmodem_sender(data in bytes()) {
+        fuzzing::zmodem_sender(&data);
+    }
+
+    #[test]
+    fn zmodem_decoder(data in bytes()) {
+        xyzmodem::proto::zmodem::fuzz::zmodem_decoder(&data);
+    }
 }
 
 /// Cases per body: enough to pass the main paths each run, few enough for a debug build.

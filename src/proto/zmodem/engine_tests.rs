@@ -354,3 +354,20 @@ fn sender_fails_on_retries_at_an_offset() {
     ));
     assert_eq!(now, t0 + 100 * S);
 }
+
+/// Found by the `zmodem_receiver` fuzz body: an error handled after the time the sender had
+/// to start made the receiver send ZRINIT with the start limit, already past, as its deadline.
+#[test]
+fn receiver_gives_up_rather_than_set_a_deadline_in_the_past() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    // 59 s in: a ZSINIT header, whose subpacket never comes.
+    let now = t0 + 59 * S;
+    feed(&mut rx, now, &hex(Header::new(FrameType::SInit)));
+    let deadline = rx.poll_timeout().expect("waiting for the subpacket");
+    assert!(deadline > t0 + 60 * S);
+    let d = tick(&mut rx, deadline);
+    assert!(matches!(failed(&d.events), Some(Error::Timeout { .. })));
+    assert_eq!(rx.poll_timeout(), None);
+}

@@ -176,6 +176,13 @@ impl Receiver {
 
     /// `ZRINIT`: what we can do, and our buffer.
     fn send_zrinit(&mut self, now: Instant) {
+        if !self.started && now >= self.start_limit {
+            // An error or a repeat can come after the time the sender had to start: give up
+            // rather than set a deadline in the past.
+            return self.fail(Error::Timeout {
+                waiting_for: "the ZMODEM sender to start",
+            });
+        }
         let mut flags = CANFDX | CANOVIO | CANFC32;
         if self.cfg.escape_controls {
             flags |= ESCCTL;
