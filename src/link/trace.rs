@@ -216,9 +216,12 @@ impl Dir {
 }
 
 /// Where each direction is in the block stream, so that the rest of a block arriving in a
-/// later piece is shown as such and not decoded as text.
+/// later piece is shown as such and not decoded as text. Once a ZMODEM header shows up in a
+/// direction, that direction is decoded as ZMODEM frames.
 #[derive(Debug, Default)]
 struct Decoder {
+    /// ZMODEM decoders, per direction, once ZMODEM is seen there.
+    zmodem: [Option<Box<crate::proto::zmodem::Decoder>>; 2],
     /// Bytes of the current block still to come, per direction (in, out).
     remaining: [usize; 2],
     /// The check is an 8-bit checksum: a NAK started the session.
@@ -229,6 +232,17 @@ struct Decoder {
 
 impl Decoder {
     fn decode(&mut self, dir: Dir, data: &[u8], out: &mut String) {
+        let zmodem = &mut self.zmodem[dir as usize];
+        if zmodem.is_none()
+            && data
+                .windows(3)
+                .any(|w| matches!(w, [b'*', 0x18, b'A'..=b'C']))
+        {
+            *zmodem = Some(Box::default());
+        }
+        if let Some(z) = zmodem {
+            return zmodem_frames(z, data, out);
+        }
         let remaining = &mut self.remaining[dir as usize];
         let mut pos = 0;
         let mut first = true;
@@ -280,6 +294,80 @@ impl Decoder {
             sep(out);
             text(&data[pos..], out);
         }
+    }
+}
+
+/// ZMODEM items in `data`: headers by name with their position or flags, subpackets by
+/// length and end (`ZCRCG`...), damage and cancels; up to [`BLOCKS_MAX`] per line.
+fn zmodem_frames(dec: &mut crate::proto::zmodem::Decoder, data: &[u8], out: &mut String) {
+    use crate::proto::zmodem::{FrameType, Item};
+    let mut rest = data;
+    let mut shown = 0;
+    let mut more = 0;
+    while !rest.is_empty() {
+        let (n, item) = dec.feed(rest);
+        rest = &rest[n..];
+        let Some(item) = item else { continue };
+        if shown == BLOCKS_MAX {
+            more += 1;
+            if let Item::Header { header, format } = item
+                && matches!(
+                    header.kind,
+                    FrameType::Data | FrameType::File | FrameType::SInit | FrameType::Command
+                )
+            {
+                dec.expect_data(format.data_crc());
+            }
+            continue;
+        }
+        if shown > 0 {
+            out.push(' ');
+        }
+        shown += 1;
+        match item {
+            Item::Header { header, format } => {
+                let name = format!("{:?}", header.kind).to_uppercase();
+                let _ = write!(out, "Z{name}");
+                match header.kind {
+                    FrameType::RInit | FrameType::File | FrameType::SInit => {
+                        let _ = write!(
+                            out,
+                            "(f0 {:#04x}, bytes {:02x} {:02x} {:02x})",
+                            header.f0(),
+                            header.bytes[0],
+                            header.bytes[1],
+                            header.bytes[2]
+                        );
+                    }
+                    FrameType::RqInit | FrameType::Fin | FrameType::Skip | FrameType::Nak => {}
+                    _ => {
+                        let _ = write!(out, "@{}", header.position());
+                    }
+                }
+                if matches!(
+                    header.kind,
+                    FrameType::Data | FrameType::File | FrameType::SInit | FrameType::Command
+                ) {
+                    dec.expect_data(format.data_crc());
+                }
+            }
+            Item::Data { end } => {
+                let _ = write!(out, "[{} bytes {end:?}]", dec.data().len());
+            }
+            Item::Cancel => out.push_str("cancel (CAN*5)"),
+            Item::BadHeader(why) => {
+                let _ = write!(out, "bad header ({why:?})");
+            }
+            Item::BadData(why) => {
+                let _ = write!(out, "bad subpacket ({why:?})");
+            }
+        }
+    }
+    if more > 0 {
+        let _ = write!(out, " ... (+{more} more)");
+    }
+    if shown == 0 && !data.is_empty() {
+        text(data, out);
     }
 }
 
@@ -394,6 +482,34 @@ mod tests {
         let mut b = vec![kind, n, !n];
         b.resize(3 + size + check, 0x55);
         b
+    }
+
+    #[test]
+    fn zmodem_frames_are_named() {
+        let mut d = Decoder::default();
+        let mut out = String::new();
+        d.decode(Dir::In, b"rz\r**\x18B00000000000000\r\x8a\x11", &mut out);
+        assert_eq!(out, "ZRQINIT");
+        out.clear();
+        d.decode(Dir::Out, b"**\x18B0900000400a87c\r\x8a\x11", &mut out);
+        assert!(
+            out.starts_with("ZRPOS@1024") || out.starts_with("bad header"),
+            "{out}"
+        );
+        out.clear();
+        let mut wire = Vec::new();
+        let mut enc =
+            crate::proto::zmodem::Encoder::new(crate::proto::zmodem::EscapeProfile::Minimal);
+        use crate::proto::zmodem::{CrcKind, FrameEnd, FrameType, Header, HeaderFormat};
+        enc.header(
+            &mut wire,
+            HeaderFormat::Bin32,
+            &Header::with_position(FrameType::Data, 5),
+        );
+        enc.subpacket(&mut wire, b"hello", FrameEnd::CrcG, CrcKind::Crc32);
+        enc.subpacket(&mut wire, b"", FrameEnd::CrcE, CrcKind::Crc32);
+        d.decode(Dir::In, &wire, &mut out);
+        assert_eq!(out, "ZDATA@5 [5 bytes CrcG] [0 bytes CrcE]");
     }
 
     #[test]
