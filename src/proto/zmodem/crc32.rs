@@ -49,7 +49,7 @@ mod tests {
     #[test]
     fn crc32_check_value_and_zfile_header() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        // The ZFILE header lrzsz sz sent (docs/PROTOCOLS.md §6.6): CRC bytes dd 51 a2 33.
+        // The ZFILE header lrzsz sz sent (docs/PROTOCOLS.md §4.3, §4.5): CRC bytes dd 51 a2 33.
         assert_eq!(
             crc32(&[4, 0, 0, 0, 0]).to_le_bytes(),
             [0xdd, 0x51, 0xa2, 0x33]

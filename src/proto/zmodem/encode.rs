@@ -6,7 +6,7 @@ use super::frame::{CrcKind, FrameEnd, FrameType, Header, HeaderFormat};
 use super::{XON, ZBIN, ZBIN32, ZDLE, ZHEX, ZPAD};
 use crate::proto::crc::crc16;
 
-/// Lower-case hex digits: lrzsz rejects upper case (docs/PROTOCOLS.md §6.1).
+/// Lower-case hex digits: lrzsz rejects upper case (docs/PROTOCOLS.md §4.3).
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The longest encoding of a header: `*` ZDLE `C`, then 9 bytes (type, 4, CRC-32) all

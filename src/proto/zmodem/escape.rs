@@ -1,4 +1,4 @@
-//! ZDLE escaping: which bytes a sender must not put on the wire raw (docs/PROTOCOLS.md §6.2).
+//! ZDLE escaping: which bytes a sender must not put on the wire raw (docs/PROTOCOLS.md §4.4).
 //!
 //! An escaped byte travels as ZDLE (0x18) followed by `byte ^ 0x40`, except 0x7F and 0xFF,
 //! which travel as ZDLE `l` and ZDLE `m`. Only bytes with `(byte & 0x60) == 0` (the control

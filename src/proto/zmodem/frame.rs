@@ -1,5 +1,5 @@
-//! ZMODEM frame types, header layout and capability flags (docs/PROTOCOLS.md §6.1, §6.3,
-//! §6.4).
+//! ZMODEM frame types, header layout and capability flags (docs/PROTOCOLS.md §4.2, §4.3,
+//! §4.7).
 
 /// The type byte that opens every header. The numbers are those of the ZMODEM spec and
 /// lrzsz's `zmodem.h`; the names drop the leading `Z` (`RqInit` is `ZRQINIT`).
@@ -121,7 +121,7 @@ pub const ZF2: usize = 1;
 /// Index of F3 in [`Header::bytes`] (the 1st byte on the wire).
 pub const ZF3: usize = 0;
 
-/// The three ways a header can travel (docs/PROTOCOLS.md §6.1).
+/// The three ways a header can travel (docs/PROTOCOLS.md §4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HeaderFormat {
     /// `** ZDLE B`, hex digits, CRC-16, CR LF (XON).
@@ -168,7 +168,7 @@ impl CrcKind {
 }
 
 /// How a data subpacket ends: ZDLE and one of these bytes, then the CRC
-/// (docs/PROTOCOLS.md §6.5).
+/// (docs/PROTOCOLS.md §4.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum FrameEnd {

@@ -1,8 +1,10 @@
-//! The ZMODEM wire codec: headers, ZDLE escaping and data subpackets, sans-IO.
+//! ZMODEM, sans-IO: the wire codec (headers, ZDLE escaping, data subpackets) and the
+//! [`Sender`] and [`Receiver`] engines built on it.
 //!
-//! This module turns frames into bytes and bytes into frames; it knows nothing of sessions
-//! (no engine yet). Facts and sources: docs/PROTOCOLS.md §6 (ZMODEM) and §8
-//! (interoperability pitfalls).
+//! The codec turns frames into bytes and bytes into frames and knows nothing of sessions;
+//! the engines implement [`crate::proto::Engine`] like the X/YMODEM ones. Facts and sources:
+//! docs/PROTOCOLS.md §4 (ZMODEM) and §5 (peer behaviour); the choices where we differ from
+//! lrzsz are in docs/PROTOCOL_NOTES.md.
 //!
 //! # Encoding
 //!
@@ -53,7 +55,8 @@
 //! - five CAN bytes in a row (ZDLE followed by four CAN) are [`Item::Cancel`], in any
 //!   state. Valid encoding never puts two CANs in a row, so data cannot trigger it.
 //!
-//! CRC-32 ([`crc32`]) lives in this module for now; `proto/crc.rs` holds CRC-16.
+//! CRC-32 ([`crc32`]) for frames lives in this module; `proto/crc.rs` has CRC-16 and the
+//! piecewise CRC-32 a `ZCRC` answer needs.
 
 mod crc32;
 mod decode;

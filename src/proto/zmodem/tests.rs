@@ -1,4 +1,4 @@
-//! Codec tests: exact bytes of known headers (lrzsz captures, docs/PROTOCOLS.md §6.7, §9),
+//! Codec tests: exact bytes of known headers (lrzsz captures, docs/PROTOCOLS.md §4.3, §4.8),
 //! round trips, piecewise feeding, and hostile input.
 
 use proptest::collection::vec;
