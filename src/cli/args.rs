@@ -203,9 +203,15 @@ pub struct ProtocolArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub retries: u32,
 
-    /// Seconds to wait for the other side to start.
+    /// Seconds to wait for the other side to start, and for room to write when it stops
+    /// reading.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+
+    /// Seconds a started session may go without progress (new data, a new file, a file's
+    /// end) before it fails, however busy the other side keeps the line.
+    #[arg(long, value_name = "SECS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
 }
 
 fn parse_wait(s: &str) -> Result<f64, String> {

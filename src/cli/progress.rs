@@ -181,7 +181,11 @@ impl Progress {
                 }
                 self.verbose_line(&format!("retry {attempt}: {reason}"));
             }
-            Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
+            // The session prints the warning once the terminal is free.
+            Event::FileStart(_)
+            | Event::EndUnconfirmed { .. }
+            | Event::Finished
+            | Event::Failed(_) => {}
         }
     }
 

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::MultiProgress;
@@ -12,7 +12,7 @@ use xyzmodem::driver::{self, Summary};
 use xyzmodem::files::{ReceiveFiles, Source};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::AutoReceiver;
-use xyzmodem::proto::{FileInfo, ReceiverConfig, Sender, SenderConfig};
+use xyzmodem::proto::{FileInfo, Position, ReceiverConfig, Sender, SenderConfig};
 
 use super::handlers::{RecvHandler, SendHandler};
 use super::handshake::{self, Wire};
@@ -22,6 +22,30 @@ use super::settings::{RecvSettings, SendProtocol, SendSettings, Serial};
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The driver's options: [`INTERRUPTED`], and writes that may wait for room as long as the
+/// other side has to start (`--timeout`).
+fn driver_options(timeout: Duration) -> driver::Options<'static> {
+    driver::Options {
+        interrupt: Some(&INTERRUPTED),
+        write_timeout: timeout,
+    }
+}
+
+/// The warning for a session whose last frame the receiver never acknowledged.
+pub fn unconfirmed_warning(summary: &Summary) -> Option<&'static str> {
+    let what = match summary.end_unconfirmed? {
+        Position::EndOfBatch => {
+            "the receiver did not acknowledge the end of the batch; \
+             every file was acknowledged, so the batch is delivered"
+        }
+        _ => {
+            "the receiver did not acknowledge the end of the file (EOT): \
+             every data block was acknowledged, but the end is not confirmed"
+        }
+    };
+    Some(what)
+}
 
 /// The link named by the options, and whether stderr is the same terminal
 /// as the link (then nothing may be printed during the transfer).
@@ -118,6 +142,11 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
         let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
         eprintln!("{}", summary_line("sent", &what, &summary));
     }
+    if verbosity != Verbosity::Quiet
+        && let Some(warning) = unconfirmed_warning(&summary)
+    {
+        eprintln!("xyzmodem: warning: {warning}");
+    }
     Ok(())
 }
 
@@ -168,6 +197,7 @@ pub fn send_port(
         start_timeout: a.limits.start_timeout,
         header_c_wait,
         max_errors: a.limits.retries,
+        idle_limit: a.limits.idle,
         ..defaults
     };
     let total: u64 = sources.iter().map(Source::size).sum();
@@ -177,7 +207,7 @@ pub fn send_port(
         None => Progress::new(verbosity, stderr_is_link, batch),
     };
     let mut engine = Sender::new(cfg, infos.clone(), Instant::now());
-    let result = driver::run(
+    let result = driver::run_with(
         &mut engine,
         wire.link(),
         &mut Recorded {
@@ -189,7 +219,7 @@ pub fn send_port(
             },
             rec,
         },
-        Some(&INTERRUPTED),
+        &driver_options(a.limits.start_timeout),
     );
     progress.finish();
     let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
@@ -235,6 +265,7 @@ fn recv_port(
         check: a.check,
         start_timeout: a.limits.start_timeout,
         max_errors: a.limits.retries,
+        idle_limit: a.limits.idle,
         ..ReceiverConfig::default()
     };
     let mut progress = Progress::new(verbosity, stderr_is_link, None);
@@ -243,14 +274,14 @@ fn recv_port(
         progress: &mut progress,
     };
     let mut engine = AutoReceiver::new(cfg, Instant::now());
-    let result = driver::run(
+    let result = driver::run_with(
         &mut engine,
         wire.link(),
         &mut Recorded {
             inner: &mut handler,
             rec,
         },
-        Some(&INTERRUPTED),
+        &driver_options(a.limits.start_timeout),
     );
     handler.progress.finish();
     let after = match &result {

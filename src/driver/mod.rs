@@ -6,8 +6,10 @@
 //! events), then wait on the link until input arrives or the engine's
 //! deadline passes, and feed the engine what happened. An interrupt flag
 //! (set by a signal handler) is checked at least every
-//! [`INTERRUPT_CHECK`]; it makes the engine send its cancel sequence and the
-//! loop end normally, so guards such as terminal raw mode are restored.
+//! [`INTERRUPT_CHECK`], also while a write waits for room; it makes the engine
+//! send its cancel sequence and the loop end normally, so guards such as
+//! terminal raw mode are restored. A write that finds no room for
+//! [`Options::write_timeout`] (the other side stopped reading) fails the session.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,11 +17,35 @@ use std::time::{Duration, Instant};
 
 use crate::files::FileError;
 use crate::link::Link;
-use crate::proto::{self, Abort, Engine, Event};
+use crate::proto::{self, Abort, Engine, Event, Position};
 
 /// The longest the driver blocks on the link before it looks at the
 /// interrupt flag again.
-pub const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
+pub const INTERRUPT_CHECK: Duration = crate::link::WRITE_SLICE;
+
+/// How long a write may find no room before the session fails, unless
+/// [`Options::write_timeout`] says otherwise: the engines' answer timeout.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How [`run_with`] runs a session.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Set by a signal handler to stop the session (cancel sent, the loop ends normally).
+    pub interrupt: Option<&'a AtomicBool>,
+    /// A write that finds no room for this long (the other side stopped reading, or flow
+    /// control holds the line) fails the session with a [`Error::Link`] of kind
+    /// [`io::ErrorKind::TimedOut`].
+    pub write_timeout: Duration,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Self {
+            interrupt: None,
+            write_timeout: WRITE_TIMEOUT,
+        }
+    }
+}
 
 /// Link read buffer: large enough for a burst of YMODEM-G blocks.
 const READ_BUF: usize = 16 * 1024;
@@ -76,6 +102,11 @@ impl Error {
     pub fn is_hang_up(&self) -> bool {
         matches!(self, Self::Link { error, .. } if error.kind() == io::ErrorKind::UnexpectedEof)
     }
+
+    /// True if the link's other side stopped reading: a write found no room in time.
+    pub fn is_stalled(&self) -> bool {
+        matches!(self, Self::Link { error, .. } if error.kind() == io::ErrorKind::TimedOut)
+    }
 }
 
 /// What a successful session did.
@@ -93,6 +124,10 @@ pub struct Summary {
     pub check: Option<proto::Check>,
     /// The size of the last block confirmed.
     pub last_block: usize,
+    /// Sending: the last frame of the session that the receiver did not acknowledge, when
+    /// the sender stopped waiting for it ([`Event::EndUnconfirmed`]); `None` when the end
+    /// was confirmed.
+    pub end_unconfirmed: Option<Position>,
     /// Wall time from start to end.
     pub elapsed: Duration,
 }
@@ -108,6 +143,11 @@ struct DriverIo<'a> {
     outcome: Option<Result<(), proto::Error>>,
     /// A write failed: nothing more goes to the link.
     link_dead: bool,
+    /// A write was interrupted while it waited for room: the link may be stuck, so it is
+    /// not flushed at the end.
+    stuck: bool,
+    interrupt: Option<&'a AtomicBool>,
+    write_timeout: Duration,
 }
 
 impl DriverIo<'_> {
@@ -126,10 +166,17 @@ impl proto::Io for DriverIo<'_> {
         if self.link_dead {
             return Ok(());
         }
-        self.link.write_all(bytes).map_err(|e| {
-            self.link_dead = true;
-            self.link_error(e)
-        })
+        self.link
+            .write_all(bytes, self.write_timeout, self.interrupt)
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    // The cancel sequence may still find room.
+                    self.stuck = true;
+                    return Error::Interrupted;
+                }
+                self.link_dead = true;
+                self.link_error(e)
+            })
     }
 
     fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Error> {
@@ -151,15 +198,30 @@ impl proto::Io for DriverIo<'_> {
     }
 }
 
-/// Run `engine` over `link` to its end. Returns the summary, or the first
-/// error: a local file or link error in preference to the protocol error
-/// it caused.
+/// Run `engine` over `link` to its end, writes limited to [`WRITE_TIMEOUT`] without room.
+/// Returns the summary, or the first error: a local file or link error in preference to the
+/// protocol error it caused.
 pub fn run(
     engine: &mut dyn Engine,
     link: &mut dyn Link,
     handler: &mut dyn Handler,
     interrupt: Option<&AtomicBool>,
 ) -> Result<Summary, Error> {
+    let options = Options {
+        interrupt,
+        ..Options::default()
+    };
+    run_with(engine, link, handler, &options)
+}
+
+/// [`run`] with [`Options`].
+pub fn run_with(
+    engine: &mut dyn Engine,
+    link: &mut dyn Link,
+    handler: &mut dyn Handler,
+    options: &Options<'_>,
+) -> Result<Summary, Error> {
+    let interrupt = options.interrupt;
     let started = Instant::now();
     let mut io = DriverIo {
         link,
@@ -168,6 +230,9 @@ pub fn run(
         done_bytes: 0,
         outcome: None,
         link_dead: false,
+        stuck: false,
+        interrupt,
+        write_timeout: options.write_timeout,
     };
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
@@ -203,6 +268,12 @@ pub fn run(
             break;
         }
         let now = Instant::now();
+        if engine.poll_timeout().is_some_and(|d| now >= d) {
+            // The deadline came first, even if input keeps arriving (a peer that chatters
+            // without answering must not keep the engine's timeouts from firing).
+            engine.handle_timeout(now);
+            continue;
+        }
         let wait = engine
             .poll_timeout()
             .map_or(INTERRUPT_CHECK, |d| d.saturating_duration_since(now))
@@ -221,7 +292,7 @@ pub fn run(
         }
     }
 
-    if !io.link_dead {
+    if !io.link_dead && !io.stuck {
         let _ = io.link.flush();
     }
     let mut summary = io.summary;
@@ -256,6 +327,7 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
             summary.files += 1;
         }
         Event::Retry { .. } => summary.retries += 1,
+        Event::EndUnconfirmed { at } => summary.end_unconfirmed = Some(at),
         Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
     }
 }

@@ -426,7 +426,8 @@ impl proto::Io for SenderSide<'_, '_> {
             Event::FileStart(_) => w.file = Some(w.file.map_or(0, |i| i + 1)),
             Event::Finished => w.sender = End::Finished,
             Event::Failed(e) => w.sender = End::Failed(e),
-            Event::Progress { .. } | Event::FileEnd { .. } => {}
+            // The last ACK was lost: the sender ends anyway; the receiver's end judges.
+            Event::Progress { .. } | Event::FileEnd { .. } | Event::EndUnconfirmed { .. } => {}
         }
         Ok(())
     }
@@ -498,6 +499,9 @@ impl proto::Io for ReceiverSide<'_, '_> {
             },
             Event::Finished => w.receiver = End::Finished,
             Event::Failed(e) => w.receiver = End::Failed(e),
+            Event::EndUnconfirmed { .. } => {
+                w.contract = Some("the receiver reported an unconfirmed end (a sender's event)");
+            }
         }
         Ok(())
     }
