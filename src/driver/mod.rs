@@ -146,6 +146,8 @@ struct DriverIo<'a> {
     /// A write was interrupted while it waited for room: the link may be stuck, so it is
     /// not flushed at the end.
     stuck: bool,
+    /// A write found the other side gone; the engine is told after the drain.
+    hung_up: Option<io::Error>,
     interrupt: Option<&'a AtomicBool>,
     write_timeout: Duration,
 }
@@ -168,6 +170,19 @@ impl proto::Io for DriverIo<'_> {
         }
         self.link
             .write_all(bytes, self.write_timeout, self.interrupt)
+            .or_else(|e| {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe
+                ) {
+                    // Not a local failure yet: the engine may have been waiting for nothing
+                    // more (see `Engine::handle_hang_up`).
+                    self.link_dead = true;
+                    self.hung_up = Some(crate::link::hung_up());
+                    return Ok(());
+                }
+                Err(e)
+            })
             .map_err(|e| {
                 if e.kind() == io::ErrorKind::Interrupted {
                     // The cancel sequence may still find room.
@@ -231,6 +246,7 @@ pub fn run_with(
         outcome: None,
         link_dead: false,
         stuck: false,
+        hung_up: None,
         interrupt,
         write_timeout: options.write_timeout,
     };
@@ -243,6 +259,10 @@ pub fn run_with(
         // 1. Act on every output, in order.
         if let Err(e) = proto::drain(engine, Instant::now(), &mut io, &mut file_buf) {
             local_error.get_or_insert(e);
+        }
+        if let Some(e) = io.hung_up.take() {
+            hang_up(engine, &mut io, &mut local_error, e);
+            continue;
         }
         if engine.is_finished() {
             break;
@@ -284,6 +304,10 @@ pub fn run_with(
                 let n2 = engine.handle_input(Instant::now(), &buf[..n]);
                 (pending_from, pending_to) = (n2, n);
             }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                io.link_dead = true;
+                hang_up(engine, &mut io, &mut local_error, e);
+            }
             Err(e) => {
                 io.link_dead = true;
                 local_error.get_or_insert(io.link_error(e));
@@ -307,6 +331,20 @@ pub fn run_with(
             name: io.link.name().to_owned(),
             error: io::Error::other("the session ended without a result"),
         }),
+    }
+}
+
+/// The other side went away: the end of the session if the engine was waiting for nothing
+/// more, else a link error that aborts it.
+fn hang_up(
+    engine: &mut dyn Engine,
+    io: &mut DriverIo<'_>,
+    local_error: &mut Option<Error>,
+    e: io::Error,
+) {
+    if !engine.handle_hang_up(Instant::now()) {
+        local_error.get_or_insert(io.link_error(e));
+        engine.abort(Instant::now(), Abort::Local("link failed".into()));
     }
 }
 

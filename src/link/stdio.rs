@@ -118,6 +118,7 @@ pub(crate) fn write_within(
         match rustix::io::write(fd, data) {
             Ok(n) => return Ok(n),
             Err(Errno::INTR) => {}
+            Err(Errno::PIPE) => return Err(hung_up()),
             Err(Errno::AGAIN) => {
                 let left = end.saturating_duration_since(Instant::now());
                 if left.is_zero() {

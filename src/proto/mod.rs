@@ -278,6 +278,16 @@ pub trait Engine {
     /// engine emits its cancel sequence and then [`Event::Failed`].
     fn abort(&mut self, now: Instant, why: Abort);
 
+    /// The link's other side went away (end of input, hang-up). Returns true if that ends
+    /// the session as far as the engine is concerned: a sender waiting only for the answer
+    /// to the last frame of the session, everything before it acknowledged, ends as it does
+    /// when that answer never comes ([`Event::EndUnconfirmed`], then [`Event::Finished`]).
+    /// Otherwise (false, the default) the caller aborts: a hang-up is a failure.
+    fn handle_hang_up(&mut self, now: Instant) -> bool {
+        let _ = now;
+        false
+    }
+
     /// True once the session has ended, successfully or not, and all output
     /// has been polled.
     fn is_finished(&self) -> bool;

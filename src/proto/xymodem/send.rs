@@ -49,7 +49,8 @@ pub struct SenderConfig {
     /// How long the last frame of the session (XMODEM's EOT, YMODEM's end-of-batch header) may
     /// go unanswered, everything before it being acknowledged, before the sender stops
     /// waiting and ends the session successfully with [`Event::EndUnconfirmed`] (default
-    /// 4 s). The frame is sent again once, halfway; an answer other than ACK (a NAK) restarts
+    /// 6 s). The frame is sent again once, halfway (3 s is more than a receiver takes to
+    /// answer a damaged frame: 1 s byte timeout, 1 s of quiet before its NAK); an answer other than ACK (a NAK) restarts
     /// the wait. lrzsz `rx` and `rb` flush their last ACK away on a pseudo-terminal, which
     /// used to cost `max_errors` answer timeouts and a failure.
     pub end_timeout: Duration,
@@ -70,7 +71,7 @@ impl Default for SenderConfig {
             header_c_wait: Duration::from_millis(500),
             max_errors: 10,
             pad: block::PAD,
-            end_timeout: Duration::from_secs(4),
+            end_timeout: Duration::from_secs(6),
             idle_limit: Duration::from_secs(100),
         }
     }
@@ -684,5 +685,19 @@ impl Engine for Sender {
 
     fn is_finished(&self) -> bool {
         self.finished_polled && !self.out.is_pending()
+    }
+
+    fn handle_hang_up(&mut self, now: Instant) -> bool {
+        // The receiver left after the last frame: lrzsz `rx`/`rb` exit right after their last
+        // ACK, and on a pty that ACK may have been flushed away.
+        let at = match self.state {
+            State::WaitEotAck { .. } if self.cfg.mode == SendMode::Xmodem => Position::EndOfFile,
+            State::WaitAck { .. } if self.is_end_of_batch() => Position::EndOfBatch,
+            _ => return false,
+        };
+        self.out.clear_tx();
+        self.end_silent = true;
+        self.end_silence(now, at);
+        true
     }
 }

@@ -753,16 +753,16 @@ fn sender_at_eot(t0: Instant) -> Sender {
 }
 
 #[test]
-fn sender_ends_after_4_s_when_the_eot_goes_unanswered() {
+fn sender_ends_after_6_s_when_the_eot_goes_unanswered() {
     // lrzsz `rx -c` on a pty NAKs the first EOT, ACKs the second and flushes that ACK away
-    // at exit. Every data block was acknowledged: the sender sends EOT once more after 2 s
-    // of silence and ends after 4 s with the end unconfirmed (it used to wait 10 x 10 s and
+    // at exit. Every data block was acknowledged: the sender sends EOT once more after 3 s
+    // of silence and ends after 6 s with the end unconfirmed (it used to wait 10 x 10 s and
     // fail with "gave up after 10 errors on block 2").
     let t0 = Instant::now();
     let mut tx = sender_at_eot(t0);
     assert_eq!(feed(&mut tx, t0, &[NAK]).wire, [EOT]);
-    assert_eq!(tx.poll_timeout(), Some(t0 + 2 * S));
-    let d = tick(&mut tx, t0 + 2 * S);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 3 * S));
+    let d = tick(&mut tx, t0 + 3 * S);
     assert_eq!(d.wire, [EOT], "sent again");
     assert_eq!(
         d.events,
@@ -771,7 +771,7 @@ fn sender_ends_after_4_s_when_the_eot_goes_unanswered() {
             attempt: 2
         }]
     );
-    let d = tick(&mut tx, t0 + 4 * S);
+    let d = tick(&mut tx, t0 + 6 * S);
     assert!(d.wire.is_empty(), "no cancel: nothing failed");
     assert_eq!(
         d.events,
@@ -810,9 +810,35 @@ fn sender_eot_wait_starts_again_when_the_receiver_answers() {
     );
     // Acknowledged in time, the end is confirmed.
     let mut tx = sender_at_eot(t0);
-    tick(&mut tx, t0 + 2 * S);
-    let d = feed(&mut tx, t0 + 3 * S, &[ACK]);
+    tick(&mut tx, t0 + 3 * S);
+    let d = feed(&mut tx, t0 + 4 * S, &[ACK]);
     assert_eq!(d.events, [Event::FileEnd { bytes: 3 }, Event::Finished]);
+}
+
+#[test]
+fn sender_takes_a_hang_up_after_the_eot_as_an_unconfirmed_end() {
+    // lrzsz `rx` exits right after its last ACK; on a pty the ACK may be flushed away and
+    // the link closes. Everything was acknowledged but the end: not a failure.
+    let t0 = Instant::now();
+    let mut tx = sender_at_eot(t0);
+    assert!(tx.handle_hang_up(t0 + S));
+    let d = drain(&mut tx, t0 + S, &[], &mut 0);
+    assert!(d.wire.is_empty());
+    assert_eq!(
+        d.events,
+        [
+            Event::EndUnconfirmed {
+                at: Position::EndOfFile
+            },
+            Event::FileEnd { bytes: 3 },
+            Event::Finished
+        ]
+    );
+    // A hang-up while data is still unacknowledged is the caller's failure.
+    let mut tx = Sender::xmodem(SenderConfig::default(), t0);
+    tx.handle_input(t0, b"C");
+    drain(&mut tx, t0, b"abc", &mut 0);
+    assert!(!tx.handle_hang_up(t0));
 }
 
 #[test]

@@ -480,20 +480,20 @@ fn sender_at_end_of_batch(t0: Instant) -> Sender {
 fn sender_ends_a_delivered_batch_whose_end_goes_unacknowledged() {
     // lrzsz `rb` on a pty ACKs the end-of-batch header, then flushes the ACK away at exit:
     // every file's EOT was acknowledged, so the batch is delivered. The sender sends the
-    // header once more after 2 s of silence and ends after 4 s, successfully, saying the
+    // header once more after 3 s of silence and ends after 6 s, successfully, saying the
     // end was not acknowledged. (It used to retry for 10 x 10 s and fail.)
     let t0 = Instant::now();
     let mut tx = sender_at_end_of_batch(t0);
-    assert_eq!(tx.poll_timeout(), Some(t0 + 2 * S));
-    let d = tick(&mut tx, t0 + 2 * S);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 3 * S));
+    let d = tick(&mut tx, t0 + 3 * S);
     assert_eq!(
         d.wire,
         block(0, &[0; 128], SMALL, Check::Crc16),
         "sent again"
     );
     assert!(failed(&d.events).is_none());
-    assert_eq!(tx.poll_timeout(), Some(t0 + 4 * S));
-    let d = tick(&mut tx, t0 + 4 * S);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 6 * S));
+    let d = tick(&mut tx, t0 + 6 * S);
     assert!(d.wire.is_empty(), "no cancel: nothing failed");
     assert_eq!(
         d.events,
@@ -511,8 +511,8 @@ fn sender_ends_a_delivered_batch_whose_end_goes_unacknowledged() {
 fn sender_end_of_batch_acknowledged_late_is_confirmed() {
     let t0 = Instant::now();
     let mut tx = sender_at_end_of_batch(t0);
-    tick(&mut tx, t0 + 2 * S);
-    let d = feed(&mut tx, t0 + 3 * S, &[ACK]);
+    tick(&mut tx, t0 + 3 * S);
+    let d = feed(&mut tx, t0 + 4 * S, &[ACK]);
     assert_eq!(d.events, [Event::Finished]);
 }
 
