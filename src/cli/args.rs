@@ -385,6 +385,7 @@ mod tests {
         };
         assert!(!s.one_k);
         assert_eq!((s.protocol.retries, s.protocol.timeout), (10, 60));
+        assert_eq!(s.protocol.idle_timeout, 100);
         assert_eq!(s.link.baud, 115_200);
     }
 

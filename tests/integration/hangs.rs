@@ -299,3 +299,51 @@ fn pty_send_to_rx_c_whose_last_ack_may_be_lost() {
 fn pty_send_batch_to_rb_whose_last_ack_may_be_lost() {
     send_to_lrzsz_on_a_pty(&["-Y"], "rb", &[], "in.bin");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Item 6: storms
+
+/// A sender that repeats EOT where the next header is due, each answered with `C`, ends the
+/// session after `--idle-timeout` with a message (exit 1); it used to go on for ever.
+#[test]
+fn a_storm_of_eots_ends_at_the_idle_timeout() {
+    use crate::common::ymodem_header;
+    let work = Work::new();
+    let mut cmd = xyzmodem();
+    cmd.args(["recv", "-Y", "--idle-timeout", "2"])
+        .arg(work.path("dst/"))
+        .current_dir(work.dir());
+    let mut peer = Scripted::spawn(cmd);
+    peer.expect(b"C", ANSWER);
+    peer.write(&ymodem_header(b"f.bin", "5"));
+    peer.expect(&[ACK, b'C'], ANSWER);
+    peer.write(&crc_block(1, &padded_128(b"hello")));
+    peer.expect(&[ACK], ANSWER);
+    peer.write(&[EOT]);
+    peer.expect(&[ACK, b'C'], ANSWER);
+    let start = Instant::now();
+    // Each EOT waits for its `C`, as a sender would; the storm lasts until the receiver quits.
+    let mut answered = 0;
+    while start.elapsed() < Duration::from_secs(30) {
+        if !peer.try_write(&[EOT]) {
+            break;
+        }
+        match peer.try_read(1, ANSWER) {
+            Ok(c) if c == b"C" => answered += 1,
+            _ => break,
+        }
+    }
+    let (finished, _) = peer.wait(Duration::from_secs(10));
+    let took = start.elapsed();
+    assert_eq!(finished.status.code(), Some(1), "{finished}");
+    assert!(
+        finished.stderr.contains("no progress for 2 s"),
+        "{finished}"
+    );
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        "{took:?}, {answered} EOTs answered"
+    );
+    assert!(answered > 10, "a storm: {answered} EOTs answered");
+    assert_eq!(work.read("dst/f.bin"), b"hello", "the file received stays");
+}
