@@ -645,6 +645,12 @@ impl Engine for Sender {
             State::WaitEotAck { .. } => self.resend_eot(now, RetryReason::Timeout, true),
             State::NeedData | State::Done | State::Failed => {}
         }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // Both had come: the state's rule went first, and the session is still idle.
+            self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
+        }
     }
 
     fn poll_output(&mut self) -> Option<Output<'_>> {
