@@ -247,7 +247,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__recv)
-            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --resume --escape-controls --strip-padding --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --resume --escape-controls --strip-padding --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,6 +266,10 @@ _xyzmodem() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -333,7 +337,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__send)
-            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --header-wait --escape-controls --resume --retries --timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --header-wait --escape-controls --resume --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -356,6 +360,10 @@ _xyzmodem() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

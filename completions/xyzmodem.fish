@@ -39,7 +39,8 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l subpacket -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l window -d 'ZMODEM: at most this many bytes ahead of the receiver\'s acknowledgement (ZCRCQ windows); default: stream freely' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l header-wait -d 'YMODEM: seconds to wait for the receiver\'s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start, and for room to write when it stops reading' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l data-bits -d 'Data bits per character' -r
@@ -69,7 +70,8 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s o -l output -d 'Name for data from an XMODEM sender (which sends no name) when receiving into a directory' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start, and for room to write when it stops reading' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l data-bits -d 'Data bits per character' -r

@@ -243,9 +243,15 @@ pub struct ProtocolArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub retries: u32,
 
-    /// Seconds to wait for the other side to start.
+    /// Seconds to wait for the other side to start, and for room to write when it stops
+    /// reading.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
+
+    /// Seconds a started session may go without progress (new data, a new file, a file's
+    /// end) before it fails, however busy the other side keeps the line.
+    #[arg(long, value_name = "SECS", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub idle_timeout: u64,
 }
 
 fn parse_wait(s: &str) -> Result<f64, String> {
@@ -419,6 +425,7 @@ mod tests {
         };
         assert!(!s.one_k);
         assert_eq!((s.protocol.retries, s.protocol.timeout), (10, 60));
+        assert_eq!(s.protocol.idle_timeout, 100);
         assert_eq!(s.link.baud, 115_200);
     }
 

@@ -40,7 +40,7 @@ pub fn for_error(e: &Error) -> Code {
             Code::Interrupted
         }
         Error::Protocol(_) => Code::TransferFailed,
-        e if e.is_hang_up() => Code::TransferFailed,
+        e if e.is_hang_up() || e.is_stalled() => Code::TransferFailed,
         Error::File(_) | Error::Link { .. } => Code::LocalIo,
         _ => Code::TransferFailed,
     }
@@ -114,6 +114,11 @@ mod tests {
         assert_eq!(for_error(&Error::Interrupted), Code::Interrupted);
         assert_eq!(
             for_error(&link(io::ErrorKind::UnexpectedEof)),
+            Code::TransferFailed
+        );
+        // The other side stopped reading: a write found no room for --timeout.
+        assert_eq!(
+            for_error(&link(io::ErrorKind::TimedOut)),
             Code::TransferFailed
         );
         assert_eq!(

@@ -109,7 +109,7 @@ pub fn handshake(
         error,
     };
     if let Some(init) = &board.init {
-        link.write_all(init)
+        link.write_all(init, driver::WRITE_TIMEOUT, Some(interrupt))
             .and_then(|()| link.flush())
             .map_err(|e| link_error(link, e))
             .context("writing --init")?;
@@ -191,6 +191,7 @@ pub fn handshake(
 pub struct Wire {
     link: Replay<Box<dyn Link>>,
     trace: Option<(PathBuf, TraceStatus)>,
+    interrupt: &'static AtomicBool,
 }
 
 impl Wire {
@@ -200,7 +201,7 @@ impl Wire {
         link: Box<dyn Link>,
         trace: Option<&Path>,
         board: &Board,
-        interrupt: &AtomicBool,
+        interrupt: &'static AtomicBool,
         show: &mut dyn FnMut(&str),
     ) -> anyhow::Result<Self> {
         let (mut link, trace): (Box<dyn Link>, _) = match trace {
@@ -216,6 +217,7 @@ impl Wire {
         Ok(Self {
             link: Replay::new(link, leftover),
             trace,
+            interrupt,
         })
     }
 
@@ -228,7 +230,7 @@ impl Wire {
     pub fn after(&mut self, board: &Board) -> anyhow::Result<()> {
         if let Some(after) = &board.after {
             let link = self.link.get_mut();
-            link.write_all(after)
+            link.write_all(after, driver::WRITE_TIMEOUT, Some(self.interrupt))
                 .and_then(|()| link.flush())
                 .map_err(|error| driver::Error::Link {
                     name: link.name().to_owned(),
@@ -242,7 +244,7 @@ impl Wire {
     /// Close the link (a terminal is restored) and the trace; warn on stderr if the trace
     /// could not be written completely (the transfer's result stands).
     pub fn close(self) {
-        let Self { link, trace } = self;
+        let Self { link, trace, .. } = self;
         drop(link);
         if let Some((path, status)) = trace
             && let Some(e) = status.error()

@@ -79,6 +79,11 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
                         rec.elapsed().as_secs_f64()
                     );
                 }
+                if verbosity != Verbosity::Quiet
+                    && let Some(warning) = session::unconfirmed_warning(&summary)
+                {
+                    eprintln!("xyzmodem: {port}: warning: {warning}");
+                }
             }
             Err(e) => {
                 failed += 1;

@@ -188,7 +188,11 @@ impl Progress {
                 self.note("the receiver skipped the file");
             }
             Event::Note(text) => self.note(text),
-            Event::FileStart(_) | Event::Finished | Event::Failed(_) => {}
+            // The session prints the warning once the terminal is free.
+            Event::FileStart(_)
+            | Event::EndUnconfirmed { .. }
+            | Event::Finished
+            | Event::Failed(_) => {}
         }
     }
 

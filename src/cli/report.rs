@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 use xyzmodem::driver::Handler;
 use xyzmodem::files::FileError;
-use xyzmodem::proto::{Check, Event, Protocol};
+use xyzmodem::proto::{Check, Event, Position, Protocol};
 
 use super::exit::{self, UsageError};
 
@@ -66,6 +66,10 @@ struct SessionRecord<'a> {
     retries: u32,
     duration: f64,
     result: &'static str,
+    /// False when a sender stopped waiting for the receiver to acknowledge the last frame of
+    /// the session (XMODEM's EOT, YMODEM's end of batch) on some port: the data was
+    /// acknowledged, the end was not.
+    end_confirmed: bool,
     exit_code: u8,
     error: Option<String>,
 }
@@ -83,6 +87,8 @@ pub struct Recorder {
     protocol: Option<Protocol>,
     /// Retries outside any file (before a header was acknowledged, the end of the batch).
     loose_retries: u32,
+    /// The last frame the receiver did not acknowledge, if the sender stopped waiting for it.
+    end_unconfirmed: Option<Position>,
     current: Option<FileRecord>,
     files: Vec<FileRecord>,
     started: Instant,
@@ -101,6 +107,7 @@ impl Recorder {
             check: None,
             protocol: None,
             loose_retries: 0,
+            end_unconfirmed: None,
             current: None,
             files: Vec::new(),
             started: Instant::now(),
@@ -201,6 +208,7 @@ impl Recorder {
                     self.push(f);
                 }
             }
+            Event::EndUnconfirmed { at } => self.end_unconfirmed = Some(*at),
             Event::Finished | Event::Failed(_) | Event::Note(_) => {}
         }
     }
@@ -404,6 +412,7 @@ impl Report {
                 + recs.iter().map(|r| r.loose_retries).sum::<u32>(),
             duration: self.started.elapsed().as_secs_f64(),
             result: if error.is_some() { "failed" } else { "ok" },
+            end_confirmed: recs.iter().all(|r| r.end_unconfirmed.is_none()),
             exit_code: error.map_or(0, |e| exit::for_anyhow(e) as u8),
             error: error.map(|e| format!("{e:#}")),
         };

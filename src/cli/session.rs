@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::MultiProgress;
@@ -13,7 +13,7 @@ use xyzmodem::files::{ReceiveFiles, Source};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, FileReply, zmodem};
-use xyzmodem::proto::{FileInfo, ReceiverConfig, Sender, SenderConfig};
+use xyzmodem::proto::{FileInfo, Position, ReceiverConfig, Sender, SenderConfig};
 
 use super::exit::UsageError;
 use super::handlers::{RecvHandler, SendHandler};
@@ -24,6 +24,30 @@ use super::settings::{RecvProtocol, RecvSettings, SendProtocol, SendSettings, Se
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// The driver's options: [`INTERRUPTED`], and writes that may wait for room as long as the
+/// other side has to start (`--timeout`).
+fn driver_options(timeout: Duration) -> driver::Options<'static> {
+    driver::Options {
+        interrupt: Some(&INTERRUPTED),
+        write_timeout: timeout,
+    }
+}
+
+/// The warning for a session whose last frame the receiver never acknowledged.
+pub fn unconfirmed_warning(summary: &Summary) -> Option<&'static str> {
+    let what = match summary.end_unconfirmed? {
+        Position::EndOfBatch => {
+            "the receiver did not acknowledge the end of the batch; \
+             every file was acknowledged, so the batch is delivered"
+        }
+        _ => {
+            "the receiver did not acknowledge the end of the file (EOT): \
+             every data block was acknowledged, but the end is not confirmed"
+        }
+    };
+    Some(what)
+}
 
 /// The link named by the options, and whether stderr is the same terminal
 /// as the link (then nothing may be printed during the transfer).
@@ -120,6 +144,11 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
         let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
         eprintln!("{}", summary_line("sent", &what, &summary));
     }
+    if verbosity != Verbosity::Quiet
+        && let Some(warning) = unconfirmed_warning(&summary)
+    {
+        eprintln!("xyzmodem: warning: {warning}");
+    }
     Ok(())
 }
 
@@ -204,6 +233,7 @@ pub fn send_port(
                 start_timeout: a.limits.start_timeout,
                 header_c_wait,
                 max_errors: a.limits.retries,
+                idle_limit: a.limits.idle,
                 ..defaults
             };
             Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
@@ -215,7 +245,7 @@ pub fn send_port(
         Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
         None => Progress::new(verbosity, stderr_is_link, batch),
     };
-    let result = driver::run(
+    let result = driver::run_with(
         engine.as_mut(),
         wire.link(),
         &mut Recorded {
@@ -227,7 +257,7 @@ pub fn send_port(
             },
             rec,
         },
-        Some(&INTERRUPTED),
+        &driver_options(a.limits.start_timeout),
     );
     progress.finish();
     let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
@@ -273,6 +303,7 @@ fn recv_port(
         check: a.check,
         start_timeout: a.limits.start_timeout,
         max_errors: a.limits.retries,
+        idle_limit: a.limits.idle,
         ..ReceiverConfig::default()
     };
     let mut progress = Progress::new(verbosity, stderr_is_link, None);
@@ -292,14 +323,14 @@ fn recv_port(
         ..zmodem::ReceiverConfig::default()
     };
     let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());
-    let result = driver::run(
+    let result = driver::run_with(
         &mut engine,
         wire.link(),
         &mut Recorded {
             inner: &mut handler,
             rec,
         },
-        Some(&INTERRUPTED),
+        &driver_options(a.limits.start_timeout),
     );
     handler.progress.finish();
     let after = match &result {

@@ -128,6 +128,8 @@ pub struct Limits {
     pub retries: u32,
     /// How long the other side has to start.
     pub start_timeout: Duration,
+    /// How long a started session may go without progress.
+    pub idle: Duration,
 }
 
 /// The serial settings, without the port (there may be several).
@@ -375,6 +377,7 @@ fn limits(a: &ProtocolArgs) -> Limits {
     Limits {
         retries: a.retries,
         start_timeout: Duration::from_secs(a.timeout),
+        idle: Duration::from_secs(a.idle_timeout),
     }
 }
 

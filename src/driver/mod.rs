@@ -6,8 +6,10 @@
 //! events), then wait on the link until input arrives or the engine's
 //! deadline passes, and feed the engine what happened. An interrupt flag
 //! (set by a signal handler) is checked at least every
-//! [`INTERRUPT_CHECK`]; it makes the engine send its cancel sequence and the
-//! loop end normally, so guards such as terminal raw mode are restored.
+//! [`INTERRUPT_CHECK`], also while a write waits for room; it makes the engine
+//! send its cancel sequence and the loop end normally, so guards such as
+//! terminal raw mode are restored. A write that finds no room for
+//! [`Options::write_timeout`] (the other side stopped reading) fails the session.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -15,11 +17,35 @@ use std::time::{Duration, Instant};
 
 use crate::files::FileError;
 use crate::link::Link;
-use crate::proto::{self, Abort, Engine, Event};
+use crate::proto::{self, Abort, Engine, Event, Position};
 
 /// The longest the driver blocks on the link before it looks at the
 /// interrupt flag again.
-pub const INTERRUPT_CHECK: Duration = Duration::from_millis(100);
+pub const INTERRUPT_CHECK: Duration = crate::link::WRITE_SLICE;
+
+/// How long a write may find no room before the session fails, unless
+/// [`Options::write_timeout`] says otherwise: the engines' answer timeout.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How [`run_with`] runs a session.
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    /// Set by a signal handler to stop the session (cancel sent, the loop ends normally).
+    pub interrupt: Option<&'a AtomicBool>,
+    /// A write that finds no room for this long (the other side stopped reading, or flow
+    /// control holds the line) fails the session with a [`Error::Link`] of kind
+    /// [`io::ErrorKind::TimedOut`].
+    pub write_timeout: Duration,
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Self {
+            interrupt: None,
+            write_timeout: WRITE_TIMEOUT,
+        }
+    }
+}
 
 /// Link read buffer: large enough for a burst of streamed blocks or subpackets.
 const READ_BUF: usize = 64 * 1024;
@@ -87,6 +113,11 @@ impl Error {
     pub fn is_hang_up(&self) -> bool {
         matches!(self, Self::Link { error, .. } if error.kind() == io::ErrorKind::UnexpectedEof)
     }
+
+    /// True if the link's other side stopped reading: a write found no room in time.
+    pub fn is_stalled(&self) -> bool {
+        matches!(self, Self::Link { error, .. } if error.kind() == io::ErrorKind::TimedOut)
+    }
 }
 
 /// What a successful session did.
@@ -104,6 +135,10 @@ pub struct Summary {
     pub check: Option<proto::Check>,
     /// The size of the last block confirmed.
     pub last_block: usize,
+    /// Sending: the last frame of the session that the receiver did not acknowledge, when
+    /// the sender stopped waiting for it ([`Event::EndUnconfirmed`]); `None` when the end
+    /// was confirmed.
+    pub end_unconfirmed: Option<Position>,
     /// Wall time from start to end.
     pub elapsed: Duration,
 }
@@ -121,6 +156,13 @@ struct DriverIo<'a> {
     link_dead: bool,
     /// Bytes to transmit not yet written (see [`WRITE_CHUNK`]).
     wbuf: Vec<u8>,
+    /// A write was interrupted while it waited for room: the link may be stuck, so it is
+    /// not flushed at the end.
+    stuck: bool,
+    /// A write found the other side gone; the engine is told after the drain.
+    hung_up: Option<io::Error>,
+    interrupt: Option<&'a AtomicBool>,
+    write_timeout: Duration,
 }
 
 impl DriverIo<'_> {
@@ -131,18 +173,40 @@ impl DriverIo<'_> {
         }
     }
 
-    /// Write what was collected.
+    /// Write what was collected, waiting at most the write timeout for room. A peer that
+    /// went away is noted for the engine ([`Engine::handle_hang_up`]) rather than failed.
     fn flush_out(&mut self) -> Result<(), Error> {
         if self.wbuf.is_empty() || self.link_dead {
             self.wbuf.clear();
             return Ok(());
         }
-        let result = self.link.write_all(&self.wbuf);
+        let result = self
+            .link
+            .write_all(&self.wbuf, self.write_timeout, self.interrupt);
         self.wbuf.clear();
-        result.map_err(|e| {
-            self.link_dead = true;
-            self.link_error(e)
-        })
+        result
+            .or_else(|e| {
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::UnexpectedEof | io::ErrorKind::BrokenPipe
+                ) {
+                    // Not a local failure yet: the engine may have been waiting for nothing
+                    // more (see `Engine::handle_hang_up`).
+                    self.link_dead = true;
+                    self.hung_up = Some(crate::link::hung_up());
+                    return Ok(());
+                }
+                Err(e)
+            })
+            .map_err(|e| {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    // The cancel sequence may still find room.
+                    self.stuck = true;
+                    return Error::Interrupted;
+                }
+                self.link_dead = true;
+                self.link_error(e)
+            })
     }
 }
 
@@ -183,15 +247,30 @@ impl proto::Io for DriverIo<'_> {
     }
 }
 
-/// Run `engine` over `link` to its end. Returns the summary, or the first
-/// error: a local file or link error in preference to the protocol error
-/// it caused.
+/// Run `engine` over `link` to its end, writes limited to [`WRITE_TIMEOUT`] without room.
+/// Returns the summary, or the first error: a local file or link error in preference to the
+/// protocol error it caused.
 pub fn run(
     engine: &mut dyn Engine,
     link: &mut dyn Link,
     handler: &mut dyn Handler,
     interrupt: Option<&AtomicBool>,
 ) -> Result<Summary, Error> {
+    let options = Options {
+        interrupt,
+        ..Options::default()
+    };
+    run_with(engine, link, handler, &options)
+}
+
+/// [`run`] with [`Options`].
+pub fn run_with(
+    engine: &mut dyn Engine,
+    link: &mut dyn Link,
+    handler: &mut dyn Handler,
+    options: &Options<'_>,
+) -> Result<Summary, Error> {
+    let interrupt = options.interrupt;
     let started = Instant::now();
     let mut io = DriverIo {
         link,
@@ -201,6 +280,10 @@ pub fn run(
         outcome: None,
         link_dead: false,
         wbuf: Vec::with_capacity(WRITE_CHUNK + 16 * 1024),
+        stuck: false,
+        hung_up: None,
+        interrupt,
+        write_timeout: options.write_timeout,
     };
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
@@ -208,18 +291,29 @@ pub fn run(
     let mut local_error: Option<Error> = None;
 
     loop {
-        // 1. Act on every output, in order.
+        // 1. Act on every output, in order. Bytes to transmit go out now, unless the
+        // engine streams on (its deadline is now) and they do not fill a chunk yet.
         if let Err(e) = proto::drain(engine, Instant::now(), &mut io, &mut file_buf) {
             local_error.get_or_insert(e);
         }
+        let streaming = engine.poll_timeout().is_some_and(|d| d <= Instant::now());
+        if (!streaming || engine.is_finished())
+            && let Err(e) = io.flush_out()
+        {
+            let why = match e {
+                Error::Interrupted => Abort::Interrupted,
+                _ => Abort::Local(e.to_string()),
+            };
+            local_error.get_or_insert(e);
+            engine.abort(Instant::now(), why);
+            continue;
+        }
+        if let Some(e) = io.hung_up.take() {
+            hang_up(engine, &mut io, &mut local_error, e);
+            continue;
+        }
         if engine.is_finished() {
             break;
-        }
-        let streaming = engine.poll_timeout().is_some_and(|d| d <= Instant::now());
-        if !streaming && let Err(e) = io.flush_out() {
-            local_error.get_or_insert(e);
-            engine.abort(Instant::now(), Abort::Local("link failed".into()));
-            continue;
         }
 
         // 2. Feed input left over from the last read, if the engine paused.
@@ -241,16 +335,29 @@ pub fn run(
         if io.link_dead {
             break;
         }
+        // A deadline that has come is served even if input keeps arriving (a peer that
+        // chatters without answering must not keep the engine's timeouts from firing), but
+        // only after a look at what arrived: a streaming sender's deadline is "now", and it
+        // must see the receiver's answer before it sends on.
         let now = Instant::now();
-        let wait = engine
-            .poll_timeout()
-            .map_or(INTERRUPT_CHECK, |d| d.saturating_duration_since(now))
-            .min(INTERRUPT_CHECK);
+        let due = engine.poll_timeout().is_some_and(|d| now >= d);
+        let wait = match engine.poll_timeout() {
+            _ if due => Duration::ZERO,
+            Some(d) => d.saturating_duration_since(now).min(INTERRUPT_CHECK),
+            None => INTERRUPT_CHECK,
+        };
         match io.link.read(&mut buf, wait) {
             Ok(0) => engine.handle_timeout(Instant::now()),
             Ok(n) => {
                 let n2 = engine.handle_input(Instant::now(), &buf[..n]);
                 (pending_from, pending_to) = (n2, n);
+                if due {
+                    engine.handle_timeout(Instant::now());
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                io.link_dead = true;
+                hang_up(engine, &mut io, &mut local_error, e);
             }
             Err(e) => {
                 io.link_dead = true;
@@ -260,10 +367,12 @@ pub fn run(
         }
     }
 
-    if let Err(e) = io.flush_out() {
-        local_error.get_or_insert(e);
+    if !io.link_dead && !io.stuck {
+        if let Err(e) = io.flush_out() {
+            local_error.get_or_insert(e);
+        }
     }
-    if !io.link_dead {
+    if !io.link_dead && !io.stuck {
         let _ = io.link.flush();
     }
     let mut summary = io.summary;
@@ -278,6 +387,20 @@ pub fn run(
             name: io.link.name().to_owned(),
             error: io::Error::other("the session ended without a result"),
         }),
+    }
+}
+
+/// The other side went away: the end of the session if the engine was waiting for nothing
+/// more, else a link error that aborts it.
+fn hang_up(
+    engine: &mut dyn Engine,
+    io: &mut DriverIo<'_>,
+    local_error: &mut Option<Error>,
+    e: io::Error,
+) {
+    if !engine.handle_hang_up(Instant::now()) {
+        local_error.get_or_insert(io.link_error(e));
+        engine.abort(Instant::now(), Abort::Local("link failed".into()));
     }
 }
 
@@ -298,6 +421,7 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
             summary.files += 1;
         }
         Event::Retry { .. } => summary.retries += 1,
+        Event::EndUnconfirmed { at } => summary.end_unconfirmed = Some(at),
         Event::FileStart(_)
         | Event::FileSkipped
         | Event::Note(_)

@@ -18,7 +18,8 @@ mod trace;
 mod tty;
 
 use std::io;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 pub use replay::Replay;
 pub use serial::{FlowControl, OpenError, Parity, SerialLink, SerialSettings};
@@ -33,8 +34,24 @@ pub trait Link {
     /// (peer hung up) is an error of kind [`io::ErrorKind::UnexpectedEof`].
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize>;
 
-    /// Write all of `data`.
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()>;
+    /// Write some of `data`, waiting at most `timeout` for the link to take any of it.
+    /// Returns how many bytes went out; `Ok(0)` means no room came in time (the other side
+    /// stopped reading, or flow control holds the line). Never blocks longer than `timeout`.
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize>;
+
+    /// Write all of `data`. Fails with [`io::ErrorKind::TimedOut`] once the link has taken
+    /// nothing for `stall` (a dead write: the other side stopped reading), and with
+    /// [`io::ErrorKind::Interrupted`] when `interrupt` is set while the link takes nothing,
+    /// which is noticed within [`WRITE_SLICE`]. A link that keeps taking bytes, however
+    /// slowly, is written to the end.
+    fn write_all(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+    ) -> io::Result<()> {
+        write_all_in_slices(self, data, stall, interrupt)
+    }
 
     /// Wait until written data has left (best effort).
     fn flush(&mut self) -> io::Result<()>;
@@ -48,8 +65,16 @@ impl<L: Link + ?Sized> Link for &mut L {
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         (**self).read(buf, timeout)
     }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        (**self).write_all(data)
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        (**self).write(data, timeout)
+    }
+    fn write_all(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+    ) -> io::Result<()> {
+        (**self).write_all(data, stall, interrupt)
     }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
@@ -64,8 +89,16 @@ impl<L: Link + ?Sized> Link for Box<L> {
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
         (**self).read(buf, timeout)
     }
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        (**self).write_all(data)
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        (**self).write(data, timeout)
+    }
+    fn write_all(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+    ) -> io::Result<()> {
+        (**self).write_all(data, stall, interrupt)
     }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
@@ -75,10 +108,92 @@ impl<L: Link + ?Sized> Link for Box<L> {
     }
 }
 
+/// The longest a [`Link::write_all`] waits for room before it looks at the interrupt flag
+/// again (the driver's `INTERRUPT_CHECK`).
+pub const WRITE_SLICE: Duration = Duration::from_millis(100);
+
+/// [`Link::write_all`]'s rule, over [`Link::write`]: waits of at most [`WRITE_SLICE`], the
+/// interrupt flag looked at whenever one ends with nothing written, and a failure once nothing
+/// went for `stall`.
+fn write_all_in_slices<L: Link + ?Sized>(
+    link: &mut L,
+    mut data: &[u8],
+    stall: Duration,
+    interrupt: Option<&AtomicBool>,
+) -> io::Result<()> {
+    let mut since = Instant::now();
+    while !data.is_empty() {
+        let left = stall.saturating_sub(since.elapsed());
+        let n = link.write(data, left.min(WRITE_SLICE))?;
+        if n > 0 {
+            data = &data[n.min(data.len())..];
+            since = Instant::now();
+            continue;
+        }
+        if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
+            return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+        }
+        if since.elapsed() >= stall {
+            return Err(stalled(stall));
+        }
+    }
+    Ok(())
+}
+
+/// The error for a write that could not proceed for `stall`.
+pub(crate) fn stalled(stall: Duration) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        format!(
+            "the other side stopped reading (or flow control holds the line): nothing could be written for {} s",
+            stall.as_secs_f64()
+        ),
+    )
+}
+
 /// The error for a link whose other end has gone away.
 pub(crate) fn hung_up() -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
         "the link was closed by the other side",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::Script;
+    use super::*;
+
+    #[test]
+    fn a_write_with_no_room_notices_an_interrupt() {
+        let mut link = Script {
+            stuck: true,
+            ..Script::default()
+        };
+        let flag = AtomicBool::new(true);
+        let e = link
+            .write_all(b"data", Duration::from_secs(3600), Some(&flag))
+            .unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted);
+        // One slice of waiting, not the hour.
+        assert_eq!(link.waited.get(), WRITE_SLICE);
+    }
+
+    #[test]
+    fn a_write_with_no_room_fails_at_its_deadline() {
+        let mut link = Script {
+            stuck: true,
+            ..Script::default()
+        };
+        let e = link.write_all(b"data", Duration::ZERO, None).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::TimedOut);
+        assert!(
+            e.to_string().starts_with("the other side stopped reading"),
+            "{e}"
+        );
+        // With room, everything goes.
+        link.stuck = false;
+        link.write_all(b"data", Duration::ZERO, None).unwrap();
+        assert_eq!(link.written, b"data");
+    }
 }

@@ -7,6 +7,7 @@
 //! the transfer does not wait for the device to repeat it.
 
 use std::io;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use super::Link;
@@ -62,8 +63,17 @@ impl<L: Link> Link for Replay<L> {
         Ok(n)
     }
 
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.inner.write_all(data)
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        self.inner.write(data, timeout)
+    }
+
+    fn write_all(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+    ) -> io::Result<()> {
+        self.inner.write_all(data, stall, interrupt)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -94,7 +104,7 @@ mod tests {
         assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 2);
         assert_eq!(&buf, b"DE");
         assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 0);
-        link.write_all(b"x").unwrap();
+        link.write_all(b"x", Duration::ZERO, None).unwrap();
         assert_eq!(link.name(), "script");
         assert_eq!(link.into_inner().written, b"x");
     }

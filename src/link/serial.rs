@@ -118,9 +118,13 @@ pub struct SerialLink {
     path: String,
 }
 
-/// How long a write may wait for room in the output queue (flow control
-/// held by the peer) before it is an error.
-const WRITE_STALL: Duration = Duration::from_secs(60);
+/// The most one write hands the port. `poll` says a terminal is writable once fewer than 256
+/// bytes wait in its output buffer, so a piece this size fits at once and the write returns
+/// instead of blocking until flow control lets the rest out: a write keeps its deadline.
+const WRITE_CHUNK: usize = 256;
+
+/// The port's timeout between calls (each read and write sets its own).
+const IDLE_TIMEOUT: Duration = Duration::from_millis(100);
 
 impl SerialLink {
     /// Open and configure the port.
@@ -149,7 +153,7 @@ impl SerialLink {
                 FlowControl::Software => serialport::FlowControl::Software,
                 FlowControl::Hardware => serialport::FlowControl::Hardware,
             })
-            .timeout(WRITE_STALL);
+            .timeout(IDLE_TIMEOUT);
         let port = TTYPort::open(&builder).map_err(|e| match e.kind {
             K::Io(io::ErrorKind::NotFound) => OpenError::NotFound(path.clone()),
             K::Io(io::ErrorKind::PermissionDenied) => OpenError::PermissionDenied(path.clone()),
@@ -191,12 +195,7 @@ impl Link for SerialLink {
         self.port
             .set_timeout(timeout.max(Duration::from_millis(1)))
             .map_err(io::Error::from)?;
-        let r = self.port.read(buf);
-        // Restore the long timeout used by writes.
-        self.port
-            .set_timeout(WRITE_STALL)
-            .map_err(io::Error::from)?;
-        match r {
+        match self.port.read(buf) {
             Ok(0) => Err(hung_up()),
             Ok(n) => Ok(n),
             Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(0),
@@ -206,21 +205,17 @@ impl Link for SerialLink {
         }
     }
 
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.port.write_all(data).map_err(|e| {
-            if e.kind() == io::ErrorKind::TimedOut {
-                io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    format!(
-                        "writing to {} stalled for {} s (flow control held by the other side?)",
-                        self.path,
-                        WRITE_STALL.as_secs()
-                    ),
-                )
-            } else {
-                e
-            }
-        })
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        self.port
+            .set_timeout(timeout.max(Duration::from_millis(1)))
+            .map_err(io::Error::from)?;
+        match self.port.write(&data[..data.len().min(WRITE_CHUNK)]) {
+            Ok(n) => Ok(n),
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(0),
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(hung_up()),
+            Err(e) => Err(e),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {

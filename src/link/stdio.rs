@@ -1,20 +1,24 @@
 //! stdin/stdout as the link.
 
 use std::io::{self, Stdin, Stdout};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
+use rustix::fs::OFlags;
 
 use super::{Link, RawModeGuard, hung_up};
 
 /// stdin/stdout as a link. Reads go straight to the file descriptor (no
-/// buffering that could hide bytes from `poll`), writes straight to stdout.
+/// buffering that could hide bytes from `poll`), writes straight to stdout, without
+/// blocking: a write waits for room with `poll`, so it has a deadline and notices an
+/// interrupt (see [`Link::write_all`]).
 /// If either is a terminal it is in raw mode for the life of the link.
 #[derive(Debug)]
 pub struct StdioLink {
     stdin: Stdin,
     stdout: Stdout,
+    out: Out,
     spin: Spin,
     // Dropped in reverse order of creation: stdout's settings, then stdin's.
     _raw_out: Option<RawModeGuard<'static>>,
@@ -31,10 +35,108 @@ impl StdioLink {
         Ok(Self {
             stdin,
             stdout,
+            out: Out::open(),
             spin: Spin::new(),
             _raw_out: raw_out,
             _raw_in: raw_in,
         })
+    }
+}
+
+/// How the link writes to stdout without blocking.
+#[derive(Debug)]
+enum Out {
+    /// A file description of our own for stdout (a pipe or a terminal reopened through
+    /// `/proc/self/fd/1`), non-blocking: the processes that share stdout's description (the
+    /// shell, a terminal program, stderr) never see the flag.
+    Own(OwnedFd),
+    /// stdout itself. `restore`: it was switched to non-blocking (a socket, or no `/proc`),
+    /// and these flags go back when the link drops. `None`: left as it is (a regular file,
+    /// which never blocks for long, or flags that could not be changed).
+    Shared { restore: Option<OFlags> },
+}
+
+impl Out {
+    fn open() -> Self {
+        use rustix::fs::{FileType, Mode, fcntl_getfl, fcntl_setfl, fstat, open};
+        let fd = rustix::stdio::stdout();
+        let Ok(st) = fstat(fd) else {
+            return Self::Shared { restore: None };
+        };
+        match FileType::from_raw_mode(st.st_mode) {
+            FileType::RegularFile | FileType::BlockDevice => {
+                return Self::Shared { restore: None };
+            }
+            FileType::Fifo | FileType::CharacterDevice => {
+                let flags = OFlags::WRONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
+                if let Ok(own) = open("/proc/self/fd/1", flags, Mode::empty())
+                    && fstat(&own).is_ok_and(|o| {
+                        (o.st_dev, o.st_ino, o.st_rdev) == (st.st_dev, st.st_ino, st.st_rdev)
+                    })
+                {
+                    return Self::Own(own);
+                }
+            }
+            _ => {}
+        }
+        let restore = fcntl_getfl(fd)
+            .ok()
+            .filter(|f| !f.contains(OFlags::NONBLOCK));
+        let restore = restore.filter(|&f| fcntl_setfl(fd, f | OFlags::NONBLOCK).is_ok());
+        Self::Shared { restore }
+    }
+
+    fn fd(&self) -> BorrowedFd<'_> {
+        match self {
+            Self::Own(fd) => fd.as_fd(),
+            Self::Shared { .. } => rustix::stdio::stdout(),
+        }
+    }
+}
+
+impl Drop for Out {
+    fn drop(&mut self) {
+        if let Self::Shared {
+            restore: Some(flags),
+        } = *self
+        {
+            let _ = rustix::fs::fcntl_setfl(rustix::stdio::stdout(), flags);
+        }
+    }
+}
+
+/// Write what `fd` takes of `data`, waiting at most `timeout` for room when it is
+/// non-blocking and full.
+pub(crate) fn write_within(
+    fd: BorrowedFd<'_>,
+    data: &[u8],
+    timeout: Duration,
+) -> io::Result<usize> {
+    use rustix::io::Errno;
+    let end = Instant::now() + timeout;
+    loop {
+        match rustix::io::write(fd, data) {
+            Ok(n) => return Ok(n),
+            Err(Errno::INTR) => {}
+            Err(Errno::PIPE) => return Err(hung_up()),
+            Err(Errno::AGAIN) => {
+                let left = end.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Ok(0);
+                }
+                let ts = Timespec {
+                    tv_sec: left.as_secs().try_into().unwrap_or(i64::MAX),
+                    tv_nsec: left.subsec_nanos().into(),
+                };
+                let mut fds = [PollFd::new(&fd, PollFlags::OUT)];
+                match poll(&mut fds, Some(&ts)) {
+                    Ok(0) => return Ok(0),
+                    Ok(_) | Err(Errno::INTR) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 }
 
@@ -128,27 +230,48 @@ impl Link for StdioLink {
         }
     }
 
-    fn write_all(&mut self, mut data: &[u8]) -> io::Result<()> {
-        while !data.is_empty() {
-            match rustix::io::write(&self.stdout, data) {
-                Ok(n) => data = &data[n..],
-                Err(rustix::io::Errno::INTR) => {}
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        write_within(self.out.fd(), data, timeout)
     }
 
     fn flush(&mut self) -> io::Result<()> {
         // Nothing is buffered in user space; for a terminal, wait until the
         // bytes have left.
         if rustix::termios::isatty(&self.stdout) {
-            let _ = rustix::termios::tcdrain(&self.stdout);
+            let _ = rustix::termios::tcdrain(self.out.fd());
         }
         Ok(())
     }
 
     fn name(&self) -> &str {
         "stdin/stdout"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_pipe_makes_a_write_return_at_its_timeout() {
+        use rustix::fs::{fcntl_getfl, fcntl_setfl};
+        let (_reader, writer) = io::pipe().unwrap();
+        let flags = fcntl_getfl(&writer).unwrap();
+        fcntl_setfl(&writer, flags | OFlags::NONBLOCK).unwrap();
+        let chunk = [0u8; 4096];
+        let mut total = 0;
+        loop {
+            let n = write_within(writer.as_fd(), &chunk, Duration::ZERO).unwrap();
+            if n == 0 {
+                break;
+            }
+            total += n;
+            assert!(total < 64 << 20, "the pipe never filled");
+        }
+        let start = Instant::now();
+        let timeout = Duration::from_millis(50);
+        assert_eq!(write_within(writer.as_fd(), &chunk, timeout).unwrap(), 0);
+        let took = start.elapsed();
+        assert!(took >= timeout && took < 20 * timeout, "{took:?}");
     }
 }

@@ -22,6 +22,8 @@ pub struct Script {
     pub eof: bool,
     /// Virtual time spent waiting: each read that finds nothing adds its timeout.
     pub waited: Rc<Cell<Duration>>,
+    /// Writes find no room (the other side stopped reading): each returns 0 at once.
+    pub stuck: bool,
 }
 
 impl Script {
@@ -60,9 +62,13 @@ impl Link for Script {
         }
     }
 
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        if self.stuck {
+            self.waited.set(self.waited.get() + timeout);
+            return Ok(0);
+        }
         self.written.extend_from_slice(data);
-        Ok(())
+        Ok(data.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -25,6 +25,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -170,10 +171,28 @@ impl<L: Link> Link for Trace<L> {
         r
     }
 
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+        let r = self.inner.write(data, timeout);
+        let at = self.start.elapsed();
+        match &r {
+            Ok(0) => {}
+            Ok(n) => self.log(at, Dir::Out, &data[..*n]),
+            Err(e) => self.log_error(at, Dir::Out, e),
+        }
+        r
+    }
+
+    /// One line for the whole piece (a block is not split by the pipe's room), then the
+    /// inner link's writes.
+    fn write_all(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+    ) -> io::Result<()> {
         let at = self.start.elapsed();
         self.log(at, Dir::Out, data);
-        let r = self.inner.write_all(data);
+        let r = self.inner.write_all(data, stall, interrupt);
         if let Err(e) = &r {
             self.log_error(self.start.elapsed(), Dir::Out, e);
         }
@@ -590,7 +609,7 @@ mod tests {
         let mut link = Trace::new(script, out.clone());
         let mut buf = [0u8; 256];
         assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 1);
-        link.write_all(&[0x06]).unwrap();
+        link.write_all(&[0x06], Duration::ZERO, None).unwrap();
         assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 133);
         assert!(link.read(&mut buf, Duration::ZERO).is_err());
         link.flush().unwrap();
@@ -627,7 +646,7 @@ mod tests {
         }
         let mut link = Trace::new(Script::new(&[b"C"]), Broken);
         let status = link.status();
-        link.write_all(b"x").unwrap();
+        link.write_all(b"x", Duration::ZERO, None).unwrap();
         let mut buf = [0u8; 4];
         assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 1);
         drop(link);

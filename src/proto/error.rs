@@ -25,6 +25,17 @@ pub enum Error {
         /// The last error seen.
         last: RetryReason,
     },
+    /// The session went on for the idle limit without progress: the peer kept talking (a
+    /// storm of repeated blocks, headers or EOTs) or kept failing, but no new data, file or
+    /// end was accepted.
+    #[error(
+        "no progress for {} s: the peer kept the session going without moving the transfer on",
+        .limit.as_secs_f64()
+    )]
+    NoProgress {
+        /// The limit that was reached.
+        limit: std::time::Duration,
+    },
     /// The peer sent a valid frame at a position we cannot accept.
     #[error("lost sync: expected {expected}, got {got}")]
     OutOfSequence {

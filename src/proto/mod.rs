@@ -145,14 +145,21 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// Where in a transfer something happened: a block number (X/YMODEM, modulo 256 as on the
-/// wire) or a byte offset into the file (ZMODEM).
+/// Where in a transfer something happened: a data block number (X/YMODEM, modulo 256 as on
+/// the wire), a byte offset into the file (ZMODEM), or one of the frames around the data,
+/// named for what they are rather than for the number they carry on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Position {
-    /// A block number.
+    /// A data block number.
     Block(u64),
     /// A byte offset into the current file.
     Offset(u64),
+    /// A file header (YMODEM's block 0 with a name; ZMODEM's ZFILE).
+    Header,
+    /// The end of a file (X/YMODEM's EOT; ZMODEM's ZEOF). In XMODEM it also ends the session.
+    EndOfFile,
+    /// The end of the session (YMODEM's empty block 0 that ends the batch; ZMODEM's ZFIN).
+    EndOfBatch,
 }
 
 impl std::fmt::Display for Position {
@@ -160,6 +167,9 @@ impl std::fmt::Display for Position {
         match self {
             Self::Block(n) => write!(f, "block {n}"),
             Self::Offset(n) => write!(f, "offset {n}"),
+            Self::Header => f.write_str("the file header"),
+            Self::EndOfFile => f.write_str("the end of the file"),
+            Self::EndOfBatch => f.write_str("the end of the batch"),
         }
     }
 }
@@ -227,6 +237,16 @@ pub enum Event {
         /// File bytes delivered (receiver, cut to the header's length) or acknowledged (sender).
         bytes: u64,
     },
+    /// Sender: the last frame of the session (`at`: XMODEM's EOT, YMODEM's end-of-batch
+    /// header; ZMODEM's ZFIN) went unanswered for [`SenderConfig::end_timeout`] although
+    /// everything before it was acknowledged, so the sender stopped waiting. The data is
+    /// delivered; only the receiver's confirmation of the end is missing (lrzsz `rx` and `rb`
+    /// flush their last ACK away on a pseudo-terminal). [`Event::Finished`] follows (after
+    /// [`Event::FileEnd`] when `at` ends a file).
+    EndUnconfirmed {
+        /// The frame that was not acknowledged.
+        at: Position,
+    },
     /// Something went wrong and is being retried.
     Retry {
         /// Why.
@@ -276,6 +296,16 @@ pub trait Engine {
     /// `FileStart` with what [`Io::file_reply`] says.
     fn reply_file(&mut self, now: Instant, reply: FileReply) {
         let _ = (now, reply);
+    }
+
+    /// The link's other side went away (end of input, hang-up). Returns true if that ends
+    /// the session as far as the engine is concerned: a sender waiting only for the answer
+    /// to the last frame of the session, everything before it acknowledged, ends as it does
+    /// when that answer never comes ([`Event::EndUnconfirmed`], then [`Event::Finished`]).
+    /// Otherwise (false, the default) the caller aborts: a hang-up is a failure.
+    fn handle_hang_up(&mut self, now: Instant) -> bool {
+        let _ = now;
+        false
     }
 
     /// True once the session has ended, successfully or not, and all output

@@ -446,8 +446,10 @@ impl proto::Io for SenderSide<'_, '_> {
             Event::FileStart(_) => w.file = Some(w.file.map_or(0, |i| i + 1)),
             Event::Finished => w.sender = End::Finished,
             Event::Failed(e) => w.sender = End::Failed(e),
+            // The last ACK was lost: the sender ends anyway; the receiver's end judges.
             Event::Progress { .. }
             | Event::FileEnd { .. }
+            | Event::EndUnconfirmed { .. }
             | Event::FileSkipped
             | Event::Note(_) => {}
         }
@@ -523,6 +525,9 @@ impl proto::Io for ReceiverSide<'_, '_> {
             Event::Failed(e) => w.receiver = End::Failed(e),
             Event::FileSkipped => w.contract = Some("the receiver skipped a file unasked"),
             Event::Note(_) => {}
+            Event::EndUnconfirmed { .. } => {
+                w.contract = Some("the receiver reported an unconfirmed end (a sender's event)");
+            }
         }
         Ok(())
     }

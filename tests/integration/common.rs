@@ -795,6 +795,11 @@ impl Scripted {
     /// it ended plus everything it wrote to stdout that was not read yet.
     pub fn wait(mut self, timeout: Duration) -> (Finished, Vec<u8>) {
         self.close_stdin();
+        self.wait_open(timeout)
+    }
+
+    /// Like `wait`, but with stdin left open: the child sees a silent peer, not a hang-up.
+    pub fn wait_open(mut self, timeout: Duration) -> (Finished, Vec<u8>) {
         let end = Instant::now() + timeout;
         while self.run.poll().is_none() && Instant::now() < end {
             thread::sleep(Duration::from_millis(5));

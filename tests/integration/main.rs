@@ -18,5 +18,7 @@ mod generated;
 mod ecosystem;
 // The fuzz target bodies (src/fuzzing.rs) as bounded proptest cases.
 mod fuzz_bodies;
+// Bounded waits: a receiver that stops reading, a last ACK that never comes (issue 9).
+mod hangs;
 // Seeded fault-injection properties and clean-line efficiency on the link simulator.
 mod sim;

@@ -54,6 +54,12 @@ pub struct ReceiverConfig {
     /// the header's length shows the file is complete. A single line-noise byte then cannot
     /// end a file early; every sender resends EOT on NAK.
     pub nak_first_eot: bool,
+    /// Once the session has started, the longest time without progress (new file data, a new
+    /// file, a file's end) before the session fails with [`Error::NoProgress`] (default 100 s:
+    /// what `max_errors` block timeouts take by default). It bounds a peer that keeps the
+    /// session alive with a storm of repeated blocks, headers or EOTs, each of which is
+    /// answered but none of which moves the transfer on.
+    pub idle_limit: Duration,
 }
 
 impl Default for ReceiverConfig {
@@ -69,6 +75,7 @@ impl Default for ReceiverConfig {
             purge_quiet: Duration::from_secs(1),
             max_errors: 10,
             nak_first_eot: true,
+            idle_limit: Duration::from_secs(100),
         }
     }
 }
@@ -155,6 +162,9 @@ pub struct Receiver {
     bytes: u64,
     /// Bytes of `asm` to hand out as `WriteFile`, if any, and their offset in the file.
     deliver: Option<(u64, usize)>,
+    /// When the transfer last moved on (the session started, new data, a new file or a
+    /// file's end).
+    last_progress: Instant,
     finished_polled: bool,
 }
 
@@ -191,6 +201,7 @@ impl Receiver {
             file: None,
             bytes: 0,
             deliver: None,
+            last_progress: now,
             finished_polled: false,
         };
         r.nudge(now);
@@ -263,6 +274,39 @@ impl Receiver {
         self.state = State::Header { deadline: wait };
     }
 
+    /// The deadline of the state itself, without the idle limit.
+    fn state_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::Header { deadline } | State::Block { deadline } => Some(deadline),
+            State::Purge { quiet, limit } => Some(quiet.min(limit)),
+            State::Done | State::Failed => None,
+        }
+    }
+
+    /// When the session fails for want of progress, once it has started.
+    fn idle_deadline(&self) -> Option<Instant> {
+        (self.started && !matches!(self.state, State::Done | State::Failed))
+            .then(|| self.last_progress + self.cfg.idle_limit)
+    }
+
+    /// Where the session stands, for errors: the next data block, or a file header.
+    fn expected_position(&self) -> Position {
+        if self.want_header {
+            Position::Header
+        } else {
+            Position::Block(u64::from(self.expected))
+        }
+    }
+
+    /// A block that came with `number`, for errors: block 0 in YMODEM is a header.
+    fn got_position(&self, number: u8) -> Position {
+        if number == 0 && self.proto != Proto::Xmodem {
+            Position::Header
+        } else {
+            Position::Block(u64::from(number))
+        }
+    }
+
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
         self.deliver = None;
@@ -278,7 +322,7 @@ impl Receiver {
         if self.streaming && self.started && !self.want_header {
             // YMODEM-G cannot retransmit: any error inside a file ends the session.
             return self.fail(Error::Streaming {
-                at: Position::Block(u64::from(self.expected)),
+                at: self.expected_position(),
                 reason,
             });
         }
@@ -288,7 +332,7 @@ impl Receiver {
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
             return self.fail(Error::RetriesExhausted {
-                at: Position::Block(u64::from(self.expected)),
+                at: self.expected_position(),
                 attempts: self.errors,
                 last: reason,
             });
@@ -338,6 +382,7 @@ impl Receiver {
         if !self.started {
             let header = self.want_header && number == 0;
             self.start(header);
+            self.last_progress = now;
         }
         if self.want_header && number == 0 {
             return self.on_header(now);
@@ -361,8 +406,8 @@ impl Receiver {
                 // Not a repeat: the next file's header. The sender took a spare ACK for our
                 // answer to this file's EOT, which we never saw.
                 return self.fail(Error::OutOfSequence {
-                    expected: Position::Block(u64::from(self.expected)),
-                    got: Position::Block(u64::from(number)),
+                    expected: self.expected_position(),
+                    got: self.got_position(number),
                 });
             }
             self.damaged = false;
@@ -373,13 +418,13 @@ impl Receiver {
             self.wait_block(now);
         } else if self.streaming {
             self.fail(Error::Streaming {
-                at: Position::Block(u64::from(self.expected)),
+                at: self.expected_position(),
                 reason: RetryReason::BadSequence,
             });
         } else {
             self.fail(Error::OutOfSequence {
-                expected: Position::Block(u64::from(self.expected)),
-                got: Position::Block(u64::from(number)),
+                expected: self.expected_position(),
+                got: self.got_position(number),
             });
         }
     }
@@ -415,6 +460,7 @@ impl Receiver {
                 self.state = State::Done;
             }
             Some(info) => {
+                self.last_progress = now;
                 self.file = Some(FileState {
                     size: info.size,
                     header_crc: crc16(self.asm.data(usize::MAX)),
@@ -446,6 +492,7 @@ impl Receiver {
         };
         let offset = file.received;
         file.received += take as u64;
+        self.last_progress = now;
         self.deliver = (take > 0).then_some((offset, take));
         self.bytes += take as u64;
         self.expected = self.expected.wrapping_add(1);
@@ -486,6 +533,7 @@ impl Receiver {
         if !self.started {
             self.start(false);
         }
+        self.last_progress = now;
         let file = self.file.take().unwrap_or_default();
         if self.proto != Proto::Ymodem && !file.data_started {
             // An empty XMODEM file: EOT straight away.
@@ -512,6 +560,13 @@ impl Engine for Receiver {
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
         if self.deliver.is_some() || self.out.is_pending() {
             return 0;
+        }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // Input keeps coming (so no timeout fires), but nothing moves on: a storm.
+            self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
+            return bytes.len();
         }
         let mut used = 0;
         while used < bytes.len() {
@@ -574,6 +629,13 @@ impl Engine for Receiver {
         {
             return;
         }
+        if self.state_deadline().is_none_or(|d| now < d) {
+            // Only the idle limit has come (when both come at once, the state's own rule
+            // fails with the more telling error, e.g. retries exhausted).
+            return self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
+        }
         match self.state {
             State::Header { .. } if !self.started && now >= self.start_limit => {
                 self.fail(Error::Timeout {
@@ -586,6 +648,12 @@ impl Engine for Receiver {
             State::Block { .. } => self.error(now, RetryReason::Truncated),
             State::Purge { .. } => self.nudge(now),
             State::Done | State::Failed => {}
+        }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // Both had come: the state's rule went first, and the session is still idle.
+            self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
         }
     }
 
@@ -607,10 +675,9 @@ impl Engine for Receiver {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
-            State::Header { deadline } | State::Block { deadline } => Some(deadline),
-            State::Purge { quiet, limit } => Some(quiet.min(limit)),
-            State::Done | State::Failed => None,
+        match (self.state_deadline(), self.idle_deadline()) {
+            (Some(d), Some(idle)) => Some(d.min(idle)),
+            (d, _) => d,
         }
     }
 

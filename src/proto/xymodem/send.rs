@@ -46,6 +46,18 @@ pub struct SenderConfig {
     pub max_errors: u32,
     /// Byte used to pad the last block (default 0x1A, CP/M EOF).
     pub pad: u8,
+    /// How long the last frame of the session (XMODEM's EOT, YMODEM's end-of-batch header) may
+    /// go unanswered, everything before it being acknowledged, before the sender stops
+    /// waiting and ends the session successfully with [`Event::EndUnconfirmed`] (default
+    /// 6 s). The frame is sent again once, halfway (3 s is more than a receiver takes to
+    /// answer a damaged frame: 1 s byte timeout, 1 s of quiet before its NAK); an answer other than ACK (a NAK) restarts
+    /// the wait. lrzsz `rx` and `rb` flush their last ACK away on a pseudo-terminal, which
+    /// used to cost `max_errors` answer timeouts and a failure.
+    pub end_timeout: Duration,
+    /// Once the receiver has started the session, the longest time without progress (a block,
+    /// header or EOT acknowledged) before the session fails with [`Error::NoProgress`]
+    /// (default 100 s: what `max_errors` answer timeouts take by default).
+    pub idle_limit: Duration,
 }
 
 impl Default for SenderConfig {
@@ -59,6 +71,8 @@ impl Default for SenderConfig {
             header_c_wait: Duration::from_millis(500),
             max_errors: 10,
             pad: block::PAD,
+            end_timeout: Duration::from_secs(6),
+            idle_limit: Duration::from_secs(100),
         }
     }
 }
@@ -138,6 +152,11 @@ pub struct Sender {
     absorb_late_c: bool,
     errors: u32,
     acked_bytes: u64,
+    /// The last frame of the session went unanswered once already (see
+    /// [`SenderConfig::end_timeout`]).
+    end_silent: bool,
+    /// When the transfer last moved on; `None` before the receiver started it.
+    last_progress: Option<Instant>,
     finished_polled: bool,
 }
 
@@ -170,6 +189,8 @@ impl Sender {
             absorb_late_c: false,
             errors: 0,
             acked_bytes: 0,
+            end_silent: false,
+            last_progress: None,
             finished_polled: false,
         }
     }
@@ -204,6 +225,7 @@ impl Sender {
     /// The receiver asked to start (or for the next header) with `c`.
     fn on_start(&mut self, now: Instant, c: u8, first: bool) {
         if first {
+            self.last_progress = Some(now);
             self.check = if c == NAK {
                 Check::Checksum
             } else {
@@ -247,6 +269,7 @@ impl Sender {
         self.number = 0;
         self.flight = Flight::Header;
         self.errors = 0;
+        self.end_silent = false;
         self.transmit_block(now);
     }
 
@@ -271,8 +294,9 @@ impl Sender {
             if self.eof {
                 self.out.send(&[EOT]);
                 self.errors = 0;
+                self.end_silent = false;
                 self.state = State::WaitEotAck {
-                    deadline: now + self.cfg.ack_timeout,
+                    deadline: self.eot_deadline(now),
                 };
                 return;
             }
@@ -323,10 +347,77 @@ impl Sender {
             (true, Flight::Header) => State::WaitGo {
                 deadline: now + self.cfg.ack_timeout,
             },
+            (false, _) if self.is_end_of_batch() => State::WaitAck {
+                deadline: now + self.cfg.end_timeout / 2,
+            },
             (false, _) => State::WaitAck {
                 deadline: now + self.cfg.ack_timeout,
             },
         };
+    }
+
+    /// The frame in flight is the empty header that ends a YMODEM batch.
+    fn is_end_of_batch(&self) -> bool {
+        self.flight == Flight::Header && self.index >= self.files.len()
+    }
+
+    /// When to give up waiting for the answer to an EOT sent `now`: XMODEM's EOT is the last
+    /// frame of the session and waits half the end timeout (then once more).
+    fn eot_deadline(&self, now: Instant) -> Instant {
+        match self.cfg.mode {
+            SendMode::Xmodem => now + self.cfg.end_timeout / 2,
+            SendMode::Ymodem => now + self.cfg.ack_timeout,
+        }
+    }
+
+    /// What the frame in flight is, for errors.
+    fn position(&self) -> Position {
+        match (self.state, self.flight) {
+            (State::WaitEotAck { .. }, _) => Position::EndOfFile,
+            (_, Flight::Header) if self.is_end_of_batch() => Position::EndOfBatch,
+            (_, Flight::Header) => Position::Header,
+            (_, Flight::Data) => Position::Block(u64::from(self.number)),
+        }
+    }
+
+    /// The last frame of the session (`at`) went unanswered for half the end timeout: send it
+    /// once more, and the next time take the end as delivered but unconfirmed.
+    fn end_silence(&mut self, now: Instant, at: Position) {
+        if !self.end_silent {
+            self.end_silent = true;
+            return match at {
+                Position::EndOfFile => self.resend_eot(now, RetryReason::Timeout, true),
+                _ => self.resend_block(now, RetryReason::Timeout),
+            };
+        }
+        self.out.event(Event::EndUnconfirmed { at });
+        match at {
+            Position::EndOfFile => self.on_eot_acked(now),
+            _ => self.finish(),
+        }
+    }
+
+    /// The deadline of the state itself, without the idle limit.
+    fn state_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::WaitStart { deadline, .. }
+            | State::WaitGo { deadline }
+            | State::WaitAck { deadline }
+            | State::WaitEotAck { deadline } => Some(deadline),
+            State::Stream { at } => Some(at),
+            State::NeedData | State::Done | State::Failed => None,
+        }
+    }
+
+    /// When the session fails for want of progress, if it has started.
+    fn idle_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::WaitStart { first: true, .. }
+            | State::NeedData
+            | State::Done
+            | State::Failed => None,
+            _ => self.last_progress.map(|t| t + self.cfg.idle_limit),
+        }
     }
 
     fn finish(&mut self) {
@@ -355,17 +446,21 @@ impl Sender {
         if self.count_error(reason, report) {
             self.out.send(&[EOT]);
             self.state = State::WaitEotAck {
-                deadline: now + self.cfg.ack_timeout,
+                deadline: self.eot_deadline(now),
             };
         }
     }
 
     /// Count an error on the block in flight (or EOT); true if it may go on.
     fn count_error(&mut self, reason: RetryReason, report: bool) -> bool {
+        if reason != RetryReason::Timeout {
+            // The receiver answered: it is there, so the end's wait starts again.
+            self.end_silent = false;
+        }
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
             self.fail(Error::RetriesExhausted {
-                at: Position::Block(u64::from(self.number)),
+                at: self.position(),
                 attempts: self.errors,
                 last: reason,
             });
@@ -382,6 +477,7 @@ impl Sender {
 
     /// The block in flight was acknowledged (or, streaming, sent).
     fn on_block_done(&mut self, now: Instant) {
+        self.last_progress = Some(now);
         match self.flight {
             Flight::Header if self.index >= self.files.len() => self.finish(),
             Flight::Header => {
@@ -408,6 +504,7 @@ impl Sender {
     }
 
     fn on_eot_acked(&mut self, now: Instant) {
+        self.last_progress = Some(now);
         self.out.event(Event::FileEnd {
             bytes: self.acked_bytes,
         });
@@ -428,6 +525,13 @@ impl Engine for Sender {
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
         if self.out.is_pending() {
             return 0;
+        }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // A storm of answers that move nothing on.
+            self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
+            return bytes.len();
         }
         // A sender receives no data, so CAN CAN anywhere in the input is the peer cancelling,
         // whatever else came with it.
@@ -509,6 +613,13 @@ impl Engine for Sender {
         if self.out.is_pending() || self.poll_timeout().is_none_or(|d| now < d) {
             return;
         }
+        if self.state_deadline().is_none_or(|d| now < d) {
+            // Only the idle limit has come (when both come at once, the state's own rule
+            // fails with the more telling error, e.g. retries exhausted).
+            return self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
+        }
         match self.state {
             State::WaitStart { first: true, .. } => self.fail(Error::Timeout {
                 waiting_for: "the receiver to start (NAK, C or G)",
@@ -523,10 +634,22 @@ impl Engine for Sender {
                 self.absorb_late_c = true;
                 self.start_file(now);
             }
+            State::WaitAck { .. } if self.is_end_of_batch() => {
+                self.end_silence(now, Position::EndOfBatch);
+            }
             State::WaitAck { .. } => self.resend_block(now, RetryReason::Timeout),
             State::Stream { .. } => self.next_block(now),
+            State::WaitEotAck { .. } if self.cfg.mode == SendMode::Xmodem => {
+                self.end_silence(now, Position::EndOfFile);
+            }
             State::WaitEotAck { .. } => self.resend_eot(now, RetryReason::Timeout, true),
             State::NeedData | State::Done | State::Failed => {}
+        }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // Both had come: the state's rule went first, and the session is still idle.
+            self.fail(Error::NoProgress {
+                limit: self.cfg.idle_limit,
+            });
         }
     }
 
@@ -539,13 +662,9 @@ impl Engine for Sender {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
-            State::WaitStart { deadline, .. }
-            | State::WaitGo { deadline }
-            | State::WaitAck { deadline }
-            | State::WaitEotAck { deadline } => Some(deadline),
-            State::Stream { at } => Some(at),
-            State::NeedData | State::Done | State::Failed => None,
+        match (self.state_deadline(), self.idle_deadline()) {
+            (Some(d), Some(idle)) => Some(d.min(idle)),
+            (d, _) => d,
         }
     }
 
@@ -553,6 +672,8 @@ impl Engine for Sender {
         if self.state != State::NeedData {
             return;
         }
+        // Time spent reading the file is ours, not the receiver's.
+        self.last_progress = Some(now);
         let max = self.read_size();
         let data = &data[..data.len().min(max)];
         self.eof = data.len() < max;
@@ -570,5 +691,19 @@ impl Engine for Sender {
 
     fn is_finished(&self) -> bool {
         self.finished_polled && !self.out.is_pending()
+    }
+
+    fn handle_hang_up(&mut self, now: Instant) -> bool {
+        // The receiver left after the last frame: lrzsz `rx`/`rb` exit right after their last
+        // ACK, and on a pty that ACK may have been flushed away.
+        let at = match self.state {
+            State::WaitEotAck { .. } if self.cfg.mode == SendMode::Xmodem => Position::EndOfFile,
+            State::WaitAck { .. } if self.is_end_of_batch() => Position::EndOfBatch,
+            _ => return false,
+        };
+        self.out.clear_tx();
+        self.end_silent = true;
+        self.end_silence(now, at);
+        true
     }
 }

@@ -720,3 +720,189 @@ fn receiver_keeps_crc_once_a_damaged_block_has_come() {
     let d = feed(&mut rx, now, &block(1, &[7; 1024], 1024, Check::Crc16));
     assert_eq!(d.wire, [ACK]);
 }
+
+// ---- the EOT left unanswered (issue 9, item 7) ----
+
+/// An XMODEM sender of `b"abc"` with its only block acknowledged and its first EOT just out,
+/// at `t0`.
+fn sender_at_eot(t0: Instant) -> Sender {
+    let mut tx = Sender::xmodem(SenderConfig::default(), t0);
+    tx.handle_input(t0, b"C");
+    drain(&mut tx, t0, b"abc", &mut 0);
+    assert_eq!(feed(&mut tx, t0, &[ACK]).wire, [EOT]);
+    tx
+}
+
+#[test]
+fn sender_ends_after_6_s_when_the_eot_goes_unanswered() {
+    // lrzsz `rx -c` on a pty NAKs the first EOT, ACKs the second and flushes that ACK away
+    // at exit. Every data block was acknowledged: the sender sends EOT once more after 3 s
+    // of silence and ends after 6 s with the end unconfirmed (it used to wait 10 x 10 s and
+    // fail with "gave up after 10 errors on block 2").
+    let t0 = Instant::now();
+    let mut tx = sender_at_eot(t0);
+    assert_eq!(feed(&mut tx, t0, &[NAK]).wire, [EOT]);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 3 * S));
+    let d = tick(&mut tx, t0 + 3 * S);
+    assert_eq!(d.wire, [EOT], "sent again");
+    assert_eq!(
+        d.events,
+        [Event::Retry {
+            reason: RetryReason::Timeout,
+            attempt: 2
+        }]
+    );
+    let d = tick(&mut tx, t0 + 6 * S);
+    assert!(d.wire.is_empty(), "no cancel: nothing failed");
+    assert_eq!(
+        d.events,
+        [
+            Event::EndUnconfirmed {
+                at: Position::EndOfFile
+            },
+            Event::FileEnd { bytes: 3 },
+            Event::Finished
+        ]
+    );
+    assert!(tx.is_finished());
+}
+
+#[test]
+fn sender_eot_wait_starts_again_when_the_receiver_answers() {
+    let t0 = Instant::now();
+    let cfg = SenderConfig {
+        end_timeout: 10 * S,
+        ..SenderConfig::default()
+    };
+    let mut tx = Sender::xmodem(cfg, t0);
+    tx.handle_input(t0, b"C");
+    drain(&mut tx, t0, b"abc", &mut 0);
+    assert_eq!(feed(&mut tx, t0, &[ACK]).wire, [EOT]);
+    // Silent for half the end timeout: EOT again; then a NAK: the receiver is there.
+    assert_eq!(tick(&mut tx, t0 + 5 * S).wire, [EOT]);
+    assert_eq!(feed(&mut tx, t0 + 6 * S, &[NAK]).wire, [EOT]);
+    assert_eq!(tick(&mut tx, t0 + 11 * S).wire, [EOT], "a full wait again");
+    let d = tick(&mut tx, t0 + 16 * S);
+    assert_eq!(
+        d.events[0],
+        Event::EndUnconfirmed {
+            at: Position::EndOfFile
+        }
+    );
+    // Acknowledged in time, the end is confirmed.
+    let mut tx = sender_at_eot(t0);
+    tick(&mut tx, t0 + 3 * S);
+    let d = feed(&mut tx, t0 + 4 * S, &[ACK]);
+    assert_eq!(d.events, [Event::FileEnd { bytes: 3 }, Event::Finished]);
+}
+
+#[test]
+fn sender_takes_a_hang_up_after_the_eot_as_an_unconfirmed_end() {
+    // lrzsz `rx` exits right after its last ACK; on a pty the ACK may be flushed away and
+    // the link closes. Everything was acknowledged but the end: not a failure.
+    let t0 = Instant::now();
+    let mut tx = sender_at_eot(t0);
+    assert!(tx.handle_hang_up(t0 + S));
+    let d = drain(&mut tx, t0 + S, &[], &mut 0);
+    assert!(d.wire.is_empty());
+    assert_eq!(
+        d.events,
+        [
+            Event::EndUnconfirmed {
+                at: Position::EndOfFile
+            },
+            Event::FileEnd { bytes: 3 },
+            Event::Finished
+        ]
+    );
+    // A hang-up while data is still unacknowledged is the caller's failure.
+    let mut tx = Sender::xmodem(SenderConfig::default(), t0);
+    tx.handle_input(t0, b"C");
+    drain(&mut tx, t0, b"abc", &mut 0);
+    assert!(!tx.handle_hang_up(t0));
+}
+
+#[test]
+fn sender_eot_naked_ten_times_names_the_end_of_the_file() {
+    let t0 = Instant::now();
+    let mut tx = sender_at_eot(t0);
+    for _ in 1..10 {
+        assert_eq!(feed(&mut tx, t0, &[NAK]).wire, [EOT]);
+    }
+    let d = feed(&mut tx, t0, &[NAK]);
+    let e = failed(&d.events).expect("fails");
+    assert_eq!(
+        e.to_string(),
+        "gave up after 10 errors on the end of the file (last: EOT NAK)"
+    );
+}
+
+// ---- storms: no progress for the idle limit (issue 9, item 6) ----
+
+#[test]
+fn receiver_gives_up_on_a_storm_of_duplicate_blocks() {
+    // Each duplicate of the last block is ACKed (the sender may have lost the ACK), but a
+    // sender that repeats it for ever moves nothing on.
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let b1 = block(1, b"x", 128, Check::Crc16);
+    assert_eq!(feed(&mut rx, t0, &b1).wire, [ACK]);
+    let mut now = t0;
+    let e = loop {
+        now += Duration::from_millis(10);
+        assert!(now < t0 + 1000 * S, "still going after 1000 s");
+        rx.handle_timeout(now);
+        let d = feed(&mut rx, now, &b1);
+        if let Some(e) = failed(&d.events) {
+            break e.clone();
+        }
+        assert_eq!(d.wire, [ACK]);
+    };
+    assert_eq!(now - t0, 100 * S);
+    assert_eq!(e, Error::NoProgress { limit: 100 * S });
+}
+
+#[test]
+fn receiver_idle_limit_counts_from_the_last_progress() {
+    // A slow transfer that moves on (a block every 60 s, after NAKs for the gaps) is not a
+    // storm: the limit counts from the last new data.
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    assert_eq!(
+        feed(&mut rx, t0, &block(1, &[1], 128, Check::Crc16)).wire,
+        [ACK]
+    );
+    let mut now = t0;
+    for n in 2..=5u8 {
+        for _ in 0..5 {
+            now += 10 * S;
+            assert_eq!(tick(&mut rx, now).wire, [NAK]);
+        }
+        now += 10 * S - Duration::from_millis(1);
+        let d = feed(&mut rx, now, &block(n, &[n], 128, Check::Crc16));
+        assert_eq!(d.wire, [ACK], "block {n} after {:?}", now - t0);
+    }
+}
+
+#[test]
+fn sender_gives_up_on_a_storm_of_junk_that_keeps_its_timeouts_from_firing() {
+    // A driver reads input as long as it comes, so a receiver that chatters without ever
+    // answering keeps the ACK timeout from firing; the idle limit still ends the session.
+    let t0 = Instant::now();
+    let mut tx = Sender::xmodem(SenderConfig::default(), t0);
+    tx.handle_input(t0, b"C");
+    drain(&mut tx, t0, &[7; 300], &mut 0);
+    let mut now = t0;
+    let e = loop {
+        now += Duration::from_millis(10);
+        assert!(now < t0 + 1000 * S, "still going after 1000 s");
+        let d = feed(&mut tx, now, b"x");
+        if let Some(e) = failed(&d.events) {
+            break e.clone();
+        }
+    };
+    assert_eq!(now - t0, 100 * S);
+    assert_eq!(e, Error::NoProgress { limit: 100 * S });
+}

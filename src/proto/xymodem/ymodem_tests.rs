@@ -401,7 +401,7 @@ fn ymodem_g_receiver_never_falls_back_to_xmodem() {
     assert!(matches!(
         failed(&d.events),
         Some(Error::Streaming {
-            at: Position::Block(0),
+            at: Position::Header,
             reason: RetryReason::BadSequence
         })
     ));
@@ -423,7 +423,7 @@ fn receiver_does_not_fall_back_to_xmodem_after_a_damaged_header() {
     assert!(matches!(
         failed(&d.events),
         Some(Error::OutOfSequence {
-            expected: Position::Block(0),
+            expected: Position::Header,
             got: Position::Block(1)
         })
     ));
@@ -454,8 +454,143 @@ fn receiver_tells_the_next_header_from_a_repeated_one() {
         failed(&d.events),
         Some(&Error::OutOfSequence {
             expected: Position::Block(1),
-            got: Position::Block(0)
+            got: Position::Header
         })
     );
     assert!(!d.events.iter().any(|e| matches!(e, Event::FileStart(_))));
+}
+
+// ---- the end of the batch left unanswered (issue 9, item 7) ----
+
+/// A YMODEM sender of one 5-byte file driven to the point where the end-of-batch header has
+/// just gone out, at `t0`.
+fn sender_at_end_of_batch(t0: Instant) -> Sender {
+    let mut tx = ysender(false, vec![info("f", 5)], t0);
+    feed(&mut tx, t0, b"C");
+    tx.handle_input(t0, &[ACK, b'C']);
+    drain(&mut tx, t0, b"hello", &mut 0);
+    assert_eq!(feed(&mut tx, t0, &[ACK]).wire, [EOT]);
+    let d = feed(&mut tx, t0, &[ACK, b'C']);
+    assert_eq!(d.wire, block(0, &[0; 128], SMALL, Check::Crc16));
+    assert!(d.events.contains(&Event::FileEnd { bytes: 5 }));
+    tx
+}
+
+#[test]
+fn sender_ends_a_delivered_batch_whose_end_goes_unacknowledged() {
+    // lrzsz `rb` on a pty ACKs the end-of-batch header, then flushes the ACK away at exit:
+    // every file's EOT was acknowledged, so the batch is delivered. The sender sends the
+    // header once more after 3 s of silence and ends after 6 s, successfully, saying the
+    // end was not acknowledged. (It used to retry for 10 x 10 s and fail.)
+    let t0 = Instant::now();
+    let mut tx = sender_at_end_of_batch(t0);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 3 * S));
+    let d = tick(&mut tx, t0 + 3 * S);
+    assert_eq!(
+        d.wire,
+        block(0, &[0; 128], SMALL, Check::Crc16),
+        "sent again"
+    );
+    assert!(failed(&d.events).is_none());
+    assert_eq!(tx.poll_timeout(), Some(t0 + 6 * S));
+    let d = tick(&mut tx, t0 + 6 * S);
+    assert!(d.wire.is_empty(), "no cancel: nothing failed");
+    assert_eq!(
+        d.events,
+        [
+            Event::EndUnconfirmed {
+                at: Position::EndOfBatch
+            },
+            Event::Finished
+        ]
+    );
+    assert!(tx.is_finished());
+}
+
+#[test]
+fn sender_end_of_batch_acknowledged_late_is_confirmed() {
+    let t0 = Instant::now();
+    let mut tx = sender_at_end_of_batch(t0);
+    tick(&mut tx, t0 + 3 * S);
+    let d = feed(&mut tx, t0 + 4 * S, &[ACK]);
+    assert_eq!(d.events, [Event::Finished]);
+}
+
+#[test]
+fn sender_end_of_batch_naked_ten_times_names_the_end_of_the_batch() {
+    // A receiver that answers is there: each NAK restarts the wait, and the usual limit
+    // applies. The error says what the frame was, not "block 0".
+    let t0 = Instant::now();
+    let mut tx = sender_at_end_of_batch(t0);
+    let mut now = t0;
+    for _ in 1..10 {
+        now += S + S / 2;
+        let d = feed(&mut tx, now, &[NAK]);
+        assert_eq!(d.wire, block(0, &[0; 128], SMALL, Check::Crc16));
+    }
+    let d = feed(&mut tx, now, &[NAK]);
+    let e = failed(&d.events).expect("fails");
+    assert_eq!(
+        *e,
+        Error::RetriesExhausted {
+            at: Position::EndOfBatch,
+            attempts: 10,
+            last: RetryReason::Nak
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "gave up after 10 errors on the end of the batch (last: NAK)"
+    );
+}
+
+// ---- storms: no progress for the idle limit (issue 9, item 6) ----
+
+/// Feeds `piece` to `rx` every `every` from `from` on until it fails or `limit` has passed;
+/// returns when it failed and with what.
+fn storm(rx: &mut Receiver, piece: &[u8], from: Instant, every: Duration) -> (Duration, Error) {
+    let mut now = from;
+    while now < from + 1000 * S {
+        now += every;
+        rx.handle_timeout(now);
+        let d = feed(rx, now, piece);
+        if let Some(e) = failed(&d.events) {
+            assert_eq!(d.wire, CANCEL_SEQUENCE);
+            return (now - from, e.clone());
+        }
+    }
+    panic!("still going after 1000 s of {piece:02x?}");
+}
+
+#[test]
+fn receiver_gives_up_on_a_storm_of_eots_where_a_header_is_due() {
+    // 400 000 EOTs in 60 s, each answered with `C`, used to keep the session going for ever.
+    let t0 = Instant::now();
+    let mut rx = yreceiver(RecvMode::Ymodem, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &header_block(&info("f", 5)));
+    feed(&mut rx, t0, &block(1, b"hello", SMALL, Check::Crc16));
+    let d = feed(&mut rx, t0, &[EOT]);
+    assert_eq!(d.wire, [ACK, b'C']);
+    let (after, e) = storm(&mut rx, &[EOT], t0, Duration::from_millis(1));
+    assert_eq!(after, 100 * S, "the default idle limit");
+    assert_eq!(e, Error::NoProgress { limit: 100 * S });
+    assert!(e.to_string().starts_with("no progress for 100 s"), "{e}");
+}
+
+#[test]
+fn receiver_gives_up_on_a_storm_of_repeated_headers() {
+    let t0 = Instant::now();
+    let cfg = ReceiverConfig {
+        mode: RecvMode::Ymodem,
+        idle_limit: 30 * S,
+        ..ReceiverConfig::default()
+    };
+    let mut rx = Receiver::new(cfg, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let header = header_block(&info("f", 5));
+    assert_eq!(feed(&mut rx, t0, &header).wire, [ACK, b'C']);
+    let (after, e) = storm(&mut rx, &header, t0, Duration::from_millis(10));
+    assert_eq!(after, 30 * S, "the configured idle limit");
+    assert_eq!(e, Error::NoProgress { limit: 30 * S });
 }

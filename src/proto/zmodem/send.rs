@@ -571,6 +571,16 @@ impl Sender {
         };
     }
 
+    /// Every file was acknowledged (each `ZEOF` answered by `ZRINIT`): the batch is
+    /// delivered, only the goodbye went unanswered.
+    fn end_unconfirmed(&mut self) {
+        self.out.event(Event::EndUnconfirmed {
+            at: Position::EndOfBatch,
+        });
+        self.out.event(Event::Finished);
+        self.state = State::Done;
+    }
+
     fn start_scan(&mut self, now: Instant, left: u64) {
         if left == 0 {
             return self.end_scan(now);
@@ -673,17 +683,7 @@ impl Engine for Sender {
                     tries: tries + 1,
                 };
             }
-            State::WaitFin { .. } => {
-                // Every file was acknowledged: the batch is delivered, only the goodbye
-                // went unanswered.
-                self.out.event(Event::Note(
-                    "the receiver did not answer the end of the session (ZFIN); every file \
-                     was acknowledged"
-                        .into(),
-                ));
-                self.out.event(Event::Finished);
-                self.state = State::Done;
-            }
+            State::WaitFin { .. } => self.end_unconfirmed(),
             State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => {}
         }
     }
@@ -734,6 +734,15 @@ impl Engine for Sender {
         if !matches!(self.state, State::Done | State::Failed) {
             self.fail(Error::Aborted(why));
         }
+    }
+
+    fn handle_hang_up(&mut self, _now: Instant) -> bool {
+        if !matches!(self.state, State::WaitFin { .. }) {
+            return false;
+        }
+        self.out.clear_tx();
+        self.end_unconfirmed();
+        true
     }
 
     fn is_finished(&self) -> bool {
