@@ -371,3 +371,25 @@ fn receiver_gives_up_rather_than_set_a_deadline_in_the_past() {
     assert!(matches!(failed(&d.events), Some(Error::Timeout { .. })));
     assert_eq!(rx.poll_timeout(), None);
 }
+
+/// A sender that repeats its ZFILE (each answered with ZRPOS) but never sends data: the idle
+/// limit ends the session, however long the storm lasts.
+#[test]
+fn a_storm_of_repeated_headers_ends_at_the_idle_limit() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &zfile(&info("f", 9000)));
+    let mut failed_at = None;
+    for k in 1..=60u32 {
+        let now = t0 + k * 5 * S;
+        let d = feed(&mut rx, now, &zfile(&info("f", 9000)));
+        let d2 = tick(&mut rx, now);
+        if let Some(e) = failed(&d.events).or(failed(&d2.events)) {
+            assert!(matches!(e, Error::NoProgress { .. }), "{e}");
+            failed_at = Some(now);
+            break;
+        }
+    }
+    assert_eq!(failed_at, Some(t0 + 100 * S));
+}

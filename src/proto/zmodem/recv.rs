@@ -54,6 +54,9 @@ pub struct ReceiverConfig {
     /// After our `ZFIN`, how long to wait for the sender's `OO` (default 1 s; the session
     /// has succeeded either way).
     pub fin_wait: Duration,
+    /// Once started, the session fails after this long without progress (a new file, new
+    /// data, a file's end), whatever else the sender repeats (default 100 s).
+    pub idle_limit: Duration,
 }
 
 impl Default for ReceiverConfig {
@@ -67,6 +70,7 @@ impl Default for ReceiverConfig {
             header_timeout: Duration::from_secs(10),
             max_errors: 20,
             fin_wait: Duration::from_secs(1),
+            idle_limit: Duration::from_secs(100),
         }
     }
 }
@@ -135,6 +139,8 @@ pub struct Receiver {
     attn: Vec<u8>,
     /// Offset of the decoder's data to hand out as `WriteFile`.
     deliver: Option<u64>,
+    /// The last time the session moved on.
+    last_progress: Instant,
     finished_polled: bool,
 }
 
@@ -158,10 +164,36 @@ impl Receiver {
             errors: 0,
             attn: Vec::new(),
             deliver: None,
+            last_progress: now,
             finished_polled: false,
         };
         r.send_zrinit(now);
         r
+    }
+
+    /// The deadline of the state itself, without the idle limit.
+    fn state_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::Init { deadline }
+            | State::Subpacket { deadline, .. }
+            | State::File { deadline }
+            | State::Data { deadline }
+            | State::Fin { deadline, .. } => Some(deadline),
+            State::Done | State::Failed => None,
+        }
+    }
+
+    /// When the session fails for want of progress, once it has started (and not while it
+    /// says goodbye).
+    fn idle_deadline(&self) -> Option<Instant> {
+        (self.started && !matches!(self.state, State::Done | State::Failed | State::Fin { .. }))
+            .then(|| self.last_progress + self.cfg.idle_limit)
+    }
+
+    fn idle_failure(&mut self) {
+        self.fail(Error::NoProgress {
+            limit: self.cfg.idle_limit,
+        });
     }
 
     /// True once the sender's first file (`ZFILE`) has come.
@@ -282,6 +314,7 @@ impl Receiver {
                 }
                 self.file = None;
                 self.errors = 0;
+                self.last_progress = now;
                 self.out.event(Event::FileEnd { bytes: held });
                 self.send_zrinit(now);
             }
@@ -382,6 +415,7 @@ impl Receiver {
         }
         self.errors = 0;
         self.file = Some(0);
+        self.last_progress = now;
         self.out.event(Event::FileStart(info));
         // The caller may replace this answer (reply_file) before it goes out.
         self.send_zrpos(now);
@@ -399,6 +433,7 @@ impl Receiver {
         self.errors = 0;
         if len > 0 {
             self.deliver = Some(held);
+            self.last_progress = now;
         }
         self.file = Some(next);
         self.out.event(Event::Progress {
@@ -452,6 +487,11 @@ impl Engine for Receiver {
         if self.deliver.is_some() || self.out.is_pending() {
             return 0;
         }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // Input keeps coming (so no timeout fires), but nothing moves on: a storm.
+            self.idle_failure();
+            return bytes.len();
+        }
         let mut used = 0;
         while used < bytes.len() {
             match self.state {
@@ -499,6 +539,9 @@ impl Engine for Receiver {
         {
             return;
         }
+        if self.state_deadline().is_none_or(|d| now < d) {
+            return self.idle_failure();
+        }
         match self.state {
             State::Init { .. } if !self.started && now >= self.start_limit => {
                 self.fail(Error::Timeout {
@@ -512,6 +555,10 @@ impl Engine for Receiver {
             | State::Data { .. } => self.error(now, RetryReason::Timeout),
             State::Fin { .. } => self.finish(),
             State::Done | State::Failed => {}
+        }
+        if self.idle_deadline().is_some_and(|d| now >= d) {
+            // Both had come: the state's rule went first, and the session is still idle.
+            self.idle_failure();
         }
     }
 
@@ -533,13 +580,9 @@ impl Engine for Receiver {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
-            State::Init { deadline }
-            | State::Subpacket { deadline, .. }
-            | State::File { deadline }
-            | State::Data { deadline }
-            | State::Fin { deadline, .. } => Some(deadline),
-            State::Done | State::Failed => None,
+        match (self.state_deadline(), self.idle_deadline()) {
+            (Some(d), Some(idle)) => Some(d.min(idle)),
+            (d, _) => d,
         }
     }
 

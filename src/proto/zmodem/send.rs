@@ -161,6 +161,8 @@ pub struct Sender {
     errors: u32,
     /// The CRC-32 of the file so far, answering a `ZCRC` request.
     crc_scan: u32,
+    /// `ZCRC` requests for this file: each costs a read of the file, so a few only.
+    crc_requests: u32,
     finished_polled: bool,
 }
 
@@ -198,6 +200,7 @@ impl Sender {
             need_zdata: false,
             errors: 0,
             crc_scan: 0,
+            crc_requests: 0,
             finished_polled: false,
             cfg,
         };
@@ -311,6 +314,7 @@ impl Sender {
         self.pos = 0;
         self.acked = 0;
         self.last_rpos = None;
+        self.crc_requests = 0;
         self.state = State::WaitPos {
             deadline: now + self.cfg.answer_timeout,
         };
@@ -493,6 +497,11 @@ impl Sender {
                 self.next_file(now);
             }
             (State::WaitPos { .. }, FrameType::Crc) => {
+                self.crc_requests += 1;
+                // lrzsz asks 3 times at most; more is a receiver that will not decide.
+                if self.crc_requests > 3 && !self.count_error(RetryReason::Nak) {
+                    return;
+                }
                 let size = self.file_size().unwrap_or(u64::MAX);
                 let left = if pos == 0 { size } else { pos.min(size) };
                 self.crc_scan = 0;
