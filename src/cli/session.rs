@@ -212,6 +212,7 @@ pub fn send_port(
                 escape_controls,
                 resume,
                 start_timeout: a.limits.start_timeout,
+                max_errors: a.limits.retries,
                 ..zmodem::SenderConfig::default()
             },
             infos.clone(),
@@ -320,6 +321,7 @@ fn recv_port(
     let zcfg = zmodem::ReceiverConfig {
         escape_controls: a.escape_controls,
         start_timeout: a.limits.start_timeout,
+        idle_limit: a.limits.idle,
         ..zmodem::ReceiverConfig::default()
     };
     let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());
