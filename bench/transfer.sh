@@ -6,11 +6,14 @@
 #   PIPE=0 bench/transfer.sh     # paced line only
 #   RUNS=5 bench/transfer.sh     # more runs per cell (default 3; medians are reported)
 #
-# Pipe pair (bench/pair.sh): 10 MiB and 100 MiB of random data, XMODEM-1K and YMODEM.
+# Pipe pair (bench/pair.sh): 10 MiB and 100 MiB of random data, XMODEM-1K, YMODEM and ZMODEM
+# (ours `send -Z`/`recv -Z` against lrzsz `sz`/`rz`, default flags).
 # Paced line (examples/line_relay.rs): 115200 baud (10 bits per byte), 0 and 20 ms one-way
-# latency, 1 MiB, XMODEM-1K and YMODEM. Efficiency there is throughput divided by the
-# stop-and-wait bound 1024 / ((1029 + 1) * 10 / baud + 2 * latency) bytes/s.
-# Peak RSS: one 1 GiB YMODEM transfer between our own sender and receiver.
+# latency, 1 MiB, XMODEM-1K, YMODEM and ZMODEM. Efficiency there is throughput divided by
+# the stop-and-wait bound 1024 / ((1029 + 1) * 10 / baud + 2 * latency) bytes/s for X/YMODEM,
+# and by the line rate (baud / 10 bytes/s) for ZMODEM, which streams.
+# Peak RSS: one 1 GiB YMODEM and one 1 GiB ZMODEM transfer between our own sender and
+# receiver.
 # Every received file is compared with the original; a mismatch aborts the run.
 # Output: Markdown tables on stdout, for docs/BENCHMARKS.md. Run it on an idle machine.
 set -euo pipefail
@@ -43,6 +46,8 @@ cmds() {
     x-lrzsz) S="sx -q -k $3"; R="rx -q -c rx/out" ;;
     y-ours) S="$X send -q -Y $3"; R="$X recv -q -Y rx" ;;
     y-lrzsz) S="sb -q -k $3"; R="sh -c 'cd rx && exec rb -q'" ;;
+    z-ours) S="$X send -q -Z $3"; R="$X recv -q -Z rx" ;;
+    z-lrzsz) S="sz -q $3"; R="sh -c 'cd rx && exec rz -q'" ;;
   esac
 }
 
@@ -68,6 +73,7 @@ pipe_cell() { # PROTO WHO FILE
 }
 
 mbps() { echo "scale=1; $1 / 1000000 / $2" | bc; }
+proto_name() { case "$1" in x) echo XMODEM-1K ;; y) echo YMODEM ;; z) echo ZMODEM ;; esac; }
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 if [ "${PIPE:-1}" = 1 ]; then
@@ -77,13 +83,13 @@ if [ "${PIPE:-1}" = 1 ]; then
   echo
   echo "| protocol | size | xyzmodem wall | MB/s | CPU s | peak RSS | lrzsz wall | MB/s | CPU s | peak RSS | speed-up |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
-  for p in x y; do
+  for p in ${PROTOS:-x y z}; do
     for f in f10m f100m; do
       pipe_cell "$p" ours "$f"
       pipe_cell "$p" lrzsz "$f"
       size=$(stat -c %s "$f")
       o="$p-ours-$f" l="$p-lrzsz-$f"
-      name=$([ "$p" = x ] && echo "XMODEM-1K" || echo "YMODEM")
+      name=$(proto_name "$p")
       echo "| $name | $((size >> 20)) MiB | ${WALL[$o]} s | $(mbps "$size" "${WALL[$o]}") | ${CPU[$o]} | $((RSS[$o] / 1024)) MiB | ${WALL[$l]} s | $(mbps "$size" "${WALL[$l]}") | ${CPU[$l]} | $((RSS[$l] / 1024)) MiB | $(ratio "${WALL[$l]}" "${WALL[$o]}")x |"
     done
   done
@@ -97,9 +103,13 @@ if [ "${PACED:-1}" = 1 ]; then
   echo
   echo "| protocol | latency | bound | xyzmodem wall | efficiency | lrzsz wall | efficiency | speed-up |"
   echo "|---|---|---|---|---|---|---|---|"
-  for p in x y; do
+  for p in ${PROTOS:-x y z}; do
     for lat in 0 20; do
-      bound=$(echo "scale=6; 1024 / (1030 * 10 / 115200 + 2 * $lat / 1000)" | bc)
+      if [ "$p" = z ]; then
+        bound=$(echo "scale=6; 115200 / 10" | bc)
+      else
+        bound=$(echo "scale=6; 1024 / (1030 * 10 / 115200 + 2 * $lat / 1000)" | bc)
+      fi
       for who in ours lrzsz; do
         walls=()
         for _ in $(seq "$RUNS"); do
@@ -114,7 +124,7 @@ if [ "${PACED:-1}" = 1 ]; then
         echo "  $p $lat ms $who: walls ${walls[*]}" >&2
       done
       eff() { echo "scale=1; 100 * $size / $1 / $bound" | bc; }
-      name=$([ "$p" = x ] && echo "XMODEM-1K" || echo "YMODEM")
+      name=$(proto_name "$p")
       echo "| $name | $lat ms | $(echo "scale=1; $bound / 1000" | bc) kB/s | ${WALL[ours]} s | $(eff "${WALL[ours]}") % | ${WALL[lrzsz]} s | $(eff "${WALL[lrzsz]}") % | $(ratio "${WALL[lrzsz]}" "${WALL[ours]}")x |"
     done
   done
@@ -126,8 +136,13 @@ if [ "${RSS1G:-1}" = 1 ]; then
   rm -rf rx && mkdir rx
   line=$("$PAIR" "$X send -q -Y f1g" "$X recv -q -Y rx")
   check f1g rx/f1g
-  echo "### 1 GiB, YMODEM, xyzmodem to xyzmodem over a pipe"
+  echo "### 1 GiB, xyzmodem to xyzmodem over a pipe"
   echo
-  echo "\`$line\`"
+  echo "YMODEM: \`$line\`"
+  echo
+  rm -rf rx && mkdir rx
+  line=$("$PAIR" "$X send -q -Z f1g" "$X recv -q -Z rx")
+  check f1g rx/f1g
+  echo "ZMODEM: \`$line\`"
   echo
 fi
