@@ -438,6 +438,9 @@ impl Sender {
                 self.resync = false;
                 self.since_wait = 0;
                 self.since_q = 0;
+                // ZCRCW ends the frame: the receiver reads a header next, so the data that
+                // follows the ZACK goes in a new ZDATA frame.
+                self.need_zdata = true;
                 self.state = State::WaitAck {
                     deadline: now + self.cfg.answer_timeout,
                 };
