@@ -411,3 +411,48 @@ fn sender_fails_on_retries_at_an_offset() {
     ));
     assert_eq!(now, t0 + 100 * S);
 }
+
+/// Errors count per offset: a receiver that keeps asking for later and later offsets (a noisy
+/// line, but progress) is served to the end; ten `ZRPOS` for one offset give up.
+#[test]
+fn sender_counts_zrpos_errors_per_offset() {
+    let t0 = Instant::now();
+    let data = pattern(50_000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    let mut offset = 0;
+    for _ in 0..30 {
+        offset += 1000;
+        // Two complaints per offset, as lrzsz's rz sends while the stream in flight drains.
+        for _ in 0..2 {
+            tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, offset)));
+            let d = drain(&mut tx, t0, &data, &mut pos);
+            assert_eq!(failed(&d.events), None, "at {offset}");
+        }
+    }
+    let mut last = None;
+    for _ in 0..10 {
+        tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, offset)));
+        let d = drain(&mut tx, t0, &data, &mut pos);
+        last = failed(&d.events).cloned();
+        if last.is_some() {
+            break;
+        }
+    }
+    assert!(
+        matches!(
+            last,
+            Some(Error::RetriesExhausted { at: Position::Offset(o), attempts: 10, .. })
+                if (u64::from(offset)..u64::from(offset) + 1024).contains(&o)
+        ),
+        "{last:?}"
+    );
+}

@@ -346,6 +346,12 @@ impl Sender {
             ));
         }
         if during_data {
+            if self.last_rpos.is_some_and(|last| offset > last) {
+                // The receiver got further since it last asked: errors count per offset (as
+                // lrzsz's 12 ZRPOS at one offset), not per file, so a long file on a noisy
+                // line that keeps making progress is not given up.
+                self.errors = 0;
+            }
             if self.last_rpos == Some(offset) || offset < self.acked {
                 // The same offset again: things are not getting through. Smaller subpackets.
                 self.blk = (self.blk / 2).clamp(MIN_SUBPACKET, 512.max(MIN_SUBPACKET));
