@@ -8,6 +8,8 @@ mod cli;
 mod interop;
 // YMODEM and YMODEM-G batches: lrzsz `sb`/`rb`/`sz`, ourselves, scripted U-Boot and hostile peers.
 mod ymodem;
+// ZMODEM: lrzsz `sz`/`rz` both ways, faulty and cut lines, ptys, scripted peers, refusals.
+mod zmodem;
 // A terminal as the link: raw mode during the transfer, restored on every exit path.
 mod tty;
 // lrzsz personalities: install-links, sx/rx/sb/rb links against lrzsz, lrzsz's exit codes.

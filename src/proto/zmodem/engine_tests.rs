@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::proto::testkit::{Pair, S, drain, failed, feed, pattern, tick};
+use crate::proto::testkit::{Drained, Pair, S, drain, failed, feed, pattern, tick};
 use crate::proto::{Engine, Error, Event, FileInfo, FileReply, Position, Protocol};
 
 fn info(name: &str, size: usize) -> FileInfo {
@@ -149,6 +149,63 @@ fn a_receiver_buffer_gets_zcrcw_at_least_once_per_buffer() {
         }
     }
     assert!(subpackets >= 10);
+}
+
+/// A `ZCRCW` ends the frame: after its `ZACK` the data goes on in a new `ZDATA` frame (a
+/// receiver reads a header next; subpackets without one are garbage to it).
+#[test]
+fn after_a_zcrcw_the_data_goes_on_in_a_new_zdata_frame() {
+    let t0 = Instant::now();
+    let data = pattern(5000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    // A receiver with a 2048-byte buffer: ZCRCW every 2048 bytes.
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header {
+            kind: FrameType::RInit,
+            bytes: [0x00, 0x08, 0, 0x23],
+        }),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    for acked in [2048u32, 4096] {
+        while tx.poll_timeout() == Some(t0) {
+            wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+        }
+        tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, acked)));
+        wire.extend(drain(&mut tx, t0, &data, &mut pos).wire);
+    }
+    while tx.poll_timeout() == Some(t0) {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    let mut got = Vec::new();
+    let mut frames = Vec::new();
+    for (item, bytes) in items(&wire) {
+        match item {
+            Item::Header { header, .. } => frames.push((header.kind, header.position())),
+            Item::Data { .. } => got.extend_from_slice(&bytes),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(
+        frames,
+        [
+            (FrameType::Data, 0),
+            (FrameType::Data, 2048),
+            (FrameType::Data, 4096),
+            (FrameType::Eof, 5000)
+        ]
+    );
+    assert_eq!(got, data);
+}
+
+/// [`tick`], serving file reads from `file`.
+fn tick_with(e: &mut dyn Engine, now: Instant, file: &[u8], pos: &mut usize) -> Drained {
+    e.handle_timeout(now);
+    drain(e, now, file, pos)
 }
 
 #[test]
@@ -392,4 +449,48 @@ fn a_storm_of_repeated_headers_ends_at_the_idle_limit() {
         }
     }
     assert_eq!(failed_at, Some(t0 + 100 * S));
+
+/// Errors count per offset: a receiver that keeps asking for later and later offsets (a noisy
+/// line, but progress) is served to the end; ten `ZRPOS` for one offset give up.
+#[test]
+fn sender_counts_zrpos_errors_per_offset() {
+    let t0 = Instant::now();
+    let data = pattern(50_000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    let mut offset = 0;
+    for _ in 0..30 {
+        offset += 1000;
+        // Two complaints per offset, as lrzsz's rz sends while the stream in flight drains.
+        for _ in 0..2 {
+            tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, offset)));
+            let d = drain(&mut tx, t0, &data, &mut pos);
+            assert_eq!(failed(&d.events), None, "at {offset}");
+        }
+    }
+    let mut last = None;
+    for _ in 0..10 {
+        tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, offset)));
+        let d = drain(&mut tx, t0, &data, &mut pos);
+        last = failed(&d.events).cloned();
+        if last.is_some() {
+            break;
+        }
+    }
+    assert!(
+        matches!(
+            last,
+            Some(Error::RetriesExhausted { at: Position::Offset(o), attempts: 10, .. })
+                if (u64::from(offset)..u64::from(offset) + 1024).contains(&o)
+        ),
+        "{last:?}"
+    );
 }

@@ -350,6 +350,12 @@ impl Sender {
             ));
         }
         if during_data {
+            if self.last_rpos.is_some_and(|last| offset > last) {
+                // The receiver got further since it last asked: errors count per offset (as
+                // lrzsz's 12 ZRPOS at one offset), not per file, so a long file on a noisy
+                // line that keeps making progress is not given up.
+                self.errors = 0;
+            }
             if self.last_rpos == Some(offset) || offset < self.acked {
                 // The same offset again: things are not getting through. Smaller subpackets.
                 self.blk = (self.blk / 2).clamp(MIN_SUBPACKET, 512.max(MIN_SUBPACKET));
@@ -442,6 +448,9 @@ impl Sender {
                 self.resync = false;
                 self.since_wait = 0;
                 self.since_q = 0;
+                // ZCRCW ends the frame: the receiver reads a header next, so the data that
+                // follows the ZACK goes in a new ZDATA frame.
+                self.need_zdata = true;
                 self.state = State::WaitAck {
                     deadline: now + self.cfg.answer_timeout,
                 };
