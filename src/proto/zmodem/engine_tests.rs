@@ -449,6 +449,7 @@ fn a_storm_of_repeated_headers_ends_at_the_idle_limit() {
         }
     }
     assert_eq!(failed_at, Some(t0 + 100 * S));
+}
 
 /// Errors count per offset: a receiver that keeps asking for later and later offsets (a noisy
 /// line, but progress) is served to the end; ten `ZRPOS` for one offset give up.
