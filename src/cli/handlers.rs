@@ -97,7 +97,7 @@ impl Handler for RecvHandler<'_> {
                 self.reply = match opened {
                     Opened::Storing { .. } => FileReply::Accept,
                     Opened::Skipping { .. } => FileReply::Skip,
-                    Opened::Resuming { from, .. } => FileReply::Resume(from),
+                    Opened::Resuming { from, crc32, .. } => FileReply::Resume { from, crc32 },
                 };
                 if let Some((raw, safe)) = renamed {
                     self.progress.note(&format!(

@@ -82,6 +82,8 @@ pub enum Opened {
         path: PathBuf,
         /// Bytes already held.
         from: u64,
+        /// Their CRC-32, for the sender to confirm they are its file's first bytes.
+        crc32: u32,
         /// As for `Storing`.
         renamed: Option<(String, PathBuf)>,
     },
@@ -201,11 +203,18 @@ impl ReceiveFiles {
         {
             let mut part = path.clone().into_os_string();
             part.push(".part");
-            let sink = Sink::continue_part(&path, self.policy.existing, Path::new(&part), from)?;
+            let part = PathBuf::from(part);
+            let crc32 = crc32_of(&part, from).map_err(|e| FileError::Io {
+                op: "cannot read",
+                path: part.clone(),
+                error: e,
+            })?;
+            let sink = Sink::continue_part(&path, self.policy.existing, &part, from)?;
             self.begin(Some(sink), info);
             return Ok(Opened::Resuming {
                 path,
                 from,
+                crc32,
                 renamed,
             });
         }
@@ -291,6 +300,21 @@ fn resumable(path: &Path, size: Option<u64>) -> Option<u64> {
     let meta = std::fs::symlink_metadata(Path::new(&part)).ok()?;
     let len = meta.len();
     (meta.is_file() && len > 0 && size.is_some_and(|s| len <= s)).then_some(len)
+}
+
+/// The CRC-32 of the first `len` bytes of `path`, read in 64 KiB pieces.
+fn crc32_of(path: &Path, len: u64) -> io::Result<u32> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?.take(len);
+    let mut buf = vec![0; 64 * 1024];
+    let mut crc = 0;
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            return Ok(crc);
+        }
+        crc = crate::proto::crc::crc32_continue(crc, &buf[..n]);
+    }
 }
 
 fn refused(path: &Path, why: &str) -> FileError {

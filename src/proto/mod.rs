@@ -322,9 +322,15 @@ pub enum FileReply {
     /// Decline it (ZMODEM `ZSKIP`); where the protocol cannot, the data is received and
     /// the caller discards it.
     Skip,
-    /// The first this many bytes are already here (a partial file verified by the caller):
-    /// receive from there on, where the protocol can (ZMODEM `ZRPOS`).
-    Resume(u64),
+    /// The first `from` bytes are already here, with this CRC-32: receive from there on if
+    /// the sender's file starts with the same bytes (ZMODEM asks the sender with `ZCRC`),
+    /// else from the start. Where the protocol cannot resume, from the start.
+    Resume {
+        /// Bytes held.
+        from: u64,
+        /// Their CRC-32 (as [`crc::crc32`] computes it).
+        crc32: u32,
+    },
 }
 
 /// What a caller does with an engine's outputs, for [`drain`]. The driver implements it over

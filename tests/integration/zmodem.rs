@@ -767,11 +767,9 @@ fn resume_stale_part(sender: &dyn Fn(&Batch) -> Command, stale: &[u8]) {
     }
 }
 
-// Known bug, left to the files/handler layer: the receiver continues any NAME.part no longer
-// than the file without comparing it (no ZCRC request, FileReply::Resume carries only a
-// length), so a stale part of the right length ends in a corrupt file and exit 0.
+// A stale NAME.part of a plausible length: the receiver asks the sender for the CRC-32 of as
+// many bytes (ZCRC), finds it differs, and receives the file from the start.
 #[test]
-#[ignore = "bug: --resume continues a NAME.part without verifying it (no ZCRC)"]
 fn resume_ours_stale_part() {
     resume_stale_part(&|b| b.our_sender(&["--resume"]), &random_bytes(300_000, 1));
 }
@@ -782,7 +780,6 @@ fn resume_ours_part_longer_than_file() {
 }
 
 #[test]
-#[ignore = "bug: --resume continues a NAME.part without verifying it (no ZCRC)"]
 fn resume_sz_stale_part() {
     if require_peers(&["sz"]) {
         resume_stale_part(&|b| b.sz(&["-r"]), &random_bytes(300_000, 3));

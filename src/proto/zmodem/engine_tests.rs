@@ -283,9 +283,26 @@ fn receiver_refuses_commands_and_reads_only_oo_after_zfin() {
 #[test]
 fn receiver_skips_or_resumes_as_the_caller_replies() {
     let t0 = Instant::now();
-    for (reply, want) in [
-        (FileReply::Skip, (FrameType::Skip, 0)),
-        (FileReply::Resume(4096), (FrameType::RPos, 4096)),
+    let held = pattern(4096);
+    let crc32 = crate::proto::crc::crc32(&held);
+    // Skip; resume with the sender's CRC matching ours, not matching, or never answered.
+    for (reply, answer, want) in [
+        (FileReply::Skip, None, vec![(FrameType::Skip, 0)]),
+        (
+            FileReply::Resume { from: 4096, crc32 },
+            Some(crc32),
+            vec![(FrameType::Crc, 4096), (FrameType::RPos, 4096)],
+        ),
+        (
+            FileReply::Resume { from: 4096, crc32 },
+            Some(crc32 ^ 1),
+            vec![(FrameType::Crc, 4096), (FrameType::RPos, 0)],
+        ),
+        (
+            FileReply::Resume { from: 4096, crc32 },
+            None,
+            vec![(FrameType::Crc, 4096), (FrameType::RPos, 0)],
+        ),
     ] {
         let mut rx = Receiver::new(ReceiverConfig::default(), t0);
         drain(&mut rx, t0, &[], &mut 0);
@@ -299,7 +316,14 @@ fn receiver_skips_or_resumes_as_the_caller_replies() {
                 _ => {}
             }
         }
-        assert_eq!(headers(&wire), [want]);
+        if reply != FileReply::Skip {
+            let d = match answer {
+                Some(c) => feed(&mut rx, t0, &hex(Header::with_position(FrameType::Crc, c))),
+                None => tick(&mut rx, t0 + 10 * S),
+            };
+            wire.extend(d.wire);
+        }
+        assert_eq!(headers(&wire), want, "{reply:?} {answer:?}");
     }
 }
 

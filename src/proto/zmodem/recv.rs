@@ -107,6 +107,13 @@ enum State {
     Data {
         deadline: Instant,
     },
+    /// A file to resume: `ZCRC` asked the sender for the CRC-32 of its first `from` bytes;
+    /// ours is `want`.
+    Verify {
+        from: u64,
+        want: u32,
+        deadline: Instant,
+    },
     /// `ZFIN` answered; reading the sender's `OO` until `deadline`.
     Fin {
         deadline: Instant,
@@ -178,9 +185,35 @@ impl Receiver {
             | State::Subpacket { deadline, .. }
             | State::File { deadline }
             | State::Data { deadline }
+            | State::Verify { deadline, .. }
             | State::Fin { deadline, .. } => Some(deadline),
             State::Done | State::Failed => None,
         }
+    }
+
+    /// The sender's answer to our `ZCRC` (or its silence, `None`): resume at `from` if its
+    /// file starts with the bytes we hold, else receive it from the start.
+    fn verified(&mut self, now: Instant, from: u64, matches: Option<bool>) {
+        let from = match matches {
+            Some(true) => from,
+            Some(false) => {
+                self.out.event(Event::Note(format!(
+                    "the kept part ({from} bytes) is not the start of the sender's file: \
+                     receiving it from the start"
+                )));
+                0
+            }
+            None => {
+                self.out.event(Event::Note(
+                    "the sender did not answer the check of the kept part (ZCRC): receiving \
+                     the file from the start"
+                        .into(),
+                ));
+                0
+            }
+        };
+        self.file = Some(from);
+        self.send_zrpos(now);
     }
 
     /// When the session fails for want of progress, once it has started (and not while it
@@ -287,6 +320,16 @@ impl Receiver {
     }
 
     fn on_header(&mut self, now: Instant, header: Header, format: HeaderFormat) {
+        if let State::Verify { from, want, .. } = self.state {
+            // Only the answer to our ZCRC (or the end of everything) counts now.
+            return match header.kind {
+                FrameType::Crc => self.verified(now, from, Some(header.position() == want)),
+                FrameType::Abort | FrameType::FErr | FrameType::Fin => self.fail(
+                    Error::Incompatible("the sender ended the session in the middle of a file"),
+                ),
+                _ => {}
+            };
+        }
         let in_file = self.file.is_some();
         match header.kind {
             FrameType::RqInit if !in_file => self.send_zrinit(now),
@@ -553,6 +596,7 @@ impl Engine for Receiver {
             | State::Subpacket { .. }
             | State::File { .. }
             | State::Data { .. } => self.error(now, RetryReason::Timeout),
+            State::Verify { from, .. } => self.verified(now, from, None),
             State::Fin { .. } => self.finish(),
             State::Done | State::Failed => {}
         }
@@ -620,10 +664,19 @@ impl Engine for Receiver {
                     deadline: now + self.cfg.header_timeout,
                 };
             }
-            FileReply::Resume(held) => {
+            FileReply::Resume { from: 0, .. } => {}
+            FileReply::Resume { from, crc32 } => {
+                // Ask the sender for the CRC of its first `from` bytes (lrzsz `sz` answers
+                // ZCRC); resume only if they are the bytes we hold.
                 self.out.clear_tx();
-                self.file = Some(held.min(MAX_POSITION));
-                self.send_zrpos(now);
+                let from = from.min(MAX_POSITION);
+                self.header(Header::with_position(FrameType::Crc, from as u32));
+                self.dec.hunt();
+                self.state = State::Verify {
+                    from,
+                    want: crc32,
+                    deadline: now + self.cfg.header_timeout,
+                };
             }
         }
     }
