@@ -79,3 +79,17 @@ fn r1_receiver_deadline_not_in_the_past_after_late_purge() {
         assert!(deadline >= now, "deadline {:?} in the past", now - deadline);
     }
 }
+
+/// Found by the `zmodem_sender` body under proptest: 32-byte subpackets stream a 20 KiB file
+/// in more steps than the harness allowed timeouts. Each step is a deadline of "now" (the
+/// next subpacket), which the harness now counts apart from real waits.
+#[test]
+fn z1_streaming_steps_are_not_timeouts() {
+    let mut data = vec![81u8, 180, 53];
+    data.extend([0; 22]);
+    data.extend([
+        62, 83, 0, 0, 0, 0, 0, 0, 0, 30, 101, 0, 62, 0, 0, 0, 0, 30, 13, 0, 0, 0, 0, 0, 0, 30, 0,
+        0, 0, 0, 0, 0, 0, 110, 0, 0, 0, 0, 150,
+    ]);
+    fuzzing::zmodem_sender(&data);
+}
