@@ -243,7 +243,7 @@ mod tests {
             v
         };
         assert_eq!(escaped(EscapeProfile::Telnet), with(&[0xFF]));
-        assert_eq!(escaped(EscapeProfile::Ssh), with(&[b'\r', b'\n']));
+        assert_eq!(escaped(EscapeProfile::Ssh), with(b"\r\n"));
         // ESCCTL on top keeps 0xFF.
         let mut t = EscapeTable::new(EscapeProfile::Telnet);
         t.escape_controls();
