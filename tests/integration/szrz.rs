@@ -839,3 +839,361 @@ fn rz_sigterm_exits_143() {
 fn rz_sigint_exits_130() {
     killed_by(rustix::process::Signal::INT, 130);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A terminal program's ZMODEM trigger: GNU screen
+
+/// GNU screen on one end of a "serial line" (a socat pty pair), lrzsz on the other end, as on a
+/// board or a remote host, and our links where screen's user sits: screen's own ZMODEM
+/// detection (`zmodem catch`: it runs `zmodem recvcmd`/`sendcmd`, our links, after the user
+/// confirms at its `:` prompt) or its relay to the user's terminal (`zmodem pass`: our link
+/// runs where the terminal is, started when `**\x18B00`/`**\x18B01` shows on the display).
+/// Every byte value, byte-exact.
+struct Screen {
+    socat: std::process::Child,
+    screen: std::process::Child,
+    /// The display: screen's terminal, held by the test.
+    display: std::os::fd::OwnedFd,
+    /// What screen writes to the display, as it comes.
+    shown: mpsc::Receiver<Vec<u8>>,
+    /// Everything read from `shown` so far.
+    seen: Vec<u8>,
+    /// The far end of the line.
+    far: PathBuf,
+    env: Vec<(String, PathBuf)>,
+}
+
+/// One direction through screen: `Down` is the far side's `sz` to our `rz`, `Up` our `sz` to
+/// the far side's `rz`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Way {
+    Down,
+    Up,
+}
+
+impl Screen {
+    /// socat's pty pair, then screen attached to one end with the display on a new pty.
+    fn start(work: &Work, bin: &Path, mode: &str) -> Self {
+        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+        let sock = subdir(work, "sock");
+        fs::set_permissions(&sock, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .expect("chmod sock");
+        let home = subdir(work, "home");
+        let rc = work.write(
+            "screenrc",
+            format!(
+                "startup_message off\nzmodem {mode}\n\
+                 zmodem recvcmd \"!!! {b}/rz -vv -b -E\"\nzmodem sendcmd \"!!! {b}/sz -vv -b \"\n",
+                b = bin.display()
+            )
+            .as_bytes(),
+        );
+        let (near, far) = (work.path("ttyA"), work.path("ttyB"));
+        let mut socat = Command::new("socat")
+            .arg("-d")
+            .arg("-d")
+            .arg(format!("PTY,link={},raw,echo=0", near.display()))
+            .arg(format!("PTY,link={},raw,echo=0", far.display()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn socat");
+        // socat says when both ptys are there.
+        let mut log = std::io::BufReader::new(socat.stderr.take().expect("piped"));
+        let mut line = String::new();
+        while !line.contains("starting data transfer loop") {
+            line.clear();
+            if std::io::BufRead::read_line(&mut log, &mut line).unwrap_or(0) == 0 {
+                let _ = socat.kill();
+                panic!("socat ended before its ptys were ready");
+            }
+        }
+        thread::spawn(move || std::io::copy(&mut log, &mut std::io::sink()));
+        let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+        grantpt(&master).expect("grantpt");
+        unlockpt(&master).expect("unlockpt");
+        let name = ptsname(&master, Vec::new()).expect("ptsname");
+        let slave = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(name.to_str().expect("utf-8 pty name"))
+            .expect("open the display's pty");
+        let line = fs::canonicalize(&near).expect("the line's pty");
+        let env = vec![
+            ("TERM".to_owned(), PathBuf::from("xterm")),
+            ("SCREENDIR".to_owned(), sock),
+            ("HOME".to_owned(), home),
+        ];
+        let near_dir = subdir(work, "near");
+        let screen = Command::new("screen")
+            .args(["-c".as_ref(), rc.as_os_str()])
+            .args(["-S", "szrz"])
+            .arg(line)
+            .arg("115200,cs8,-ixon,-ixoff,-istrip")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .current_dir(near_dir)
+            .stdin(slave.try_clone().expect("dup"))
+            .stdout(slave.try_clone().expect("dup"))
+            .stderr(slave)
+            .spawn()
+            .expect("spawn screen");
+        let reader = master.try_clone().expect("dup the display");
+        let (tx, shown) = mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0u8; 65536];
+            while let Ok(n @ 1..) = rustix::io::read(&reader, &mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut s = Self {
+            socat,
+            screen,
+            display: master,
+            shown,
+            seen: Vec::new(),
+            far,
+            env,
+        };
+        // The line works end to end once a text typed on the far side shows on the display.
+        // screen discards what reached the line before it opened it, so the probe is typed
+        // again until it shows.
+        let mut probe = fs::OpenOptions::new()
+            .write(true)
+            .open(&s.far)
+            .expect("open the far end");
+        let end = Instant::now() + ANSWER;
+        loop {
+            probe.write_all(b"probe 4711\r\n").expect("write the probe");
+            let until = (Instant::now() + Duration::from_millis(250)).min(end);
+            if s.show(b"probe 4711", until).is_some() {
+                break;
+            }
+            if Instant::now() >= end {
+                panic!(
+                    "the line through screen does not work: {}",
+                    s.display_text()
+                );
+            }
+        }
+        s
+    }
+
+    /// What the display has shown so far, as text.
+    fn display_text(&self) -> String {
+        String::from_utf8_lossy(&self.seen).into_owned()
+    }
+
+    /// Reads the display until `text` shows or `until` passes; where it starts.
+    fn show(&mut self, text: &[u8], until: Instant) -> Option<usize> {
+        loop {
+            if let Some(at) = self.seen.windows(text.len()).position(|w| w == text) {
+                return Some(at);
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            match self.shown.recv_timeout(left) {
+                Ok(chunk) => self.seen.extend(chunk),
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Reads the display until `text` shows (panics after `ANSWER`); returns where it starts.
+    fn wait_for(&mut self, text: &[u8]) -> usize {
+        match self.show(text, Instant::now() + ANSWER) {
+            Some(at) => at,
+            None => panic!(
+                "screen did not show {:?}; the display had: {}",
+                String::from_utf8_lossy(text),
+                self.display_text()
+            ),
+        }
+    }
+
+    /// Types `keys` on the display.
+    fn type_keys(&self, keys: &[u8]) {
+        let mut rest = keys;
+        while !rest.is_empty() {
+            let n = rustix::io::write(&self.display, rest).expect("write to the display");
+            rest = &rest[n..];
+        }
+    }
+
+    /// lrzsz `name ARGS` on the far end of the line, in `cwd`.
+    fn far(&self, name: &str, args: &[&str], cwd: &Path) -> std::process::Child {
+        let tty = || {
+            fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&self.far)
+                .expect("open the far end")
+        };
+        Command::new(name)
+            .args(args)
+            .current_dir(cwd)
+            .stdin(tty())
+            .stdout(tty())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the far side")
+    }
+}
+
+impl Drop for Screen {
+    fn drop(&mut self) {
+        // screen's server runs on after the front end: tell it to quit, then end what we
+        // started.
+        let _ = Command::new("screen")
+            .args(["-S", "szrz", "-X", "quit"])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        for child in [&mut self.screen, &mut self.socat] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Waits for `child` (killed after `DEADLINE`); its exit code and stderr.
+fn finish(mut child: std::process::Child) -> (Option<i32>, String) {
+    let end = Instant::now() + DEADLINE;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("poll") {
+            break status;
+        }
+        if Instant::now() >= end {
+            let _ = child.kill();
+            break child.wait().expect("reap");
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    let mut err = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut err);
+    }
+    (status.code(), err)
+}
+
+fn through_screen(mode: &str, way: Way) {
+    if !require_peers(&["screen", "socat", "sz", "rz"]) {
+        return;
+    }
+    let work = Work::new();
+    let bin = install(&work);
+    let data = every_byte();
+    let far_dir = subdir(&work, "far");
+    let near_dir = work.path("near");
+    let mut screen = Screen::start(&work, &bin, mode);
+    let (src, dst) = match way {
+        Way::Down => (&far_dir, &near_dir),
+        Way::Up => (&near_dir, &far_dir),
+    };
+    fs::write(src.join("every.bin"), &data).expect("write the file to send");
+    let far = match way {
+        Way::Down => screen.far("sz", &["-vv", "every.bin"], &far_dir),
+        Way::Up => screen.far("rz", &["-vv"], &far_dir),
+    };
+    let near = match (mode, way) {
+        ("catch", Way::Down) => {
+            // screen offers its recvcmd at its `:` prompt; the user presses Enter.
+            screen.wait_for(b"rz -vv -b -E");
+            screen.type_keys(b"\r");
+            None
+        }
+        ("catch", Way::Up) => {
+            // screen offers its sendcmd; the user adds the file names.
+            screen.wait_for(b"sz -vv -b ");
+            screen.type_keys(b"every.bin\r");
+            None
+        }
+        _ => {
+            // zmodem pass: the terminal (here the test) sees the request on the display and
+            // runs our link there, from the request on.
+            let at = screen.wait_for(match way {
+                Way::Down => b"**\x18B00",
+                Way::Up => b"**\x18B01",
+            });
+            let mut cmd = match way {
+                Way::Down => ours(&bin, "rz", &["-vv"], &near_dir),
+                Way::Up => ours(&bin, "sz", &["-vv", "every.bin"], &near_dir),
+            };
+            let mut child = cmd
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn our link");
+            let mut to = child.stdin.take().expect("piped");
+            let head = screen.seen.split_off(at);
+            let shown = std::mem::replace(&mut screen.shown, mpsc::channel().1);
+            thread::spawn(move || {
+                if to.write_all(&head).is_err() {
+                    return;
+                }
+                for chunk in shown {
+                    if to.write_all(&chunk).is_err() {
+                        break;
+                    }
+                }
+            });
+            let mut from = child.stdout.take().expect("piped");
+            let display = screen.display.try_clone().expect("dup the display");
+            thread::spawn(move || {
+                let mut buf = [0u8; 65536];
+                while let Ok(n @ 1..) = from.read(&mut buf) {
+                    let mut rest = &buf[..n];
+                    while !rest.is_empty() {
+                        match rustix::io::write(&display, rest) {
+                            Ok(k) => rest = &rest[k..],
+                            Err(_) => return,
+                        }
+                    }
+                }
+            });
+            Some(child)
+        }
+    };
+    let (near_code, near_err) = near.map(finish).unwrap_or((Some(0), String::new()));
+    let (far_code, far_err) = finish(far);
+    let report = format!("screen zmodem {mode} {way:?}\nfar:\n{far_err}\nnear:\n{near_err}");
+    assert_eq!((far_code, near_code), (Some(0), Some(0)), "{report}");
+    let got = fs::read(dst.join("every.bin")).unwrap_or_default();
+    assert!(
+        got == data,
+        "{} of {} bytes arrived, or they differ\n{report}",
+        got.len(),
+        data.len()
+    );
+    drop(screen);
+}
+
+/// lrzsz `sz` on the line; screen catches it and runs our `rz -vv -b -E`.
+#[test]
+fn terminal_screen_zmodem_catch_download() {
+    through_screen("catch", Way::Down);
+}
+
+/// lrzsz `rz` on the line; screen catches it and runs our `sz -vv -b every.bin`.
+#[test]
+fn terminal_screen_zmodem_catch_upload() {
+    through_screen("catch", Way::Up);
+}
+
+/// lrzsz `sz` on the line; screen relays it to the display, where our `rz` runs.
+#[test]
+fn terminal_screen_zmodem_pass_download() {
+    through_screen("pass", Way::Down);
+}
+
+/// lrzsz `rz` on the line; screen relays it to the display, where our `sz` runs. screen
+/// swallows the receiver's final ZFIN here (lrzsz's `sz` waits for it far longer): ours ends
+/// after its ZFIN retries, about 30 s, with every file acknowledged.
+#[test]
+fn terminal_screen_zmodem_pass_upload() {
+    through_screen("pass", Way::Up);
+}
