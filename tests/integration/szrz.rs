@@ -1197,3 +1197,20 @@ fn terminal_screen_zmodem_pass_download() {
 fn terminal_screen_zmodem_pass_upload() {
     through_screen("pass", Way::Up);
 }
+
+#[test]
+fn sz_rz_help_and_version_exit_0() {
+    let work = Work::new();
+    let bin = install(&work);
+    for (name, arg, want) in [
+        ("sz", "--help", "--escape"),
+        ("rz", "-h", "--escape"),
+        ("lsz", "--version", "lsz (xyzmodem)"),
+        ("rz", "--version", "rz (xyzmodem)"),
+    ] {
+        let (code, out, err) = run_alone(ours(&bin, name, &[arg], work.dir()));
+        assert_eq!(code, Some(0), "{name} {arg}: {err}");
+        let out = String::from_utf8_lossy(&out);
+        assert!(out.contains(want), "{name} {arg}: {out}");
+    }
+}
