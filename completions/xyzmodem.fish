@@ -31,13 +31,25 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s V -l version -d 'Prin
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send a file'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive a file'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l subpacket -d 'ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may accept no more than 1024' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l window -d 'ZMODEM: at most this many bytes ahead of the receiver\'s acknowledgement (ZCRCQ windows); default: stream freely' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l header-wait -d 'YMODEM: seconds to wait for the receiver\'s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape -d 'ZMODEM: what to escape, on top of what the receiver asks for (docs/LRZSZ.md)' -r -f -a "minimal\t'What lrzsz escapes by default: ZDLE, DLE, XON, XOFF (also with bit 7), CR after `@`'
+all\t'Every control character, 0x00-0x1F and 0x80-0x9F (lrzsz -e, ESCCTL)'
+telnet\t'Minimal and 0xFF, so that no telnet IAC is formed'
+ssh\t'Minimal and CR and LF, so that `~` never follows a newline (OpenSSH\'s escape)'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l if-exists -d 'ZMODEM: ask the receiver what to do with a file it already has (lrzsz `rz` follows it; xyzmodem\'s receiver decides by its own options)' -r -f -a "overwrite\t'Replace it (-y)'
+overwrite-or-skip\t'Replace it, and skip files the receiver does not have (-Y)'
+rename\t'Keep it and store the new one under another name (-E)'
+protect\t'Keep it and skip the file (-p)'
+newer\t'Replace it if the sender\'s file is newer (-n)'
+newer-or-longer\t'Replace it if the sender\'s file is newer or longer (-N)'
+append\t'Append to it (-+)'
+crc\t'Replace it if its CRC or length differs (-H)'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start, and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
@@ -63,12 +75,16 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s Z -l zmodem -
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l 128 -d 'YMODEM: send 128-byte blocks (for receivers that only know SOH blocks)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l full-path -d 'YMODEM: send each path as given (relative paths only), not just its base name'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: escape every control character, whatever the receiver asks'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l resume -d 'ZMODEM: ask the receiver to resume files it holds in part'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s o -l output -d 'Name for data from an XMODEM sender (which sends no name) when receiving into a directory' -r -F
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape -d 'ZMODEM: `all` (or `ssh`) asks the sender to escape every control character (ESCCTL), for links that eat or change them; `telnet` cannot be asked for (the sender chooses)' -r -f -a "minimal\t'What lrzsz escapes by default: ZDLE, DLE, XON, XOFF (also with bit 7), CR after `@`'
+all\t'Every control character, 0x00-0x1F and 0x80-0x9F (lrzsz -e, ESCCTL)'
+telnet\t'Minimal and 0xFF, so that no telnet IAC is formed'
+ssh\t'Minimal and CR and LF, so that `~` never follows a newline (OpenSSH\'s escape)'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start, and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
@@ -99,7 +115,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l skip-existing
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-dirs -d 'YMODEM: keep sub-directories in the sender\'s names, confined to the target directory (never `..`, never absolute, never through a symlink)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as NAME.part instead of deleting it'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l resume -d 'ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its length (the sender is asked for the rest)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape-controls -d 'ZMODEM: ask the sender to escape every control character (for links that eat or change them)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
@@ -108,7 +124,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s q -l q
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -l force -d 'Replace files and other links that are in the way (never a directory)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -l lsz-names -d 'Also lrzsz\'s l-prefixed names: lsx, lrx, lsb, lrb'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -l lsz-names -d 'Also lrzsz\'s l-prefixed names: lsz, lrz, lsx, lrx, lsb, lrb'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s h -l help -d 'Print help'
@@ -121,7 +137,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s h -l help -d
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "send" -d 'Send a file'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "recv" -d 'Receive a file'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "install-links" -d 'Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

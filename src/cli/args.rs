@@ -56,15 +56,15 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Link sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz's
-    /// programs of those names (see docs/LRZSZ.md).
+    /// Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like
+    /// lrzsz's programs of those names (see docs/LRZSZ.md).
     InstallLinks {
         /// The directory for the links (created if missing), e.g. ~/.local/lib/xyzmodem.
         dir: PathBuf,
         /// Replace files and other links that are in the way (never a directory).
         #[arg(long)]
         force: bool,
-        /// Also lrzsz's l-prefixed names: lsx, lrx, lsb, lrb.
+        /// Also lrzsz's l-prefixed names: lsz, lrz, lsx, lrx, lsb, lrb.
         #[arg(long)]
         lsz_names: bool,
     },
@@ -127,9 +127,18 @@ pub struct SendArgs {
     #[arg(long, value_name = "SECS", default_value_t = 0.5, value_parser = parse_wait)]
     pub header_wait: f64,
 
-    /// ZMODEM: escape every control character, whatever the receiver asks.
-    #[arg(long, requires = "zmodem")]
+    /// ZMODEM: what to escape, on top of what the receiver asks for (docs/LRZSZ.md).
+    #[arg(long, value_name = "PROFILE", value_enum, requires = "zmodem")]
+    pub escape: Option<EscapeArg>,
+
+    /// ZMODEM: the same as --escape all.
+    #[arg(long, hide = true, requires = "zmodem", conflicts_with = "escape")]
     pub escape_controls: bool,
+
+    /// ZMODEM: ask the receiver what to do with a file it already has (lrzsz `rz` follows
+    /// it; xyzmodem's receiver decides by its own options).
+    #[arg(long, value_name = "ACTION", value_enum, requires = "zmodem")]
+    pub if_exists: Option<IfExistsArg>,
 
     /// ZMODEM: ask the receiver to resume files it holds in part.
     #[arg(long, requires = "zmodem")]
@@ -212,9 +221,14 @@ pub struct RecvArgs {
     #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
     pub resume: bool,
 
-    /// ZMODEM: ask the sender to escape every control character (for links that eat or
-    /// change them).
-    #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
+    /// ZMODEM: `all` (or `ssh`) asks the sender to escape every control character (ESCCTL),
+    /// for links that eat or change them; `telnet` cannot be asked for (the sender chooses).
+    #[arg(long, value_name = "PROFILE", value_enum,
+          conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
+    pub escape: Option<EscapeArg>,
+
+    /// ZMODEM: the same as --escape all.
+    #[arg(long, hide = true, conflicts_with_all = ["xmodem", "ymodem", "streaming", "escape"])]
     pub escape_controls: bool,
 
     /// XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file
@@ -386,6 +400,41 @@ pub struct RecordArgs {
 }
 
 /// `--parity` values.
+/// `--escape`: which bytes a ZMODEM sender escapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EscapeArg {
+    /// What lrzsz escapes by default: ZDLE, DLE, XON, XOFF (also with bit 7), CR after `@`.
+    Minimal,
+    /// Every control character, 0x00-0x1F and 0x80-0x9F (lrzsz -e, ESCCTL).
+    All,
+    /// Minimal and 0xFF, so that no telnet IAC is formed.
+    Telnet,
+    /// Minimal and CR and LF, so that `~` never follows a newline (OpenSSH's escape).
+    Ssh,
+}
+
+/// `--if-exists`: what a ZMODEM sender asks the receiver to do with a file it already has
+/// (`ZFILE` F1, lrzsz `sz` options in brackets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum IfExistsArg {
+    /// Replace it (-y).
+    Overwrite,
+    /// Replace it, and skip files the receiver does not have (-Y).
+    OverwriteOrSkip,
+    /// Keep it and store the new one under another name (-E).
+    Rename,
+    /// Keep it and skip the file (-p).
+    Protect,
+    /// Replace it if the sender's file is newer (-n).
+    Newer,
+    /// Replace it if the sender's file is newer or longer (-N).
+    NewerOrLonger,
+    /// Append to it (-+).
+    Append,
+    /// Replace it if its CRC or length differs (-H).
+    Crc,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ParityArg {
     /// No parity bit.

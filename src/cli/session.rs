@@ -203,14 +203,16 @@ pub fn send_port(
         SendProtocol::Zmodem {
             subpacket,
             window,
-            escape_controls,
+            escape,
             resume,
+            management,
         } => Box::new(zmodem::Sender::new(
             zmodem::SenderConfig {
                 subpacket,
                 window,
-                escape_controls,
+                escape,
                 resume,
+                management,
                 start_timeout: a.limits.start_timeout,
                 max_errors: a.limits.retries,
                 ..zmodem::SenderConfig::default()

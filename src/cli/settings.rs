@@ -9,11 +9,12 @@ use std::time::Duration;
 
 use xyzmodem::files::{Existing, ReceivePolicy, Target};
 use xyzmodem::link::{FlowControl, Parity, SerialSettings};
+use xyzmodem::proto::zmodem::EscapeProfile;
 use xyzmodem::proto::{Check, RecvMode, SendMode};
 
 use super::args::{
-    BoardArgs, Cli, Command, FlowArg, LinkArgs, ParityArg, ProtocolArgs, RecordArgs, RecvArgs,
-    SendArgs,
+    BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, ParityArg, ProtocolArgs,
+    RecordArgs, RecvArgs, SendArgs,
 };
 use super::exit::UsageError;
 use super::handshake::Board;
@@ -76,10 +77,12 @@ pub enum SendProtocol {
         subpacket: usize,
         /// Bytes ahead of the receiver's acknowledgement, if limited.
         window: Option<u32>,
-        /// Escape every control character.
-        escape_controls: bool,
+        /// What to escape.
+        escape: EscapeProfile,
         /// Ask the receiver to resume.
         resume: bool,
+        /// `ZFILE` F1: what the receiver should do with a file it has (0: no request).
+        management: u8,
     },
 }
 
@@ -237,8 +240,9 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         SendProtocol::Zmodem {
             subpacket: usize::from(a.subpacket),
             window: a.window,
-            escape_controls: a.escape_controls,
+            escape: escape_profile(a.escape, a.escape_controls),
             resume: a.resume,
+            management: a.if_exists.map_or(0, management),
         }
     } else if a.ymodem {
         SendProtocol::Ymodem {
@@ -311,13 +315,49 @@ fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
             strip_padding: a.strip_padding,
             resume: a.resume,
         },
-        escape_controls: a.escape_controls,
+        escape_controls: match (a.escape, a.escape_controls) {
+            (Some(EscapeArg::Telnet), _) => {
+                return Err(UsageError(
+                    "--escape telnet is the sender's choice: ZMODEM has no way for a receiver to ask for 0xFF to be escaped (use --escape all, or run the sender with --escape telnet)",
+                )
+                .into());
+            }
+            (Some(EscapeArg::All | EscapeArg::Ssh), _) | (_, true) => true,
+            (Some(EscapeArg::Minimal) | None, false) => false,
+        },
         limits: limits(&a.protocol),
         port: ports.pop(),
         serial: serial(&a.link),
         board: board(&a.board),
         records: records(&a.records),
     })
+}
+
+/// The sender's escape profile from `--escape` (and the hidden `--escape-controls`).
+fn escape_profile(arg: Option<EscapeArg>, controls: bool) -> EscapeProfile {
+    match arg {
+        _ if controls => EscapeProfile::Controls,
+        None | Some(EscapeArg::Minimal) => EscapeProfile::Minimal,
+        Some(EscapeArg::All) => EscapeProfile::Controls,
+        Some(EscapeArg::Telnet) => EscapeProfile::Telnet,
+        Some(EscapeArg::Ssh) => EscapeProfile::Ssh,
+    }
+}
+
+/// `ZFILE` F1 for `--if-exists` (ZMODEM document §11.3; ZMCHNG is lrzsz's).
+fn management(arg: IfExistsArg) -> u8 {
+    /// Skip the file if the receiver does not have it.
+    const ZMSKNOLOC: u8 = 0x80;
+    match arg {
+        IfExistsArg::NewerOrLonger => 1,
+        IfExistsArg::Crc => 2,
+        IfExistsArg::Append => 3,
+        IfExistsArg::Overwrite => 4,
+        IfExistsArg::OverwriteOrSkip => 4 | ZMSKNOLOC,
+        IfExistsArg::Newer => 5,
+        IfExistsArg::Protect => 7,
+        IfExistsArg::Rename => 8,
+    }
 }
 
 /// Where received data goes. XMODEM names a file; YMODEM a directory; detection goes by the
@@ -460,6 +500,47 @@ mod tests {
             }
         );
         assert!(usage_error(&["send", "f", "g"]).contains("-Y"));
+    }
+
+    #[test]
+    fn zmodem_escape_profiles_and_existing_file_requests() {
+        let proto = |args: &[&str]| match resolved(args).unwrap().action {
+            Action::Send(s) => s.protocol,
+            a => panic!("{a:?}"),
+        };
+        let z = |escape, management| SendProtocol::Zmodem {
+            subpacket: 1024,
+            window: None,
+            escape,
+            resume: false,
+            management,
+        };
+        assert_eq!(proto(&["send", "-Z", "f"]), z(EscapeProfile::Minimal, 0));
+        for (name, profile) in [
+            ("minimal", EscapeProfile::Minimal),
+            ("all", EscapeProfile::Controls),
+            ("telnet", EscapeProfile::Telnet),
+            ("ssh", EscapeProfile::Ssh),
+        ] {
+            assert_eq!(proto(&["send", "-Z", "--escape", name, "f"]), z(profile, 0));
+        }
+        assert_eq!(
+            proto(&["send", "-Z", "--escape-controls", "f"]),
+            z(EscapeProfile::Controls, 0)
+        );
+        assert_eq!(
+            proto(&["send", "-Z", "--if-exists", "overwrite-or-skip", "f"]),
+            z(EscapeProfile::Minimal, 0x84)
+        );
+        assert_eq!(
+            proto(&["send", "-Z", "--if-exists", "rename", "f"]),
+            z(EscapeProfile::Minimal, 8)
+        );
+        assert!(recv_of(&["recv", "-Z", "--escape", "all"]).escape_controls);
+        assert!(recv_of(&["recv", "--escape", "ssh"]).escape_controls);
+        assert!(recv_of(&["recv", "-Z", "--escape-controls"]).escape_controls);
+        assert!(!recv_of(&["recv", "-Z", "--escape", "minimal"]).escape_controls);
+        assert!(usage_error(&["recv", "-Z", "--escape", "telnet"]).contains("sender"));
     }
 
     #[test]

@@ -241,7 +241,11 @@ pub fn zmodem_sender(data: &[u8]) {
     let flags = input.u8();
     let cfg = SenderConfig {
         subpacket: [1024, 32, 8192, 100][usize::from(flags & 3)],
-        escape_controls: flags & 4 != 0,
+        escape: if flags & 4 != 0 {
+            EscapeProfile::Controls
+        } else {
+            EscapeProfile::Minimal
+        },
         window: (flags & 8 != 0).then_some(4096),
         resume: flags & 16 != 0,
         ..SenderConfig::default()

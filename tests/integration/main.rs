@@ -14,6 +14,9 @@ mod zmodem;
 mod tty;
 // lrzsz personalities: install-links, sx/rx/sb/rb links against lrzsz, lrzsz's exit codes.
 mod lrzsz;
+// sz/rz links against lrzsz rz/sz: escape profiles with every byte value, the command lines
+// terminal programs run, lrzsz's exit codes; a terminal program's ZMODEM trigger (GNU screen).
+mod szrz;
 // Generated files committed to the repository (completions, man page) are up to date.
 mod generated;
 // Around the transfer: ports, U-Boot handshake, parallel sends to several ptys, reports, traces.

@@ -1,5 +1,5 @@
-//! `xyzmodem install-links DIR`: the links through which the binary runs as lrzsz's `sx`,
-//! `rx`, `sb`, `rb`, `sy` and `ry` (docs/LRZSZ.md).
+//! `xyzmodem install-links DIR`: the links through which the binary runs as lrzsz's `sz`,
+//! `rz`, `sx`, `rx`, `sb`, `rb`, `sy` and `ry` (docs/LRZSZ.md).
 
 use std::path::Path;
 
@@ -56,7 +56,7 @@ fn link_names(lsz_names: bool) -> Vec<String> {
         .collect()
 }
 
-/// `xyzmodem install-links DIR`: links `DIR/sx` … `DIR/ry` (and `lsx` … with `lsz_names`) to
+/// `xyzmodem install-links DIR`: links `DIR/sz` … `DIR/ry` (and `lsz` … with `lsz_names`) to
 /// this executable. Nothing is replaced unless `force` (and never a directory); when anything
 /// is in the way, nothing is done at all.
 pub fn install_links(
@@ -152,11 +152,15 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(link_names(false), ["sx", "rx", "sb", "rb", "sy", "ry"]);
+        assert_eq!(
+            link_names(false),
+            ["sz", "rz", "sx", "rx", "sb", "rb", "sy", "ry"]
+        );
         assert_eq!(
             link_names(true),
             [
-                "sx", "rx", "sb", "rb", "sy", "ry", "lsx", "lrx", "lsb", "lrb"
+                "sz", "rz", "sx", "rx", "sb", "rb", "sy", "ry", "lsz", "lrz", "lsx", "lrx", "lsb",
+                "lrb"
             ]
         );
     }

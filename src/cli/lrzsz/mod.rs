@@ -1,4 +1,4 @@
-//! lrzsz personalities: invoked as `sx`, `rx`, `sb`, `rb`, `sy` or `ry` (through a link made
+//! lrzsz personalities: invoked as `sz`, `rz`, `sx`, `rx`, `sb`, `rb`, `sy` or `ry` (through a link made
 //! by `xyzmodem install-links`), the binary takes lrzsz's command line, runs the equivalent
 //! `xyzmodem send`/`recv` on stdin/stdout and exits with lrzsz's exit codes. docs/LRZSZ.md has
 //! the flag table and the reasons for each choice.
@@ -10,6 +10,7 @@
 //! `xyzmodem install-links`. This file runs one program from start to end.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -25,7 +26,7 @@ mod translate;
 use exit::{OK, USAGE};
 pub use links::install_links;
 use options::{Parsed, parse};
-use personality::{Personality, Side};
+use personality::{Personality, Proto, Side};
 use translate::{Plan, check_readable};
 
 /// Runs a parsed `xyzmodem` command line: the CLI's `run`, passed in so that this module does
@@ -43,7 +44,7 @@ pub fn main_if_personality(run: Run) -> Option<ExitCode> {
 impl Personality {
     /// The lrzsz program: parse, translate, run, map the exit code.
     fn main(&self, args: &[OsString], run: Run) -> u8 {
-        let mut flags = match parse(options::table(self.side, self.proto), args) {
+        let mut flags = match parse(options::table(self.side), args) {
             Ok(Parsed::Run(flags)) => flags,
             Ok(Parsed::Help) => {
                 print!("{}", self.help());
@@ -78,6 +79,16 @@ impl Personality {
                 return USAGE;
             }
         };
+        let proto = flags.proto.unwrap_or(self.proto);
+        if self.side == Side::Recv
+            && !flags.quiet
+            && (proto != Proto::Xmodem || flags.operands.is_empty())
+        {
+            // Exactly lrzsz's words, with no newline: terminal programs start an upload when
+            // they see this followed by the first ZRINIT (`**\x18B0100`).
+            let mut err = std::io::stderr();
+            let _ = write!(err, "{} waiting to receive.", self.name).and_then(|()| err.flush());
+        }
         exit::record_signals();
         let result = run(&cli);
         if let Err(e) = &result {
@@ -96,19 +107,30 @@ impl Personality {
         let name = &self.name;
         let (what, usage, options) = match self.side {
             Side::Send => (
-                "Send file(s) with XMODEM (sx) or YMODEM (sb, sy) on stdin/stdout",
+                "Send file(s) with ZMODEM (sz), XMODEM (sx) or YMODEM (sb, sy) on stdin/stdout",
                 format!("{name} [options] file ..."),
-                "  -k, --1k             1024-byte blocks (default: 128, as lrzsz)\n\
-                 \x20 -f, --full-path      YMODEM: send relative paths as given\n",
+                "  -k, --1k             X/YMODEM: 1024-byte blocks (default: 128, as lrzsz)\n\
+                 \x20 -f, --full-path      YMODEM: send relative paths as given\n\
+                 \x20 -e, --escape         ZMODEM: escape all control characters\n\
+                 \x20 -4, -8               ZMODEM: subpackets of 4096 / 8192 bytes\n\
+                 \x20 -L N, -l N           ZMODEM: subpackets of at most N / frames of N bytes\n\
+                 \x20 -w N                 ZMODEM: at most N bytes unacknowledged\n\
+                 \x20 -r, --resume         ZMODEM: ask the receiver to resume\n\
+                 \x20 -y, -Y, -E, -p, -n, -N, -+, -H  ZMODEM: ask the receiver to overwrite,\n\
+                 \x20                      overwrite-or-skip, rename, protect, ... existing files\n\
+                 \x20     --zmodem         use ZMODEM\n",
             ),
             Side::Recv => (
-                "Receive file(s) with XMODEM (rx) or YMODEM (rb, ry) on stdin/stdout",
+                "Receive file(s) with ZMODEM (rz), XMODEM (rx) or YMODEM (rb, ry) on stdin/stdout",
                 format!("{name} [options] [filename.if.xmodem]"),
                 "  -c, --with-crc       XMODEM: ask for CRC-16 (default: checksum, as lrzsz)\n\
                  \x20 -E, --rename         keep an existing file, store the new one as NAME.1\n\
                  \x20 -y, --overwrite      replace existing files (once the new one is complete)\n\
-                 \x20 -p, --protect        rx: keep an existing FILE and fail; rb: skip (default)\n\
-                 \x20 -g, --ymodem-g       YMODEM: ask for YMODEM-G streaming (not in lrzsz)\n",
+                 \x20 -p, --protect        rx: keep an existing FILE and fail; rb, rz: skip (default)\n\
+                 \x20 -e, --escape         ZMODEM: ask the sender to escape all control characters\n\
+                 \x20 -r, --resume         ZMODEM: keep interrupted files as NAME.part, resume them\n\
+                 \x20 -g, --ymodem-g       YMODEM: ask for YMODEM-G streaming (not in lrzsz)\n\
+                 \x20 -Z, --zmodem         use ZMODEM\n",
             ),
         };
         format!(
@@ -124,8 +146,8 @@ impl Personality {
              \x20 -t, --timeout N      wait N tenths of a second for the other side (10..1000)\n\
              \x20 -O, --disable-timeouts  wait (nearly) forever\n\
              \x20 -h, --help           this message\n\n\
-             Other lrzsz options are accepted and ignored (-v says so); ZMODEM, remote\n\
-             commands and TCP are not supported. Exit codes as lrzsz: 0 success, 1 setup\n\
+             Other lrzsz options are accepted and ignored (-v says so); remote commands and\n\
+             TCP are not supported. Exit codes as lrzsz: 0 success, 1 setup\n\
              error or some files unreadable, 2 command line, 128 transfer failed,\n\
              128+N killed by signal N. See docs/LRZSZ.md and `xyzmodem --help`.\n",
             version = env!("CARGO_PKG_VERSION"),

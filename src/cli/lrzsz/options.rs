@@ -39,6 +39,22 @@ enum Act {
     Restricted,
     /// `-U`: undo `-R` (the default here, see docs/LRZSZ.md).
     Unrestricted,
+    /// `--zmodem` (`-Z` for the receivers).
+    Zmodem,
+    /// ZMODEM `-e`: escape every control character (`--escape all`; ESCCTL for a receiver).
+    Escape,
+    /// ZMODEM `-r`: resume.
+    Resume,
+    /// ZMODEM `-w N`: the sender's window, lrzsz's rounding (a receiver ignores it).
+    Window,
+    /// ZMODEM `-4`, `-8`, `--start-4k`, `--start-8k`: subpackets of this many bytes.
+    Block(u16),
+    /// ZMODEM `-L N`: subpackets of at most N bytes (24..8192).
+    PacketLen,
+    /// ZMODEM `-l N`: frames of N bytes (32..8192), each acknowledged.
+    FrameLen,
+    /// ZMODEM `ZFILE` F1: what the receiver should do with a file it has (`-y`, `-E`, ...).
+    Manage(u8),
     /// Accepted: it asks for what xyzmodem does anyway (`-b`).
     Accept,
     /// Accepted and ignored; the text says why (shown with `-v`).
@@ -74,25 +90,40 @@ const fn long(long: &'static [&'static str], arg: HasArg, act: Act) -> Spec {
     }
 }
 
-const Z_ONLY: &str = "a ZMODEM option, X/YMODEM have nothing like it";
+/// The note for a ZMODEM option when the protocol is X/YMODEM (`sz -X -e`, `sx -w 1024`).
+pub(super) const Z_ONLY: &str = "a ZMODEM option, X/YMODEM have nothing like it";
 const LINE: &str = "the terminal program sets up the line";
 const BUFFERS: &str = "buffers are sized automatically";
 const NO_LIMITS: &str = "there is no throughput limit or stop time";
-const RECEIVER_DECIDES: &str = "with X/YMODEM the receiver decides about existing files";
 const NO_COMMANDS: &str = "xyzmodem never runs commands and keeps names in the current directory";
-const REMOTE_COMMANDS: &str = "remote commands are a ZMODEM feature and are not supported";
-const ZMODEM: &str = "ZMODEM is not supported yet; use lrzsz's sz/rz";
+const REMOTE_COMMANDS: &str = "xyzmodem never sends commands for the other side to run (ZCOMMAND)";
 const TCP: &str = "lrzsz's TCP side channel is not supported";
+const TIMESYNC: &str = "clocks are not synchronised";
+const OWN_RULES: &str = "existing files are replaced, renamed or kept by -y, -E and -p only";
 
-/// `sx`, `sb`, `sy`: lrzsz's `lsz.c` option table (`2+48abB:C:c:dfeEghHi:kL:l:m:M:NnOopRrqsSt:TUuvw:XYy`
-/// and the long options), with what each one does here.
+/// `ZFILE` F1 values (ZMODEM document §11.3; ZMCHNG is lrzsz's), for the `sz` options.
+const ZMNEWL: u8 = 1;
+const ZMCRC: u8 = 2;
+const ZMAPND: u8 = 3;
+const ZMCLOB: u8 = 4;
+const ZMNEW: u8 = 5;
+const ZMPROT: u8 = 7;
+const ZMCHNG: u8 = 8;
+/// With ZMCLOB: skip the file if the receiver does not have it (`sz -Y`).
+pub(super) const ZMSKNOLOC: u8 = 0x80;
+
+/// `sz`, `sx`, `sb`, `sy`: lrzsz's `lsz.c` option table
+/// (`2+48abB:C:c:dfeEghHi:kL:l:m:M:NnOopRrqsSt:TUuvw:XYy` and the long options), with what
+/// each one does here. lrzsz's senders are one program, so they share it; the ZMODEM options
+/// are noted and ignored when the protocol is X/YMODEM. `-Z` is not in lrzsz's short options
+/// (`sz -Z` is an invalid option); `--zmodem` is.
 const SEND_OPTS: &[Spec] = &[
-    opt('+', &["append"], No, Ignore(Z_ONLY)),
+    opt('+', &["append"], No, Act::Manage(ZMAPND)),
     opt('2', &["twostop"], No, Ignore(LINE)),
-    opt('4', &["try-4k"], No, Ignore(Z_ONLY)),
-    long(&["start-4k"], No, Ignore(Z_ONLY)),
-    opt('8', &["try-8k"], No, Ignore(Z_ONLY)),
-    long(&["start-8k"], No, Ignore(Z_ONLY)),
+    opt('4', &["try-4k"], No, Act::Block(4096)),
+    long(&["start-4k"], No, Act::Block(4096)),
+    opt('8', &["try-8k"], No, Act::Block(8192)),
+    long(&["start-8k"], No, Act::Block(8192)),
     opt(
         'a',
         &["ascii"],
@@ -101,7 +132,12 @@ const SEND_OPTS: &[Spec] = &[
     ),
     opt('b', &["binary"], No, Accept),
     opt('B', &["bufsize"], Required, Ignore(BUFFERS)),
-    opt('C', &["cmdtries"], Required, Ignore(Z_ONLY)),
+    opt(
+        'C',
+        &["command-tries", "cmdtries"],
+        Required,
+        Ignore(REMOTE_COMMANDS),
+    ),
     opt('c', &["command"], Required, Unsupported(REMOTE_COMMANDS)),
     opt(
         'i',
@@ -116,33 +152,43 @@ const SEND_OPTS: &[Spec] = &[
         Ignore("names are sent as they are"),
     ),
     opt('f', &["full-path"], No, Act::FullPath),
-    opt('e', &["escape"], No, Ignore(Z_ONLY)),
-    opt('E', &["rename"], No, Ignore(RECEIVER_DECIDES)),
+    opt('e', &["escape"], No, Act::Escape),
+    opt('E', &["rename"], No, Act::Manage(ZMCHNG)),
     opt('h', &["help"], No, Act::Help),
-    opt('H', &["crc-check"], No, Ignore(Z_ONLY)),
+    opt('H', &["crc-check"], No, Act::Manage(ZMCRC)),
     opt('k', &["1k", "1024"], No, Act::OneK),
-    opt('L', &["packetlen"], Required, Ignore(Z_ONLY)),
-    opt('l', &["framelen"], Required, Ignore(Z_ONLY)),
+    opt('L', &["packetlen"], Required, Act::PacketLen),
+    opt('l', &["framelen"], Required, Act::FrameLen),
     opt('m', &["min-bps"], Required, Ignore(NO_LIMITS)),
     opt('M', &["min-bps-time"], Required, Ignore(NO_LIMITS)),
-    opt('n', &["newer"], No, Ignore(Z_ONLY)),
-    opt('N', &["newer-or-longer"], No, Ignore(Z_ONLY)),
-    opt('o', &["16-bit-crc"], No, Ignore(Z_ONLY)),
+    opt('n', &["newer"], No, Act::Manage(ZMNEW)),
+    opt('N', &["newer-or-longer"], No, Act::Manage(ZMNEWL)),
+    opt(
+        'o',
+        &["16-bit-crc"],
+        No,
+        Ignore("ZMODEM uses the 32-bit CRC whenever the receiver offers it"),
+    ),
     opt(
         'O',
         &["disable-timeouts", "disable-timeout"],
         No,
         Act::NoTimeout,
     ),
-    opt('p', &["protect"], No, Ignore(RECEIVER_DECIDES)),
-    opt('r', &["resume"], No, Ignore(Z_ONLY)),
+    opt('p', &["protect"], No, Act::Manage(ZMPROT)),
+    opt('r', &["resume"], No, Act::Resume),
     opt('R', &["restricted"], No, Act::Restricted),
     opt('U', &["unrestrict"], No, Act::Unrestricted),
     opt('q', &["quiet"], No, Act::Quiet),
     opt('s', &["stop-at"], Required, Ignore(NO_LIMITS)),
-    opt('S', &["timesync"], No, Ignore(Z_ONLY)),
+    opt('S', &["timesync"], No, Ignore(TIMESYNC)),
     opt('t', &["timeout"], Required, Act::Timeout),
-    opt('T', &["turbo"], No, Ignore(Z_ONLY)),
+    opt(
+        'T',
+        &["turbo"],
+        No,
+        Ignore("DLE and CR after @ are always escaped"),
+    ),
     opt(
         'u',
         &["unlink"],
@@ -150,12 +196,17 @@ const SEND_OPTS: &[Spec] = &[
         Ignore("the files are kept after sending"),
     ),
     opt('v', &["verbose"], No, Act::Verbose),
-    opt('w', &["windowsize"], Required, Ignore(Z_ONLY)),
+    opt('w', &["windowsize"], Required, Act::Window),
     opt('X', &["xmodem"], No, Act::Xmodem),
     long(&["ymodem"], No, Act::Ymodem),
-    opt('Z', &["zmodem"], No, Unsupported(ZMODEM)),
-    opt('y', &["overwrite"], No, Ignore(RECEIVER_DECIDES)),
-    opt('Y', &["overwrite-or-skip"], No, Ignore(RECEIVER_DECIDES)),
+    long(&["zmodem"], No, Act::Zmodem),
+    opt('y', &["overwrite"], No, Act::Manage(ZMCLOB)),
+    opt(
+        'Y',
+        &["overwrite-or-skip"],
+        No,
+        Act::Manage(ZMCLOB | ZMSKNOLOC),
+    ),
     long(&["syslog"], Optional, Ignore("there is no syslog logging")),
     long(
         &["delay-startup"],
@@ -172,9 +223,9 @@ const SEND_OPTS: &[Spec] = &[
     long(&["version"], No, Act::Version),
 ];
 
-/// `rx`, `rb`, `ry`: lrzsz's `lrz.c` option table (`a+bB:cCDeEhm:M:OprRqs:St:uUvw:XZy` and the
-/// long options), plus `-g`/`--ymodem-g`, which lrzsz does not have (it cannot receive
-/// YMODEM-G).
+/// `rz`, `rx`, `rb`, `ry`: lrzsz's `lrz.c` option table (`a+bB:cCDeEhm:M:OprRqs:St:uUvw:XZy`
+/// and the long options), plus `-g`/`--ymodem-g`, which lrzsz does not have (it cannot
+/// receive YMODEM-G).
 const RECV_OPTS: &[Spec] = &[
     opt(
         '+',
@@ -203,10 +254,10 @@ const RECV_OPTS: &[Spec] = &[
         No,
         Unsupported("receiving into /dev/null is not supported"),
     ),
-    opt('e', &["escape"], No, Ignore(Z_ONLY)),
+    opt('e', &["escape"], No, Act::Escape),
     opt('E', &["rename"], No, Act::Rename),
     opt('h', &["help"], No, Act::Help),
-    long(&["crc-check"], No, Ignore(Z_ONLY)),
+    long(&["crc-check"], No, Ignore(OWN_RULES)),
     long(&["junk-path"], No, Accept),
     long(&["errors"], Required, Ignore("no errors are injected")),
     opt(
@@ -217,23 +268,23 @@ const RECV_OPTS: &[Spec] = &[
     ),
     opt('m', &["min-bps"], Required, Ignore(NO_LIMITS)),
     opt('M', &["min-bps-time"], Required, Ignore(NO_LIMITS)),
-    long(&["newer"], No, Ignore(Z_ONLY)),
-    long(&["newer-or-longer"], No, Ignore(Z_ONLY)),
+    long(&["newer"], No, Ignore(OWN_RULES)),
+    long(&["newer-or-longer"], No, Ignore(OWN_RULES)),
     opt('p', &["protect"], No, Act::Protect),
-    opt('r', &["resume"], No, Ignore(Z_ONLY)),
+    opt('r', &["resume"], No, Act::Resume),
     opt('R', &["restricted"], No, Act::Restricted),
     opt('U', &["unrestrict"], No, Act::Unrestricted),
     opt('q', &["quiet"], No, Act::Quiet),
     opt('s', &["stop-at"], Required, Ignore(NO_LIMITS)),
-    opt('S', &["timesync"], No, Ignore(Z_ONLY)),
+    opt('S', &["timesync"], No, Ignore(TIMESYNC)),
     opt('t', &["timeout"], Required, Act::Timeout),
     opt('u', &["keep-uppercase"], No, Accept),
     opt('v', &["verbose"], No, Act::Verbose),
-    opt('w', &["windowsize"], Required, Ignore(Z_ONLY)),
+    opt('w', &["windowsize"], Required, Act::Window),
     opt('X', &["xmodem"], No, Act::Xmodem),
     long(&["ymodem"], No, Act::Ymodem),
     opt('g', &["ymodem-g"], No, Act::YmodemG),
-    opt('Z', &["zmodem"], No, Unsupported(ZMODEM)),
+    opt('Z', &["zmodem"], No, Act::Zmodem),
     opt('y', &["overwrite"], No, Act::Overwrite),
     long(&["syslog"], Optional, Ignore("there is no syslog logging")),
     long(
@@ -251,13 +302,13 @@ const RECV_OPTS: &[Spec] = &[
     long(&["version"], No, Act::Version),
 ];
 
-/// The option table of a program. lrzsz's `sz` and `rz` read the same two tables, but ZMODEM
-/// gives many of these options a meaning: with the protocol in the key, they can have tables of
-/// their own.
-pub(super) fn table(side: Side, proto: Proto) -> &'static [Spec] {
-    match (side, proto) {
-        (Side::Send, Proto::Xmodem | Proto::Ymodem) => SEND_OPTS,
-        (Side::Recv, Proto::Xmodem | Proto::Ymodem) => RECV_OPTS,
+/// The option table of a program: lrzsz's senders share one table and its receivers another
+/// (they are one program each); the protocol the command line ends up with decides what the
+/// ZMODEM options do (`translate`).
+pub(super) fn table(side: Side) -> &'static [Spec] {
+    match side {
+        Side::Send => SEND_OPTS,
+        Side::Recv => RECV_OPTS,
     }
 }
 
@@ -282,6 +333,23 @@ pub(super) struct Flags {
     pub(super) full_path: bool,
     /// `-R` without a later `-U`.
     pub(super) restricted: bool,
+    /// ZMODEM `-e`.
+    pub(super) escape: bool,
+    /// ZMODEM `-r`.
+    pub(super) resume: bool,
+    /// ZMODEM `-w`: the window, rounded as lrzsz does (at least 256, a multiple of 64).
+    pub(super) window: Option<u32>,
+    /// ZMODEM `-4`/`-8`/`--start-*`: the largest subpacket asked for.
+    pub(super) block: Option<u16>,
+    /// ZMODEM `-L`.
+    pub(super) packet_len: Option<u16>,
+    /// ZMODEM `-l`.
+    pub(super) frame_len: Option<u16>,
+    /// ZMODEM `ZFILE` F1 from the last of `-y -Y -E -p -n -N -+ -H`; `-Y` adds ZMSKNOLOC
+    /// for good, as in lrzsz.
+    pub(super) manage: Option<u8>,
+    /// The ZMODEM options given (as typed), for the notes when the protocol is X/YMODEM.
+    pub(super) zmodem_options: Vec<String>,
     /// Ignored options, for `-v`.
     pub(super) notes: Vec<String>,
     pub(super) operands: Vec<OsString>,
@@ -303,6 +371,17 @@ fn parse_timeout(value: &str) -> Result<u64, String> {
         return Err("timeout out of range 10..1000".into());
     }
     Ok(tenths.div_ceil(10))
+}
+
+/// A number for `what`, in `range`, with lrzsz's messages.
+fn parse_len(value: &str, what: &str, range: std::ops::RangeInclusive<u16>) -> Result<u16, String> {
+    let n: u64 = value
+        .parse()
+        .map_err(|_| format!("invalid {what} `{value}'"))?;
+    u16::try_from(n)
+        .ok()
+        .filter(|n| range.contains(n))
+        .ok_or_else(|| format!("{what} out of range {}..{}", range.start(), range.end()))
 }
 
 impl Flags {
@@ -331,6 +410,29 @@ impl Flags {
             Act::FullPath => self.full_path = true,
             Act::Restricted => self.restricted = true,
             Act::Unrestricted => self.restricted = false,
+            Act::Zmodem => self.proto = Some(Proto::Zmodem),
+            Act::Escape => self.escape = true,
+            Act::Resume => self.resume = true,
+            Act::Window => {
+                let v = value.unwrap_or_default();
+                let n: u32 = v
+                    .parse()
+                    .map_err(|_| format!("invalid window size `{v}'"))?;
+                self.window = Some(n.max(256) / 64 * 64);
+            }
+            Act::Block(n) => self.block = Some(n),
+            Act::PacketLen => {
+                let v = value.unwrap_or_default();
+                self.packet_len = Some(parse_len(v, "packetlength", 24..=8192)?);
+            }
+            Act::FrameLen => {
+                let v = value.unwrap_or_default();
+                self.frame_len = Some(parse_len(v, "framelength", 32..=8192)?);
+            }
+            Act::Manage(code) => {
+                let sticky = self.manage.unwrap_or(0) & ZMSKNOLOC;
+                self.manage = Some(code | sticky);
+            }
             Act::Accept => {}
             Act::Ignore(why) => {
                 let shown = match value {
@@ -340,6 +442,21 @@ impl Flags {
                 self.notes.push(format!("ignoring {shown}: {why}"));
             }
             Act::Unsupported(why) => return Err(format!("{shown}: {why}")),
+        }
+        if matches!(
+            spec.act,
+            Act::Escape
+                | Act::Resume
+                | Act::Window
+                | Act::Block(_)
+                | Act::PacketLen
+                | Act::FrameLen
+                | Act::Manage(_)
+        ) {
+            self.zmodem_options.push(match value {
+                Some(v) => format!("{shown} {v}"),
+                None => shown.to_owned(),
+            });
         }
         Ok(())
     }
@@ -498,11 +615,15 @@ mod tests {
             ],
         );
         assert!(f.no_timeout);
-        assert_eq!(f.notes.len(), 4, "{:?}", f.notes);
+        assert_eq!(f.notes.len(), 3, "{:?}", f.notes);
         assert!(
-            f.notes[0].starts_with("ignoring -w 1024: "),
+            f.notes[0].starts_with("ignoring --syslog off: "),
             "{:?}",
             f.notes
+        );
+        assert_eq!(
+            (f.window, &f.zmodem_options[..]),
+            (Some(1024), &["-w 1024".to_owned()][..])
         );
         let f = flags(RECV_OPTS, &["-vv", "-c", "-E", "-qy", "out"]);
         assert!(f.quiet && f.crc && f.rename && f.overwrite && f.verbose == 0);
@@ -511,6 +632,44 @@ mod tests {
             Ok(Parsed::Help)
         );
         assert_eq!(parse(RECV_OPTS, &args(&["--vers"])), Ok(Parsed::Version));
+    }
+
+    /// The ZMODEM options of `sz`/`rz` with lrzsz's meanings (`-Y` is overwrite-or-skip,
+    /// not YMODEM), also after the file names (iTerm2's `sz FILE --escape --binary ...`).
+    #[test]
+    fn zmodem_options() {
+        let f = flags(
+            SEND_OPTS,
+            &["f", "--escape", "--binary", "--bufsize", "4096", "-r", "-8"],
+        );
+        assert!(f.escape && f.resume && f.block == Some(8192));
+        assert_eq!(f.operands, args(&["f"]));
+        assert_eq!(
+            f.notes,
+            ["ignoring --bufsize 4096: buffers are sized automatically"]
+        );
+        let f = flags(SEND_OPTS, &["-Y", "f"]);
+        assert_eq!((f.manage, f.proto), (Some(ZMCLOB | ZMSKNOLOC), None));
+        let f = flags(
+            SEND_OPTS,
+            &["-y", "-E", "-w", "1000", "-L", "100", "-l", "200", "f"],
+        );
+        assert_eq!(f.manage, Some(ZMCHNG));
+        assert_eq!(
+            (f.window, f.packet_len, f.frame_len),
+            (Some(960), Some(100), Some(200))
+        );
+        let f = flags(SEND_OPTS, &["-Y", "-p", "-w", "10", "--zmodem", "f"]);
+        assert_eq!(
+            f.manage,
+            Some(ZMPROT | ZMSKNOLOC),
+            "-Y's skip stays, as in lrzsz"
+        );
+        assert_eq!((f.window, f.proto), (Some(256), Some(Proto::Zmodem)));
+        let f = flags(RECV_OPTS, &["-vv", "-b", "-E", "-e", "-r", "-Z"]);
+        assert!(f.rename && f.escape && f.resume && f.verbose == 2);
+        assert_eq!(f.proto, Some(Proto::Zmodem));
+        assert!(f.notes.is_empty(), "{:?}", f.notes);
     }
 
     #[test]
@@ -540,8 +699,25 @@ mod tests {
             "option '--1k' doesn't allow an argument"
         );
         assert!(err(SEND_OPTS, &["--time=50"]).contains("is ambiguous"));
-        assert!(err(SEND_OPTS, &["-Z", "f"]).contains("ZMODEM"));
-        assert!(err(SEND_OPTS, &["-c", "ls"]).contains("remote commands"));
+        // lrzsz's sz has no short -Z (only --zmodem).
+        assert_eq!(err(SEND_OPTS, &["-Z", "f"]), "invalid option -- 'Z'");
+        assert_eq!(
+            err(SEND_OPTS, &["-L", "10", "f"]),
+            "packetlength out of range 24..8192"
+        );
+        assert_eq!(
+            err(SEND_OPTS, &["-l", "9000", "f"]),
+            "framelength out of range 32..8192"
+        );
+        assert_eq!(
+            err(SEND_OPTS, &["-w", "abc", "f"]),
+            "invalid window size `abc'"
+        );
+        assert_eq!(err(RECV_OPTS, &["-w", "x"]), "invalid window size `x'");
+        for short in ["-8", "-Y", "-L"] {
+            assert!(err(RECV_OPTS, &[short, "1"]).starts_with("invalid option"));
+        }
+        assert!(err(SEND_OPTS, &["-c", "ls"]).contains("never sends commands"));
         assert!(err(RECV_OPTS, &["-+", "f"]).contains("append"));
     }
 }

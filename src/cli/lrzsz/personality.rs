@@ -10,11 +10,12 @@ pub(super) enum Side {
     Recv,
 }
 
-/// The protocol. ZMODEM (lrzsz's `sz`, `rz`) is not supported yet.
+/// The protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Proto {
     Xmodem,
     Ymodem,
+    Zmodem,
 }
 
 /// One lrzsz program the binary can stand in for.
@@ -38,8 +39,10 @@ const fn program(name: &'static str, side: Side, proto: Proto, lsz_name: bool) -
 }
 
 /// The programs, in the order `install-links` makes their links. The option table of each is
-/// chosen by its side and protocol (`options::table`).
+/// chosen by its side (`options::table`).
 pub(super) const PROGRAMS: &[Program] = &[
+    program("sz", Side::Send, Proto::Zmodem, true),
+    program("rz", Side::Recv, Proto::Zmodem, true),
     program("sx", Side::Send, Proto::Xmodem, true),
     program("rx", Side::Recv, Proto::Xmodem, true),
     program("sb", Side::Send, Proto::Ymodem, true),
@@ -103,10 +106,13 @@ mod tests {
         assert_eq!(who("vlrx"), Some(("lrx".into(), Recv, Xmodem, 1)));
         assert_eq!(who("dir/vry"), Some(("ry".into(), Recv, Ymodem, 1)));
         assert_eq!(who("sb"), Some(("sb".into(), Send, Ymodem, 0)));
+        assert_eq!(who("sz"), Some(("sz".into(), Send, Zmodem, 0)));
+        assert_eq!(who("/usr/bin/lrz"), Some(("lrz".into(), Recv, Zmodem, 0)));
+        assert_eq!(who("vrz"), Some(("rz".into(), Recv, Zmodem, 1)));
         for other in [
             "xyzmodem",
-            "sz",
-            "rz",
+            "szz",
+            "lvrz",
             "lvsx",
             "sxx",
             "s",

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use xyzmodem::proto::cancel::CANCEL_SEQUENCE;
 
 use super::exit::{PROTOCOL, RESTRICTED};
-use super::options::Flags;
+use super::options::{Flags, Z_ONLY, ZMSKNOLOC};
 use super::personality::{Personality, Proto, Side};
 
 /// What to do after the lrzsz command line was understood.
@@ -35,6 +35,100 @@ fn confined(path: &Path) -> bool {
 
 /// Seconds for `-O` ("wait forever"): the longest `--timeout` we take.
 const FOREVER: u64 = 86_400;
+
+/// ZMODEM's subpacket sizes: what `send --subpacket` takes.
+const SUBPACKETS: std::ops::RangeInclusive<u16> = 32..=8192;
+/// The smallest `send --window`.
+const MIN_WINDOW: u32 = 256;
+
+/// `send --if-exists` for lrzsz's `ZFILE` F1 request (`-y`, `-Y`, `-E`, ...).
+fn if_exists(code: u8) -> Option<&'static str> {
+    Some(match code {
+        0x84 => "overwrite-or-skip",
+        1 => "newer-or-longer",
+        2 => "crc",
+        3 => "append",
+        4 => "overwrite",
+        5 => "newer",
+        7 => "protect",
+        8 => "rename",
+        _ => return None,
+    })
+}
+
+/// Notes for the ZMODEM options of a command line that ends up X/YMODEM.
+fn note_zmodem_options(flags: &mut Flags) {
+    let notes: Vec<String> = flags
+        .zmodem_options
+        .iter()
+        .map(|o| format!("ignoring {o}: {Z_ONLY}"))
+        .collect();
+    flags.notes.extend(notes);
+}
+
+/// `send -Z` options for a ZMODEM command line: subpacket, window, escaping, resume and what
+/// to ask the receiver to do with files it has.
+fn zmodem_send_options(flags: &mut Flags, argv: &mut Vec<OsString>) {
+    // lrzsz starts at 1024; -4/-8 let it grow to 4096/8192 (ours starts there and shrinks on
+    // errors); -l sets the size; -L caps it. Ours takes 32 and more.
+    let mut sub = flags.block.unwrap_or(1024);
+    if let Some(l) = flags.frame_len {
+        sub = l;
+    }
+    if let Some(cap) = flags.packet_len {
+        sub = sub.min(cap);
+    }
+    let clamped = sub.clamp(*SUBPACKETS.start(), *SUBPACKETS.end());
+    if clamped != sub {
+        flags.notes.push(format!(
+            "subpackets of {clamped} bytes, not {sub}: 32 is the least"
+        ));
+    }
+    if clamped != 1024 {
+        argv.push("--subpacket".into());
+        argv.push(clamped.to_string().into());
+    }
+    // -l N: lrzsz waits for an acknowledgement after each N bytes; ours never has more than
+    // the window unacknowledged.
+    let frame = flags.frame_len.map(|l| u32::from(l).max(MIN_WINDOW));
+    let window = match (flags.window, frame) {
+        (Some(w), Some(f)) => Some(w.min(f)),
+        (w, f) => w.or(f),
+    };
+    if let Some(w) = window {
+        argv.push("--window".into());
+        argv.push(w.to_string().into());
+    }
+    if flags.escape {
+        argv.push("--escape".into());
+        argv.push("all".into());
+    }
+    if flags.resume {
+        argv.push("--resume".into());
+    }
+    if let Some(code) = flags.manage {
+        match if_exists(code) {
+            Some(name) => {
+                argv.push("--if-exists".into());
+                argv.push(name.into());
+            }
+            None => {
+                // -Y with a later -E, -p, ...: lrzsz sends both; ours the later one.
+                let name = if_exists(code & !ZMSKNOLOC).unwrap_or("overwrite");
+                flags.notes.push(format!(
+                    "asking the receiver to {name} existing files; -Y's skip of absent ones is dropped"
+                ));
+                argv.push("--if-exists".into());
+                argv.push(name.into());
+            }
+        }
+    }
+    if flags.full_path {
+        flags
+            .notes
+            .push("ignoring -f: ZMODEM names are sent as base names".into());
+    }
+}
 
 impl Personality {
     /// The global options and the subcommand's timeout, shared by both sides.
@@ -99,7 +193,14 @@ impl Personality {
                     return Plan::Exit(PROTOCOL);
                 }
                 argv.push("send".into());
+                if proto != Proto::Zmodem {
+                    note_zmodem_options(flags);
+                }
                 match proto {
+                    Proto::Zmodem => {
+                        argv.push("-Z".into());
+                        zmodem_send_options(flags, &mut argv);
+                    }
                     Proto::Xmodem => {
                         if files.len() > 1 {
                             return Plan::Usage(format!(
@@ -141,11 +242,60 @@ impl Personality {
             }
             Side::Recv => {
                 if flags.operands.len() > 1
-                    || (proto == Proto::Ymodem && !flags.operands.is_empty())
+                    || (proto != Proto::Xmodem && !flags.operands.is_empty())
                 {
                     return Plan::Usage("garbage on commandline".into());
                 }
+                // lrzsz rz's -w: how much garbage to skip looking for a header.
+                let window: Vec<String> = flags
+                    .zmodem_options
+                    .iter()
+                    .filter(|o| o.starts_with("-w") || o.starts_with("--windowsize"))
+                    .map(|o| format!("ignoring {o}: the receiver has no window to set"))
+                    .collect();
+                flags.notes.extend(window);
                 argv.push("recv".into());
+                if proto == Proto::Zmodem {
+                    if flags.ymodem_g {
+                        return Plan::Usage(
+                            "-g asks for YMODEM-G; use rb -g (rz receives ZMODEM first)".into(),
+                        );
+                    }
+                    argv.push("-Z".into());
+                    // lrzsz rz skips files it has unless -y (or the sender's -y); ours follows
+                    // only its own options.
+                    argv.push(
+                        if flags.rename {
+                            "--rename"
+                        } else if flags.overwrite && !flags.protect {
+                            "--overwrite"
+                        } else {
+                            "--skip-existing"
+                        }
+                        .into(),
+                    );
+                    if flags.resume {
+                        // Interrupted files stay as NAME.part, and the next rz -r goes on.
+                        argv.push("--resume".into());
+                        argv.push("--keep-partial".into());
+                    }
+                    if flags.escape {
+                        argv.push("--escape".into());
+                        argv.push("all".into());
+                    }
+                    argv.extend(timeout);
+                    return Plan::Run {
+                        argv,
+                        unreadable: 0,
+                    };
+                }
+                let notes: Vec<String> = flags
+                    .zmodem_options
+                    .iter()
+                    .filter(|o| !o.starts_with("-w") && !o.starts_with("--windowsize"))
+                    .map(|o| format!("ignoring {o}: {Z_ONLY}"))
+                    .collect();
+                flags.notes.extend(notes);
                 if let (Proto::Xmodem, Some(file)) = (proto, flags.operands.first()) {
                     if flags.ymodem_g {
                         return Plan::Usage("-g asks for YMODEM-G, XMODEM has no such mode".into());
@@ -247,7 +397,7 @@ mod tests {
 
     fn plan_of(argv0: &str, list: &[&str]) -> Plan {
         let p = Personality::from_argv0(OsStr::new(argv0)).expect("a personality");
-        let mut f = flags(table(p.side, p.proto), list);
+        let mut f = flags(table(p.side), list);
         p.plan(&mut f, &|path| {
             if path.to_string_lossy().contains("missing") || path == Path::new("vv") {
                 Err("cannot open".into())
@@ -331,6 +481,103 @@ mod tests {
     }
 
     #[test]
+    fn zmodem_translations() {
+        let t = run_argv;
+        assert_eq!(t("sz", &["-vv", "f"]), "xyzmodem -v send -Z -- f");
+        assert_eq!(
+            t("sz", &["f", "--escape", "--binary", "--bufsize", "4096"]),
+            "xyzmodem send -Z --escape all -- f"
+        );
+        assert_eq!(
+            t("lsz", &["-8", "-r", "-y", "-t", "100", "f", "g"]),
+            "xyzmodem send -Z --subpacket 8192 --resume --if-exists overwrite --timeout 10 -- f g"
+        );
+        assert_eq!(
+            t("sz", &["-Y", "f"]),
+            "xyzmodem send -Z --if-exists overwrite-or-skip -- f"
+        );
+        assert_eq!(
+            t("sz", &["-4", "-L", "512", "-w", "4000", "-E", "f"]),
+            "xyzmodem send -Z --subpacket 512 --window 3968 --if-exists rename -- f"
+        );
+        assert_eq!(
+            t("sz", &["-l", "100", "-p", "f"]),
+            "xyzmodem send -Z --subpacket 100 --window 256 --if-exists protect -- f"
+        );
+        assert_eq!(
+            t("sz", &["-L", "24", "f"]),
+            "xyzmodem send -Z --subpacket 32 -- f"
+        );
+        // -X / --ymodem switch the protocol; the ZMODEM options are then noted and ignored.
+        assert_eq!(
+            t("sz", &["-X", "-e", "-k", "f"]),
+            "xyzmodem send -X -k -- f"
+        );
+        assert_eq!(
+            t("sz", &["--ymodem", "-y", "f", "g"]),
+            "xyzmodem send -Y --128 -- f g"
+        );
+        assert_eq!(
+            t("sb", &["--zmodem", "-e", "f"]),
+            "xyzmodem send -Z --escape all -- f"
+        );
+        // Receivers.
+        assert_eq!(t("rz", &[]), "xyzmodem recv -Z --skip-existing");
+        assert_eq!(
+            t("rz", &["-vv", "-b", "-E"]),
+            "xyzmodem -v recv -Z --rename"
+        );
+        assert_eq!(
+            t("lrz", &["-y", "-e", "-r", "-t", "50"]),
+            "xyzmodem recv -Z --overwrite --resume --keep-partial --escape all --timeout 5"
+        );
+        assert_eq!(
+            t("rz", &["-p", "-y", "-w", "2048"]),
+            "xyzmodem recv -Z --skip-existing"
+        );
+        assert_eq!(
+            t("rz", &["-X", "out"]),
+            "xyzmodem recv -X --checksum --overwrite -- out"
+        );
+        assert_eq!(t("rz", &["--ymodem"]), "xyzmodem recv -Y --skip-existing");
+        assert_eq!(t("rb", &["-Z", "-y"]), "xyzmodem recv -Z --overwrite");
+    }
+
+    /// What `-v` prints for options that do nothing for the protocol used.
+    #[test]
+    fn zmodem_notes() {
+        let notes = |argv0, list: &[&str]| {
+            let p = Personality::from_argv0(OsStr::new(argv0)).expect("a personality");
+            let mut f = flags(table(p.side), list);
+            let _ = p.plan(&mut f, &|_| Ok(()));
+            f.notes
+        };
+        assert_eq!(
+            notes("sx", &["-e", "-w", "1024", "f"]),
+            [
+                "ignoring -e: a ZMODEM option, X/YMODEM have nothing like it",
+                "ignoring -w 1024: a ZMODEM option, X/YMODEM have nothing like it"
+            ]
+        );
+        assert_eq!(
+            notes("sz", &["-a", "-f", "d/f"]),
+            [
+                "ignoring -a: files are sent unchanged, as binary",
+                "ignoring -f: ZMODEM names are sent as base names"
+            ]
+        );
+        assert!(
+            notes("rz", &["-w", "1400", "-C"])
+                .contains(&"ignoring -w 1400: the receiver has no window to set".to_owned())
+        );
+        assert_eq!(
+            notes("rb", &["-e"]),
+            ["ignoring -e: a ZMODEM option, X/YMODEM have nothing like it"]
+        );
+        assert!(notes("sz", &["-Y", "-E", "f"])[0].contains("-Y's skip"));
+    }
+
+    #[test]
     fn translations_that_refuse() {
         let usage = |argv0, list: &[&str]| match plan_of(argv0, list) {
             Plan::Usage(msg) => msg,
@@ -342,6 +589,10 @@ mod tests {
         assert_eq!(usage("rb", &["out"]), "garbage on commandline");
         assert_eq!(usage("rx", &["a", "b"]), "garbage on commandline");
         assert!(usage("rx", &["-g", "out"]).contains("YMODEM-G"));
+        assert_eq!(usage("rz", &["out"]), "garbage on commandline");
+        assert_eq!(usage("rz", &["-Z", "out"]), "garbage on commandline");
+        assert!(usage("rz", &["-g"]).contains("YMODEM-G"));
+        assert!(usage("sz", &[]).contains("at least one file"));
     }
 
     /// Names typed on our own command line are the local user's: absolute and `..` paths are
@@ -391,6 +642,12 @@ mod tests {
             ("rx", &["-E", "out"]),
             ("rb", &["-vv", "-y", "-t", "30"]),
             ("ry", &["-g", "-E"]),
+            (
+                "sz",
+                &["-vv", "-8", "-w", "4096", "-e", "-r", "-Y", "f", "g"],
+            ),
+            ("sz", &["-l", "64", "-n", "f"]),
+            ("rz", &["-vv", "-b", "-E", "-e", "-r", "-t", "30"]),
         ] {
             let Plan::Run { argv, .. } = plan_of(argv0, list) else {
                 panic!("{argv0} {list:?}");

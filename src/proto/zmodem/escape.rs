@@ -7,9 +7,9 @@
 
 use super::ZDLE;
 
-/// Which bytes to escape. New profiles (for example a telnet one that also escapes 0xFF, or
-/// one for ssh that also escapes CR and LF) are added as variants; [`EscapeTable::escape`]
-/// can also add single bytes to any table.
+/// Which bytes to escape. [`EscapeTable::escape`] can also add single bytes to any table, and
+/// [`EscapeTable::escape_controls`] adds every control byte (what a receiver's ESCCTL asks
+/// for) while keeping a profile's extra bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum EscapeProfile {
@@ -21,6 +21,24 @@ pub enum EscapeProfile {
     /// Every control byte, i.e. every byte with `(byte & 0x60) == 0`: what a peer asks for
     /// with ESCCTL in `ZRINIT` or TESCCTL in `ZSINIT` (lrzsz `-e`).
     Controls,
+    /// [`Minimal`](Self::Minimal) and 0xFF, sent as ZDLE `m`: a telnet IAC (0xFF) is never
+    /// formed, so a telnet link in binary mode neither eats nor doubles any byte. lrzsz never
+    /// escapes 0xFF but decodes ZDLE `m`.
+    Telnet,
+    /// [`Minimal`](Self::Minimal) and CR and LF (0x0D, 0x0A) always, so no `~` ever follows a
+    /// newline on the wire and OpenSSH's escape character (`~` at the start of a line) cannot
+    /// trigger. (`~` itself cannot be escaped in ZMODEM; what comes before it can.)
+    Ssh,
+}
+
+impl EscapeProfile {
+    /// Every profile, for tests and the CLI.
+    pub const ALL: [Self; 4] = [Self::Minimal, Self::Controls, Self::Telnet, Self::Ssh];
+
+    /// True if the profile escapes every control byte, what TESCCTL in `ZSINIT` announces.
+    pub const fn escapes_controls(self) -> bool {
+        matches!(self, Self::Controls)
+    }
 }
 
 /// How a byte is sent.
@@ -107,15 +125,28 @@ impl EscapeTable {
                 table.class[0x0D] = Class::AfterAt;
                 table.class[0x8D] = Class::AfterAt;
             }
-            EscapeProfile::Controls => {
-                for byte in 0..=255u8 {
-                    if byte & 0x60 == 0 {
-                        table.class[usize::from(byte)] = Class::Escape;
-                    }
-                }
+            EscapeProfile::Controls => table.escape_controls(),
+            EscapeProfile::Telnet => {
+                table = Self::new(EscapeProfile::Minimal);
+                table.escape(0xFF);
+            }
+            EscapeProfile::Ssh => {
+                table = Self::new(EscapeProfile::Minimal);
+                table.escape(b'\r');
+                table.escape(b'\n');
             }
         }
         table
+    }
+
+    /// Escape every control byte (`(byte & 0x60) == 0`) from now on, keeping the bytes the
+    /// table escapes already: what a receiver's ESCCTL asks for.
+    pub fn escape_controls(&mut self) {
+        for byte in 0..=255u8 {
+            if byte & 0x60 == 0 {
+                self.class[usize::from(byte)] = Class::Escape;
+            }
+        }
     }
 
     /// Escape `byte` always from now on. Returns false (and changes nothing) for a byte that
@@ -201,6 +232,42 @@ mod tests {
         let all = escaped(EscapeProfile::Controls);
         assert_eq!(all.len(), 64);
         assert!(all.iter().all(|&b| b & 0x60 == 0));
+    }
+
+    #[test]
+    fn telnet_and_ssh_profiles_add_to_minimal() {
+        let minimal = escaped(EscapeProfile::Minimal);
+        let with = |extra: &[u8]| {
+            let mut v = [minimal.as_slice(), extra].concat();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(escaped(EscapeProfile::Telnet), with(&[0xFF]));
+        assert_eq!(escaped(EscapeProfile::Ssh), with(b"\r\n"));
+        // ESCCTL on top keeps 0xFF.
+        let mut t = EscapeTable::new(EscapeProfile::Telnet);
+        t.escape_controls();
+        assert!(t.always_escapes(0xFF) && t.always_escapes(0x00) && t.always_escapes(0x9F));
+        assert!(!t.always_escapes(0x7F) && !t.always_escapes(b'~'));
+        assert!(EscapeProfile::Controls.escapes_controls());
+        assert!(!EscapeProfile::Ssh.escapes_controls());
+    }
+
+    /// With the ssh profile no `~` follows a CR or LF, and with the telnet one no 0xFF is
+    /// sent, whatever the data.
+    #[test]
+    fn telnet_and_ssh_profiles_keep_their_promises() {
+        let data: Vec<u8> = (0..4096u32)
+            .map(|i| [b'\r', b'\n', b'~', 0xFF, b'@', 0x8D][(i * 7 % 13 % 6) as usize])
+            .chain(0..=255u8)
+            .collect();
+        let mut out = Vec::new();
+        EscapeTable::new(EscapeProfile::Ssh).escape_into(&mut out, &data, b'\n');
+        assert!(!out.windows(2).any(|w| matches!(w, [b'\r' | b'\n', b'~'])));
+        assert!(!out.contains(&b'\r') && !out.contains(&b'\n'));
+        out.clear();
+        EscapeTable::new(EscapeProfile::Telnet).escape_into(&mut out, &data, 0);
+        assert!(!out.contains(&0xFF));
     }
 
     #[test]

@@ -26,11 +26,14 @@
 //!   bit 7 set (0x18, 0x10, 0x11, 0x13, 0x90, 0x91, 0x93), and CR (0x0D, 0x8D) after `@`.
 //! - [`EscapeProfile::Controls`] (the peer asked for ESCCTL): every byte with
 //!   `(byte & 0x60) == 0`.
+//! - [`EscapeProfile::Telnet`]: Minimal and 0xFF (ZDLE `m`), so no telnet IAC is formed.
+//! - [`EscapeProfile::Ssh`]: Minimal and CR and LF, so no `~` follows a newline.
 //!
 //! An escaped byte is ZDLE and `byte ^ 0x40`; 0x7F and 0xFF are ZDLE `l` and ZDLE `m`.
-//! Other profiles (telnet: 0xFF too; ssh: CR and LF too) are new enum variants, or
-//! [`EscapeTable::escape`] on an existing table. Runs of bytes that need no escaping are
-//! copied with one `extend_from_slice`, which keeps encoding above 1 GB/s.
+//! [`EscapeTable::escape`] adds single bytes to any table, and
+//! [`EscapeTable::escape_controls`] adds what ESCCTL asks for to any profile. Runs of bytes
+//! that need no escaping are copied with one `extend_from_slice`, which keeps encoding above
+//! 1 GB/s.
 //!
 //! # Decoding
 //!

@@ -41,13 +41,17 @@ pub const MAX_SUBPACKET: usize = 8192;
 pub struct SenderConfig {
     /// Data bytes per subpacket (default 1024; 32 to 8192).
     pub subpacket: usize,
-    /// Escape every control character, whatever the receiver asks (lrzsz `-e`).
-    pub escape_controls: bool,
+    /// What to escape (lrzsz `-e`: [`EscapeProfile::Controls`]); a receiver's ESCCTL adds
+    /// every control byte to it.
+    pub escape: EscapeProfile,
     /// Bytes that may be sent ahead of the receiver's acknowledgement (`ZCRCQ` every
     /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`).
     pub window: Option<u32>,
     /// Ask the receiver to resume files it has in part (`ZCRESUM`).
     pub resume: bool,
+    /// `ZFILE` F1, what the receiver should do with a file it has (ZMCLOB, ZMCHNG, ...; lrzsz
+    /// `-y`, `-E`, ...); 0: no request (the default).
+    pub management: u8,
     /// Type `rz\r` before the first `ZRQINIT` (default true).
     pub send_rz: bool,
     /// How long to wait for the receiver's first `ZRINIT` (default 60 s).
@@ -66,9 +70,10 @@ impl Default for SenderConfig {
     fn default() -> Self {
         Self {
             subpacket: 1024,
-            escape_controls: false,
+            escape: EscapeProfile::Minimal,
             window: None,
             resume: false,
+            management: 0,
             send_rz: true,
             start_timeout: Duration::from_secs(60),
             init_interval: Duration::from_secs(10),
@@ -171,18 +176,13 @@ impl Sender {
     /// offsets the receiver may ask for.
     pub fn new(cfg: SenderConfig, files: Vec<FileInfo>, now: Instant) -> Self {
         let blk = cfg.subpacket.clamp(MIN_SUBPACKET, MAX_SUBPACKET);
-        let profile = if cfg.escape_controls {
-            EscapeProfile::Controls
-        } else {
-            EscapeProfile::Minimal
-        };
         let mut s = Self {
             files,
             index: 0,
             state: State::Done,
             out: Outbox::default(),
             dec: Decoder::new(DecoderConfig::default()),
-            enc: Encoder::new(profile),
+            enc: Encoder::new(cfg.escape),
             crc: CrcKind::Crc16,
             rx_buffer: 0,
             full_duplex: false,
@@ -269,10 +269,11 @@ impl Sender {
         });
         let asks_escape = flags & ESCCTL != 0;
         if asks_escape {
-            self.enc
-                .set_table(EscapeTable::new(EscapeProfile::Controls));
+            let mut table = EscapeTable::new(self.cfg.escape);
+            table.escape_controls();
+            self.enc.set_table(table);
         }
-        if self.cfg.escape_controls && !asks_escape {
+        if self.cfg.escape.escapes_controls() && !asks_escape {
             // Tell the receiver, so that it drops control bytes the link inserts.
             self.hex(Header::with_flags(FrameType::SInit, TESCCTL, 0, 0, 0));
             let crc = CrcKind::Crc16;
@@ -305,7 +306,8 @@ impl Sender {
         let options = if self.cfg.resume { ZCRESUM } else { ZCBIN };
         let info = info.clone();
         self.out.event(Event::FileStart(info.clone()));
-        self.bin(Header::with_flags(FrameType::File, options, 0, 0, 0));
+        let manage = self.cfg.management;
+        self.bin(Header::with_flags(FrameType::File, options, manage, 0, 0));
         let mut body = Vec::with_capacity(64 + info.name.len());
         file::encode_info(&info, &mut body);
         let crc = self.crc;
@@ -578,7 +580,8 @@ impl Sender {
             return;
         };
         let options = if self.cfg.resume { ZCRESUM } else { ZCBIN };
-        self.bin(Header::with_flags(FrameType::File, options, 0, 0, 0));
+        let manage = self.cfg.management;
+        self.bin(Header::with_flags(FrameType::File, options, manage, 0, 0));
         let mut body = Vec::with_capacity(64 + info.name.len());
         file::encode_info(&info, &mut body);
         let crc = self.crc;
