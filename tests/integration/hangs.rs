@@ -340,8 +340,10 @@ fn a_storm_of_eots_ends_at_the_idle_timeout() {
         finished.stderr.contains("no progress for 2 s"),
         "{finished}"
     );
+    // The limit runs from the receiver's last progress (the file's end), a moment before
+    // `start` (the answer to that EOT still had to reach us): a little under 2 s is right.
     assert!(
-        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        took >= Duration::from_millis(1500) && took < Duration::from_secs(10),
         "{took:?}, {answered} EOTs answered"
     );
     assert!(answered > 10, "a storm: {answered} EOTs answered");
