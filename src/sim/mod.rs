@@ -26,7 +26,7 @@ mod tests;
 
 pub use efficiency::Efficiency;
 pub use line::{CanBurst, Delivery, Faults, LineStats, Stall};
-pub use recovery::{Profile, recovery};
+pub use recovery::{Profile, recovery, scenario as recovery_scenario};
 pub use rng::Rng;
 pub use run::{End, Outcome, Received, Report, run, run_traced};
 pub use scenario::{FaultPlan, LineConfig, REPLAY_VAR, Scenario, Variant};

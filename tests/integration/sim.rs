@@ -7,8 +7,10 @@
 
 use std::time::{Duration, Instant};
 
+use xyzmodem::proto::RecvMode;
 use xyzmodem::sim::{
-    self, Efficiency, Profile, REPLAY_VAR, Scenario, Summary, Variant, recovery, sweep,
+    self, Efficiency, Profile, REPLAY_VAR, Scenario, Summary, Variant, recovery, recovery_scenario,
+    sweep, sweep_with,
 };
 
 /// Random scenarios per variant: 5 x 3000 = 15 000 transfers per run, seeds `0..RUNS`.
@@ -134,6 +136,20 @@ fn recovery_from_line_errors() {
             );
             if variant != Variant::XmodemChecksum {
                 assert_eq!(s.corrupt, 0, "{variant} {profile}: silent corruption");
+            }
+            if matches!(variant, Variant::XmodemCrc | Variant::Xmodem1k) {
+                // `xyzmodem recv` without -X detects the protocol: the same noise must end
+                // the same way (it used to cancel when block 1 came damaged first).
+                let d = sweep_with(variant, 0..n, |seed| {
+                    let mut scn = recovery_scenario(variant, profile, seed, len);
+                    scn.receiver.mode = RecvMode::Detect;
+                    scn
+                });
+                assert_eq!(
+                    (d.completed, d.corrupt, d.hang),
+                    (s.completed, s.corrupt, s.hang),
+                    "{variant} {profile}: a detecting receiver ends otherwise"
+                );
             }
         }
     }

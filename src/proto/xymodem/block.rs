@@ -125,6 +125,11 @@ impl Assembler {
         &self.buf[2..2 + len.min(self.size)]
     }
 
+    /// The block number, once it and its complement are in and agree.
+    pub fn number(&self) -> Option<u8> {
+        (self.len >= 2 && self.buf[1] == !self.buf[0]).then_some(self.buf[0])
+    }
+
     /// All bytes of the block are in.
     pub fn is_complete(&self) -> bool {
         self.len == self.want

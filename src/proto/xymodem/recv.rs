@@ -160,6 +160,9 @@ pub struct Receiver {
     /// instead, it took something else for that block's ACK (ACKs carry no block number), and
     /// the block is lost.
     damaged: bool,
+    /// A damaged frame came while a header was due, and nothing showed it was block 1: it
+    /// may have been the header (see the XMODEM fallback in `on_block`).
+    header_suspect: bool,
     /// Bytes that were not a block start came since we last answered. A sender that sent
     /// EOT waits in silence for our answer, so an EOT after junk is junk too (e.g. a 0x04 in
     /// the tail of a block we gave up on).
@@ -225,6 +228,7 @@ impl Receiver {
             errors: 0,
             eot_naked: false,
             damaged: false,
+            header_suspect: false,
             junk: false,
             junk_bytes: 0,
             file: None,
@@ -356,6 +360,7 @@ impl Receiver {
         }
         if reason != RetryReason::Timeout {
             self.damaged = true;
+            self.header_suspect |= self.want_header;
         }
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
@@ -384,6 +389,18 @@ impl Receiver {
         }
     }
 
+    /// The frame being collected is damaged or cut short. One whose number and complement
+    /// agree on 1 was block 1, not a header: an XMODEM sender whose first block was hit by
+    /// noise (see the XMODEM fallback in `on_block`).
+    fn frame_error(&mut self, now: Instant, reason: RetryReason) {
+        let suspect = self.header_suspect;
+        let block_1 = self.asm.number() == Some(1);
+        self.error(now, reason);
+        if block_1 {
+            self.header_suspect = suspect;
+        }
+    }
+
     fn wait_block(&mut self, now: Instant) {
         self.junk = false;
         self.junk_bytes = 0;
@@ -396,17 +413,18 @@ impl Receiver {
     fn on_block(&mut self, now: Instant) {
         let (number, size) = match self.asm.verify(self.check) {
             Ok(b) => (b.number, b.data.len()),
-            Err(reason) => return self.error(now, reason),
+            Err(reason) => return self.frame_error(now, reason),
         };
         if self.want_header
             && number == 1
             && self.proto == Proto::Undecided
-            && !self.damaged
+            && !self.header_suspect
             && !self.streaming
         {
             // No header: an XMODEM(-1K) sender. Fall back to XMODEM for the session. Not
-            // after a damaged block: that may have been the header, and a sender that goes
-            // on without resending it took noise for its ACK. Never when streaming: an
+            // after a damaged block that may have been the header (anything but a block 1
+            // whose number survived): a sender that goes on without resending it took noise
+            // for its ACK. Never when streaming: an
             // XMODEM sender needs the ACKs YMODEM-G does not send, and a YMODEM-G sender
             // takes our `G` asking for a lost header again for the go-ahead.
             self.proto = Proto::Xmodem;
@@ -683,7 +701,7 @@ impl Engine for Receiver {
             // block timeout: a block was sent, so the sender must resend it.
             State::Header { .. } if self.garbled() => self.error(now, RetryReason::Garbled),
             State::Header { .. } => self.error(now, RetryReason::Timeout),
-            State::Block { .. } => self.error(now, RetryReason::Truncated),
+            State::Block { .. } => self.frame_error(now, RetryReason::Truncated),
             State::Purge { .. } => self.nudge(now),
             State::Done | State::Failed => {}
         }
