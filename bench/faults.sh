@@ -14,7 +14,8 @@
 # byte offset), so every program meets the same noise process for a given seed. The file is
 # SIZE bytes of random data (default 65536, the same file for every run); every received file
 # is compared with it (XMODEM: followed only by 0x1A padding). A run that fails or delivers
-# wrong data is shown as FAIL and left out of the median.
+# wrong data is shown as FAIL and left out of the median. Our receiver is told the protocol
+# (-X, -Y) as lrzsz's `rx` and `rb` are.
 # Output: a Markdown table on stdout (per-seed wall times and medians), for docs/BENCHMARKS.md;
 # per-run relay lines on stderr. This is a measurement, not a test: run it on a quiet machine.
 set -euo pipefail
@@ -51,8 +52,8 @@ cmds() {
     x-lrzsz) S="sx -q f"; R="rx -q -c rx/out"; OUT=rx/out ;;
     xk-lrzsz) S="sx -q -k f"; R="rx -q -c rx/out"; OUT=rx/out ;;
     y-lrzsz) S="sb -q -k f"; R="sh -c 'cd rx && exec rb -q'"; OUT=rx/f ;;
-    x-*) S="$bin send -q f"; R="$bin recv -q rx/out"; OUT=rx/out ;;
-    xk-*) S="$bin send -q -k f"; R="$bin recv -q rx/out"; OUT=rx/out ;;
+    x-*) S="$bin send -q f"; R="$bin recv -q -X rx/out"; OUT=rx/out ;;
+    xk-*) S="$bin send -q -k f"; R="$bin recv -q -X rx/out"; OUT=rx/out ;;
     y-*) S="$bin send -q -Y f"; R="$bin recv -q -Y rx"; OUT=rx/f ;;
   esac
 }
