@@ -188,6 +188,8 @@ pub struct Receiver {
     /// The longest time from an answer to the start of the next block, less an eighth for
     /// every block accepted since: how long the sender takes to turn around.
     turn: Duration,
+    /// When we last NAKed because no block came in time, until the next block.
+    timeout_nak: Option<Instant>,
 }
 
 /// Bytes that were not a block start, since our last answer, that make a garbled block: half
@@ -239,6 +241,7 @@ impl Receiver {
             gap: Duration::ZERO,
             answered: None,
             turn: Duration::ZERO,
+            timeout_nak: None,
         };
         r.nudge(now);
         r
@@ -380,6 +383,9 @@ impl Receiver {
         let quiet =
             self.last_input.unwrap_or(now) + self.quiet(self.errors - 1, self.cfg.purge_quiet);
         if reason == RetryReason::Timeout || quiet <= now {
+            if reason == RetryReason::Timeout && self.started {
+                self.timeout_nak = Some(now);
+            }
             self.nudge(now);
         } else {
             self.state = State::Purge {
@@ -415,6 +421,7 @@ impl Receiver {
             Ok(b) => (b.number, b.data.len()),
             Err(reason) => return self.frame_error(now, reason),
         };
+        let timeout_nak = self.timeout_nak.take();
         if self.want_header
             && number == 1
             && self.proto == Proto::Undecided
@@ -460,6 +467,14 @@ impl Receiver {
                     expected: Position::Block(u64::from(self.expected)),
                     got: Position::Block(u64::from(number)),
                 });
+            }
+            if timeout_nak.is_some_and(|at| now.saturating_duration_since(at) < self.turn / 2) {
+                // Our ACK was lost, and the sender's own resend crossed the NAK we sent when
+                // nothing came in time: it came sooner than any answer to that NAK could. The
+                // NAK brings another copy; ACKing both would leave the sender a spare ACK,
+                // which it would take for the next block's (ACKs carry no number). Answer the
+                // copy the NAK asks for.
+                return self.wait_block(now);
             }
             self.damaged = false;
             self.out.send(&[ACK]);
