@@ -125,9 +125,9 @@ impl Assembler {
         &self.buf[2..2 + len.min(self.size)]
     }
 
-    /// The block number, once it and its complement are in and agree.
-    pub fn number(&self) -> Option<u8> {
-        (self.len >= 2 && self.buf[1] == !self.buf[0]).then_some(self.buf[0])
+    /// The block number and its complement as they arrived (possibly damaged), once in.
+    pub fn number_pair(&self) -> Option<(u8, u8)> {
+        (self.len >= 2).then_some((self.buf[0], self.buf[1]))
     }
 
     /// All bytes of the block are in.

@@ -363,7 +363,9 @@ impl Receiver {
         }
         if reason != RetryReason::Timeout {
             self.damaged = true;
-            self.header_suspect |= self.want_header;
+            // Told YMODEM: any damaged frame may have been the header. Detecting: only one
+            // that looks like it (see `frame_error`).
+            self.header_suspect |= self.want_header && self.cfg.mode != RecvMode::Detect;
         }
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
@@ -396,14 +398,22 @@ impl Receiver {
     }
 
     /// The frame being collected is damaged or cut short. One whose number and complement
-    /// agree on 1 was block 1, not a header: an XMODEM sender whose first block was hit by
-    /// noise (see the XMODEM fallback in `on_block`).
+    /// are nearer (in bits) to block 1's `01 FE` than to a header's `00 FF` was block 1 (the
+    /// likelier reading under bit errors), not a header: an XMODEM sender whose first block
+    /// was hit by noise. One nearer to `00 FF` may have been the header, in any mode (see the
+    /// XMODEM fallback in `on_block`).
     fn frame_error(&mut self, now: Instant, reason: RetryReason) {
         let suspect = self.header_suspect;
-        let block_1 = self.asm.number() == Some(1);
+        let nearer = self.asm.number_pair().map(|(n, c)| {
+            let bits = |a: u8, b: u8| (n ^ a).count_ones() + (c ^ b).count_ones();
+            bits(1, 0xFE).cmp(&bits(0, 0xFF))
+        });
+        let want_header = self.want_header;
         self.error(now, reason);
-        if block_1 {
-            self.header_suspect = suspect;
+        match nearer {
+            Some(std::cmp::Ordering::Less) => self.header_suspect = suspect,
+            Some(std::cmp::Ordering::Greater) => self.header_suspect |= want_header,
+            _ => {}
         }
     }
 

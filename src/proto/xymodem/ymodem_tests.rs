@@ -455,19 +455,39 @@ fn detecting_receiver_takes_block_1_after_a_damaged_block_1_for_xmodem() {
         assert_eq!(d.wire, [ACK]);
         assert_eq!(d.written, [7; 128]);
     }
-    // A damaged block that might have been the header (its number garbled) still refuses.
+    // Nor is block 1 whose number was hit (01 FE arriving as 11 FE: one bit from block 1,
+    // three from a header).
     let mut rx = yreceiver(RecvMode::Detect, t0);
     drain(&mut rx, t0, &[], &mut 0);
     let mut bad = block(1, &[7; 128], 128, Check::Crc16);
-    bad[1] ^= 0x01;
+    bad[1] ^= 0x10;
     feed(&mut rx, t0, &bad);
     let at = rx.poll_timeout().unwrap();
     tick(&mut rx, at);
     let d = feed(&mut rx, t0 + S, &block(1, &[7; 128], 128, Check::Crc16));
-    assert!(matches!(
-        failed(&d.events),
-        Some(Error::OutOfSequence { .. })
-    ));
+    assert_eq!(d.wire, [ACK]);
+    // A damaged frame nearer a header (00 FF) refuses block 1 after it in either mode; one
+    // as near a header as block 1 (00 FE) refuses when the receiver was told YMODEM.
+    for (mode, number, complement) in [
+        (RecvMode::Detect, 0x00, 0xFF),
+        (RecvMode::Ymodem, 0x00, 0xFF),
+        (RecvMode::Ymodem, 0x00, 0xFE),
+    ] {
+        let mut rx = yreceiver(mode, t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        let mut bad = block(1, &[7; 128], 128, Check::Crc16);
+        bad[1] = number;
+        bad[2] = complement;
+        bad[60] ^= 0x08;
+        feed(&mut rx, t0, &bad);
+        let at = rx.poll_timeout().unwrap();
+        tick(&mut rx, at);
+        let d = feed(&mut rx, t0 + S, &block(1, &[7; 128], 128, Check::Crc16));
+        assert!(
+            matches!(failed(&d.events), Some(Error::OutOfSequence { .. })),
+            "{mode:?} {number:02x} {complement:02x}"
+        );
+    }
 }
 
 #[test]
