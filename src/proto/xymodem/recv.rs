@@ -160,8 +160,8 @@ pub struct Receiver {
     /// instead, it took something else for that block's ACK (ACKs carry no block number), and
     /// the block is lost.
     damaged: bool,
-    /// A damaged frame came while a header was due, and nothing showed it was block 1: it
-    /// may have been the header (see the XMODEM fallback in `on_block`).
+    /// A damaged frame that may have been the header came while a header was due (see
+    /// `frame_error` and the XMODEM fallback in `on_block`).
     header_suspect: bool,
     /// Bytes that were not a block start came since we last answered. A sender that sent
     /// EOT waits in silence for our answer, so an EOT after junk is junk too (e.g. a 0x04 in
@@ -403,6 +403,7 @@ impl Receiver {
     /// was hit by noise. One nearer to `00 FF` may have been the header, in any mode (see the
     /// XMODEM fallback in `on_block`).
     fn frame_error(&mut self, now: Instant, reason: RetryReason) {
+        self.timeout_nak = None;
         let suspect = self.header_suspect;
         let nearer = self.asm.number_pair().map(|(n, c)| {
             let bits = |a: u8, b: u8| (n ^ a).count_ones() + (c ^ b).count_ones();
@@ -439,9 +440,8 @@ impl Receiver {
             && !self.streaming
         {
             // No header: an XMODEM(-1K) sender. Fall back to XMODEM for the session. Not
-            // after a damaged block that may have been the header (anything but a block 1
-            // whose number survived): a sender that goes on without resending it took noise
-            // for its ACK. Never when streaming: an
+            // after a damaged frame that may have been the header (`frame_error`): a sender
+            // that goes on without resending it took noise for its ACK. Never when streaming: an
             // XMODEM sender needs the ACKs YMODEM-G does not send, and a YMODEM-G sender
             // takes our `G` asking for a lost header again for the go-ahead.
             self.proto = Proto::Xmodem;
