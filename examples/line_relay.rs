@@ -7,6 +7,13 @@
 //! delivered once its last byte has arrived, which is what a block-oriented receiver waits for
 //! anyway. When both commands have exited it prints one line to stderr:
 //! `wall=SECONDS sender=EXIT receiver=EXIT bytes_out=N bytes_back=N`.
+//!
+//! `--ber RATE --seed N` flips each bit on the line with probability `RATE`, in both
+//! directions (`--ber-forward-only`: sender to receiver only). The flips are drawn from `N`
+//! (one stream per direction) as a function of the byte offset in that direction, so every
+//! run with the same seed damages the same bits of the same stream whatever the chunking:
+//! two programs compared on one seed meet the same noise process. The last line then also
+//! says `flips_out=N flips_back=N`.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -14,16 +21,57 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use xyzmodem::sim::Rng;
+
 struct Args {
     baud: u32,
     latency: Duration,
+    ber: f64,
+    seed: u64,
+    forward_only: bool,
     sender: String,
     receiver: String,
+}
+
+/// Seeded bit errors on one direction: the next bit to flip, counted from the first bit
+/// carried.
+struct Noise {
+    rate: f64,
+    rng: Rng,
+    next: u64,
+    flips: u64,
+}
+
+impl Noise {
+    fn new(rate: f64, seed: u64, stream: u64) -> Self {
+        let mut rng = Rng::stream(seed, stream);
+        let next = rng.gap(rate);
+        Self {
+            rate,
+            rng,
+            next,
+            flips: 0,
+        }
+    }
+
+    /// Damage `chunk`, the bytes that follow the `offset` bytes carried so far.
+    fn apply(&mut self, offset: u64, chunk: &mut [u8]) {
+        let end = (offset + chunk.len() as u64) * 8;
+        while self.next < end {
+            let i = (self.next / 8 - offset) as usize;
+            chunk[i] ^= 1 << (self.next % 8);
+            self.flips += 1;
+            self.next = self.next.saturating_add(1 + self.rng.gap(self.rate));
+        }
+    }
 }
 
 fn parse() -> Args {
     let mut baud = 115_200;
     let mut latency = Duration::ZERO;
+    let mut ber = 0.0;
+    let mut seed = 1;
+    let mut forward_only = false;
     let mut rest = Vec::new();
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -37,27 +85,36 @@ fn parse() -> Args {
                         / 1000.0,
                 );
             }
+            "--ber" => ber = it.next().and_then(|v| v.parse().ok()).expect("--ber RATE"),
+            "--seed" => seed = it.next().and_then(|v| v.parse().ok()).expect("--seed N"),
+            "--ber-forward-only" => forward_only = true,
             _ => rest.push(a),
         }
     }
-    let [sender, receiver]: [String; 2] = rest
-        .try_into()
-        .expect("usage: line_relay [--baud N] [--latency-ms MS] SENDER RECEIVER");
+    let [sender, receiver]: [String; 2] = rest.try_into().expect(
+        "usage: line_relay [--baud N] [--latency-ms MS] [--ber RATE [--seed N] \
+             [--ber-forward-only]] SENDER RECEIVER",
+    );
     Args {
         baud,
         latency,
+        ber,
+        seed,
+        forward_only,
         sender,
         receiver,
     }
 }
 
-/// Carry bytes from `from` to `to` at `baud` with `latency`. Returns the byte count.
+/// Carry bytes from `from` to `to` at `baud` with `latency`, through `noise`. Returns the
+/// byte count and the bits flipped.
 fn direction(
     mut from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
     baud: u32,
     latency: Duration,
-) -> thread::JoinHandle<u64> {
+    mut noise: Option<Noise>,
+) -> thread::JoinHandle<(u64, u64)> {
     let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
     let writer = thread::spawn(move || {
         for (at, chunk) in rx {
@@ -80,6 +137,9 @@ fn direction(
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            if let Some(noise) = &mut noise {
+                noise.apply(total, &mut buf[..n]);
+            }
             total += n as u64;
             let start = line_free.max(Instant::now());
             line_free = start + byte_time * n as u32;
@@ -89,7 +149,7 @@ fn direction(
         }
         drop(tx);
         let _ = writer.join();
-        total
+        (total, noise.map_or(0, |n| n.flips))
     })
 }
 
@@ -108,24 +168,34 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the receiver");
+    let noise =
+        |stream, on: bool| (on && args.ber > 0.0).then(|| Noise::new(args.ber, args.seed, stream));
     let out = direction(
         sender.stdout.take().expect("piped"),
         receiver.stdin.take().expect("piped"),
         args.baud,
         args.latency,
+        noise(1, true),
     );
     let back = direction(
         receiver.stdout.take().expect("piped"),
         sender.stdin.take().expect("piped"),
         args.baud,
         args.latency,
+        noise(2, !args.forward_only),
     );
     let s = sender.wait().expect("wait for the sender");
     let r = receiver.wait().expect("wait for the receiver");
     let wall = start.elapsed().as_secs_f64();
-    let (out, back) = (out.join().unwrap_or(0), back.join().unwrap_or(0));
+    let ((out, flips_out), (back, flips_back)) =
+        (out.join().unwrap_or((0, 0)), back.join().unwrap_or((0, 0)));
+    let flips = if args.ber > 0.0 {
+        format!(" flips_out={flips_out} flips_back={flips_back}")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "wall={wall:.3} sender={} receiver={} bytes_out={out} bytes_back={back}",
+        "wall={wall:.3} sender={} receiver={} bytes_out={out} bytes_back={back}{flips}",
         s.code().unwrap_or(-1),
         r.code().unwrap_or(-1)
     );

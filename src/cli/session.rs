@@ -307,6 +307,9 @@ fn recv_port(
         start_timeout: a.limits.start_timeout,
         max_errors: a.limits.retries,
         idle_limit: a.limits.idle,
+        // On a serial port the rate is known: the quiet before a NAK is a few characters
+        // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
+        char_time: port.map(|p| a.serial.for_port(p).char_time()),
         ..ReceiverConfig::default()
     };
     let mut progress = Progress::new(verbosity, stderr_is_link, None);

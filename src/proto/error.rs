@@ -87,6 +87,9 @@ pub enum RetryReason {
     BadSequence,
     /// Checksum or CRC mismatch.
     BadCheck,
+    /// A frame-sized run of bytes that did not start like a frame (its first byte damaged),
+    /// followed by silence.
+    Garbled,
     /// The receiver asked for the frame again (X/YMODEM: NAK or `C`).
     Nak,
     /// The receiver refused the end of a file (X/YMODEM: EOT answered with NAK, normal once:
@@ -101,6 +104,7 @@ impl std::fmt::Display for RetryReason {
             Self::Truncated => "short block",
             Self::BadSequence => "bad block number",
             Self::BadCheck => "bad checksum/CRC",
+            Self::Garbled => "garbled block",
             Self::Nak => "NAK",
             Self::EndNak => "EOT NAK",
         })

@@ -16,6 +16,7 @@
 
 mod efficiency;
 mod line;
+mod recovery;
 mod rng;
 mod run;
 mod scenario;
@@ -25,7 +26,8 @@ mod tests;
 
 pub use efficiency::Efficiency;
 pub use line::{CanBurst, Delivery, Faults, LineStats, Stall};
+pub use recovery::{Profile, recovery, scenario as recovery_scenario};
 pub use rng::Rng;
 pub use run::{End, Outcome, Received, Report, run, run_traced};
 pub use scenario::{FaultPlan, LineConfig, REPLAY_VAR, Scenario, Variant};
-pub use sweep::{CheckStats, Summary, sweep};
+pub use sweep::{CheckStats, Summary, sweep, sweep_with};

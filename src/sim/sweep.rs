@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::time::Duration;
 
 use super::run::{Outcome, Report, run};
 use super::scenario::{Scenario, Variant};
@@ -53,10 +54,17 @@ pub struct Summary {
     pub violations: Vec<(Scenario, Report)>,
     /// Runs in which an engine (or the simulator) panicked, with the message. Must be empty.
     pub panics: Vec<(Scenario, String)>,
+    /// Virtual time of each completed run, in seed order.
+    pub times: Vec<Duration>,
 }
 
 /// Run [`Scenario::random`]`(variant, seed)` for every seed in `seeds`.
 pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
+    sweep_with(variant, seeds, |seed| Scenario::random(variant, seed))
+}
+
+/// Run `make(seed)` (a scenario of `variant`) for every seed in `seeds`.
+pub fn sweep_with(variant: Variant, seeds: Range<u64>, make: impl Fn(u64) -> Scenario) -> Summary {
     let mut s = Summary {
         variant,
         runs: 0,
@@ -72,9 +80,10 @@ pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
         checksum: CheckStats::default(),
         violations: Vec::new(),
         panics: Vec::new(),
+        times: Vec::new(),
     };
     for seed in seeds {
-        let scn = Scenario::random(variant, seed);
+        let scn = make(seed);
         s.runs += 1;
         s.faulted += u64::from(!(scn.plan.forward.is_clean() && scn.plan.reverse.is_clean()));
         let report = match std::panic::catch_unwind(|| run(&scn)) {
@@ -99,7 +108,10 @@ pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
         check.caught += report.bad_checks;
         check.missed += report.missed_by_check;
         match report.outcome {
-            Outcome::Completed => s.completed += 1,
+            Outcome::Completed => {
+                s.completed += 1;
+                s.times.push(report.elapsed);
+            }
             Outcome::Failed => {
                 s.failed += 1;
                 s.split += u64::from(report.is_split());
@@ -123,6 +135,29 @@ pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
         }
     }
     s
+}
+
+impl Summary {
+    /// The median virtual time of the completed runs (zero if none completed).
+    pub fn median_time(&self) -> Duration {
+        let mut t = self.times.clone();
+        t.sort_unstable();
+        match t.len() {
+            0 => Duration::ZERO,
+            n if n % 2 == 1 => t[n / 2],
+            n => (t[n / 2 - 1] + t[n / 2]) / 2,
+        }
+    }
+
+    /// The mean virtual time of the completed runs (zero if none completed).
+    pub fn mean_time(&self) -> Duration {
+        let n = u32::try_from(self.times.len()).unwrap_or(u32::MAX);
+        if n == 0 {
+            Duration::ZERO
+        } else {
+            self.times.iter().sum::<Duration>() / n
+        }
+    }
 }
 
 impl fmt::Display for Summary {

@@ -125,6 +125,11 @@ impl Assembler {
         &self.buf[2..2 + len.min(self.size)]
     }
 
+    /// The block number and its complement as they arrived (possibly damaged), once in.
+    pub fn number_pair(&self) -> Option<(u8, u8)> {
+        (self.len >= 2).then_some((self.buf[0], self.buf[1]))
+    }
+
     /// All bytes of the block are in.
     pub fn is_complete(&self) -> bool {
         self.len == self.want

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::block::{ACK, Assembler, CRC_START, EOT, G_START, NAK, SOH, STX};
+use super::block::{ACK, Assembler, CRC_START, EOT, G_START, NAK, SMALL, SOH, STX};
 use super::header;
 use crate::proto::FileInfo;
 use crate::proto::cancel::{CANCEL_SEQUENCE, CanDetector};
@@ -43,11 +43,23 @@ pub struct ReceiverConfig {
     pub start_timeout: Duration,
     /// How long to wait for the next block after an ACK or NAK (default 10 s).
     pub block_timeout: Duration,
-    /// Longest gap between two bytes of one block (default 1 s).
+    /// The longest gap allowed between two bytes of one block (default 1 s). Without
+    /// YMODEM-G, a block is declared cut short after the [quiet](Self::quiet_min) a purge
+    /// would wait for, never later than this.
     pub byte_timeout: Duration,
-    /// Before a NAK, input is discarded until the line has been quiet this long, so the sender
-    /// has finished and will see the NAK (default 1 s).
+    /// Before a NAK, input is discarded until the line has been quiet for a while, so the
+    /// sender has finished and will see the NAK. The quiet it takes is the largest of
+    /// [`quiet_min`](Self::quiet_min), four [character times](Self::char_time) and four
+    /// times the longest gap seen between two pieces of one block, doubled for every further
+    /// error on the same block, and never more than this (default 1 s).
     pub purge_quiet: Duration,
+    /// The least quiet that ends a purge (default 50 ms): longer than a sender's scheduling
+    /// hiccup or a USB serial adapter's latency timer (16 ms), far shorter than a second.
+    pub quiet_min: Duration,
+    /// The time of one character on the line, when known: a serial port at a set rate (ten
+    /// bit times at 8N1). `None` (the default) on stdin/stdout, where only the gaps seen
+    /// within blocks tell how the line delivers.
+    pub char_time: Option<Duration>,
     /// Errors allowed per block; reaching this number cancels (default 10).
     pub max_errors: u32,
     /// Answer the first EOT with NAK and only the repeated EOT with ACK (default true), unless
@@ -73,6 +85,8 @@ impl Default for ReceiverConfig {
             block_timeout: Duration::from_secs(10),
             byte_timeout: Duration::from_secs(1),
             purge_quiet: Duration::from_secs(1),
+            quiet_min: Duration::from_millis(50),
+            char_time: None,
             max_errors: 10,
             nak_first_eot: true,
             idle_limit: Duration::from_secs(100),
@@ -153,10 +167,16 @@ pub struct Receiver {
     /// instead, it took something else for that block's ACK (ACKs carry no block number), and
     /// the block is lost.
     damaged: bool,
+    /// A damaged frame that may have been the header came while a header was due (see
+    /// `frame_error` and the XMODEM fallback in `on_block`).
+    header_suspect: bool,
     /// Bytes that were not a block start came since we last answered. A sender that sent
     /// EOT waits in silence for our answer, so an EOT after junk is junk too (e.g. a 0x04 in
     /// the tail of a block we gave up on).
     junk: bool,
+    /// How many such bytes: a block whose first byte was damaged arrives as a block's worth
+    /// of them, and then the sender waits for our answer.
+    junk_bytes: usize,
     file: Option<FileState>,
     /// Total bytes delivered over the session.
     bytes: u64,
@@ -166,7 +186,30 @@ pub struct Receiver {
     /// file's end).
     last_progress: Instant,
     finished_polled: bool,
+    /// When input last arrived: a purge ends a quiet time after it.
+    last_input: Option<Instant>,
+    /// The longest gap seen between two pieces of input inside a block (or a purge), less an
+    /// eighth for every block accepted since: how far apart this line delivers the bytes of
+    /// one transmission.
+    gap: Duration,
+    /// When we last answered (ACK, NAK, start character) once the session had started,
+    /// until the next block begins.
+    answered: Option<Instant>,
+    /// The longest time from an answer to the start of the next block, less an eighth for
+    /// every block accepted since: how long the sender takes to turn around.
+    turn: Duration,
+    /// When we last NAKed because no block came in time, until the next block.
+    timeout_nak: Option<Instant>,
 }
+
+/// Bytes that were not a block start, since our last answer, that make a garbled block: half
+/// the smallest block.
+const GARBLED: usize = SMALL / 2;
+
+/// A purge waits at least this many character times of quiet.
+const QUIET_CHARS: u32 = 4;
+/// A purge waits at least this many times the longest gap seen inside a block.
+const QUIET_GAPS: u32 = 4;
 
 impl Receiver {
     /// A receiver that sends its first start character at `now`.
@@ -197,12 +240,19 @@ impl Receiver {
             errors: 0,
             eot_naked: false,
             damaged: false,
+            header_suspect: false,
             junk: false,
+            junk_bytes: 0,
             file: None,
             bytes: 0,
             deliver: None,
             last_progress: now,
             finished_polled: false,
+            last_input: None,
+            gap: Duration::ZERO,
+            answered: None,
+            turn: Duration::ZERO,
+            timeout_nak: None,
         };
         r.nudge(now);
         r
@@ -271,12 +321,25 @@ impl Receiver {
             now + self.cfg.block_timeout
         };
         self.junk = false;
+        self.junk_bytes = 0;
+        self.answered = self.started.then_some(now);
         self.state = State::Header { deadline: wait };
     }
 
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
         match self.state {
+            State::Header { deadline } if self.garbled() => {
+                // A block whose first byte was damaged came as junk; the sender now waits
+                // for our answer: NAK once the line is quiet, as for a block that failed its
+                // check, rather than after the block timeout. Not before twice the sender's
+                // turnaround, though: junk can also be the tail of a block held up past our
+                // last answer, and the sender then resends at once without being asked again.
+                let quiet = self
+                    .quiet(self.errors, self.cfg.purge_quiet)
+                    .max(self.turn.min(self.cfg.purge_quiet) * 2);
+                Some(deadline.min(self.last_input.unwrap_or(deadline) + quiet))
+            }
             State::Header { deadline } | State::Block { deadline } => Some(deadline),
             State::Purge { quiet, limit } => Some(quiet.min(limit)),
             State::Done | State::Failed => None,
@@ -307,6 +370,33 @@ impl Receiver {
         }
     }
 
+    /// The quiet that shows the sender has stopped, after `errors` earlier errors on the same
+    /// block (each doubles it), at most `cap`: see [`ReceiverConfig::purge_quiet`].
+    fn quiet(&self, errors: u32, cap: Duration) -> Duration {
+        let base = self
+            .cfg
+            .quiet_min
+            .max(self.cfg.char_time.unwrap_or_default() * QUIET_CHARS)
+            .max(self.gap * QUIET_GAPS);
+        base.saturating_mul(1 << errors.min(20)).min(cap)
+    }
+
+    /// A block's worth of bytes that did not start a block came since our last answer: a
+    /// block whose first byte was damaged.
+    fn garbled(&self) -> bool {
+        self.started && self.junk_bytes >= GARBLED && self.last_input.is_some()
+    }
+
+    /// The longest gap allowed between two bytes of the block being collected.
+    fn byte_wait(&self) -> Duration {
+        if self.streaming {
+            // YMODEM-G cannot retransmit: a block declared short early is a failed session.
+            self.cfg.byte_timeout
+        } else {
+            self.quiet(self.errors, self.cfg.byte_timeout)
+        }
+    }
+
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
         self.deliver = None;
@@ -328,6 +418,9 @@ impl Receiver {
         }
         if reason != RetryReason::Timeout {
             self.damaged = true;
+            // Told YMODEM: any damaged frame may have been the header. Detecting: only one
+            // that looks like it (see `frame_error`).
+            self.header_suspect |= self.want_header && self.cfg.mode != RecvMode::Detect;
         }
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
@@ -341,19 +434,49 @@ impl Receiver {
             reason,
             attempt: self.errors,
         });
-        if reason == RetryReason::Timeout {
-            // The line is already quiet: no purge needed.
+        // NAK once the line has been quiet long enough since the last input: the sender has
+        // stopped and reads its input again. At once if it already has (a timeout, a block
+        // cut short).
+        let quiet =
+            self.last_input.unwrap_or(now) + self.quiet(self.errors - 1, self.cfg.purge_quiet);
+        if reason == RetryReason::Timeout || quiet <= now {
+            if reason == RetryReason::Timeout && self.started {
+                self.timeout_nak = Some(now);
+            }
             self.nudge(now);
         } else {
             self.state = State::Purge {
-                quiet: now + self.cfg.purge_quiet,
+                quiet,
                 limit: now + self.cfg.block_timeout,
             };
         }
     }
 
+    /// The frame being collected is damaged or cut short. One whose number and complement
+    /// are nearer (in bits) to block 1's `01 FE` than to a header's `00 FF` was block 1 (the
+    /// likelier reading under bit errors), not a header: an XMODEM sender whose first block
+    /// was hit by noise. One nearer to `00 FF` may have been the header, in any mode (see the
+    /// XMODEM fallback in `on_block`).
+    fn frame_error(&mut self, now: Instant, reason: RetryReason) {
+        self.timeout_nak = None;
+        let suspect = self.header_suspect;
+        let nearer = self.asm.number_pair().map(|(n, c)| {
+            let bits = |a: u8, b: u8| (n ^ a).count_ones() + (c ^ b).count_ones();
+            bits(1, 0xFE).cmp(&bits(0, 0xFF))
+        });
+        let want_header = self.want_header;
+        self.error(now, reason);
+        match nearer {
+            Some(std::cmp::Ordering::Less) => self.header_suspect = suspect,
+            Some(std::cmp::Ordering::Greater) => self.header_suspect |= want_header,
+            _ => {}
+        }
+    }
+
     fn wait_block(&mut self, now: Instant) {
         self.junk = false;
+        self.junk_bytes = 0;
+        self.answered = Some(now);
         self.state = State::Header {
             deadline: now + self.cfg.block_timeout,
         };
@@ -362,17 +485,18 @@ impl Receiver {
     fn on_block(&mut self, now: Instant) {
         let (number, size) = match self.asm.verify(self.check) {
             Ok(b) => (b.number, b.data.len()),
-            Err(reason) => return self.error(now, reason),
+            Err(reason) => return self.frame_error(now, reason),
         };
+        let timeout_nak = self.timeout_nak.take();
         if self.want_header
             && number == 1
             && self.proto == Proto::Undecided
-            && !self.damaged
+            && !self.header_suspect
             && !self.streaming
         {
             // No header: an XMODEM(-1K) sender. Fall back to XMODEM for the session. Not
-            // after a damaged block: that may have been the header, and a sender that goes
-            // on without resending it took noise for its ACK. Never when streaming: an
+            // after a damaged frame that may have been the header (`frame_error`): a sender
+            // that goes on without resending it took noise for its ACK. Never when streaming: an
             // XMODEM sender needs the ACKs YMODEM-G does not send, and a YMODEM-G sender
             // takes our `G` asking for a lost header again for the go-ahead.
             self.proto = Proto::Xmodem;
@@ -409,6 +533,14 @@ impl Receiver {
                     expected: self.expected_position(),
                     got: self.got_position(number),
                 });
+            }
+            if timeout_nak.is_some_and(|at| now.saturating_duration_since(at) < self.turn / 2) {
+                // Our ACK was lost, and the sender's own resend crossed the NAK we sent when
+                // nothing came in time: it came sooner than any answer to that NAK could. The
+                // NAK brings another copy; ACKing both would leave the sender a spare ACK,
+                // which it would take for the next block's (ACKs carry no number). Answer the
+                // copy the NAK asks for.
+                return self.wait_block(now);
             }
             self.damaged = false;
             self.out.send(&[ACK]);
@@ -499,6 +631,8 @@ impl Receiver {
         self.errors = 0;
         self.damaged = false;
         self.eot_naked = false;
+        self.gap -= self.gap / 8;
+        self.turn -= self.turn / 8;
         self.out.event(Event::Progress {
             bytes: file.received,
             frame: size,
@@ -568,6 +702,16 @@ impl Engine for Receiver {
             });
             return bytes.len();
         }
+        if !bytes.is_empty() {
+            // Inside a block or a purge the sender is still sending: the gap since the last
+            // piece is how far apart this line delivers the bytes of one transmission.
+            if let Some(last) = self.last_input
+                && matches!(self.state, State::Block { .. } | State::Purge { .. })
+            {
+                self.gap = self.gap.max(now.saturating_duration_since(last));
+            }
+            self.last_input = Some(now);
+        }
         let mut used = 0;
         while used < bytes.len() {
             match self.state {
@@ -580,9 +724,12 @@ impl Engine for Receiver {
                     }
                     match b {
                         SOH | STX => {
+                            if let Some(at) = self.answered.take() {
+                                self.turn = self.turn.max(now.saturating_duration_since(at));
+                            }
                             self.asm.start(b, self.check);
                             self.state = State::Block {
-                                deadline: now + self.cfg.byte_timeout,
+                                deadline: now + self.byte_wait(),
                             };
                         }
                         EOT if !self.junk => {
@@ -592,7 +739,10 @@ impl Engine for Receiver {
                         }
                         // Junk before or between blocks: banners, echo, stray ZMODEM
                         // headers (the detect front end answers those).
-                        _ => self.junk = true,
+                        _ => {
+                            self.junk = true;
+                            self.junk_bytes += 1;
+                        }
                     }
                 }
                 State::Block { .. } => {
@@ -605,13 +755,14 @@ impl Engine for Receiver {
                         }
                     } else {
                         self.state = State::Block {
-                            deadline: now + self.cfg.byte_timeout,
+                            deadline: now + self.byte_wait(),
                         };
                     }
                 }
                 State::Purge { limit, .. } => {
                     self.state = State::Purge {
-                        quiet: now + self.cfg.purge_quiet,
+                        quiet: now
+                            + self.quiet(self.errors.saturating_sub(1), self.cfg.purge_quiet),
                         limit,
                     };
                     return bytes.len();
@@ -644,8 +795,11 @@ impl Engine for Receiver {
             }
             // Handshake: nudging a silent sender is not a block error.
             State::Header { .. } if !self.started => self.nudge(now),
+            // A block's worth of junk, then quiet (see `poll_timeout`), or junk and then the
+            // block timeout: a block was sent, so the sender must resend it.
+            State::Header { .. } if self.garbled() => self.error(now, RetryReason::Garbled),
             State::Header { .. } => self.error(now, RetryReason::Timeout),
-            State::Block { .. } => self.error(now, RetryReason::Truncated),
+            State::Block { .. } => self.frame_error(now, RetryReason::Truncated),
             State::Purge { .. } => self.nudge(now),
             State::Done | State::Failed => {}
         }

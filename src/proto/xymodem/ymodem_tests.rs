@@ -435,6 +435,62 @@ fn receiver_does_not_fall_back_to_xmodem_after_a_damaged_header() {
 }
 
 #[test]
+fn detecting_receiver_takes_block_1_after_a_damaged_block_1_for_xmodem() {
+    // `xyzmodem recv` (detect mode) against `sx` on a noisy line (bench/faults.sh, seed 3 at a
+    // bit-error rate of 1e-4): block 1 arrived with a bad CRC, then intact, and the receiver
+    // cancelled ("lost sync: expected block 0, got block 1"), taking the damaged block for a
+    // possible header. A damaged block whose number and complement agree on 1 was block 1.
+    let t0 = Instant::now();
+    for mode in [RecvMode::Detect, RecvMode::Ymodem] {
+        let mut rx = yreceiver(mode, t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        let good = block(1, &[7; 128], 128, Check::Crc16);
+        let mut bad = good.clone();
+        bad[60] ^= 0x08;
+        assert!(feed(&mut rx, t0, &bad).wire.is_empty());
+        let at = rx.poll_timeout().unwrap();
+        assert_eq!(tick(&mut rx, at).wire, b"C");
+        let d = feed(&mut rx, t0 + S, &good);
+        assert!(failed(&d.events).is_none(), "{mode:?}: {:?}", d.events);
+        assert_eq!(d.wire, [ACK]);
+        assert_eq!(d.written, [7; 128]);
+    }
+    // Nor is block 1 whose number was hit (01 FE arriving as 11 FE: one bit from block 1,
+    // three from a header).
+    let mut rx = yreceiver(RecvMode::Detect, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let mut bad = block(1, &[7; 128], 128, Check::Crc16);
+    bad[1] ^= 0x10;
+    feed(&mut rx, t0, &bad);
+    let at = rx.poll_timeout().unwrap();
+    tick(&mut rx, at);
+    let d = feed(&mut rx, t0 + S, &block(1, &[7; 128], 128, Check::Crc16));
+    assert_eq!(d.wire, [ACK]);
+    // A damaged frame nearer a header (00 FF) refuses block 1 after it in either mode; one
+    // as near a header as block 1 (00 FE) refuses when the receiver was told YMODEM.
+    for (mode, number, complement) in [
+        (RecvMode::Detect, 0x00, 0xFF),
+        (RecvMode::Ymodem, 0x00, 0xFF),
+        (RecvMode::Ymodem, 0x00, 0xFE),
+    ] {
+        let mut rx = yreceiver(mode, t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        let mut bad = block(1, &[7; 128], 128, Check::Crc16);
+        bad[1] = number;
+        bad[2] = complement;
+        bad[60] ^= 0x08;
+        feed(&mut rx, t0, &bad);
+        let at = rx.poll_timeout().unwrap();
+        tick(&mut rx, at);
+        let d = feed(&mut rx, t0 + S, &block(1, &[7; 128], 128, Check::Crc16));
+        assert!(
+            matches!(failed(&d.events), Some(Error::OutOfSequence { .. })),
+            "{mode:?} {number:02x} {complement:02x}"
+        );
+    }
+}
+
+#[test]
 fn receiver_tells_the_next_header_from_a_repeated_one() {
     // Simulator seed ymodem:0x176f (before the fix): a stalled `ACK C` made the sender resend
     // the header of an empty file, the receiver answered each copy, and a spare ACK was taken
