@@ -45,7 +45,7 @@ pub struct Summary {
     pub hang: u64,
     /// Retries reported by both sides over all runs.
     pub retries: u64,
-    /// Runs with CRC-16.
+    /// Runs with a CRC (CRC-16; ZMODEM: CRC-32).
     pub crc: CheckStats,
     /// Runs with the 8-bit checksum (on purpose, or after the receiver fell back to it).
     pub checksum: CheckStats,
@@ -177,7 +177,12 @@ impl fmt::Display for Summary {
             self.panics.len(),
             self.retries,
         )?;
-        for (name, c) in [("CRC-16", &self.crc), ("checksum", &self.checksum)] {
+        let crc = if self.variant == Variant::Zmodem {
+            "CRC-32"
+        } else {
+            "CRC-16"
+        };
+        for (name, c) in [(crc, &self.crc), ("checksum", &self.checksum)] {
             if c.runs > 0 {
                 write!(
                     f,
