@@ -108,6 +108,8 @@ pub struct ReceiveFiles {
     /// What the session speaks, once it started: its padding rule applies at the end.
     protocol: Option<Protocol>,
     received: Vec<(PathBuf, u64)>,
+    /// What the user should know, not yet taken by [`take_notes`](Self::take_notes).
+    notes: Vec<String>,
 }
 
 impl ReceiveFiles {
@@ -138,6 +140,7 @@ impl ReceiveFiles {
             last_write: 0,
             protocol: None,
             received: Vec::new(),
+            notes: Vec::new(),
         })
     }
 
@@ -231,9 +234,16 @@ impl ReceiveFiles {
             mtime: info.mtime,
             mode: info.mode,
         };
-        let (path, len) = sink.commit(&finish)?;
-        self.received.push((path.clone(), len));
-        Ok(Some((path, len)))
+        let done = sink.commit(&finish)?;
+        self.notes.extend(done.notes);
+        self.received.push((done.path.clone(), done.len));
+        Ok(Some((done.path, done.len)))
+    }
+
+    /// Notes for the user since the last call (a sender's time that could not be set, a
+    /// partial file kept under another name), oldest first.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// The files committed so far, with their lengths.
