@@ -128,7 +128,12 @@ impl ReceiveFiles {
             }
             Target::File(path) => {
                 let sink = Sink::create(&path, policy.existing)?;
-                (PathBuf::from("."), None, Some(sink))
+                // Further files of a batch go beside it, not into the working directory.
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                (dir, None, Some(sink))
             }
         };
         Ok(Self {
@@ -429,6 +434,30 @@ mod tests {
         let mut part = out.into_os_string();
         part.push(".part");
         assert_eq!(rx.abandon(), [PathBuf::from(part)]);
+    }
+
+    /// Found by the `receive_path` fuzz body: with an output file named, the further files
+    /// of a batch went to the working directory instead of the output file's directory.
+    #[test]
+    fn further_files_of_a_batch_go_beside_the_named_output_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let mut rx =
+            ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
+        rx.start(&info(b"first", Some(1))).unwrap();
+        rx.write(0, b"1").unwrap();
+        assert_eq!(rx.end().unwrap(), Some((out, 1)));
+        let second = tmp.path().join("xyzmodem-batch-second");
+        assert_eq!(
+            rx.start(&info(b"xyzmodem-batch-second", Some(1))).unwrap(),
+            Opened::Storing {
+                path: second.clone(),
+                renamed: None
+            }
+        );
+        rx.write(0, b"2").unwrap();
+        assert_eq!(rx.end().unwrap(), Some((second.clone(), 1)));
+        assert_eq!(std::fs::read(second).unwrap(), b"2");
     }
 
     #[test]
