@@ -82,7 +82,11 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("xyzmodem: {port}: failed: {e:#}");
+                let text = format!("{e:#}");
+                eprintln!(
+                    "xyzmodem: {port}: failed: {}",
+                    xyzmodem::files::names::printable(&text)
+                );
                 if first_error.is_none() {
                     first_error = Some(e.context(port.clone()));
                 }

@@ -6,6 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use xyzmodem::files::names::{printable, printable_path};
 use xyzmodem::proto::Event;
 
 /// How chatty to be.
@@ -19,12 +20,11 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// A path's last component, for labels and summaries.
+/// A path's last component, for labels and summaries, fit for a terminal
+/// ([`names::printable`]).
 pub fn display_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    path.file_name()
+        .map_or_else(|| printable_path(path), |n| printable_path(Path::new(n)))
 }
 
 /// The label of a port's bars and notes when several run at once: `"ttyUSB0: "`.
@@ -135,14 +135,16 @@ impl Progress {
             None => self.multi.add(bar),
         };
         bar.set_style(style(size.is_some()));
-        bar.set_prefix(format!("{}{label}", self.tag));
+        bar.set_prefix(format!("{}{}", self.tag, printable(label)));
         bar.enable_steady_tick(Duration::from_millis(200));
         self.file = Some(bar);
     }
 
-    /// Print a note above the bars, unless quiet (or stderr is the link).
+    /// Print a note above the bars, unless quiet (or stderr is the link). Characters unsafe
+    /// on a terminal (a peer's name may hold them) are escaped.
     pub fn note(&self, line: &str) {
         if self.verbosity != Verbosity::Quiet && !self.silent_during {
+            let line = printable(line);
             self.multi
                 .suspend(|| eprintln!("xyzmodem: {}{line}", self.tag));
         }

@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::MultiProgress;
 use xyzmodem::driver::{self, Summary};
-use xyzmodem::files::{ReceiveFiles, Source};
+use xyzmodem::files::{ReceiveFiles, Source, names};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::AutoReceiver;
 use xyzmodem::proto::{FileInfo, ReceiverConfig, Sender, SenderConfig};
@@ -53,6 +53,7 @@ fn stderr_shares_stdio_terminal() -> bool {
 }
 
 fn summary_line(verb: &str, what: &str, s: &Summary) -> String {
+    let what = names::printable(what);
     let secs = s.elapsed.as_secs_f64().max(1e-6);
     let check = s.check.map_or_else(|| "-".to_owned(), |c| c.to_string());
     format!(
@@ -273,7 +274,10 @@ fn recv_port(
     if verbosity != Verbosity::Quiet {
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {
-                eprintln!("xyzmodem: received {} ({len} bytes)", path.display());
+                eprintln!(
+                    "xyzmodem: received {} ({len} bytes)",
+                    names::printable_path(path)
+                );
             }
         }
         let bytes = received.iter().map(|(_, n)| n).sum();
