@@ -37,7 +37,10 @@ pub fn main() -> ExitCode {
         Ok(()) => Code::Success.into(),
         Err(e) => {
             let text = format!("{e:#}");
-            eprintln!("xyzmodem: error: {}", xyzmodem::files::names::printable(&text));
+            eprintln!(
+                "xyzmodem: error: {}",
+                xyzmodem::files::names::printable(&text)
+            );
             exit::for_anyhow(&e).into()
         }
     }

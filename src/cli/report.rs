@@ -556,7 +556,10 @@ mod tests {
         rec.finish(None);
         let line = String::from_utf8(to_json(&rec.files()[0])).unwrap();
         assert!(!line.chars().any(names::is_unsafe_char), "{line:?}");
-        assert!(line.contains(r#""name":"a\u009b2J\u202etxt\u001b""#), "{line}");
+        assert!(
+            line.contains(r#""name":"a\u009b2J\u202etxt\u001b""#),
+            "{line}"
+        );
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back["name"], name);
     }

@@ -176,7 +176,8 @@ pub fn send_port(
     let mut progress = match display {
         Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
         None => Progress::new(verbosity, stderr_is_link, batch),
-    };
+    }
+    .sending();
     let mut engine = Sender::new(cfg, infos.clone(), Instant::now());
     let result = driver::run(
         &mut engine,
