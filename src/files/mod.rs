@@ -611,7 +611,11 @@ mod tests {
             let done = s.commit(&finish).unwrap();
             assert_eq!((done.path.as_path(), done.len), (p.as_path(), 4));
             assert_eq!(done.notes.len(), 1, "{:?}", done.notes);
-            assert!(done.notes[0].contains("keeps the current time"), "{:?}", done.notes);
+            assert!(
+                done.notes[0].contains("keeps the current time"),
+                "{:?}",
+                done.notes
+            );
             assert!(std::fs::metadata(&p).unwrap().modified().unwrap() > before);
         }
     }
@@ -650,7 +654,9 @@ mod tests {
         let file = dir.path().join("plain");
         std::fs::write(&file, b"").unwrap();
         let target = file.join("fresh.bin");
-        let e = Sink::create(&target, Existing::Refuse).unwrap_err().to_string();
+        let e = Sink::create(&target, Existing::Refuse)
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("xyzpart"), "{e}");
         assert!(e.contains(&target.display().to_string()), "{e}");
         // tempfile's note is cut from any error that carries it.
@@ -759,8 +765,8 @@ mod tests {
         assert_eq!(s.abandon(true), Some(dir.path().join("x.y.part")));
         // Continuing its own NAME.part, abandoned again: kept in place, not as NAME.part.1.
         let y_part = dir.path().join("x.y.part");
-        let mut s = Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &y_part, 6)
-            .unwrap();
+        let mut s =
+            Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &y_part, 6).unwrap();
         s.write(b"cd").unwrap();
         assert_eq!(s.abandon(true), Some(y_part.clone()));
         assert_eq!(std::fs::read(&y_part).unwrap(), b"0123abcd");

@@ -345,7 +345,10 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
                 todo.push(path);
             } else if kind.is_file() {
                 let content = std::fs::read(&path).expect("read back");
-                out.insert(path.strip_prefix(dir).expect("inside").to_path_buf(), content);
+                out.insert(
+                    path.strip_prefix(dir).expect("inside").to_path_buf(),
+                    content,
+                );
             }
         }
     }
@@ -360,7 +363,10 @@ fn check_outcome(
     kept: &[PathBuf],
     policy: ReceivePolicy,
 ) {
-    assert!(kept.is_empty() || policy.keep_partial, "{kept:?} kept without keep-partial");
+    assert!(
+        kept.is_empty() || policy.keep_partial,
+        "{kept:?} kept without keep-partial"
+    );
     assert_eq!(
         std::fs::read_dir(outside).expect("outside").count(),
         0,
@@ -390,7 +396,10 @@ fn check_outcome(
             .unwrap_or_else(|| panic!("committed {rel:?} is not there"));
         assert_eq!(content.len() as u64, *len, "{rel:?}: length on disk");
         if let Some(size) = announced {
-            assert_eq!(*len, *size, "{rel:?}: committed with another length than its header's");
+            assert_eq!(
+                *len, *size,
+                "{rel:?}: committed with another length than its header's"
+            );
         }
     }
     // Nothing else appeared: no temporary file, no probe, no stray part.

@@ -511,7 +511,13 @@ fn ymodem_scripted(
 #[test]
 fn r9_1_a_hostile_mtime_is_ignored() {
     let work = Work::new();
-    let mut peer = ymodem_scripted(&work, &[], b"t.bin", "1024 1000000000000000000000 100644", 1);
+    let mut peer = ymodem_scripted(
+        &work,
+        &[],
+        b"t.bin",
+        "1024 1000000000000000000000 100644",
+        1,
+    );
     peer.write(&[EOT]);
     peer.expect(&[ACK, b'C'], ANSWER);
     peer.write(&crate::common::ymodem_end());
@@ -546,7 +552,11 @@ fn r9_3_a_file_shorter_than_its_header_fails() {
             finished.stderr.contains("got 3072 of 10000 bytes"),
             "{finished}"
         );
-        assert!(rest.contains(&CAN), "the sender is cancelled: {}", hex(&rest, 32));
+        assert!(
+            rest.contains(&CAN),
+            "the sender is cancelled: {}",
+            hex(&rest, 32)
+        );
         if keep {
             assert_eq!(work.entries(), ["short.bin.part"]);
             assert_eq!(work.read("short.bin.part").len(), 3072);
@@ -598,8 +608,14 @@ fn r9_9_terminal_controls_in_names_never_reach_the_terminal() {
         "raw control on stderr: {:?}",
         finished.stderr
     );
-    assert!(finished.stderr.contains(r"evil\u{202e}txt.exe\u{9b}2J"), "{finished}");
+    assert!(
+        finished.stderr.contains(r"evil\u{202e}txt.exe\u{9b}2J"),
+        "{finished}"
+    );
     let report = String::from_utf8(work.read("r.json")).unwrap();
     assert!(!report.chars().any(unsafe_char), "{report:?}");
-    assert!(report.contains(r"evil\u202etxt.exe\u009b2J\u001b]0;x"), "{report}");
+    assert!(
+        report.contains(r"evil\u202etxt.exe\u009b2J\u001b]0;x"),
+        "{report}"
+    );
 }

@@ -87,7 +87,10 @@ mod tests {
     #[test]
     fn an_mtime_past_any_clock_is_dropped() {
         let info = parse(&block(b"a\x00100 1000000000000000000000 644")).unwrap();
-        assert_eq!((info.size, info.mtime, info.mode), (Some(100), None, Some(0o644)));
+        assert_eq!(
+            (info.size, info.mtime, info.mode),
+            (Some(100), None, Some(0o644))
+        );
         let info = parse(&block(b"a\x00100 777777777777777777777 644")).unwrap();
         assert_eq!(info.mtime, Some(crate::proto::file::MAX_MTIME));
         // Past u64 too: the field does not parse, and the fields after it are not trusted.
