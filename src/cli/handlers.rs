@@ -38,8 +38,7 @@ impl Handler for SendHandler<'_> {
             } else {
                 label
             };
-            self.progress
-                .file_start(&label, Some(self.sources[i].size()));
+            self.progress.file_start(&label, self.sources[i].size());
         }
         self.progress.event(event);
         Ok(())

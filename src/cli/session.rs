@@ -93,7 +93,8 @@ fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
     let meta = std::fs::metadata(path).ok();
     Ok(FileInfo {
         name,
-        size: Some(source.size()),
+        // Never a size that is not known (a forced device): the field is optional.
+        size: source.size(),
         mtime: meta
             .as_ref()
             .and_then(|m| u64::try_from(m.mtime()).ok())
@@ -136,7 +137,7 @@ pub fn send_port(
     let mut sources = a
         .files
         .iter()
-        .map(|f| Source::open(f))
+        .map(|f| Source::open_with(f, a.force_device))
         .collect::<Result<Vec<_>, _>>()?;
     let mut infos = Vec::with_capacity(sources.len());
     if let SendProtocol::Ymodem { full_path, .. } = a.protocol {
@@ -171,8 +172,10 @@ pub fn send_port(
         max_errors: a.limits.retries,
         ..defaults
     };
-    let total: u64 = sources.iter().map(Source::size).sum();
-    let batch = (sources.len() > 1).then_some(total);
+    let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
+    let batch = sizes
+        .filter(|s| s.len() > 1)
+        .map(|s| s.into_iter().sum::<u64>());
     let mut progress = match display {
         Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
         None => Progress::new(verbosity, stderr_is_link, batch),

@@ -156,6 +156,8 @@ pub struct SendSettings {
     pub board: Board,
     /// Report and trace files.
     pub records: Records,
+    /// Send character and block devices too (`--force-device`).
+    pub force_device: bool,
 }
 
 /// `recv`, resolved.
@@ -229,6 +231,7 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         serial: serial(&a.link),
         board: board(&a.board),
         records: records(&a.records),
+        force_device: a.force_device,
     })
 }
 
