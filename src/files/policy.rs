@@ -319,7 +319,7 @@ fn prepare_dir(dir: &Path, create: bool) -> Result<(), FileError> {
             op: "cannot create files in",
             path: dir.to_path_buf(),
             // The system's error, without tempfile's note of the random name it tried.
-            error: e.raw_os_error().map_or(e, io::Error::from_raw_os_error),
+            error: super::without_temp_path(e),
         })
 }
 
@@ -477,6 +477,17 @@ mod tests {
         assert!(e.to_string().contains("not a directory"), "{e}");
         // A parent that is a file: refused whoever we are (root included).
         assert!(ReceiveFiles::new(dir(file.join("sub"), true), p).is_err());
+        // No file can be created in /proc, even by root: the message names the directory,
+        // never the probe's temporary name (issue 9, item 14).
+        if Path::new("/proc/self").is_dir() {
+            let e = ReceiveFiles::new(dir("/proc".into(), false), p).unwrap_err();
+            let e = e.to_string();
+            assert!(e.starts_with("cannot create files in /proc: "), "{e}");
+            assert!(
+                !e.contains("xyzmodem-probe") && !e.contains("at path"),
+                "{e}"
+            );
+        }
         ReceiveFiles::new(dir(tmp.path().join("new/sub"), true), p).unwrap();
         assert!(tmp.path().join("new/sub").is_dir());
         // The probe file is gone.
