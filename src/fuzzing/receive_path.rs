@@ -181,7 +181,7 @@ fn header_text(input: &mut Input<'_>) -> Vec<u8> {
 /// 2-3: refuse, overwrite, rename, skip); `data[1]`: keep sub-directories, keep partial files,
 /// strip padding, the target (a directory, one to create, a directory with an XMODEM name, or
 /// a file), whether the user's files exist. The rest are operations as in `receiver`, with
-/// headers written by [`header_text`]. Checked at the end: nothing outside the target
+/// hostile header text (see the module docs). Checked at the end: nothing outside the target
 /// directory, the user's files untouched (but where `--overwrite` replaced one on purpose),
 /// no temporary file left, every committed file as long as its header said, stored names
 /// without unsafe characters, `.part` files only with keep-partial.
