@@ -71,6 +71,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--1k', '--1k', [CompletionResultType]::ParameterName, 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)')
             [CompletionResult]::new('--128', '--128', [CompletionResultType]::ParameterName, 'YMODEM: send 128-byte blocks (for receivers that only know SOH blocks)')
             [CompletionResult]::new('--full-path', '--full-path', [CompletionResultType]::ParameterName, 'YMODEM: send each path as given (relative paths only), not just its base name')
+            [CompletionResult]::new('--force-device', '--force-device', [CompletionResultType]::ParameterName, 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end')
             [CompletionResult]::new('--escape-controls', '--escape-controls', [CompletionResultType]::ParameterName, 'ZMODEM: the same as --escape all')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'ZMODEM: ask the receiver to resume files it holds in part')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')

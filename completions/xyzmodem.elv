@@ -67,6 +67,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --1k 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)'
             cand --128 'YMODEM: send 128-byte blocks (for receivers that only know SOH blocks)'
             cand --full-path 'YMODEM: send each path as given (relative paths only), not just its base name'
+            cand --force-device 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end'
             cand --escape-controls 'ZMODEM: the same as --escape all'
             cand --resume 'ZMODEM: ask the receiver to resume files it holds in part'
             cand -q 'Print nothing but errors (no progress bar, no summary)'

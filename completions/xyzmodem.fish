@@ -75,6 +75,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s Z -l zmodem -
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s k -l 1k -d 'XMODEM: send 1024-byte blocks (XMODEM-1K). The tail of the file goes in 128-byte blocks when that saves padding. (YMODEM uses 1K blocks unless --128.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l 128 -d 'YMODEM: send 128-byte blocks (for receivers that only know SOH blocks)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l full-path -d 'YMODEM: send each path as given (relative paths only), not just its base name'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l force-device -d 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l resume -d 'ZMODEM: ask the receiver to resume files it holds in part'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'

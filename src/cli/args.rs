@@ -122,6 +122,11 @@ pub struct SendArgs {
     #[arg(long, requires = "ymodem")]
     pub full_path: bool,
 
+    /// Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing
+    /// no size. Refused otherwise: its size is unknown and its data may never end.
+    #[arg(long)]
+    pub force_device: bool,
+
     /// YMODEM: seconds to wait for the receiver's `C` after it acknowledged a file header,
     /// before sending the data anyway. U-Boot `loady` never sends it.
     #[arg(long, value_name = "SECS", default_value_t = 0.5, value_parser = parse_wait)]

@@ -38,8 +38,7 @@ impl Handler for SendHandler<'_> {
             } else {
                 label
             };
-            self.progress
-                .file_start(&label, Some(self.sources[i].size()));
+            self.progress.file_start(&label, self.sources[i].size());
         }
         self.progress.event(event);
         Ok(())
@@ -60,8 +59,23 @@ impl RecvHandler<'_> {
     /// The session failed: delete the partial file or keep it (`--keep-partial`), and say so.
     pub fn abandon(&mut self) {
         for part in self.files.abandon() {
+            // `NAME.part.N`: `NAME.part` is the user's, and stays as it is.
+            let taken = part
+                .extension()
+                .is_some_and(|e| e != "part")
+                .then(|| part.with_extension(""));
+            let why = taken.map_or_else(String::new, |p| {
+                format!(" ({} already exists)", p.display())
+            });
             self.progress
-                .note(&format!("kept the partial data as {}", part.display()));
+                .note(&format!("kept the partial data as {}{why}", part.display()));
+        }
+        self.notes();
+    }
+
+    fn notes(&mut self) {
+        for note in self.files.take_notes() {
+            self.progress.note(&note);
         }
     }
 
@@ -124,7 +138,9 @@ impl Handler for RecvHandler<'_> {
             }
             Event::Started { protocol, .. } => self.files.started(*protocol),
             Event::FileEnd { .. } => {
-                self.files.end()?;
+                let ended = self.files.end();
+                self.notes();
+                ended?;
             }
             _ => {}
         }

@@ -36,7 +36,11 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => Code::Success.into(),
         Err(e) => {
-            eprintln!("xyzmodem: error: {e:#}");
+            let text = format!("{e:#}");
+            eprintln!(
+                "xyzmodem: error: {}",
+                xyzmodem::files::names::printable(&text)
+            );
             exit::for_anyhow(&e).into()
         }
     }

@@ -24,7 +24,7 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
     let ports = &a.ports;
     // The files once, before any port: a missing file fails once, and at once.
     for f in &a.files {
-        Source::open(f)?;
+        Source::open_with(f, a.force_device)?;
     }
     let traces = trace_paths(a.records.trace.as_deref(), ports);
     let display = Progress::display(verbosity, false);
@@ -87,7 +87,11 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("xyzmodem: {port}: failed: {e:#}");
+                let text = format!("{e:#}");
+                eprintln!(
+                    "xyzmodem: {port}: failed: {}",
+                    xyzmodem::files::names::printable(&text)
+                );
                 if first_error.is_none() {
                     first_error = Some(e.context(port.clone()));
                 }

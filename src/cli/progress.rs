@@ -3,9 +3,10 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use xyzmodem::files::names::{printable, printable_path};
 use xyzmodem::proto::Event;
 
 /// How chatty to be.
@@ -19,12 +20,11 @@ pub enum Verbosity {
     Verbose,
 }
 
-/// A path's last component, for labels and summaries.
+/// A path's last component, for labels and summaries, fit for a terminal
+/// ([`names::printable`]).
 pub fn display_name(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
+    path.file_name()
+        .map_or_else(|| printable_path(path), |n| printable_path(Path::new(n)))
 }
 
 /// The label of a port's bars and notes when several run at once: `"ttyUSB0: "`.
@@ -48,7 +48,21 @@ pub struct Progress {
     done: u64,
     /// Prefix of bar labels and notes: `"ttyUSB0: "` when several ports run at once.
     tag: String,
+    /// The sending side: a file whose data is all acknowledged waits for the end's ACK.
+    sending: bool,
+    /// When both bars were last drawn together.
+    drawn: Option<Instant>,
 }
+
+/// How often the bars are redrawn on progress (each bar also redraws itself on a steady tick,
+/// so a stall still shows its elapsed time).
+const REDRAW: Duration = Duration::from_millis(100);
+
+/// A bar's steady tick.
+const TICK: Duration = Duration::from_millis(200);
+
+/// What the sender's bar says once all of a file's data is acknowledged.
+pub const AWAITING_END: &str = "all data acknowledged; waiting for the receiver to confirm the end";
 
 fn style(known_total: bool) -> ProgressStyle {
     let template = if known_total {
@@ -94,12 +108,7 @@ impl Progress {
         batch_total: Option<u64>,
         tag: String,
     ) -> Self {
-        let total = batch_total.map(|n| {
-            let bar = multi.add(ProgressBar::new(n));
-            bar.set_style(style(true));
-            bar.set_prefix(format!("{tag}total"));
-            bar
-        });
+        let total = batch_total.map(|n| total_bar(multi, n, &tag));
         Self {
             multi: multi.clone(),
             file: None,
@@ -109,6 +118,30 @@ impl Progress {
             retries: 0,
             done: 0,
             tag,
+            sending: false,
+            drawn: None,
+        }
+    }
+
+    /// This reporter shows a sending session (it says when the data is all acknowledged and
+    /// the end is awaited).
+    pub fn sending(mut self) -> Self {
+        self.sending = true;
+        self
+    }
+
+    /// Draw both bars from their current state: at most every [`REDRAW`], unless `now_too`.
+    /// Each bar drawing itself on its own schedule (indicatif's rate limit shared by the
+    /// bars) left one showing a stale state: a file bar stuck at `0 B` while the total moved,
+    /// a total short of its end.
+    fn redraw(&mut self, now_too: bool) {
+        let now = Instant::now();
+        if !now_too && self.drawn.is_some_and(|t| now.duration_since(t) < REDRAW) {
+            return;
+        }
+        self.drawn = Some(now);
+        for bar in self.file.iter().chain(&self.total) {
+            bar.force_draw();
         }
     }
 
@@ -116,9 +149,7 @@ impl Progress {
     /// YMODEM header), unless there is one already.
     pub fn set_batch_total(&mut self, total: u64) {
         if self.total.is_none() {
-            let bar = self.multi.add(ProgressBar::new(total));
-            bar.set_style(style(true));
-            bar.set_prefix(format!("{}total", self.tag));
+            let bar = total_bar(&self.multi, total, &self.tag);
             bar.set_position(self.done);
             self.total = Some(bar);
         }
@@ -135,14 +166,17 @@ impl Progress {
             None => self.multi.add(bar),
         };
         bar.set_style(style(size.is_some()));
-        bar.set_prefix(format!("{}{label}", self.tag));
-        bar.enable_steady_tick(Duration::from_millis(200));
+        bar.set_prefix(format!("{}{}", self.tag, printable(label)));
+        bar.enable_steady_tick(TICK);
         self.file = Some(bar);
+        self.redraw(true);
     }
 
-    /// Print a note above the bars, unless quiet (or stderr is the link).
+    /// Print a note above the bars, unless quiet (or stderr is the link). Characters unsafe
+    /// on a terminal (a peer's name may hold them) are escaped.
     pub fn note(&self, line: &str) {
         if self.verbosity != Verbosity::Quiet && !self.silent_during {
+            let line = printable(line);
             self.multi
                 .suspend(|| eprintln!("xyzmodem: {}{line}", self.tag));
         }
@@ -161,24 +195,41 @@ impl Progress {
                 self.verbose_line(&format!("started: {protocol} with {check}"));
             }
             Event::Progress { bytes, .. } => {
+                let mut complete = false;
                 if let Some(bar) = &self.file {
                     bar.set_position(*bytes);
+                    complete = bar.length().is_some_and(|len| *bytes >= len);
+                    if complete && self.sending {
+                        bar.set_message(AWAITING_END);
+                    }
                 }
                 if let Some(total) = &self.total {
                     total.set_position(self.done + bytes);
                 }
+                self.redraw(complete);
             }
             Event::FileEnd { bytes } => {
                 self.done += bytes;
+                if let Some(total) = &self.total {
+                    total.set_position(self.done);
+                }
                 if let Some(bar) = self.file.take() {
                     bar.finish_and_clear();
                 }
+                self.redraw(true);
             }
             Event::Retry { reason, attempt } => {
                 self.retries += 1;
+                let retries = format!("retries: {}", self.retries);
                 for bar in self.file.iter().chain(&self.total) {
-                    bar.set_message(format!("retries: {}", self.retries));
+                    let awaiting = bar.message().starts_with(AWAITING_END);
+                    bar.set_message(if awaiting {
+                        format!("{AWAITING_END}; {retries}")
+                    } else {
+                        retries.clone()
+                    });
                 }
+                self.redraw(false);
                 self.verbose_line(&format!("retry {attempt}: {reason}"));
             }
             Event::FileSkipped => {
@@ -196,6 +247,12 @@ impl Progress {
         }
     }
 
+    /// The bars as they are now (tests).
+    #[cfg(test)]
+    fn bars(&self) -> (Option<&ProgressBar>, Option<&ProgressBar>) {
+        (self.file.as_ref(), self.total.as_ref())
+    }
+
     /// Remove the bars.
     pub fn finish(&self) {
         for bar in self.file.iter().chain(&self.total) {
@@ -204,7 +261,120 @@ impl Progress {
     }
 }
 
+/// The total bar of a batch of `n` bytes.
+fn total_bar(multi: &MultiProgress, n: u64, tag: &str) -> ProgressBar {
+    let bar = multi.add(ProgressBar::new(n));
+    bar.set_style(style(true));
+    bar.set_prefix(format!("{tag}total"));
+    bar.enable_steady_tick(TICK);
+    bar
+}
+
 /// "1.5 MiB" style sizes for summary lines.
 pub fn human_bytes(n: u64) -> String {
     indicatif::HumanBytes(n).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use indicatif::TermLike;
+    use std::sync::{Arc, Mutex};
+
+    /// A terminal that keeps every line drawn.
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<String>>>);
+
+    impl Screen {
+        /// The last line drawn that starts with `prefix`.
+        fn last(&self, prefix: &str) -> String {
+            let lines = self.0.lock().unwrap();
+            lines
+                .iter()
+                .rev()
+                .find(|l| l.starts_with(prefix))
+                .cloned()
+                .unwrap_or_else(|| panic!("no line for {prefix:?} in {lines:#?}"))
+        }
+    }
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            200
+        }
+        fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> std::io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> std::io::Result<()> {
+            let mut lines = self.0.lock().unwrap();
+            lines.extend(s.lines().map(|l| l.trim_end().to_owned()));
+            Ok(())
+        }
+        fn clear_line(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn flush(&self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn progress(screen: &Screen, batch: u64) -> Progress {
+        let target = ProgressDrawTarget::term_like_with_hz(Box::new(screen.clone()), 20);
+        let multi = MultiProgress::with_draw_target(target);
+        Progress::in_display(&multi, Verbosity::Normal, false, Some(batch), String::new()).sending()
+    }
+
+    fn block(bytes: u64) -> Event {
+        Event::Progress { bytes, frame: 1024 }
+    }
+
+    /// Issue 9, item 13: on a fast link the file bar stayed at `0 B/292.97 KiB` while the
+    /// total moved, the total stopped short of its end, and a sender whose data was all
+    /// acknowledged showed 100 % without saying it waits for the last ACK. What is drawn now
+    /// follows the events, whatever their rate.
+    #[test]
+    fn bars_show_the_state_of_the_events_at_any_rate() {
+        let screen = Screen::default();
+        let mut p = progress(&screen, 400 * 1024);
+        p.file_start("a.bin", Some(300 * 1024));
+        for k in 1..=300 {
+            p.event(&block(k * 1024));
+        }
+        let a = screen.last("a.bin");
+        assert!(a.contains("300.00 KiB/300.00 KiB"), "{a}");
+        assert!(a.contains(AWAITING_END), "{a}");
+        let total = screen.last("total");
+        assert!(total.contains("300.00 KiB/400.00 KiB"), "{total}");
+        p.event(&Event::Retry {
+            reason: xyzmodem::proto::RetryReason::Timeout,
+            attempt: 1,
+        });
+        p.event(&Event::FileEnd { bytes: 300 * 1024 });
+        p.file_start("b.bin", Some(100 * 1024));
+        for k in 1..=99 {
+            p.event(&block(k * 1024));
+        }
+        // The last block is short: 1024 - 100 bytes of it are padding the sender never counts.
+        p.event(&block(100 * 1024 - 100));
+        p.event(&Event::FileEnd {
+            bytes: 100 * 1024 - 100,
+        });
+        let total = screen.last("total");
+        assert!(total.contains("399.90 KiB/400.00 KiB"), "{total}");
+        let (file, bar) = p.bars();
+        assert!(file.is_none());
+        assert_eq!(bar.map(ProgressBar::position), Some(400 * 1024 - 100));
+    }
 }

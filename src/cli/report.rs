@@ -11,10 +11,41 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde::Serialize;
 use xyzmodem::driver::Handler;
-use xyzmodem::files::FileError;
+use xyzmodem::files::{FileError, names};
 use xyzmodem::proto::{Check, Event, Position, Protocol};
 
 use super::exit::{self, UsageError};
+
+/// `value` as one line of JSON in which no string carries a character unsafe on a terminal
+/// (`names::is_unsafe_char`: C1 controls, bidirectional overrides...) raw: serde_json
+/// escapes C0 controls itself, this escapes the others as `\uXXXX` too. The JSON means the
+/// same; a report on a terminal (`--report -`) cannot act on it.
+fn to_json(value: &impl Serialize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, EscapeUnsafe);
+    value.serialize(&mut ser).expect("report records serialise");
+    out
+}
+
+/// serde_json's compact format, escaping [`names::is_unsafe_char`] characters.
+struct EscapeUnsafe;
+
+impl serde_json::ser::Formatter for EscapeUnsafe {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut rest = fragment;
+        while let Some((i, c)) = rest.char_indices().find(|&(_, c)| names::is_unsafe_char(c)) {
+            writer.write_all(&rest.as_bytes()[..i])?;
+            // Every unsafe character is in the Basic Multilingual Plane: one \u escape.
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[i + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+}
 
 /// One file of a session, as reported.
 #[derive(Debug, Clone, Serialize)]
@@ -360,7 +391,7 @@ impl Report {
         if sink.error.is_some() {
             return;
         }
-        let mut line = serde_json::to_vec(value).expect("report records serialise");
+        let mut line = to_json(value);
         line.push(b'\n');
         if let Err(e) = sink.out.write_all(&line) {
             sink.error = Some(e);
@@ -531,6 +562,25 @@ mod tests {
             ("out.bin", "xmodem-1k", Some("checksum"), None)
         );
         assert_eq!(rec.bytes(), 1024);
+    }
+
+    /// Issue 9, item 9: a sender's name with C1 controls or bidirectional overrides went
+    /// raw into `--report`, which may be a terminal (`--report -`).
+    #[test]
+    fn report_lines_carry_no_unsafe_character_raw() {
+        let mut rec = Recorder::recv(None);
+        let name = "a\u{9b}2J\u{202e}txt\u{1b}";
+        rec.event(&Event::FileStart(info(name, Some(1))));
+        rec.event(&Event::FileEnd { bytes: 1 });
+        rec.finish(None);
+        let line = String::from_utf8(to_json(&rec.files()[0])).unwrap();
+        assert!(!line.chars().any(names::is_unsafe_char), "{line:?}");
+        assert!(
+            line.contains(r#""name":"a\u009b2J\u202etxt\u001b""#),
+            "{line}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back["name"], name);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::MultiProgress;
 use xyzmodem::driver::{self, Summary};
-use xyzmodem::files::{ReceiveFiles, Source};
+use xyzmodem::files::{ReceiveFiles, Source, names};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, FileReply, zmodem};
@@ -79,6 +79,7 @@ fn stderr_shares_stdio_terminal() -> bool {
 }
 
 fn summary_line(verb: &str, what: &str, s: &Summary) -> String {
+    let what = names::printable(what);
     let secs = s.elapsed.as_secs_f64().max(1e-6);
     let check = s.check.map_or_else(|| "-".to_owned(), |c| c.to_string());
     format!(
@@ -118,7 +119,8 @@ fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
     let meta = std::fs::metadata(path).ok();
     Ok(FileInfo {
         name,
-        size: Some(source.size()),
+        // Never a size that is not known (a forced device): the field is optional.
+        size: source.size(),
         mtime: meta
             .as_ref()
             .and_then(|m| u64::try_from(m.mtime()).ok())
@@ -166,7 +168,7 @@ pub fn send_port(
     let mut sources = a
         .files
         .iter()
-        .map(|f| Source::open(f))
+        .map(|f| Source::open_with(f, a.force_device))
         .collect::<Result<Vec<_>, _>>()?;
     let mut infos = Vec::with_capacity(sources.len());
     let batch_names = match a.protocol {
@@ -179,7 +181,9 @@ pub fn send_port(
             infos.push(file_info(s, full_path)?);
         }
         if let SendProtocol::Zmodem { .. } = a.protocol
-            && let Some(big) = sources.iter().find(|s| s.size() > u64::from(u32::MAX))
+            && let Some(big) = sources
+                .iter()
+                .find(|s| s.size().is_some_and(|n| n > u64::from(u32::MAX)))
         {
             return Err(UsageError(
                 "ZMODEM cannot send files of 4 GiB or more (its positions are 32 bits): use -Y (YMODEM)",
@@ -242,12 +246,15 @@ pub fn send_port(
             Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
         }
     };
-    let total: u64 = sources.iter().map(Source::size).sum();
-    let batch = (sources.len() > 1).then_some(total);
+    let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
+    let batch = sizes
+        .filter(|s| s.len() > 1)
+        .map(|s| s.into_iter().sum::<u64>());
     let mut progress = match display {
         Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
         None => Progress::new(verbosity, stderr_is_link, batch),
-    };
+    }
+    .sending();
     let result = driver::run_with(
         engine.as_mut(),
         wire.link(),
@@ -360,7 +367,10 @@ fn recv_port(
     if verbosity != Verbosity::Quiet {
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {
-                eprintln!("xyzmodem: received {} ({len} bytes)", path.display());
+                eprintln!(
+                    "xyzmodem: received {} ({len} bytes)",
+                    names::printable_path(path)
+                );
             }
         }
         let bytes = received.iter().map(|(_, n)| n).sum();

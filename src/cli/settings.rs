@@ -175,6 +175,8 @@ pub struct SendSettings {
     pub board: Board,
     /// Report and trace files.
     pub records: Records,
+    /// Send character and block devices too (`--force-device`).
+    pub force_device: bool,
 }
 
 /// `recv`, resolved.
@@ -264,6 +266,7 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         serial: serial(&a.link),
         board: board(&a.board),
         records: records(&a.records),
+        force_device: a.force_device,
     })
 }
 

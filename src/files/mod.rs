@@ -44,46 +44,97 @@ pub enum FileError {
 impl FileError {
     fn io(op: &'static str, path: &Path) -> impl FnOnce(io::Error) -> Self + use<> {
         let path = path.to_path_buf();
-        move |error| Self::Io { op, path, error }
+        move |error| Self::Io {
+            op,
+            path,
+            error: without_temp_path(error),
+        }
+    }
+}
+
+/// The system's error without the note tempfile adds to it (`... at path "/dir/.NAME.xxxxxx.
+/// xyzpart"`): messages name the user's file, never our temporary one.
+fn without_temp_path(error: io::Error) -> io::Error {
+    if error.raw_os_error().is_some() {
+        return error;
+    }
+    let text = error.to_string();
+    match text.rfind(" at path \"") {
+        Some(i) => io::Error::new(error.kind(), text[..i].to_owned()),
+        None => error,
     }
 }
 
 /// A file being sent, read in large buffered chunks. Reads name their offset; the file is
 /// sought only when a read does not continue where the last one ended (a protocol going back
 /// to resend, or resuming), so sequential sending costs what plain reads cost.
+///
+/// Its size is one that holds: a regular file's length; for what has no length, or one
+/// that is not its content (a FIFO, a socket, `/proc` and `/sys` files, whose length is 0 or
+/// 4096 whatever they hold), the data is read to its end first, into an unnamed temporary
+/// file, and counted. A character or block device is refused unless forced, and then has no
+/// size: nothing ever announces a size it does not know.
 #[derive(Debug)]
 pub struct Source {
     reader: BufReader<File>,
     path: PathBuf,
-    size: u64,
+    size: Option<u64>,
     /// Where the next sequential read starts.
     pos: u64,
 }
 
 impl Source {
-    /// Open `path` for sending; it must be a regular file.
+    /// Open `path` for sending: see the type's docs; devices are refused.
     pub fn open(path: &Path) -> Result<Self, FileError> {
+        Self::open_with(path, false)
+    }
+
+    /// Open `path` for sending; with `force_device`, a character or block device is sent as
+    /// it reads, with no size (a device such as `/dev/zero` never ends).
+    pub fn open_with(path: &Path, force_device: bool) -> Result<Self, FileError> {
+        use std::os::unix::fs::FileTypeExt;
+        let refuse = |why: &str| FileError::Io {
+            op: "cannot send",
+            path: path.to_path_buf(),
+            error: io::Error::new(io::ErrorKind::InvalidInput, why.to_owned()),
+        };
         let file = File::open(path).map_err(FileError::io("cannot open", path))?;
         let meta = file
             .metadata()
             .map_err(FileError::io("cannot read", path))?;
-        if meta.is_dir() {
-            return Err(FileError::Io {
-                op: "cannot send",
-                path: path.to_path_buf(),
-                error: io::Error::new(io::ErrorKind::InvalidInput, "it is a directory"),
-            });
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            return Err(refuse("it is a directory"));
         }
+        let (file, size) = if kind.is_char_device() || kind.is_block_device() {
+            if !force_device {
+                let what = if kind.is_char_device() {
+                    "character"
+                } else {
+                    "block"
+                };
+                return Err(refuse(&format!(
+                    "it is a {what} device: its size is unknown and its data may never end \
+                     (--force-device sends it anyway, without a size)"
+                )));
+            }
+            (file, None)
+        } else if kind.is_file() && !length_may_lie(&file, meta.len()) {
+            (file, Some(meta.len()))
+        } else {
+            let (spooled, len) = spool(file, path)?;
+            (spooled, Some(len))
+        };
         Ok(Self {
             reader: BufReader::with_capacity(BUF_SIZE, file),
             path: path.to_path_buf(),
-            size: meta.len(),
+            size,
             pos: 0,
         })
     }
 
-    /// Size in bytes when opened.
-    pub fn size(&self) -> u64 {
+    /// The size in bytes, when known (not for a forced device).
+    pub fn size(&self) -> Option<u64> {
         self.size
     }
 
@@ -118,6 +169,47 @@ impl Source {
         }
         Ok(n)
     }
+}
+
+/// True when a regular file's length may not be its content: a length of 0 (procfs files
+/// say 0 and hold data; a really empty file costs nothing to read), or a file on a pseudo file
+/// system whose lengths are placeholders (sysfs says 4096).
+fn length_may_lie(file: &File, len: u64) -> bool {
+    if len == 0 {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        // PROC, SYSFS, DEBUGFS, TRACEFS, SECURITYFS, CONFIGFS, CGROUP, CGROUP2, BPF, EFIVARFS,
+        // PSTORE (linux/magic.h).
+        const PSEUDO: [u64; 11] = [
+            0x9fa0,
+            0x6265_6572,
+            0x6462_6720,
+            0x7472_6163,
+            0x7363_6673,
+            0x6265_6570,
+            0x0027_e0eb,
+            0x6367_7270,
+            0xcafe_4a11,
+            0xde5e_81e4,
+            0x6165_676c,
+        ];
+        #[allow(clippy::cast_sign_loss, clippy::unnecessary_cast)]
+        if let Ok(fs) = rustix::fs::fstatfs(file) {
+            return PSEUDO.contains(&(fs.f_type as u64));
+        }
+    }
+    false
+}
+
+/// Read `file` to its end into an unnamed temporary file: its data, rewound, and its length.
+fn spool(mut file: File, path: &Path) -> Result<(File, u64), FileError> {
+    let mut tmp = tempfile::tempfile().map_err(FileError::io("cannot make a copy of", path))?;
+    let len = io::copy(&mut file, &mut tmp).map_err(FileError::io("reading", path))?;
+    tmp.seek(SeekFrom::Start(0))
+        .map_err(FileError::io("reading", path))?;
+    Ok((tmp, len))
 }
 
 /// What to do when the output file already exists.
@@ -175,6 +267,8 @@ pub struct Sink {
     path: PathBuf,
     existing: Existing,
     written: u64,
+    /// The kept `NAME.part` this sink continues (see [`continue_part`](Self::continue_part)).
+    continued: Option<PathBuf>,
 }
 
 impl Sink {
@@ -221,12 +315,13 @@ impl Sink {
             .prefix(&format!(".{name}."))
             .suffix(".xyzpart")
             .tempfile_in(dir)
-            .map_err(FileError::io("cannot create a file in", dir))?;
+            .map_err(FileError::io("cannot create", path))?;
         Ok(Self {
             writer: BufWriter::with_capacity(BUF_SIZE, tmp),
             path: path.to_path_buf(),
             existing,
             written: 0,
+            continued: None,
         })
     }
 
@@ -285,6 +380,7 @@ impl Sink {
             path: path.to_path_buf(),
             existing,
             written: verified,
+            continued: Some(part.to_path_buf()),
         })
     }
 
@@ -333,8 +429,10 @@ impl Sink {
     }
 
     /// Finish: apply `finish` (padding, mtime, mode), flush to disk and move the file to its
-    /// final name. Returns the name used (it differs with [`Existing::Rename`]) and the length.
-    pub fn commit(self, finish: &Finish) -> Result<(PathBuf, u64), FileError> {
+    /// final name. Returns the name used (it differs with [`Existing::Rename`]), the length,
+    /// and notes for the user: a time that cannot be set is one (the file keeps the current
+    /// time), not an error.
+    pub fn commit(self, finish: &Finish) -> Result<Committed, FileError> {
         let existing = self.existing;
         let (mut tmp, path) = self.into_temp()?;
         let err = |op| FileError::io(op, &path);
@@ -349,11 +447,21 @@ impl Sink {
                 .set_permissions(std::fs::Permissions::from_mode(bits))
                 .map_err(err("cannot set the mode of"))?;
         }
+        let mut notes = Vec::new();
         if let Some(mtime) = finish.mtime {
-            let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
-            tmp.as_file()
-                .set_modified(t)
-                .map_err(err("cannot set the time of"))?;
+            // Any u64 may come here (a caller's own Finish): checked, never a panic.
+            let set = std::time::UNIX_EPOCH
+                .checked_add(std::time::Duration::from_secs(mtime))
+                .ok_or_else(|| io::Error::other("no clock reaches it"))
+                .and_then(|t| tmp.as_file().set_modified(t));
+            if let Err(e) = set {
+                notes.push(format!(
+                    "{} keeps the current time: the sender's time ({mtime} s after 1970) \
+                     cannot be set: {}",
+                    path.display(),
+                    without_temp_path(e)
+                ));
+            }
         }
         tmp.as_file().sync_all().map_err(err("writing"))?;
         let mut target = path.clone();
@@ -366,7 +474,13 @@ impl Sink {
                 Existing::Overwrite => tmp.persist(&target),
             };
             match result {
-                Ok(_) => return Ok((target, len)),
+                Ok(_) => {
+                    return Ok(Committed {
+                        path: target,
+                        len,
+                        notes,
+                    });
+                }
                 Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists => {
                     if existing != Existing::Rename || next > 999 {
                         return Err(FileError::Exists(target));
@@ -382,18 +496,48 @@ impl Sink {
         }
     }
 
-    /// Give up. With `keep_partial`, what arrived is kept as `NAME.part`
-    /// (returned); otherwise it is deleted.
+    /// Give up. With `keep_partial`, what arrived is kept as `NAME.part` (returned), or, when
+    /// a file of that name exists, as the first free name of `NAME.part.1` ... `NAME.part.999`:
+    /// a file the user owns is never replaced. A continued `NAME.part` stays where it is.
+    /// Otherwise it is deleted.
     pub fn abandon(self, keep_partial: bool) -> Option<PathBuf> {
-        let (tmp, path) = self.into_temp().ok()?;
+        let continued = self.continued.clone();
+        let (mut tmp, path) = self.into_temp().ok()?;
         if !keep_partial {
             return None;
         }
         let mut part = path.into_os_string();
         part.push(".part");
-        let part = PathBuf::from(part);
-        tmp.persist(&part).ok().map(|_| part)
+        let first = PathBuf::from(part);
+        if continued.as_ref() == Some(&first) {
+            return tmp.keep().ok().map(|_| first);
+        }
+        let mut target = first.clone();
+        for next in 1..=1000 {
+            match tmp.persist_noclobber(&target) {
+                Ok(_) => return Some(target),
+                Err(e) if e.error.kind() == io::ErrorKind::AlreadyExists && next < 1000 => {
+                    tmp = e.file;
+                    let mut name = first.clone().into_os_string();
+                    name.push(format!(".{next}"));
+                    target = PathBuf::from(name);
+                }
+                Err(_) => return None,
+            }
+        }
+        None
     }
+}
+
+/// A received file in its place: see [`Sink::commit`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Committed {
+    /// The name used.
+    pub path: PathBuf,
+    /// Its length.
+    pub len: u64,
+    /// What the user should know (e.g. the sender's time could not be set).
+    pub notes: Vec<String>,
 }
 
 /// Truncate a trailing run of padding bytes inside the last `padding.within` bytes.
@@ -492,7 +636,7 @@ mod tests {
             mode: Some(0o104_755), // setuid must not survive
             ..Finish::default()
         };
-        let (name, _) = s.commit(&finish).unwrap();
+        let name = s.commit(&finish).unwrap().path;
         assert_eq!(name, dir.path().join("f.2"));
         assert_eq!(std::fs::read(&p).unwrap(), b"old");
         let meta = std::fs::metadata(&name).unwrap();
@@ -523,6 +667,83 @@ mod tests {
         assert!(!p.exists());
     }
 
+    /// Issue 9, item 1: a time no clock can hold (here 2^64 - 1 s) panicked in `commit`
+    /// (`overflow when adding duration to instant`); now the file keeps the current time and
+    /// the caller gets a note.
+    #[test]
+    fn an_unusable_mtime_is_a_note_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        for mtime in [u64::MAX, 1 << 63] {
+            let _ = std::fs::remove_file(&p);
+            let before = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+            let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+            s.write(b"data").unwrap();
+            let finish = Finish {
+                mtime: Some(mtime),
+                ..Finish::default()
+            };
+            let done = s.commit(&finish).unwrap();
+            assert_eq!((done.path.as_path(), done.len), (p.as_path(), 4));
+            assert_eq!(done.notes.len(), 1, "{:?}", done.notes);
+            assert!(
+                done.notes[0].contains("keeps the current time"),
+                "{:?}",
+                done.notes
+            );
+            assert!(std::fs::metadata(&p).unwrap().modified().unwrap() > before);
+        }
+    }
+
+    /// Issue 9, item 2: `--keep-partial` replaced an existing `NAME.part`; now the first free
+    /// name of `NAME.part.1` ... is used and the user's file is untouched.
+    #[test]
+    fn abandon_never_replaces_an_existing_part_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("notes.txt");
+        let part = dir.path().join("notes.txt.part");
+        std::fs::write(&part, b"PRECIOUS").unwrap();
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write(b"half").unwrap();
+        assert_eq!(s.abandon(true), Some(dir.path().join("notes.txt.part.1")));
+        let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+        s.write(b"other half").unwrap();
+        assert_eq!(s.abandon(true), Some(dir.path().join("notes.txt.part.2")));
+        assert_eq!(std::fs::read(&part).unwrap(), b"PRECIOUS");
+        assert_eq!(
+            std::fs::read(dir.path().join("notes.txt.part.1")).unwrap(),
+            b"half"
+        );
+        assert_eq!(
+            std::fs::read(dir.path().join("notes.txt.part.2")).unwrap(),
+            b"other half"
+        );
+        assert!(!p.exists());
+    }
+
+    /// Issue 9, item 14: errors named tempfile's temporary file
+    /// (`.fresh.bin.aw6aXX.xyzpart`); they name the user's target.
+    #[test]
+    fn errors_name_the_target_not_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("plain");
+        std::fs::write(&file, b"").unwrap();
+        let target = file.join("fresh.bin");
+        let e = Sink::create(&target, Existing::Refuse)
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("xyzpart"), "{e}");
+        assert!(e.contains(&target.display().to_string()), "{e}");
+        // tempfile's note is cut from any error that carries it.
+        let wrapped = io::Error::new(
+            io::ErrorKind::StorageFull,
+            "No space left on device (os error 28) at path \"/d/.fresh.bin.aw6aXX.xyzpart\"",
+        );
+        let plain = without_temp_path(wrapped);
+        assert_eq!(plain.to_string(), "No space left on device (os error 28)");
+        assert_eq!(plain.kind(), io::ErrorKind::StorageFull);
+    }
+
     #[test]
     fn strip_padding_only_in_the_tail() {
         let dir = tempfile::tempdir().unwrap();
@@ -539,7 +760,7 @@ mod tests {
             }),
             ..Finish::default()
         };
-        assert_eq!(s.commit(&finish).unwrap().1, 131);
+        assert_eq!(s.commit(&finish).unwrap().len, 131);
         let got = std::fs::read(&p).unwrap();
         assert_eq!(got.len(), 131);
         assert!(got.ends_with(b"end"));
@@ -551,7 +772,7 @@ mod tests {
         let p = dir.path().join("x");
         std::fs::write(&p, vec![7u8; 3000]).unwrap();
         let mut s = Source::open(&p).unwrap();
-        assert_eq!(s.size(), 3000);
+        assert_eq!(s.size(), Some(3000));
         let mut buf = [0u8; 1024];
         assert_eq!(s.read_at(0, &mut buf).unwrap(), 1024);
         assert_eq!(s.read_at(1024, &mut buf).unwrap(), 1024);
@@ -561,6 +782,64 @@ mod tests {
             Source::open(dir.path()),
             Err(FileError::Io { .. })
         ));
+    }
+
+    /// Issue 9, item 4: what is not a regular file, or has a length that is not its content,
+    /// was announced with the length stat gives (0 for a FIFO or /proc/cpuinfo) and arrived
+    /// cut to it. Now it is read to its end first and the size is what was read; a device is
+    /// refused unless forced, and then has no size.
+    #[test]
+    fn sources_without_a_true_length_are_read_first_or_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let data: Vec<u8> = (0..70_000u32).map(|i| (i % 251) as u8).collect();
+        let writer = {
+            let (fifo, data) = (fifo.clone(), data.clone());
+            std::thread::spawn(move || std::fs::write(fifo, data).unwrap())
+        };
+        let mut s = Source::open(&fifo).unwrap();
+        writer.join().unwrap();
+        assert_eq!(s.size(), Some(70_000));
+        let mut got = vec![0; 80_000];
+        assert_eq!(s.read_at(0, &mut got).unwrap(), 70_000);
+        assert_eq!(got[..70_000], data[..]);
+
+        if let Ok(want) = std::fs::read("/proc/self/mountinfo") {
+            let mut s = Source::open(Path::new("/proc/self/mountinfo")).unwrap();
+            let len = s.size().unwrap();
+            assert!(len > 0);
+            let mut got = vec![0; len as usize + 1];
+            assert_eq!(s.read_at(0, &mut got).unwrap() as u64, len);
+            // Another process's view could differ; ours reads the same mounts twice.
+            assert_eq!(&got[..len as usize], &want[..]);
+        }
+
+        let e = Source::open(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("character device") && e.contains("--force-device"),
+            "{e}"
+        );
+        let mut s = Source::open_with(Path::new("/dev/zero"), true).unwrap();
+        assert_eq!(s.size(), None);
+        let mut buf = [1u8; 1024];
+        assert_eq!(s.read_at(0, &mut buf).unwrap(), 1024);
+        assert!(buf.iter().all(|&b| b == 0));
+        let mut s = Source::open_with(Path::new("/dev/null"), true).unwrap();
+        assert_eq!((s.size(), s.read_at(0, &mut buf).unwrap()), (None, 0));
+
+        let empty = dir.path().join("empty");
+        std::fs::write(&empty, b"").unwrap();
+        assert_eq!(Source::open(&empty).unwrap().size(), Some(0));
     }
 
     #[test]
@@ -617,6 +896,13 @@ mod tests {
             Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &part, 4).unwrap();
         s.write(b"ab").unwrap();
         assert_eq!(s.abandon(true), Some(dir.path().join("x.y.part")));
+        // Continuing its own NAME.part, abandoned again: kept in place, not as NAME.part.1.
+        let y_part = dir.path().join("x.y.part");
+        let mut s =
+            Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &y_part, 6).unwrap();
+        s.write(b"cd").unwrap();
+        assert_eq!(s.abandon(true), Some(y_part.clone()));
+        assert_eq!(std::fs::read(&y_part).unwrap(), b"0123abcd");
         assert!(Sink::continue_part(&p.with_extension("z"), Existing::Refuse, &part, 99).is_err());
         // The target exists: refused before the part file is touched.
         assert!(matches!(

@@ -1,12 +1,15 @@
 //! File names from the peer are hostile input.
 //!
 //! By default only the base name is kept. Absolute paths, `..`, `.`, empty names and
-//! directory parts are never used as such; control characters become `_`; a name longer than
+//! directory parts are never used as such; control characters (C0, DEL, C1 such as U+009B
+//! CSI, also as lone bytes 0x80-0x9F) and bidirectional formatting characters (U+061C,
+//! U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) become `_` ([`is_unsafe_char`]); a name longer than
 //! a file system allows (255 bytes) is shortened, keeping its extension. With `keep_dirs`,
 //! relative sub-directories are kept, but a `..` component refuses the name, and
 //! [`resolve`] never goes through a symlink, so nothing can land outside the target
 //! directory.
 
+use std::borrow::Cow;
 use std::ffi::OsStr;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
@@ -74,12 +77,70 @@ fn final_component(c: &[u8]) -> Result<Vec<u8>, NameError> {
     }
 }
 
-/// Control characters become `_`; an over-long name is shortened, keeping a short extension.
+/// True for the characters that must never reach a terminal as they are: C0 controls, DEL,
+/// C1 controls (U+0080-U+009F: U+009B is CSI) and the bidirectional formatting characters
+/// (U+061C, U+200E, U+200F, the overrides U+202A-U+202E and the isolates U+2066-U+2069),
+/// which make a name display as another. Stored names have them replaced by `_`; printed text
+/// has them escaped by [`printable`].
+pub fn is_unsafe_char(c: char) -> bool {
+    matches!(c,
+        '\0'..='\x1f'
+        | '\x7f'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` fit for a terminal: every [`is_unsafe_char`] written as `\u{9b}`, the rest as it
+/// is. Everything xyzmodem prints that may hold a peer's name (notes, the progress bar,
+/// summaries, errors) goes through here.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`printable`] for raw bytes (a peer's name, a path): invalid UTF-8 shows as U+FFFD.
+pub fn printable_bytes(bytes: &[u8]) -> String {
+    printable(&String::from_utf8_lossy(bytes)).into_owned()
+}
+
+/// [`printable`] for a path.
+pub fn printable_path(path: &Path) -> String {
+    printable(&path.to_string_lossy()).into_owned()
+}
+
+/// Unsafe characters ([`is_unsafe_char`]) become `_`, and so do lone bytes 0x80-0x9F outside
+/// valid UTF-8 (C1 controls to a terminal in an 8-bit mode); other bytes that are not UTF-8
+/// stay as they are. An over-long name is shortened, keeping a short extension.
 fn clean_component(c: &[u8]) -> Vec<u8> {
-    let mut v: Vec<u8> = c
-        .iter()
-        .map(|&b| if b < 0x20 || b == 0x7F { b'_' } else { b })
-        .collect();
+    let mut v: Vec<u8> = Vec::with_capacity(c.len());
+    for chunk in c.utf8_chunks() {
+        for ch in chunk.valid().chars() {
+            if is_unsafe_char(ch) {
+                v.push(b'_');
+            } else {
+                v.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+            }
+        }
+        v.extend(
+            chunk
+                .invalid()
+                .iter()
+                .map(|&b| if (0x80..=0x9F).contains(&b) { b'_' } else { b }),
+        );
+    }
     if v.len() > NAME_MAX {
         let ext = match v.iter().rposition(|&b| b == b'.') {
             Some(i) if i > 0 && v.len() - i <= 16 => v[i..].to_vec(),
@@ -172,6 +233,41 @@ mod tests {
                 "dirs: {raw_text:?}"
             );
         }
+    }
+
+    /// Issue 9, item 9: C1 controls and bidirectional overrides passed into stored names.
+    #[test]
+    fn c1_controls_and_bidi_formatting_become_underscores() {
+        let cases: &[(&str, &str)] = &[
+            ("a\u{9b}31mb", "a_31mb"),
+            ("\u{85}\u{80}x\u{9f}", "__x_"),
+            ("evil\u{202e}txt.exe", "evil_txt.exe"),
+            ("\u{202a}\u{202b}\u{202c}\u{202d}x", "____x"),
+            ("\u{2066}\u{2067}\u{2068}\u{2069}y", "____y"),
+            ("\u{200e}\u{200f}\u{61c}z", "___z"),
+            // Ordinary non-ASCII stays.
+            ("café\u{a0}€\u{2010}", "café\u{a0}€\u{2010}"),
+        ];
+        for (raw, want) in cases {
+            let got = sanitize(raw.as_bytes(), false).unwrap();
+            assert_eq!(got.path.to_str(), Some(*want), "{raw:?}");
+            assert_eq!(got.changed, raw != want, "{raw:?}");
+        }
+        // Lone bytes outside UTF-8: 0x80-0x9F become `_`, others are kept.
+        let got = sanitize(b"a\x9bb\xe9c\xc2", false).unwrap();
+        assert_eq!(got.path.as_os_str().as_bytes(), b"a_b\xe9c\xc2");
+    }
+
+    #[test]
+    fn printable_escapes_every_unsafe_character_and_nothing_else() {
+        assert!(matches!(printable("plain é €"), Cow::Borrowed("plain é €")));
+        assert_eq!(
+            printable("a\u{1b}[2J\u{9b}1m\u{202e}\u{2066}\x7f\n"),
+            "a\\u{1b}[2J\\u{9b}1m\\u{202e}\\u{2066}\\u{7f}\\u{a}"
+        );
+        assert_eq!(printable_bytes(b"x\xc2\x9by\xff"), "x\\u{9b}y\u{fffd}");
+        let out = printable("\u{80}\u{9f}\u{200e}\u{200f}\u{61c}");
+        assert!(!out.chars().any(is_unsafe_char), "{out}");
     }
 
     #[test]

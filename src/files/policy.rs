@@ -123,6 +123,8 @@ pub struct ReceiveFiles {
     /// What the session speaks, once it started: its padding rule applies at the end.
     protocol: Option<Protocol>,
     received: Vec<(PathBuf, u64)>,
+    /// What the user should know, not yet taken by [`take_notes`](Self::take_notes).
+    notes: Vec<String>,
 }
 
 impl ReceiveFiles {
@@ -141,7 +143,12 @@ impl ReceiveFiles {
             }
             Target::File(path) => {
                 let sink = Sink::create(&path, policy.existing)?;
-                (PathBuf::from("."), None, Some(sink))
+                // Further files of a batch go beside it, not into the working directory.
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                };
+                (dir, None, Some(sink))
             }
         };
         Ok(Self {
@@ -153,6 +160,7 @@ impl ReceiveFiles {
             last_write: 0,
             protocol: None,
             received: Vec::new(),
+            notes: Vec::new(),
         })
     }
 
@@ -266,9 +274,16 @@ impl ReceiveFiles {
             mtime: info.mtime,
             mode: info.mode,
         };
-        let (path, len) = sink.commit(&finish)?;
-        self.received.push((path.clone(), len));
-        Ok(Some((path, len)))
+        let done = sink.commit(&finish)?;
+        self.notes.extend(done.notes);
+        self.received.push((done.path.clone(), done.len));
+        Ok(Some((done.path, done.len)))
+    }
+
+    /// Notes for the user since the last call (a sender's time that could not be set, a
+    /// partial file kept under another name), oldest first.
+    pub fn take_notes(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.notes)
     }
 
     /// The files committed so far, with their lengths.
@@ -365,7 +380,7 @@ fn prepare_dir(dir: &Path, create: bool) -> Result<(), FileError> {
             op: "cannot create files in",
             path: dir.to_path_buf(),
             // The system's error, without tempfile's note of the random name it tried.
-            error: e.raw_os_error().map_or(e, io::Error::from_raw_os_error),
+            error: super::without_temp_path(e),
         })
 }
 
@@ -482,6 +497,30 @@ mod tests {
         assert_eq!(rx.abandon(), [PathBuf::from(part)]);
     }
 
+    /// Found by the `receive_path` fuzz body: with an output file named, the further files
+    /// of a batch went to the working directory instead of the output file's directory.
+    #[test]
+    fn further_files_of_a_batch_go_beside_the_named_output_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let mut rx =
+            ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
+        rx.start(&info(b"first", Some(1))).unwrap();
+        rx.write(0, b"1").unwrap();
+        assert_eq!(rx.end().unwrap(), Some((out, 1)));
+        let second = tmp.path().join("xyzmodem-batch-second");
+        assert_eq!(
+            rx.start(&info(b"xyzmodem-batch-second", Some(1))).unwrap(),
+            Opened::Storing {
+                path: second.clone(),
+                renamed: None
+            }
+        );
+        rx.write(0, b"2").unwrap();
+        assert_eq!(rx.end().unwrap(), Some((second.clone(), 1)));
+        assert_eq!(std::fs::read(second).unwrap(), b"2");
+    }
+
     #[test]
     fn the_directory_is_checked_or_created_up_front() {
         let tmp = tempfile::tempdir().unwrap();
@@ -499,6 +538,17 @@ mod tests {
         assert!(e.to_string().contains("not a directory"), "{e}");
         // A parent that is a file: refused whoever we are (root included).
         assert!(ReceiveFiles::new(dir(file.join("sub"), true), p).is_err());
+        // No file can be created in /proc, even by root: the message names the directory,
+        // never the probe's temporary name (issue 9, item 14).
+        if Path::new("/proc/self").is_dir() {
+            let e = ReceiveFiles::new(dir("/proc".into(), false), p).unwrap_err();
+            let e = e.to_string();
+            assert!(e.starts_with("cannot create files in /proc: "), "{e}");
+            assert!(
+                !e.contains("xyzmodem-probe") && !e.contains("at path"),
+                "{e}"
+            );
+        }
         ReceiveFiles::new(dir(tmp.path().join("new/sub"), true), p).unwrap();
         assert!(tmp.path().join("new/sub").is_dir());
         // The probe file is gone.

@@ -9,6 +9,10 @@
 //!   from the input: raw bytes from the peer, well-formed (or deliberately damaged) blocks and
 //!   headers, timeouts after a decoded delay or at the engine's deadline, peer cancels and local
 //!   aborts. Between operations every output is drained, as the [`Engine`] contract demands.
+//! - [`receive_path()`] runs the receiver as [`receiver()`] does, but behind the library's
+//!   file policy (`files::ReceiveFiles`) writing real files in a temporary directory, with
+//!   hostile header text (names, sizes, times, modes) and files already there, and checks
+//!   what lands on disk.
 //! - [`block`] feeds the block assembler arbitrary bytes and round-trips encoded blocks.
 //! - [`header`] parses arbitrary YMODEM block 0 data and round-trips headers.
 //!
@@ -28,6 +32,7 @@
 //! - fed only timeouts at its deadlines, an engine ends within [`MAX_TIMEOUTS`] of them.
 
 mod codecs;
+mod receive_path;
 mod receiver;
 mod sender;
 mod zmodem;
@@ -35,6 +40,7 @@ mod zmodem;
 use std::time::{Duration, Instant};
 
 pub use codecs::{block, header};
+pub use receive_path::receive_path;
 pub use receiver::receiver;
 pub use sender::sender;
 pub use zmodem::{zmodem_receiver, zmodem_sender};
@@ -93,6 +99,12 @@ trait Files {
     fn max_write(&self) -> usize {
         LARGE
     }
+
+    /// A local failure from the last `event` or `write` (a file that cannot be created), which
+    /// aborts the engine as the driver does.
+    fn take_failure(&mut self) -> Option<String> {
+        None
+    }
 }
 
 /// The harness's side of [`proto::drain`]: every output checked against the contract.
@@ -117,7 +129,7 @@ impl<F: Files> Checked<'_, F> {
 }
 
 impl<F: Files> proto::Io for Checked<'_, F> {
-    type Error = std::convert::Infallible;
+    type Error = String;
 
     fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
         self.output();
@@ -142,7 +154,7 @@ impl<F: Files> proto::Io for Checked<'_, F> {
         );
         assert!(!*self.ended, "WriteFile after the session ended");
         self.files.write(offset, data);
-        Ok(())
+        self.files.take_failure().map_or(Ok(()), Err)
     }
 
     fn event(&mut self, event: Event) -> Result<(), Self::Error> {
@@ -157,7 +169,7 @@ impl<F: Files> proto::Io for Checked<'_, F> {
             _ => {}
         }
         self.files.event(&event);
-        Ok(())
+        self.files.take_failure().map_or(Ok(()), Err)
     }
 }
 
@@ -212,7 +224,8 @@ impl<E: Engine, F: Files> Run<E, F> {
             settled: self.settled,
             count: 0,
         };
-        let Ok(()) = proto::drain(&mut self.engine, self.now, &mut io, &mut self.buf);
+        // A local failure aborted the engine inside `drain`, whose outputs it drained too.
+        let _ = proto::drain(&mut self.engine, self.now, &mut io, &mut self.buf);
         self.check_deadline("drain");
         if self.ended {
             assert!(self.engine.is_finished(), "ended and drained, not finished");

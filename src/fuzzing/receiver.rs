@@ -156,8 +156,8 @@ pub fn receiver(data: &[u8]) {
 
 /// Feed an encoded block, mostly intact (whole or in pieces), else with one byte flipped,
 /// with the other check's trailer, or cut short. True if it went out intact.
-fn send_block(
-    run: &mut Run<crate::proto::Receiver, RecvFiles>,
+pub(super) fn send_block<F: Files>(
+    run: &mut Run<crate::proto::Receiver, F>,
     wire: &mut Vec<u8>,
     input: &mut Input<'_>,
 ) -> bool {

@@ -54,6 +54,14 @@ pub enum Error {
         /// What went wrong.
         reason: RetryReason,
     },
+    /// The sender ended a file before the length its header announced.
+    #[error("the sender ended the file early: got {got} of {want} bytes; the file is incomplete")]
+    ShortFile {
+        /// Bytes received.
+        got: u64,
+        /// Bytes the header announced.
+        want: u64,
+    },
     /// The peer does something this engine cannot follow, e.g. a YMODEM
     /// header sent to an XMODEM receiver.
     #[error("{0}")]

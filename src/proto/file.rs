@@ -12,7 +12,8 @@ pub struct FileInfo {
     pub name: Vec<u8>,
     /// Exact length in bytes.
     pub size: Option<u64>,
-    /// Modification time, seconds since 1970-01-01 UTC (0 on the wire means unknown).
+    /// Modification time, seconds since 1970-01-01 UTC (0 on the wire means unknown). A
+    /// parsed one is below [`MAX_MTIME`]; a caller building its own may still set any value.
     pub mtime: Option<u64>,
     /// Unix mode, file type bits included as senders send them (0 means unknown).
     pub mode: Option<u32>,
@@ -21,6 +22,11 @@ pub struct FileInfo {
     /// Bytes left in the batch, this file included.
     pub bytes_left: Option<u64>,
 }
+
+/// The largest modification time [`parse_info`] accepts: what a signed 64-bit count of
+/// seconds (a Unix `time_t`, Rust's `SystemTime`) can hold. A peer's larger value is no time
+/// at all and is dropped, as if absent.
+pub const MAX_MTIME: u64 = i64::MAX as u64;
 
 /// Append the text form of `info` to `out`: the name, NUL, and (when the size is known) the
 /// fields and a closing NUL. Nothing is padded.
@@ -62,7 +68,8 @@ pub fn parse_info(data: &[u8]) -> FileInfo {
     let Some(mtime) = fields.next().and_then(octal) else {
         return info;
     };
-    info.mtime = (mtime != 0).then_some(mtime);
+    // Range-checked here: 0 means unknown, and a value past MAX_MTIME fits no clock.
+    info.mtime = (mtime != 0 && mtime <= MAX_MTIME).then_some(mtime);
     let Some(mode) = fields.next().and_then(octal) else {
         return info;
     };

@@ -483,3 +483,139 @@ fn r9_14_an_unusable_receive_directory_fails_up_front() {
     }
     assert_eq!(work.entries(), ["file"]);
 }
+
+/// A scripted YMODEM sender in `work`: `C`, the header `name NUL meta` (ACK C), then `blocks`
+/// 1K blocks of `fill` (each ACKed). Returns the peer, ready for what ends the file.
+fn ymodem_scripted(
+    work: &Work,
+    args: &[&str],
+    name: &[u8],
+    meta: &str,
+    blocks: u8,
+) -> crate::common::Scripted {
+    let mut cmd = xyzmodem();
+    cmd.current_dir(work.dir()).arg("recv").args(args);
+    let mut peer = Scripted::spawn(cmd);
+    peer.expect(b"C", ANSWER);
+    peer.write(&crate::common::ymodem_header(name, meta));
+    peer.expect(&[ACK, b'C'], ANSWER);
+    for seq in 1..=blocks {
+        peer.write(&crate::common::crc_block_1k(seq, &[b'0' + seq; 1024]));
+        peer.expect(&[ACK], ANSWER);
+    }
+    peer
+}
+
+/// Issue 9 item 1: a header mtime of 2^63 s (octal 1000000000000000000000) panicked the
+/// receiver (exit 101, file gone). Now the file arrives and keeps the current time.
+#[test]
+fn r9_1_a_hostile_mtime_is_ignored() {
+    let work = Work::new();
+    let mut peer = ymodem_scripted(
+        &work,
+        &[],
+        b"t.bin",
+        "1024 1000000000000000000000 100644",
+        1,
+    );
+    peer.write(&[EOT]);
+    peer.expect(&[ACK, b'C'], ANSWER);
+    peer.write(&crate::common::ymodem_end());
+    peer.expect(&[ACK], ANSWER);
+    let (finished, _) = peer.wait(LIMIT);
+    assert!(finished.status.success(), "{finished}");
+    assert_eq!(work.read("t.bin"), [b'1'; 1024]);
+    let age = std::fs::metadata(work.path("t.bin"))
+        .unwrap()
+        .modified()
+        .unwrap()
+        .elapsed()
+        .unwrap_or_default();
+    assert!(age < Duration::from_secs(600), "mtime {age:?} ago");
+}
+
+/// Issue 9 item 3: a header announcing 10000 bytes, then 3072 bytes and EOT, passed as a
+/// complete 3072-byte file (exit 0). Now: exit 1, "got 3072 of 10000 bytes", nothing under
+/// the final name, and with --keep-partial only `NAME.part` with the bytes that came.
+#[test]
+fn r9_3_a_file_shorter_than_its_header_fails() {
+    for keep in [false, true] {
+        let work = Work::new();
+        let args: &[&str] = if keep { &["--keep-partial"] } else { &[] };
+        let mut peer = ymodem_scripted(&work, args, b"short.bin", "10000", 3);
+        peer.write(&[EOT]);
+        peer.expect(&[NAK], ANSWER);
+        peer.write(&[EOT]);
+        let (finished, rest) = peer.wait(LIMIT);
+        assert_eq!(finished.status.code(), Some(1), "{finished}");
+        assert!(
+            finished.stderr.contains("got 3072 of 10000 bytes"),
+            "{finished}"
+        );
+        assert!(
+            rest.contains(&CAN),
+            "the sender is cancelled: {}",
+            hex(&rest, 32)
+        );
+        if keep {
+            assert_eq!(work.entries(), ["short.bin.part"]);
+            assert_eq!(work.read("short.bin.part").len(), 3072);
+        } else {
+            assert_eq!(work.entries(), Vec::<String>::new());
+        }
+    }
+}
+
+/// Issue 9 item 2: --keep-partial replaced the user's `NAME.part`. Now it is kept as it is,
+/// the partial data goes to `NAME.part.1`, and the note says so.
+#[test]
+fn r9_2_keep_partial_never_replaces_an_existing_part_file() {
+    let work = Work::new();
+    work.write("notes.txt.part", b"PRECIOUS\n");
+    let mut peer = ymodem_scripted(&work, &["--keep-partial"], b"notes.txt", "5000", 1);
+    peer.write(&[CAN, CAN]);
+    let (finished, _) = peer.wait(LIMIT);
+    assert_eq!(finished.status.code(), Some(3), "{finished}");
+    assert_eq!(work.read("notes.txt.part"), b"PRECIOUS\n");
+    assert_eq!(work.read("notes.txt.part.1"), [b'1'; 1024]);
+    assert_eq!(work.entries(), ["notes.txt.part", "notes.txt.part.1"]);
+    assert!(
+        finished
+            .stderr
+            .contains("notes.txt.part.1 (./notes.txt.part already exists)"),
+        "{finished}"
+    );
+}
+
+/// Issue 9 item 9: C1 controls (U+009B CSI) and bidirectional overrides in a sender's name
+/// went raw into the stored name, the notes, the summary and `--report`. Now the name is
+/// neutralised on disk and every line printed or reported carries them escaped.
+#[test]
+fn r9_9_terminal_controls_in_names_never_reach_the_terminal() {
+    let work = Work::new();
+    let name = "evil\u{202e}txt.exe\u{9b}2J\u{1b}]0;x".as_bytes();
+    let mut peer = ymodem_scripted(&work, &["-v", "--report", "r.json"], name, "1024", 1);
+    peer.write(&[EOT]);
+    peer.expect(&[ACK, b'C'], ANSWER);
+    peer.write(&crate::common::ymodem_end());
+    peer.expect(&[ACK], ANSWER);
+    let (finished, _) = peer.wait(LIMIT);
+    assert!(finished.status.success(), "{finished}");
+    assert_eq!(work.read("evil_txt.exe_2J_]0;x"), [b'1'; 1024]);
+    let unsafe_char = |c: char| xyzmodem::files::names::is_unsafe_char(c) && c != '\n';
+    assert!(
+        !finished.stderr.chars().any(unsafe_char),
+        "raw control on stderr: {:?}",
+        finished.stderr
+    );
+    assert!(
+        finished.stderr.contains(r"evil\u{202e}txt.exe\u{9b}2J"),
+        "{finished}"
+    );
+    let report = String::from_utf8(work.read("r.json")).unwrap();
+    assert!(!report.chars().any(unsafe_char), "{report:?}");
+    assert!(
+        report.contains(r"evil\u202etxt.exe\u009b2J\u001b]0;x"),
+        "{report}"
+    );
+}

@@ -26,6 +26,11 @@ proptest! {
     }
 
     #[test]
+    fn receive_path(data in bytes()) {
+        fuzzing::receive_path(&data);
+    }
+
+    #[test]
     fn block(data in bytes()) {
         fuzzing::block(&data);
     }

@@ -741,3 +741,76 @@ fn existing_file_skip_existing() {
         panic!("{e}\n{pair}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Issue 9 item 4: what is not a regular file
+
+/// A FIFO was announced with the size stat gives (0), and `rb` (like our receiver) cut the
+/// file to it: both exited 0 with the data lost. Now the FIFO is read to its end first and
+/// announced with that size; `rb` in its cwd gets every byte.
+#[test]
+fn r9_4_a_fifo_reaches_rb_whole() {
+    if !require_peers(&["rb"]) {
+        return;
+    }
+    let work = Work::new();
+    let dst = work.path("dst");
+    std::fs::create_dir(&dst).unwrap();
+    let fifo = work.path("pipe.bin");
+    rustix::fs::mknodat(
+        rustix::fs::CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        rustix::fs::Mode::from_raw_mode(0o644),
+        0,
+    )
+    .unwrap();
+    let data = crate::common::random_bytes(5000, 0xF1F0);
+    let writer = {
+        let (fifo, data) = (fifo.clone(), data.clone());
+        std::thread::spawn(move || std::fs::write(fifo, data).unwrap())
+    };
+    let mut a = xyzmodem();
+    a.args(["send", "-Y", "-q", "pipe.bin"])
+        .current_dir(work.dir());
+    let mut b = Command::new("rb");
+    b.arg("-q").current_dir(&dst);
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    writer.join().unwrap();
+    pair.assert_success();
+    assert_eq!(std::fs::read(dst.join("pipe.bin")).unwrap(), data, "{pair}");
+}
+
+/// A device is sent only when forced, and then with a header without a size (the field is
+/// optional): `rb` takes such a header and stores what came, here nothing from /dev/null.
+/// Unforced, /dev/zero is refused before the link is touched, exit 4.
+#[test]
+fn r9_4_a_device_is_refused_unless_forced_and_then_sent_without_a_size() {
+    let work = Work::new();
+    let out = xyzmodem()
+        .current_dir(work.dir())
+        .args(["send", "-Y", "/dev/zero"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    assert!(out.stdout.is_empty(), "the link was touched");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("character device") && err.contains("--force-device"),
+        "{err}"
+    );
+    if !require_peers(&["rb"]) {
+        return;
+    }
+    let mut a = xyzmodem();
+    a.args(["send", "-Y", "-q", "--force-device", "/dev/null"])
+        .current_dir(work.dir());
+    let mut b = Command::new("rb");
+    b.arg("-q").current_dir(work.dir());
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    pair.assert_success();
+    assert_eq!(std::fs::read(work.path("null")).unwrap(), b"", "{pair}");
+}

@@ -92,7 +92,12 @@ impl Personality {
         exit::record_signals();
         let result = run(&cli);
         if let Err(e) = &result {
-            eprintln!("{}: error: {e:#}", self.name);
+            let text = format!("{e:#}");
+            eprintln!(
+                "{}: error: {}",
+                self.name,
+                xyzmodem::files::names::printable(&text)
+            );
         }
         exit::lrzsz_code(&result, unreadable > 0)
     }

@@ -82,6 +82,22 @@ mod tests {
         assert_eq!((info.size, info.mtime, info.mode), (Some(100), None, None));
     }
 
+    /// Issue 9, item 1: an mtime of 2^63 s or more (octal 1000000000000000000000) fits no
+    /// clock; it is dropped where it is parsed, and the fields after it still count.
+    #[test]
+    fn an_mtime_past_any_clock_is_dropped() {
+        let info = parse(&block(b"a\x00100 1000000000000000000000 644")).unwrap();
+        assert_eq!(
+            (info.size, info.mtime, info.mode),
+            (Some(100), None, Some(0o644))
+        );
+        let info = parse(&block(b"a\x00100 777777777777777777777 644")).unwrap();
+        assert_eq!(info.mtime, Some(crate::proto::file::MAX_MTIME));
+        // Past u64 too: the field does not parse, and the fields after it are not trusted.
+        let info = parse(&block(b"a\x00100 7777777777777777777777777 644")).unwrap();
+        assert_eq!((info.size, info.mtime, info.mode), (Some(100), None, None));
+    }
+
     #[test]
     fn long_name_without_nul() {
         // lrzsz sends a 130-character name as 128 name bytes, no NUL, no length.

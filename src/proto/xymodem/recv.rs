@@ -664,6 +664,16 @@ impl Receiver {
                  (its ACKs lost sync, they carry no block number); the file is incomplete",
             ));
         }
+        if let Some(FileState {
+            size: Some(want),
+            received: got,
+            ..
+        }) = self.file
+            && got < want
+        {
+            // Shorter than its header says: incomplete, never a success (docs/PROTOCOL_NOTES.md).
+            return self.fail(Error::ShortFile { got, want });
+        }
         if !self.started {
             self.start(false);
         }

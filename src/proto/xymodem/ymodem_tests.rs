@@ -258,18 +258,27 @@ fn receiver_cuts_to_header_length_and_acks_complete_eot_at_once() {
     assert_eq!(d.events, vec![Event::Finished]);
 }
 
+/// Issue 9, item 3: a file shorter than its header says was reported as a success (lrzsz
+/// keeps it too). The early EOT is NAKed once; repeated, it fails the session with the
+/// counts, the sender gets the cancel sequence, and no `FileEnd` claims the file complete.
 #[test]
-fn receiver_naks_an_early_eot_and_accepts_a_short_file_on_repeat() {
-    let t0 = Instant::now();
-    let mut rx = yreceiver(RecvMode::Ymodem, t0);
-    drain(&mut rx, t0, &[], &mut 0);
-    feed(&mut rx, t0, &header_block(&info("f", 1000)));
-    feed(&mut rx, t0, &block(1, &[7; 128], SMALL, Check::Crc16));
-    assert_eq!(feed(&mut rx, t0, &[EOT]).wire, [NAK]);
-    // The file shrank while being sent (lrzsz keeps the shorter file too).
-    let d = feed(&mut rx, t0, &[EOT]);
-    assert_eq!(d.wire, [ACK, b'C']);
-    assert_eq!(d.events, vec![Event::FileEnd { bytes: 128 }]);
+fn receiver_naks_an_early_eot_and_fails_a_short_file_on_repeat() {
+    for mode in [RecvMode::Ymodem, RecvMode::YmodemG] {
+        let t0 = Instant::now();
+        let mut rx = yreceiver(mode, t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        feed(&mut rx, t0, &header_block(&info("f", 1000)));
+        feed(&mut rx, t0, &block(1, &[7; 128], SMALL, Check::Crc16));
+        assert_eq!(feed(&mut rx, t0, &[EOT]).wire, [NAK]);
+        let d = feed(&mut rx, t0, &[EOT]);
+        assert!(d.wire.ends_with(&CANCEL_SEQUENCE), "{:?}", d.wire);
+        let failed = Error::ShortFile {
+            got: 128,
+            want: 1000,
+        };
+        assert_eq!(d.events, vec![Event::Failed(failed.clone())]);
+        assert!(failed.to_string().contains("got 128 of 1000 bytes"));
+    }
 }
 
 #[test]
