@@ -498,20 +498,21 @@ impl Sink {
 
     /// Give up. With `keep_partial`, what arrived is kept as `NAME.part` (returned), or, when
     /// a file of that name exists, as the first free name of `NAME.part.1` ... `NAME.part.999`:
-    /// a file the user owns is never replaced. A continued `NAME.part` stays where it is.
-    /// Otherwise it is deleted.
+    /// a file the user owns is never replaced. A continued `NAME.part` stays where it is,
+    /// with or without `keep_partial`. Otherwise it is deleted.
     pub fn abandon(self, keep_partial: bool) -> Option<PathBuf> {
         let continued = self.continued.clone();
         let (mut tmp, path) = self.into_temp().ok()?;
+        if let Some(continued) = continued {
+            // A kept part file the user asked to continue: it stays, whatever happened.
+            return tmp.keep().ok().map(|_| continued);
+        }
         if !keep_partial {
             return None;
         }
         let mut part = path.into_os_string();
         part.push(".part");
         let first = PathBuf::from(part);
-        if continued.as_ref() == Some(&first) {
-            return tmp.keep().ok().map(|_| first);
-        }
         let mut target = first.clone();
         for next in 1..=1000 {
             match tmp.persist_noclobber(&target) {

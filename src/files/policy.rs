@@ -103,6 +103,8 @@ struct Current {
     /// `None`: an existing file being skipped (data discarded).
     sink: Option<Sink>,
     info: FileInfo,
+    /// The sink continues `NAME.part` from this length (a resume the protocol may decline).
+    resumed_from: Option<u64>,
 }
 
 /// The files of one receiving session: built before the sender is answered, then fed the
@@ -219,6 +221,9 @@ impl ReceiveFiles {
             })?;
             let sink = Sink::continue_part(&path, self.policy.existing, &part, from)?;
             self.begin(Some(sink), info);
+            if let Some(current) = &mut self.current {
+                current.resumed_from = Some(from);
+            }
             return Ok(Opened::Resuming {
                 path,
                 from,
@@ -236,6 +241,7 @@ impl ReceiveFiles {
         self.current = Some(Current {
             sink,
             info: info.clone(),
+            resumed_from: None,
         });
     }
 
@@ -247,6 +253,24 @@ impl ReceiveFiles {
     /// Store data of the current file at `offset` (discarded when it is being skipped).
     pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
         self.last_write = data.len();
+        if let Some(current) = &mut self.current
+            && current.resumed_from.is_some_and(|from| offset < from)
+        {
+            // The resume did not happen (the sender's file differs, or the protocol cannot
+            // resume): the data comes from the start. `NAME.part` is left exactly as it was,
+            // and the file is received into a new temporary file.
+            current.resumed_from = None;
+            if let Some(sink) = current.sink.take() {
+                let path = sink.path().to_path_buf();
+                if let Some(part) = sink.abandon(true) {
+                    self.notes.push(format!(
+                        "kept {} as it was: the file is received from the start",
+                        crate::files::names::printable(&part.to_string_lossy())
+                    ));
+                }
+                current.sink = Some(Sink::create(&path, self.policy.existing)?);
+            }
+        }
         match self.current.as_mut().and_then(|c| c.sink.as_mut()) {
             Some(sink) => sink.write_at(offset, data),
             None => Ok(()),
@@ -259,6 +283,7 @@ impl ReceiveFiles {
         let Some(Current {
             sink: Some(sink),
             info,
+            ..
         }) = self.current.take()
         else {
             return Ok(None);

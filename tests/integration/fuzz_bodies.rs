@@ -98,3 +98,12 @@ fn z1_streaming_steps_are_not_timeouts() {
     ]);
     fuzzing::zmodem_sender(&data);
 }
+
+/// Finding R4 (docs/FUZZING.md), by the `receive_path` cargo-fuzz target: with `--resume`, a
+/// file the protocol did not resume (XMODEM/YMODEM cannot) arrived from offset 0 into the
+/// continued `NAME.part`, which was cut and rewritten: the user's `a.part` was lost. The part
+/// file now stays as it was and the file is received into a new temporary file.
+#[test]
+fn r4_a_declined_resume_leaves_the_part_file_alone() {
+    fuzzing::receive_path(include_bytes!("data/receive_path_r4.bin"));
+}
