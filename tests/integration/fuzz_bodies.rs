@@ -107,3 +107,10 @@ fn z1_streaming_steps_are_not_timeouts() {
 fn r4_a_declined_resume_leaves_the_part_file_alone() {
     fuzzing::receive_path(include_bytes!("data/receive_path_r4.bin"));
 }
+
+/// After R4: a part file the user already had, continued by `--resume`, stays after a failure
+/// even without `--keep-partial` (the harness had counted it as a new kept part).
+#[test]
+fn r5_a_continued_part_stays_after_a_failure() {
+    fuzzing::receive_path(include_bytes!("data/receive_path_r5.bin"));
+}
