@@ -30,8 +30,6 @@ impl StdioLink {
     pub fn open() -> io::Result<Self> {
         let stdin = io::stdin();
         let stdout = io::stdout();
-        grow_pipe(rustix::stdio::stdin());
-        grow_pipe(rustix::stdio::stdout());
         let raw_in = RawModeGuard::new(rustix::stdio::stdin())?;
         let raw_out = RawModeGuard::new(rustix::stdio::stdout())?;
         Ok(Self {
@@ -42,19 +40,6 @@ impl StdioLink {
             _raw_out: raw_out,
             _raw_in: raw_in,
         })
-    }
-}
-
-/// A pipe's buffer, when stdin or stdout is one: large enough that a streaming sender and its
-/// receiver rarely wait for each other (the default 64 KiB pipe holds a single write).
-const PIPE_SIZE: usize = 1 << 20;
-
-/// Grow the pipe behind `fd` to [`PIPE_SIZE`], if it is a pipe and the system allows; a
-/// failure changes nothing (the pipe keeps its size).
-fn grow_pipe(fd: std::os::fd::BorrowedFd<'_>) {
-    use rustix::fs::{FileType, fstat};
-    if fstat(fd).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Fifo) {
-        let _ = rustix::pipe::fcntl_setpipe_size(fd, PIPE_SIZE);
     }
 }
 
