@@ -891,19 +891,19 @@ mod tests {
         assert_eq!(std::fs::read(&p).unwrap(), b"good bytes and more");
         assert!(!part.exists());
 
-        // Abandoned again, it stays the part file; a length beyond it is refused.
+        // Abandoned, a continued part file stays where it is, with or without keep-partial
+        // (it was the user's before); a length beyond it is refused.
         std::fs::write(&part, b"0123456789").unwrap();
         let mut s =
             Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &part, 4).unwrap();
         s.write(b"ab").unwrap();
-        assert_eq!(s.abandon(true), Some(dir.path().join("x.y.part")));
-        // Continuing its own NAME.part, abandoned again: kept in place, not as NAME.part.1.
-        let y_part = dir.path().join("x.y.part");
+        assert_eq!(s.abandon(true), Some(part.clone()));
+        assert_eq!(std::fs::read(&part).unwrap(), b"0123ab");
         let mut s =
-            Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &y_part, 6).unwrap();
+            Sink::continue_part(&p.with_extension("y"), Existing::Refuse, &part, 6).unwrap();
         s.write(b"cd").unwrap();
-        assert_eq!(s.abandon(true), Some(y_part.clone()));
-        assert_eq!(std::fs::read(&y_part).unwrap(), b"0123abcd");
+        assert_eq!(s.abandon(false), Some(part.clone()));
+        assert_eq!(std::fs::read(&part).unwrap(), b"0123abcd");
         assert!(Sink::continue_part(&p.with_extension("z"), Existing::Refuse, &part, 99).is_err());
         // The target exists: refused before the part file is touched.
         assert!(matches!(
