@@ -1,28 +1,14 @@
-//! CRC-32 for ZMODEM, and the CRC-16 of "data plus frame-end byte" without copying.
-//!
-//! CRC-32 lives here for now rather than in `proto/crc.rs`; it can move there once ZMODEM
-//! is wired in (the function is the same CRC-32/ISO-HDLC that zlib computes).
-
-use crc::{CRC_32_ISO_HDLC, Crc, Table};
+//! The CRCs of "data plus frame-end byte" without copying, and CRC-32 for the codec's users.
 
 use crate::proto::crc::crc16;
-
-/// Slicing-by-16 table (16 KiB), as `proto/crc.rs` does for CRC-16: subpackets are up to
-/// 8 KiB and every one is checked.
-static CRC32: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
-
-/// CRC-32/ISO-HDLC (zlib's CRC-32: reflected polynomial 0xEDB88320, init and final XOR
-/// 0xFFFFFFFF) of `data`.
-pub fn crc32(data: &[u8]) -> u32 {
-    CRC32.checksum(data)
-}
+pub use crate::proto::crc::crc32;
 
 /// CRC-32 of `data` followed by `tail`, as if they were one slice.
 pub(super) fn crc32_of(data: &[u8], tail: &[u8]) -> u32 {
-    let mut digest = CRC32.digest();
-    digest.update(data);
-    digest.update(tail);
-    digest.finalize()
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(data);
+    hasher.update(tail);
+    hasher.finalize()
 }
 
 /// CRC-16/XMODEM of `data` followed by `tail` (a byte or a few: bit by bit is cheap then).
