@@ -32,6 +32,16 @@ fn subpackets(c: &mut Criterion) {
     ] {
         let mut enc = Encoder::new(profile);
         let mut out = Vec::with_capacity(2 * data.len());
+        let mut enc1k = Encoder::new(profile);
+        group.bench_function(format!("encode_8x1k_crc32_{name}"), |b| {
+            b.iter(|| {
+                out.clear();
+                for piece in black_box(&data).chunks(1024) {
+                    enc1k.subpacket(&mut out, piece, FrameEnd::CrcG, CrcKind::Crc32);
+                }
+                black_box(out.len())
+            })
+        });
         group.bench_function(format!("encode_8k_crc32_{name}"), |b| {
             b.iter(|| {
                 out.clear();

@@ -2,8 +2,8 @@
 //! request. Everything it reads is treated as hostile (see the [module docs](super)).
 
 use super::crc32::{crc16_of, crc32_of};
-use super::escape::find;
 use super::frame::{CrcKind, FrameEnd, FrameType, Header, HeaderFormat};
+use super::scan::ByteSet;
 use super::{CAN, XOFF, XON, ZBIN, ZBIN32, ZDLE, ZHEX, ZPAD};
 use crate::proto::crc::crc16;
 
@@ -155,7 +155,7 @@ pub struct Decoder {
     /// Raw bytes that are dropped wherever they appear.
     drop: [bool; 256],
     /// Bytes that end a run of plain data: the dropped ones and ZDLE.
-    special: [bool; 256],
+    special: ByteSet,
     /// Decoded header bytes (type, 4, CRC up to 4), or a subpacket's CRC.
     head: [u8; 9],
     data: Vec<u8>,
@@ -194,6 +194,7 @@ impl Decoder {
         }
         let mut special = drop;
         special[usize::from(ZDLE)] = true;
+        let special = ByteSet::new(special);
         Self {
             cfg,
             state: State::Hunt,
@@ -276,35 +277,14 @@ impl Decoder {
         let mut i = 0;
         while i < input.len() {
             if self.state == State::Data && !self.escaped && self.trailer == Trailer::None {
-                // Fast path: copy a run of plain data bytes in one piece.
-                let rest = &input[i..];
-                let special = &self.special;
-                let run = find(rest, |b| u8::from(special[usize::from(b)]));
-                if run > 0 {
-                    self.cans = 0;
-                    let room = self.cfg.max_data.saturating_sub(self.data.len());
-                    if run > room {
-                        self.data.extend_from_slice(&rest[..room]);
-                        self.counted = true;
-                        return (i + room + 1, Some(self.too_long()));
-                    }
-                    self.data.extend_from_slice(&rest[..run]);
-                    i += run;
-                    continue;
+                let (used, item) = self.data_run(&input[i..]);
+                i += used;
+                if item.is_some() {
+                    self.counted = true;
+                    return (i, item);
                 }
-                // ZDLE and a plain escape code: decode the pair here rather than in `step`
-                // (which would do the same, with more checks on the way).
-                if let [ZDLE, code, ..] = *rest {
-                    if let (false, false, Escaped::Byte(value)) = (
-                        code == CAN || self.drop[usize::from(code)],
-                        self.data.len() >= self.cfg.max_data,
-                        unescape(code),
-                    ) {
-                        self.cans = 0;
-                        self.data.push(value);
-                        i += 2;
-                        continue;
-                    }
+                if i == input.len() {
+                    break;
                 }
             }
             let byte = input[i];
@@ -315,6 +295,70 @@ impl Decoder {
             }
         }
         (i, None)
+    }
+
+    /// The fast path through subpacket data: plain bytes are copied in runs, ZDLE and a
+    /// plain escape code decoded, dropped bytes skipped, all in one pass. Returns how much
+    /// of `rest` it used and, if the subpacket grew too long, that item (having used the
+    /// byte that did not fit). It stops before anything else (a frame end, a CAN, a bad
+    /// escape, a ZDLE at the end of the input), which [`step`](Self::step) then reads.
+    fn data_run(&mut self, rest: &[u8]) -> (usize, Option<Item>) {
+        let max = self.cfg.max_data;
+        let Self {
+            special,
+            drop,
+            data,
+            cans,
+            ..
+        } = self;
+        let mut start = 0;
+        let mut overflow = None;
+        // Copy `rest[from..to]`: false (and `overflow` set) if it does not fit.
+        let mut copy = |from: usize, to: usize, data: &mut Vec<u8>, cans: &mut u8| {
+            let plain = &rest[from..to];
+            let room = max.saturating_sub(data.len());
+            if plain.len() > room {
+                data.extend_from_slice(&plain[..room]);
+                overflow = Some(from + room + 1);
+                return false;
+            }
+            if !plain.is_empty() {
+                data.extend_from_slice(plain);
+                *cans = 0;
+            }
+            true
+        };
+        let stopped = special.find_with(rest, |at| {
+            if !copy(start, at, data, cans) {
+                return true;
+            }
+            start = at;
+            if rest[at] != ZDLE {
+                // A dropped byte.
+                start = at + 1;
+                return false;
+            }
+            let Some(&code) = rest.get(at + 1) else {
+                return true;
+            };
+            if code == CAN || drop[usize::from(code)] || data.len() >= max {
+                return true;
+            }
+            let Escaped::Byte(value) = unescape(code) else {
+                return true;
+            };
+            data.push(value);
+            *cans = 0;
+            start = at + 2;
+            false
+        });
+        if stopped.is_none() && copy(start, rest.len(), data, cans) {
+            start = rest.len();
+        }
+        match overflow {
+            Some(used) => (used, Some(self.too_long())),
+            None => (start, None),
+        }
     }
 
     fn too_long(&mut self) -> Item {

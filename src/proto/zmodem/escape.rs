@@ -6,6 +6,7 @@
 //! `byte ^ 0x40` would not decode back.
 
 use super::ZDLE;
+use super::scan::ByteSet;
 
 /// Which bytes to escape. [`EscapeTable::escape`] can also add single bytes to any table, and
 /// [`EscapeTable::escape_controls`] adds every control byte (what a receiver's ESCCTL asks
@@ -63,31 +64,12 @@ pub const fn escape_code(byte: u8) -> Option<u8> {
     }
 }
 
-/// Index of the first byte of `data` for which `flag` is non-zero, or `data.len()`. Looks
-/// at 8 bytes per branch: with a few percent of bytes to escape, most runs are dozens of
-/// bytes long, and a branch per byte would cost more than the table lookups.
-#[inline]
-pub(super) fn find(data: &[u8], flag: impl Fn(u8) -> u8) -> usize {
-    let mut chunks = data.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        if chunk.iter().fold(0, |any, &b| any | flag(b)) != 0 {
-            break;
-        }
-        offset += 8;
-    }
-    let rest = &data[offset..];
-    offset
-        + rest
-            .iter()
-            .position(|&b| flag(b) != 0)
-            .unwrap_or(rest.len())
-}
-
 /// A 256-entry table built once from an [`EscapeProfile`] and reused for every byte sent.
 #[derive(Clone, PartialEq, Eq)]
 pub struct EscapeTable {
     class: [Class; 256],
+    /// The bytes that are not [`Class::Raw`], for finding the end of a run fast.
+    special: ByteSet,
 }
 
 impl std::fmt::Debug for EscapeTable {
@@ -116,6 +98,7 @@ impl EscapeTable {
     pub fn new(profile: EscapeProfile) -> Self {
         let mut table = Self {
             class: [Class::Raw; 256],
+            special: ByteSet::new([false; 256]),
         };
         match profile {
             EscapeProfile::Minimal => {
@@ -124,6 +107,7 @@ impl EscapeTable {
                 }
                 table.class[0x0D] = Class::AfterAt;
                 table.class[0x8D] = Class::AfterAt;
+                table.update_special();
             }
             EscapeProfile::Controls => table.escape_controls(),
             EscapeProfile::Telnet => {
@@ -147,6 +131,11 @@ impl EscapeTable {
                 self.class[usize::from(byte)] = Class::Escape;
             }
         }
+        self.update_special();
+    }
+
+    fn update_special(&mut self) {
+        self.special = ByteSet::new(self.class.map(|c| c != Class::Raw));
     }
 
     /// Escape `byte` always from now on. Returns false (and changes nothing) for a byte that
@@ -156,6 +145,7 @@ impl EscapeTable {
             return false;
         }
         self.class[usize::from(byte)] = Class::Escape;
+        self.update_special();
         true
     }
 
@@ -173,19 +163,18 @@ impl EscapeTable {
     /// Append `data` escaped to `out`. `last` is the last byte that went on the wire before
     /// (for the CR-after-`@` rule); the new last byte is returned. Runs of bytes that need
     /// no escaping are copied in one piece.
-    pub(super) fn escape_into(&self, out: &mut Vec<u8>, mut data: &[u8], mut last: u8) -> u8 {
-        let class = &self.class;
-        while !data.is_empty() {
-            let run = find(data, |b| class[usize::from(b)] as u8);
-            let (plain, rest) = data.split_at(run);
-            if let Some(&b) = plain.last() {
-                out.extend_from_slice(plain);
-                last = b;
+    pub(super) fn escape_into(&self, out: &mut Vec<u8>, data: &[u8], mut last: u8) -> u8 {
+        // Plain bytes between the bytes of interest are copied in one piece; `start` is
+        // where the next such piece begins.
+        let mut start = 0;
+        self.special.for_each(data, |at| {
+            let byte = data[at];
+            if at > start {
+                out.extend_from_slice(&data[start..at]);
+                last = data[at - 1];
             }
-            let Some((&byte, rest)) = rest.split_first() else {
-                break;
-            };
-            let escape = match class[usize::from(byte)] {
+            start = at + 1;
+            let escape = match self.class[usize::from(byte)] {
                 Class::AfterAt => last & 0x7F == b'@',
                 Class::Escape => true,
                 Class::Raw => false,
@@ -200,7 +189,10 @@ impl EscapeTable {
                     byte
                 }
             };
-            data = rest;
+        });
+        if let Some(&b) = data[start..].last() {
+            out.extend_from_slice(&data[start..]);
+            last = b;
         }
         last
     }

@@ -71,6 +71,7 @@ mod frame;
 #[doc(hidden)]
 pub mod fuzz;
 mod recv;
+mod scan;
 mod send;
 #[cfg(test)]
 mod tests;
