@@ -31,9 +31,10 @@
 //!
 //! An escaped byte is ZDLE and `byte ^ 0x40`; 0x7F and 0xFF are ZDLE `l` and ZDLE `m`.
 //! [`EscapeTable::escape`] adds single bytes to any table, and
-//! [`EscapeTable::escape_controls`] adds what ESCCTL asks for to any profile. Runs of bytes
-//! that need no escaping are copied with one `extend_from_slice`, which keeps encoding above
-//! 1 GB/s.
+//! [`EscapeTable::escape_controls`] adds what ESCCTL asks for to any profile. The bytes to
+//! escape are found 32 at a time with a quick test that compiles to vector compares
+//! (`scan.rs`), and the runs between them are copied with one `extend_from_slice` each:
+//! about 3 GiB/s for random data with the minimal profile (`cargo bench --bench zmodem`).
 //!
 //! # Decoding
 //!
