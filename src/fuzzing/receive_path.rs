@@ -74,7 +74,7 @@ impl Files for PathFiles {
                 self.announced = info.size;
                 self.files.start(info).map(drop)
             }
-            Event::FileEnd { .. } => self.files.end().map(|done| {
+            Event::FileEnd { bytes } => self.files.end(*bytes).map(|done| {
                 if let Some((path, len)) = done {
                     self.committed.push((path, len, self.announced));
                 }
