@@ -137,8 +137,8 @@ impl Handler for RecvHandler<'_> {
                 self.progress.file_start(&label, info.size);
             }
             Event::Started { protocol, .. } => self.files.started(*protocol),
-            Event::FileEnd { .. } => {
-                let ended = self.files.end();
+            Event::FileEnd { bytes } => {
+                let ended = self.files.end(*bytes);
                 self.notes();
                 ended?;
             }

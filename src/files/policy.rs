@@ -253,33 +253,45 @@ impl ReceiveFiles {
     /// Store data of the current file at `offset` (discarded when it is being skipped).
     pub fn write(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
         self.last_write = data.len();
-        if let Some(current) = &mut self.current
-            && current.resumed_from.is_some_and(|from| offset < from)
-        {
-            // The resume did not happen (the sender's file differs, or the protocol cannot
-            // resume): the data comes from the start. `NAME.part` is left exactly as it was,
-            // and the file is received into a new temporary file.
-            current.resumed_from = None;
-            if let Some(sink) = current.sink.take() {
-                let path = sink.path().to_path_buf();
-                if let Some(part) = sink.abandon(true) {
-                    self.notes.push(format!(
-                        "kept {} as it was: the file is received from the start",
-                        crate::files::names::printable(&part.to_string_lossy())
-                    ));
-                }
-                current.sink = Some(Sink::create(&path, self.policy.existing)?);
-            }
-        }
+        self.decline_resume_below(offset)?;
         match self.current.as_mut().and_then(|c| c.sink.as_mut()) {
             Some(sink) => sink.write_at(offset, data),
             None => Ok(()),
         }
     }
 
-    /// The current file is complete: move it to its final name, with the sender's time and
-    /// mode. Returns its name and length (`None` when it was skipped).
-    pub fn end(&mut self) -> Result<Option<(PathBuf, u64)>, FileError> {
+    /// The file being resumed gets bytes below the part's length (`offset`), or ends holding
+    /// fewer: the resume did not happen (the sender's file differs, or the protocol cannot
+    /// resume), and the data comes from the start. `NAME.part` is left exactly as it was,
+    /// and the file is received into a new temporary file.
+    fn decline_resume_below(&mut self, offset: u64) -> Result<(), FileError> {
+        let Some(current) = &mut self.current else {
+            return Ok(());
+        };
+        if current.resumed_from.is_none_or(|from| offset >= from) {
+            return Ok(());
+        }
+        current.resumed_from = None;
+        if let Some(sink) = current.sink.take() {
+            let path = sink.path().to_path_buf();
+            if let Some(part) = sink.abandon(true) {
+                self.notes.push(format!(
+                    "kept {} as it was: the file is received from the start",
+                    crate::files::names::printable(&part.to_string_lossy())
+                ));
+            }
+            current.sink = Some(Sink::create(&path, self.policy.existing)?);
+        }
+        Ok(())
+    }
+
+    /// The current file is complete, holding `bytes` (the engine's count, `Event::FileEnd`):
+    /// move it to its final name, with the sender's time and mode. Returns its name and
+    /// length (`None` when it was skipped). A resumed file that ends holding fewer bytes than
+    /// its part file was not resumed (the sender's file differs and is shorter, or empty):
+    /// the part stays as it was and the file is what arrived.
+    pub fn end(&mut self, bytes: u64) -> Result<Option<(PathBuf, u64)>, FileError> {
+        self.decline_resume_below(bytes)?;
         let Some(Current {
             sink: Some(sink),
             info,
@@ -442,7 +454,7 @@ mod tests {
             }
         );
         rx.write(0, b"abc").unwrap();
-        assert_eq!(rx.end().unwrap(), Some((tmp.path().join("x"), 3)));
+        assert_eq!(rx.end(3).unwrap(), Some((tmp.path().join("x"), 3)));
         assert_eq!(std::fs::read(tmp.path().join("x")).unwrap(), b"abc");
         assert_eq!(rx.received().len(), 1);
     }
@@ -466,11 +478,11 @@ mod tests {
             Opened::Skipping { .. }
         ));
         rx.write(0, b"n").unwrap();
-        assert_eq!(rx.end().unwrap(), None);
+        assert_eq!(rx.end(1).unwrap(), None);
         let mut rx = ReceiveFiles::new(into(tmp.path()), with(Existing::Rename)).unwrap();
         rx.start(&info(b"a", Some(1))).unwrap();
         rx.write(0, b"n").unwrap();
-        assert_eq!(rx.end().unwrap(), Some((tmp.path().join("a.1"), 1)));
+        assert_eq!(rx.end(1).unwrap(), Some((tmp.path().join("a.1"), 1)));
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"old");
     }
 
@@ -496,7 +508,7 @@ mod tests {
         let mut last = b"end".to_vec();
         last.resize(128, 0x1A);
         rx.write(128, &last).unwrap();
-        assert_eq!(rx.end().unwrap(), Some((tmp.path().join("x.bin"), 131)));
+        assert_eq!(rx.end(256).unwrap(), Some((tmp.path().join("x.bin"), 131)));
     }
 
     #[test]
@@ -532,7 +544,7 @@ mod tests {
             ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
         rx.start(&info(b"first", Some(1))).unwrap();
         rx.write(0, b"1").unwrap();
-        assert_eq!(rx.end().unwrap(), Some((out, 1)));
+        assert_eq!(rx.end(1).unwrap(), Some((out, 1)));
         let second = tmp.path().join("xyzmodem-batch-second");
         assert_eq!(
             rx.start(&info(b"xyzmodem-batch-second", Some(1))).unwrap(),
@@ -542,8 +554,39 @@ mod tests {
             }
         );
         rx.write(0, b"2").unwrap();
-        assert_eq!(rx.end().unwrap(), Some((second.clone(), 1)));
+        assert_eq!(rx.end(1).unwrap(), Some((second.clone(), 1)));
         assert_eq!(std::fs::read(second).unwrap(), b"2");
+    }
+
+    /// Finding R6 (docs/FUZZING.md): a resume the sender declines (ZMODEM: its `ZCRC`
+    /// differs) for a file that then ends at once (`ZEOF` at 0) committed the part file as
+    /// the file, with bytes the sender never sent, and the user's part was gone. An end
+    /// below the part's length declines the resume as data from there does.
+    #[test]
+    fn a_resumed_file_ending_below_its_part_is_what_arrived() {
+        let tmp = tempfile::tempdir().unwrap();
+        let part = tmp.path().join("a.part");
+        std::fs::write(&part, b"kept bytes").unwrap();
+        let policy = ReceivePolicy {
+            resume: true,
+            ..ReceivePolicy::default()
+        };
+        let mut rx = ReceiveFiles::new(into(tmp.path()), policy).unwrap();
+        let opened = rx.start(&info(b"a", Some(20))).unwrap();
+        assert!(
+            matches!(opened, Opened::Resuming { from: 10, .. }),
+            "{opened:?}"
+        );
+        assert_eq!(rx.end(0).unwrap(), Some((tmp.path().join("a"), 0)));
+        assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"");
+        assert_eq!(std::fs::read(&part).unwrap(), b"kept bytes");
+        // Resumed and ended at the part's length: the part is the file.
+        let mut rx = ReceiveFiles::new(into(tmp.path()), policy).unwrap();
+        std::fs::remove_file(tmp.path().join("a")).unwrap();
+        rx.start(&info(b"a", Some(20))).unwrap();
+        assert_eq!(rx.end(10).unwrap(), Some((tmp.path().join("a"), 10)));
+        assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"kept bytes");
+        assert!(!part.exists());
     }
 
     #[test]

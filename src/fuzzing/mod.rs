@@ -9,10 +9,11 @@
 //!   from the input: raw bytes from the peer, well-formed (or deliberately damaged) blocks and
 //!   headers, timeouts after a decoded delay or at the engine's deadline, peer cancels and local
 //!   aborts. Between operations every output is drained, as the [`Engine`] contract demands.
-//! - [`receive_path()`] runs the receiver as [`receiver()`] does, but behind the library's
-//!   file policy (`files::ReceiveFiles`) writing real files in a temporary directory, with
-//!   hostile header text (names, sizes, times, modes) and files already there, and checks
-//!   what lands on disk.
+//! - [`receive_path()`] runs the X/YMODEM or the ZMODEM receiver as [`receiver()`] and
+//!   [`zmodem_receiver()`] do, but behind the library's file policy (`files::ReceiveFiles`,
+//!   answering each file as the CLI does: store, skip or resume) writing real files in a
+//!   temporary directory, with hostile header text (names, sizes, times, modes) and files
+//!   already there, and checks what lands on disk.
 //! - [`block`] feeds the block assembler arbitrary bytes and round-trips encoded blocks.
 //! - [`header`] parses arbitrary YMODEM block 0 data and round-trips headers.
 //!
@@ -40,14 +41,14 @@ mod zmodem;
 use std::time::{Duration, Instant};
 
 pub use codecs::{block, header};
-pub use receive_path::receive_path;
+pub use receive_path::{receive_path, receive_path_committed};
 pub use receiver::receiver;
 pub use sender::sender;
 pub use zmodem::{zmodem_receiver, zmodem_sender};
 
 use crate::proto::cancel::CAN;
 use crate::proto::xymodem::block::LARGE;
-use crate::proto::{self, Abort, Engine, Event, FileInfo};
+use crate::proto::{self, Abort, Engine, Event, FileInfo, FileReply};
 
 /// Most timeouts an engine may need, fed nothing else, before its session ends.
 pub const MAX_TIMEOUTS: usize = 500;
@@ -104,6 +105,12 @@ trait Files {
     /// aborts the engine as the driver does.
     fn take_failure(&mut self) -> Option<String> {
         None
+    }
+
+    /// The answer to the `FileStart` just passed to `event` (a ZMODEM receiver skips or
+    /// resumes on it), as the CLI's handler gives it.
+    fn reply(&mut self) -> FileReply {
+        FileReply::Accept
     }
 }
 
@@ -170,6 +177,10 @@ impl<F: Files> proto::Io for Checked<'_, F> {
         }
         self.files.event(&event);
         self.files.take_failure().map_or(Ok(()), Err)
+    }
+
+    fn file_reply(&mut self) -> FileReply {
+        self.files.reply()
     }
 }
 

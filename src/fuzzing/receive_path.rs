@@ -1,22 +1,34 @@
 //! The whole receive path: engine → handler → file policy → real files.
 //!
-//! The `receiver` body stops at the engine's outputs. This one hands them to the library's
-//! [`ReceiveFiles`] as the CLI's handler does (start on `FileStart`, data on `WriteFile`, commit
-//! on `FileEnd`, abandon on failure; a file error aborts the engine), in a fresh temporary
-//! directory holding files the "user" owns, so whatever a header field drives (name
-//! sanitising, existing files, sizes, times, modes, `.part` files) runs on real files.
+//! The `receiver` and `zmodem_receiver` bodies stop at the engine's outputs. This one hands
+//! them to the library's [`ReceiveFiles`] as the CLI's handler does (start on `FileStart` and
+//! answer it: store, skip or resume; data on `WriteFile`, commit on `FileEnd`, abandon on
+//! failure; a file error aborts the engine), in a fresh temporary directory holding files
+//! the "user" owns, so whatever a header field drives (name sanitising, existing files,
+//! sizes, times, modes, `.part` files, a resume's offset and CRC) runs on real files.
+//!
+//! The engine is the X/YMODEM receiver, fed blocks as in `receiver`, or the ZMODEM
+//! receiver, fed frames built with the library's own codec: `ZFILE` with any options (F0,
+//! F1: `ZCRESUM`, `ZMSKNOLOC`, ...; the engine ignores them today) and hostile file
+//! information, `ZDATA` at the offset the receiver holds or the part's length or elsewhere,
+//! `ZEOF`, answers to a resume's `ZCRC` that match or not, `ZFIN`, any other header or
+//! subpacket, each maybe damaged.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::receiver::send_block;
+use super::zmodem::{damage, header as zheader, subpacket};
 use super::{Common, Files, Input, Run, common_op};
 use crate::files::names::is_unsafe_char;
-use crate::files::{Existing, ReceiveFiles, ReceivePolicy, Target};
-use crate::proto::Receiver;
+use crate::files::{Existing, FileError, Opened, ReceiveFiles, ReceivePolicy, Target};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
-use crate::proto::{Check, Event, ReceiverConfig, RecvMode};
+use crate::proto::zmodem::{
+    self, CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat,
+    MAX_SUBPACKET, ZF0, ZF1,
+};
+use crate::proto::{Check, Event, FileInfo, FileReply, Receiver, ReceiverConfig, RecvMode};
 
 /// Files the user had before the session: name and content. `a.part` is what `--keep-partial`
 /// must never replace; `sub` is a directory and `link` a symlink out of the target.
@@ -47,20 +59,180 @@ const NAMES: [&[u8]; 16] = [
     b"d/e/f",
 ];
 
+/// A file committed, with what the harness expects of it.
+struct Commit {
+    path: PathBuf,
+    /// The length `ReceiveFiles::end` reported.
+    len: u64,
+    /// The length its header announced.
+    announced: Option<u64>,
+    /// The engine's count (`FileEnd`): the bytes the file holds, the resumed part included.
+    bytes: u64,
+    /// What the engine wrote, on top of the part file's first bytes when it was resumed: the
+    /// file's content (less padding, where it is stripped).
+    content: Vec<u8>,
+}
+
 /// What the handler saw and kept.
 struct PathFiles {
     files: ReceiveFiles,
     /// The dir the target is in: everything must land inside it.
     dir: PathBuf,
     failure: Option<String>,
+    /// The answer to the last `FileStart`, as the CLI's handler gives it.
+    reply: FileReply,
+    /// The longest `WriteFile` the engine may produce.
+    max_write: usize,
     /// The length the current file's header announced.
     announced: Option<u64>,
-    /// Every file committed, with the length its header announced.
-    committed: Vec<(PathBuf, u64, Option<u64>)>,
+    /// The current file's content so far, as the writes and a resumed part make it.
+    shadow: Vec<u8>,
+    /// The current file is being skipped (its data is discarded).
+    skipping: bool,
+    /// The current file was opened to be stored, and is not committed yet.
+    storing: bool,
+    /// The current file continues `NAME.part` from this length (until a write from before it
+    /// declines the resume, as `ReceiveFiles::write` does).
+    resumed_from: Option<u64>,
+    /// That part file.
+    resumed_part: Option<PathBuf>,
+    /// The last resume answered: its length and CRC-32 (what a sender with the same file
+    /// answers to `ZCRC`).
+    resume: Option<(u64, u32)>,
+    /// The next offset the receiver wants, as far as the harness can tell.
+    pos: u64,
+    /// The policy strips padding, where the protocol pads.
+    strip_padding: bool,
+    /// Padding is stripped at the end (XMODEM with strip-padding).
+    strips: bool,
+    /// Every file committed.
+    committed: Vec<Commit>,
+    /// Part files continued by a resume and not committed under their name since: they may
+    /// have grown (verified data appended), never changed in their first bytes.
+    continued: Vec<(PathBuf, Vec<u8>)>,
+    /// Part files a completed resume turned into its file: gone.
+    consumed: Vec<PathBuf>,
     /// Partial files kept on failure.
     kept: Vec<PathBuf>,
     finished: bool,
     failed: bool,
+}
+
+impl PathFiles {
+    fn new(files: ReceiveFiles, dir: PathBuf, max_write: usize, strip_padding: bool) -> Self {
+        Self {
+            strip_padding,
+            files,
+            dir,
+            failure: None,
+            reply: FileReply::Accept,
+            max_write,
+            announced: None,
+            shadow: Vec::new(),
+            skipping: false,
+            storing: false,
+            resumed_from: None,
+            resumed_part: None,
+            resume: None,
+            pos: 0,
+            strips: false,
+            committed: Vec::new(),
+            continued: Vec::new(),
+            consumed: Vec::new(),
+            kept: Vec::new(),
+            finished: false,
+            failed: false,
+        }
+    }
+
+    /// `Event::FileStart`: open the file as the CLI does, and note the answer.
+    fn start(&mut self, info: &FileInfo) -> Result<(), FileError> {
+        self.announced = info.size;
+        self.shadow.clear();
+        self.skipping = false;
+        self.storing = false;
+        self.resumed_from = None;
+        self.resumed_part = None;
+        self.resume = None;
+        self.pos = 0;
+        let opened = self.files.start(info)?;
+        self.storing = !matches!(opened, Opened::Skipping { .. });
+        self.reply = match opened {
+            Opened::Storing { path, .. } => {
+                assert!(path.starts_with(&self.dir), "{path:?} outside");
+                FileReply::Accept
+            }
+            Opened::Skipping { path, .. } => {
+                assert!(path.starts_with(&self.dir), "{path:?} outside");
+                self.skipping = true;
+                FileReply::Skip
+            }
+            Opened::Resuming {
+                path, from, crc32, ..
+            } => {
+                assert!(path.starts_with(&self.dir), "{path:?} outside");
+                let mut part = path.into_os_string();
+                part.push(".part");
+                let part = PathBuf::from(part);
+                let held = std::fs::read(&part).expect("the part file to resume");
+                assert!(
+                    held.len() as u64 >= from && info.size.is_some_and(|s| from <= s) && from > 0,
+                    "resuming {from} bytes of a {}-byte part, announced {:?}",
+                    held.len(),
+                    info.size
+                );
+                self.shadow = held[..from as usize].to_vec();
+                assert_eq!(crc32, crate::proto::crc::crc32(&self.shadow), "part's CRC");
+                self.continued.retain(|(p, _)| *p != part);
+                self.continued.push((part.clone(), held));
+                self.resumed_from = Some(from);
+                self.resumed_part = Some(part);
+                self.resume = Some((from, crc32));
+                FileReply::Resume { from, crc32 }
+            }
+        };
+        Ok(())
+    }
+
+    /// Data from before the resumed part's end, or an end there: the resume is declined,
+    /// the part stays as it was and the file starts again in a new file.
+    fn decline_below(&mut self, offset: u64) {
+        if self.resumed_from.is_some_and(|from| offset < from) {
+            self.resumed_from = None;
+            self.resumed_part = None;
+            self.shadow.clear();
+        }
+    }
+
+    /// `Event::FileEnd`: commit, and note what must be on disk.
+    fn end(&mut self, bytes: u64) -> Result<(), FileError> {
+        self.decline_below(bytes);
+        let done = self.files.end(bytes)?;
+        let Some((path, len)) = done else {
+            // Skipped, or its start failed (the engine, aborted, may have ended it already).
+            assert!(!self.storing, "a file stored was not committed");
+            return Ok(());
+        };
+        self.storing = false;
+        assert!(!self.skipping, "a skipped file was committed");
+        assert!(path.starts_with(&self.dir), "{path:?} outside");
+        if let Some(part) = self.resumed_part.take() {
+            // The part became the file.
+            self.continued.retain(|(p, _)| *p != part);
+            self.committed.retain(|c| c.path != part);
+            self.consumed.push(part);
+        }
+        self.continued.retain(|(p, _)| *p != path);
+        self.committed.push(Commit {
+            path,
+            len,
+            announced: self.announced,
+            bytes,
+            content: std::mem::take(&mut self.shadow),
+        });
+        self.pos = 0;
+        Ok(())
+    }
 }
 
 impl Files for PathFiles {
@@ -68,17 +240,15 @@ impl Files for PathFiles {
         let result = match event {
             Event::Started { protocol, .. } => {
                 self.files.started(*protocol);
+                self.strips = self.strip_padding && protocol.padding().is_some();
                 Ok(())
             }
-            Event::FileStart(info) => {
-                self.announced = info.size;
-                self.files.start(info).map(drop)
+            Event::FileStart(info) => self.start(info),
+            Event::FileEnd { bytes } => self.end(*bytes),
+            Event::Progress { bytes, .. } => {
+                self.pos = *bytes;
+                Ok(())
             }
-            Event::FileEnd { .. } => self.files.end().map(|done| {
-                if let Some((path, len)) = done {
-                    self.committed.push((path, len, self.announced));
-                }
-            }),
             Event::Finished => {
                 self.finished = true;
                 Ok(())
@@ -91,8 +261,7 @@ impl Files for PathFiles {
                 }
                 Ok(())
             }
-            Event::Progress { .. }
-            | Event::Retry { .. }
+            Event::Retry { .. }
             | Event::FileSkipped
             | Event::Note(_)
             | Event::EndUnconfirmed { .. } => Ok(()),
@@ -104,8 +273,19 @@ impl Files for PathFiles {
     }
 
     fn write(&mut self, offset: u64, data: &[u8]) {
-        if let Err(e) = self.files.write(offset, data) {
-            self.failure = Some(e.to_string());
+        self.decline_below(offset);
+        match self.files.write(offset, data) {
+            Ok(()) if !self.skipping => {
+                assert!(
+                    offset <= self.shadow.len() as u64,
+                    "a write at {offset} past the {} bytes held was taken (a hole)",
+                    self.shadow.len()
+                );
+                self.shadow.truncate(offset as usize);
+                self.shadow.extend_from_slice(data);
+            }
+            Ok(()) => {}
+            Err(e) => self.failure = Some(e.to_string()),
         }
     }
 
@@ -113,8 +293,16 @@ impl Files for PathFiles {
         panic!("a receiver asked for file data");
     }
 
+    fn max_write(&self) -> usize {
+        self.max_write
+    }
+
     fn take_failure(&mut self) -> Option<String> {
         self.failure.take()
+    }
+
+    fn reply(&mut self) -> FileReply {
+        self.reply
     }
 }
 
@@ -181,18 +369,32 @@ fn header_text(input: &mut Input<'_>) -> Vec<u8> {
     text
 }
 
-/// The receive path. `data[0]`: the mode (bits 0-1) and the policy for existing files (bits
-/// 2-3: refuse, overwrite, rename, skip); `data[1]`: keep sub-directories, keep partial files,
-/// strip padding, the target (a directory, one to create, a directory with an XMODEM name, or
-/// a file), whether the user's files exist. The rest are operations as in `receiver`, with
-/// hostile header text (see the module docs). Checked at the end: nothing outside the target
-/// directory, the user's files untouched (but where `--overwrite` replaced one on purpose),
-/// no temporary file left, every committed file as long as its header said, stored names
-/// without unsafe characters, `.part` files only with keep-partial.
+/// The receive path. `data[0]`: the engine (bits 5-6 = `01`: ZMODEM, else X/YMODEM), the
+/// policy for existing files (bits 2-3: refuse, overwrite, rename, skip); for X/YMODEM the
+/// mode (bits 0-1) and the check (bit 4), for ZMODEM ESCCTL (bit 0), a receive buffer
+/// (bit 1), the largest subpacket (bit 4: 1024, else 8192) and the error limit (bit 7: 3,
+/// else 20). `data[1]`: keep sub-directories, keep partial files, strip padding, the target
+/// (a directory, one to create, a directory with an XMODEM name, or a file), whether the
+/// user's files exist, resume. The rest are operations as in `receiver` or
+/// `zmodem_receiver`, with hostile header text (see the module docs). Checked at the end:
+/// nothing outside the target directory, the user's files untouched (but where
+/// `--overwrite` replaced one on purpose, or `--resume` continued or completed a part file),
+/// no temporary file left, every committed file holding exactly the data the engine
+/// delivered (after the part file's bytes, when resumed) and as many bytes as its `FileEnd`
+/// counted (X/YMODEM: as its header said), stored names without unsafe characters, `.part`
+/// files only with keep-partial.
 pub fn receive_path(data: &[u8]) {
+    receive_path_committed(data);
+}
+
+/// [`receive_path()`], returning the files committed that are still on disk at the end:
+/// their paths relative to the target directory and their content (for tests that build
+/// their input by hand).
+pub fn receive_path_committed(data: &[u8]) -> Vec<(PathBuf, Vec<u8>)> {
     let mut input = Input { data };
     let flags = input.u8();
     let more = input.u8();
+    let zmodem = flags & 0x60 == 0x20;
     let top = tempfile::tempdir().expect("temporary directory");
     let dir = top.path().join("in");
     let outside = top.path().join("outside");
@@ -238,18 +440,41 @@ pub fn receive_path(data: &[u8]) {
     let Ok(files) = ReceiveFiles::new(target, policy) else {
         // Refused before the sender is answered (an existing output file): nothing changed.
         assert_eq!(snapshot(&dir), before, "a refused target changed files");
-        return;
+        return Vec::new();
     };
-    let handler = PathFiles {
+    let max_write = if zmodem { MAX_SUBPACKET } else { LARGE };
+    let handler = PathFiles::new(files, dir.clone(), max_write, policy.strip_padding);
+    let handler = if zmodem {
+        zmodem_session(flags, handler, &mut input)
+    } else {
+        xymodem_session(flags, handler, &mut input)
+    };
+    let PathFiles {
         files,
-        dir: dir.clone(),
-        failure: None,
-        announced: None,
-        committed: Vec::new(),
-        kept: Vec::new(),
-        finished: false,
-        failed: false,
+        committed,
+        continued,
+        consumed,
+        kept,
+        finished,
+        failed,
+        strips,
+        ..
+    } = handler;
+    assert!(finished != failed, "the session ended once");
+    drop(files);
+    let outcome = Outcome {
+        committed,
+        continued,
+        consumed,
+        kept,
+        strips,
+        zmodem,
     };
+    check_outcome(&dir, &outside, &before, &outcome, policy)
+}
+
+/// The X/YMODEM receiver's session, as the `receiver` body builds it.
+fn xymodem_session(flags: u8, handler: PathFiles, input: &mut Input<'_>) -> PathFiles {
     let cfg = ReceiverConfig {
         mode: [
             RecvMode::Xmodem,
@@ -271,9 +496,9 @@ pub fn receive_path(data: &[u8]) {
     let mut body = Vec::with_capacity(LARGE);
     while !input.is_empty() {
         match input.u8() {
-            0..=29 => common_op(&mut run, Common::Raw, &mut input),
-            30..=49 => common_op(&mut run, Common::Advance, &mut input),
-            50..=69 => common_op(&mut run, Common::Expire, &mut input),
+            0..=29 => common_op(&mut run, Common::Raw, input),
+            30..=49 => common_op(&mut run, Common::Advance, input),
+            50..=69 => common_op(&mut run, Common::Expire, input),
             // Data, mostly the block expected next, mostly whole.
             70..=169 => {
                 let shape = input.u8();
@@ -293,7 +518,7 @@ pub fn receive_path(data: &[u8]) {
                 let check = run.engine.check();
                 let pad = if shape & 64 == 0 { block::PAD } else { fill };
                 block::encode(&mut wire, number, &payload, size, check, pad);
-                if send_block(&mut run, &mut wire, &mut input) && number == next {
+                if send_block(&mut run, &mut wire, input) && number == next {
                     next = next.wrapping_add(1);
                 }
             }
@@ -303,34 +528,168 @@ pub fn receive_path(data: &[u8]) {
                 if input.u8() < 16 {
                     body.resize(SMALL, 0);
                 } else {
-                    body.extend(header_text(&mut input));
+                    body.extend(header_text(input));
                     body.truncate(LARGE);
                     body.resize(if body.len() <= SMALL { SMALL } else { LARGE }, 0);
                 }
                 let size = body.len();
                 let check = run.engine.check();
                 block::encode(&mut wire, 0, &body, size, check, 0);
-                if send_block(&mut run, &mut wire, &mut input) {
+                if send_block(&mut run, &mut wire, input) {
                     next = 1;
                 }
             }
             220..=244 => run.input(&[EOT]),
-            245..=249 => common_op(&mut run, Common::Cancel, &mut input),
-            _ => common_op(&mut run, Common::Abort, &mut input),
+            245..=249 => common_op(&mut run, Common::Cancel, input),
+            _ => common_op(&mut run, Common::Abort, input),
         }
     }
     run.run_out();
-    let PathFiles {
-        files,
-        committed,
-        kept,
-        finished,
-        failed,
-        ..
-    } = run.files;
-    assert!(finished != failed, "the session ended once");
-    drop(files);
-    check_outcome(&dir, &outside, &before, &committed, &kept, policy);
+    run.files
+}
+
+/// `ZFILE`'s management option (F1): none, `ZMNEWL`, `ZMCRC`, `ZMAPND`, `ZMCLOB`, `ZMNEW`,
+/// `ZMPROT`, or any of them with `ZMSKNOLOC` (skip if absent).
+const ZFILE_F1: [u8; 7] = [0, 1, 2, 3, 4, 5, 7];
+
+/// The ZMODEM receiver's session: a hostile sender's frames built with the library's own
+/// codec, so that every field reaches `ReceiveFiles` and the files.
+fn zmodem_session(flags: u8, handler: PathFiles, input: &mut Input<'_>) -> PathFiles {
+    let cfg = zmodem::ReceiverConfig {
+        escape_controls: flags & 1 != 0,
+        buffer_size: if flags & 2 != 0 { 2048 } else { 0 },
+        max_data: if flags & 0x10 != 0 { 1024 } else { 8192 },
+        max_errors: if flags & 0x80 != 0 { 3 } else { 20 },
+        ..zmodem::ReceiverConfig::default()
+    };
+    let mut enc = Encoder::new(if cfg.escape_controls {
+        EscapeProfile::Controls
+    } else {
+        EscapeProfile::Minimal
+    });
+    let now = Instant::now();
+    let mut run = Run::new(zmodem::Receiver::new(cfg, now), handler, now);
+    let mut wire = Vec::new();
+    let mut crc = CrcKind::Crc32;
+    let formats = [
+        HeaderFormat::Bin32,
+        HeaderFormat::Bin32,
+        HeaderFormat::Bin16,
+        HeaderFormat::Hex,
+    ];
+    while !input.is_empty() {
+        wire.clear();
+        match input.u8() {
+            0..=19 => common_op(&mut run, Common::Raw, input),
+            20..=24 => common_op(&mut run, Common::RawLong, input),
+            25..=44 => {
+                let (h, format) = zheader(input);
+                crc = format.data_crc();
+                enc.header(&mut wire, format, &h);
+            }
+            45..=64 => subpacket(&mut enc, input, &mut wire, crc),
+            // ZFILE with options and hostile file information.
+            65..=99 => {
+                let shape = input.u8();
+                let format = formats[usize::from(shape & 3)];
+                // Conversion (F0): none, `ZCBIN`, `ZCNL`, `ZCRESUM`, or any byte.
+                let f0 = match (shape >> 2) & 7 {
+                    k @ 0..=3 => k,
+                    _ => input.u8(),
+                };
+                let f1 = match (shape >> 5) & 7 {
+                    7 => input.u8(),
+                    k => ZFILE_F1[usize::from(k)] | (input.u8() & 0x80),
+                };
+                let mut h = Header::new(FrameType::File);
+                h.bytes[ZF0] = f0;
+                h.bytes[ZF1] = f1;
+                enc.header(&mut wire, format, &h);
+                crc = format.data_crc();
+                let text = header_text(input);
+                enc.subpacket(&mut wire, &text, FrameEnd::CrcW, crc);
+            }
+            // ZDATA with one to four subpackets of data.
+            100..=159 => {
+                let shape = input.u8();
+                let files = &run.files;
+                let at = match shape & 7 {
+                    0..=3 => files.pos,
+                    4 => files.resume.map_or(files.pos, |(from, _)| from),
+                    5 => 0,
+                    6 => files.pos + 1,
+                    _ => u64::from(input.u16()),
+                };
+                let format = formats[usize::from((shape >> 3) & 3)];
+                crc = format.data_crc();
+                enc.header(
+                    &mut wire,
+                    format,
+                    &Header::with_position(FrameType::Data, at as u32),
+                );
+                let count = 1 + ((shape >> 5) & 3);
+                for k in 0..count {
+                    let len = usize::from(input.u16()) % (MAX_SUBPACKET + 64);
+                    let seed = input.u8();
+                    let data: Vec<u8> = (0..len)
+                        .map(|i| seed.wrapping_add((i as u8).wrapping_mul(31)))
+                        .collect();
+                    let end = if k + 1 < count {
+                        FrameEnd::CrcG
+                    } else if shape & 0x80 == 0 {
+                        FrameEnd::CrcE
+                    } else {
+                        FrameEnd::CrcW
+                    };
+                    enc.subpacket(&mut wire, &data, end, crc);
+                }
+            }
+            // ZEOF where the file ends, just past it, or at the announced size.
+            160..=179 => {
+                let how = input.u8();
+                let files = &run.files;
+                let at = match how & 3 {
+                    0 | 1 => files.pos,
+                    2 => files.pos + 1,
+                    _ => files.announced.unwrap_or(0),
+                };
+                let format = formats[usize::from((how >> 2) & 3)];
+                enc.header(
+                    &mut wire,
+                    format,
+                    &Header::with_position(FrameType::Eof, at as u32),
+                );
+            }
+            // The answer to a resume's ZCRC: the sender's file starts with the part, or not.
+            180..=191 => {
+                let how = input.u8();
+                let (from, crc32) = run.files.resume.unwrap_or((0, 0));
+                let answer = if how & 1 == 0 { crc32 } else { crc32 ^ 1 };
+                if how & 1 == 0 && from > 0 {
+                    run.files.pos = from;
+                }
+                let format = formats[usize::from((how >> 1) & 3)];
+                enc.header(
+                    &mut wire,
+                    format,
+                    &Header::with_position(FrameType::Crc, answer),
+                );
+            }
+            192..=196 => enc.header(&mut wire, HeaderFormat::Hex, &Header::new(FrameType::Fin)),
+            197..=201 => wire.extend_from_slice(b"OO"),
+            202..=229 => common_op(&mut run, Common::Advance, input),
+            230..=249 => common_op(&mut run, Common::Expire, input),
+            250..=251 => wire.extend_from_slice(&[0x18; 5]),
+            252..=253 => common_op(&mut run, Common::Cancel, input),
+            254..=255 => common_op(&mut run, Common::Abort, input),
+        }
+        if !wire.is_empty() {
+            damage(&mut wire, input);
+            run.input(&wire);
+        }
+    }
+    run.run_out();
+    run.files
 }
 
 /// Every regular file under `dir` (symlinks not followed) with its content.
@@ -360,22 +719,37 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     out
 }
 
+/// What a session left, for [`check_outcome`].
+struct Outcome {
+    committed: Vec<Commit>,
+    continued: Vec<(PathBuf, Vec<u8>)>,
+    consumed: Vec<PathBuf>,
+    kept: Vec<PathBuf>,
+    /// Padding was stripped from the end of files.
+    strips: bool,
+    zmodem: bool,
+}
+
 fn check_outcome(
     dir: &Path,
     outside: &Path,
     before: &BTreeMap<PathBuf, Vec<u8>>,
-    committed: &[(PathBuf, u64, Option<u64>)],
-    kept: &[PathBuf],
+    outcome: &Outcome,
     policy: ReceivePolicy,
-) {
-    // Without keep-partial nothing new is kept; a part file the user already had (continued
-    // by --resume) always stays.
+) -> Vec<(PathBuf, Vec<u8>)> {
+    let Outcome {
+        committed,
+        continued,
+        consumed,
+        kept,
+        strips,
+        zmodem,
+    } = outcome;
+    let is_continued = |path: &Path| continued.iter().any(|(p, _)| p == path);
+    // Without keep-partial nothing new is kept; a part file continued by --resume (the
+    // user's, or one this session stored) always stays.
     assert!(
-        policy.keep_partial
-            || kept.iter().all(|k| {
-                k.strip_prefix(dir)
-                    .is_ok_and(|rel| before.contains_key(rel) || before.contains_key(k))
-            }),
+        policy.keep_partial || kept.iter().all(|k| is_continued(k)),
         "{kept:?} kept without keep-partial"
     );
     assert_eq!(
@@ -384,7 +758,16 @@ fn check_outcome(
         "a file landed outside the target through the symlink"
     );
     let after = snapshot(dir);
+    let on_disk = |path: &Path| {
+        let rel = path.strip_prefix(dir).expect("inside");
+        after.get(rel)
+    };
     for (name, content) in before {
+        let path = dir.join(name);
+        if consumed.contains(&path) || is_continued(&path) {
+            // Resumed into its file, or checked below.
+            continue;
+        }
         if policy.existing != Existing::Overwrite {
             assert_eq!(
                 after.get(name),
@@ -393,9 +776,20 @@ fn check_outcome(
             );
         }
     }
-    let mut seen = Vec::new();
+    // A continued part only grows by data that passed the resume's check.
+    for (part, held) in continued {
+        let now = on_disk(part).unwrap_or_else(|| panic!("continued {part:?} went"));
+        assert!(
+            now.starts_with(held),
+            "continued {part:?} changed in its first {} bytes",
+            held.len()
+        );
+    }
+    let mut seen: Vec<&Path> = Vec::new();
+    let mut files = Vec::new();
     // The last commit under a name is what is on disk (--overwrite may replace an earlier one).
-    for (path, len, announced) in committed.iter().rev() {
+    for c in committed.iter().rev() {
+        let path = c.path.as_path();
         assert!(path.starts_with(dir), "{path:?} outside the target");
         if seen.contains(&path) {
             continue;
@@ -405,27 +799,45 @@ fn check_outcome(
         let content = after
             .get(rel)
             .unwrap_or_else(|| panic!("committed {rel:?} is not there"));
-        assert_eq!(content.len() as u64, *len, "{rel:?}: length on disk");
-        if let Some(size) = announced {
+        if !strips {
+            assert_eq!(c.len, c.bytes, "{rel:?}: committed length != FileEnd count");
+        }
+        if !*zmodem && let Some(size) = c.announced {
+            // X/YMODEM cut a file to its header's length and fail one that ends short; a
+            // ZMODEM size is the sender's estimate, and the file is what came before ZEOF.
             assert_eq!(
-                *len, *size,
+                c.len, size,
                 "{rel:?}: committed with another length than its header's"
             );
         }
+        if is_continued(path) {
+            // Resumed later in the session (checked above).
+            continue;
+        }
+        assert_eq!(content.len() as u64, c.len, "{rel:?}: length on disk");
+        let (kept, stripped) = c.content.split_at(content.len().min(c.content.len()));
+        assert!(
+            content == kept
+                && (stripped.is_empty() || *strips && stripped.iter().all(|&b| b == block::PAD)),
+            "{rel:?}: the content on disk is not the data delivered"
+        );
+        files.push((rel.to_path_buf(), content.clone()));
     }
     // Nothing else appeared: no temporary file, no probe, no stray part.
     for name in after.keys() {
         let path = dir.join(name);
         assert!(
             before.contains_key(name)
-                || committed.iter().any(|(p, ..)| *p == path)
-                || kept.contains(&path),
+                || committed.iter().any(|c| c.path == path)
+                || kept.contains(&path)
+                || is_continued(&path),
             "{name:?} appeared from nowhere"
         );
         if !before.contains_key(name) {
             assert_safe_name(name);
         }
     }
+    files
 }
 
 /// No unsafe character in a stored name, nor a lone byte 0x80-0x9F outside UTF-8.

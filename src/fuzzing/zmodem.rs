@@ -12,7 +12,7 @@ use crate::proto::zmodem::{
 use crate::proto::{Event, FileInfo, file};
 
 /// A header from the input: any type, position or flags, in any of the three formats.
-fn header(input: &mut Input<'_>) -> (Header, HeaderFormat) {
+pub(super) fn header(input: &mut Input<'_>) -> (Header, HeaderFormat) {
     let kind = FrameType::ALL[usize::from(input.u8()) % FrameType::ALL.len()];
     let bytes = [input.u8(), input.u8(), input.u8(), input.u8()];
     let format =
@@ -21,7 +21,7 @@ fn header(input: &mut Input<'_>) -> (Header, HeaderFormat) {
 }
 
 /// Encode, then maybe damage one byte or cut the tail.
-fn damage(wire: &mut Vec<u8>, input: &mut Input<'_>) {
+pub(super) fn damage(wire: &mut Vec<u8>, input: &mut Input<'_>) {
     let how = input.u8();
     if wire.is_empty() {
         return;
@@ -39,7 +39,12 @@ fn damage(wire: &mut Vec<u8>, input: &mut Input<'_>) {
     }
 }
 
-fn subpacket(enc: &mut Encoder, input: &mut Input<'_>, wire: &mut Vec<u8>, crc: CrcKind) {
+pub(super) fn subpacket(
+    enc: &mut Encoder,
+    input: &mut Input<'_>,
+    wire: &mut Vec<u8>,
+    crc: CrcKind,
+) {
     let len = usize::from(input.u16()) % (MAX_SUBPACKET + 64);
     let data = input.bytes(len).to_vec();
     let end = FrameEnd::ALL[usize::from(input.u8()) % 4];

@@ -114,3 +114,83 @@ fn r4_a_declined_resume_leaves_the_part_file_alone() {
 fn r5_a_continued_part_stays_after_a_failure() {
     fuzzing::receive_path(include_bytes!("data/receive_path_r5.bin"));
 }
+
+/// `receive_path` input bytes for ZMODEM sessions, built by hand (see the body's docs for
+/// what each byte means).
+mod zpath {
+    /// `data[0]`: ZMODEM (bits 5-6 = `01`), `existing` (bits 2-3: 0 refuse, 1 overwrite).
+    pub fn flags(existing: u8) -> u8 {
+        0x20 | existing << 2
+    }
+    /// `data[1]`: into a directory; the user's files there (`a`, `a.part`, `sub/b`, `link`)
+    /// unless `bare`; `--resume` when `resume`.
+    pub fn more(bare: bool, resume: bool) -> u8 {
+        (if bare { 0x20 } else { 0 }) | (if resume { 0x80 } else { 0 })
+    }
+    /// `ZFILE` (ZBIN32, F0 = ZCRESUM) for `a` with this size, not damaged.
+    pub const fn zfile_a(size: u8) -> [u8; 9] {
+        [65, 0x0C, 0, 0x04, 0, 0, size, 0, 0]
+    }
+    /// `ZDATA` at the offset the receiver holds (or, with `at_resume`, at the part's length)
+    /// with one subpacket of `len` bytes `seed + 31 i`, ending `ZCRCE`, not damaged.
+    pub const fn zdata(at_resume: bool, len: u8, seed: u8) -> [u8; 6] {
+        [100, if at_resume { 4 } else { 0 }, len, 0, seed, 0]
+    }
+    /// The bytes [`zdata`] sends.
+    pub fn data(len: u8, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| seed.wrapping_add(i.wrapping_mul(31)))
+            .collect()
+    }
+    /// The sender's answer to `ZCRC`: its file starts with the part, or not.
+    pub const fn zcrc(matches: bool) -> [u8; 3] {
+        [180, if matches { 0 } else { 1 }, 0]
+    }
+    /// `ZEOF` at the offset the receiver holds, `ZFIN`, `OO`.
+    pub const END: [u8; 7] = [160, 0, 0, 192, 0, 197, 0];
+}
+
+/// The ZMODEM mode of `receive_path` reaches the files: a file announced by `ZFILE`, sent in
+/// a `ZDATA` frame and ended by `ZEOF` is on disk with exactly that content.
+#[test]
+fn receive_path_zmodem_commits_a_file() {
+    let mut data = vec![zpath::flags(0), zpath::more(true, false)];
+    data.extend(zpath::zfile_a(5));
+    data.extend(zpath::zdata(false, 5, b'A'));
+    data.extend(zpath::END);
+    let got = fuzzing::receive_path_committed(&data);
+    assert_eq!(got, [("a".into(), zpath::data(5, b'A'))]);
+}
+
+/// `--resume` with ZMODEM: the user's `a.part` ("OWNED a.part", 12 bytes) is checked with
+/// `ZCRC`, the sender confirms it, and the file continues from its end: `a` (replaced, as
+/// `--overwrite` allows) is the part's bytes followed by the new ones.
+#[test]
+fn receive_path_zmodem_resumes_a_verified_part() {
+    let mut data = vec![zpath::flags(1), zpath::more(false, true)];
+    data.extend(zpath::zfile_a(20));
+    data.extend(zpath::zcrc(true));
+    data.extend(zpath::zdata(true, 8, b'r'));
+    data.extend(zpath::END);
+    let got = fuzzing::receive_path_committed(&data);
+    let mut want = b"OWNED a.part".to_vec();
+    want.extend(zpath::data(8, b'r'));
+    assert_eq!(got, [("a".into(), want)]);
+}
+
+/// Finding R6 (docs/FUZZING.md), by the `receive_path` proptest body's ZMODEM mode: with
+/// `--resume`, a sender whose file does not start with the user's `a.part` (its `ZCRC`
+/// differs) and then ends it at once (`ZEOF` at 0) had `a.part` committed as the file `a`:
+/// 12 bytes the sender never sent, and the user's part file gone. Now the file is what
+/// arrived (nothing) and `a.part` stays as it was (the body checks both).
+#[test]
+fn r6_a_declined_resume_that_ends_at_once_commits_what_arrived() {
+    let data = include_bytes!("data/receive_path_r6.bin");
+    let mut built = vec![zpath::flags(1), zpath::more(false, true)];
+    built.extend(zpath::zfile_a(20));
+    built.extend(zpath::zcrc(false));
+    built.extend(zpath::END);
+    assert_eq!(data[..], built[..]);
+    let got = fuzzing::receive_path_committed(data);
+    assert_eq!(got, [("a".into(), Vec::new())]);
+}
