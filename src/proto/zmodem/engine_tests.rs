@@ -519,3 +519,44 @@ fn sender_counts_zrpos_errors_per_offset() {
         "{last:?}"
     );
 }
+
+/// A lost answer costs a second of quiet, not the 10 s header timeout: in a file the receiver
+/// asks again with `ZRPOS` once nothing has come for `quiet_resend`; bytes that keep coming
+/// (the tail of what the sender sent before our `ZRPOS`) put it off.
+#[test]
+fn receiver_asks_again_after_a_second_of_silence_in_a_file() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis(1);
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &zfile(&info("f", 3000)));
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    // The sender's ZDATA is lost: ZRPOS again after 1 s.
+    assert_eq!(rx.poll_timeout(), Some(t0 + S));
+    assert!(tick(&mut rx, t0 + S - ms).wire.is_empty());
+    let d = tick(&mut rx, t0 + S);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    let mut now = t0 + S;
+    for _ in 0..5 {
+        now += S / 2;
+        assert!(feed(&mut rx, now, b"noise, no header").wire.is_empty());
+        assert_eq!(rx.poll_timeout(), Some(now + S));
+    }
+    // A ZCRCQ subpacket is answered with ZACK; if that is lost, silence: ZRPOS from what it
+    // holds.
+    let good = pattern(1000);
+    let d = feed(
+        &mut rx,
+        now,
+        &bin32(
+            Header::with_position(FrameType::Data, 0),
+            Some((&good, FrameEnd::CrcQ)),
+        ),
+    );
+    assert_eq!(d.written, good);
+    assert_eq!(headers(&d.wire), [(FrameType::Ack, 1000)]);
+    assert!(tick(&mut rx, now + S - ms).wire.is_empty());
+    let d = tick(&mut rx, now + S);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
+    assert_eq!(failed(&d.events), None);
+}

@@ -48,6 +48,11 @@ pub struct ReceiverConfig {
     pub start_timeout: Duration,
     /// How long to wait for the next header or subpacket once started (default 10 s).
     pub header_timeout: Duration,
+    /// In a file, `ZRPOS` goes out again after this long without a byte from the sender
+    /// (default 1 s): our `ZRPOS` or `ZACK`, or the sender's answer to it, was lost. The
+    /// sender has nothing in flight then, so nothing is resent for nothing; the data goes
+    /// on from where it would have anyway.
+    pub quiet_resend: Duration,
     /// Errors allowed per file, counted again from 0 after each good subpacket (default 20,
     /// as lrzsz).
     pub max_errors: u32,
@@ -68,6 +73,7 @@ impl Default for ReceiverConfig {
             init_interval: Duration::from_secs(10),
             start_timeout: Duration::from_secs(60),
             header_timeout: Duration::from_secs(10),
+            quiet_resend: Duration::from_secs(1),
             max_errors: 20,
             fin_wait: Duration::from_secs(1),
             idle_limit: Duration::from_secs(100),
@@ -148,6 +154,9 @@ pub struct Receiver {
     deliver: Option<u64>,
     /// The last time the session moved on.
     last_progress: Instant,
+    /// The last time a byte came, or we asked for data (`ZRPOS`, `ZACK`): the start of a
+    /// silence ([`ReceiverConfig::quiet_resend`]).
+    heard: Instant,
     finished_polled: bool,
 }
 
@@ -172,6 +181,7 @@ impl Receiver {
             attn: Vec::new(),
             deliver: None,
             last_progress: now,
+            heard: now,
             finished_polled: false,
         };
         r.send_zrinit(now);
@@ -181,6 +191,9 @@ impl Receiver {
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
         match self.state {
+            State::File { deadline } | State::Data { deadline } if self.file.is_some() => {
+                Some(deadline.min(self.heard + self.cfg.quiet_resend))
+            }
             State::Init { deadline }
             | State::Subpacket { deadline, .. }
             | State::File { deadline }
@@ -277,6 +290,7 @@ impl Receiver {
         }
         self.header(Header::with_position(FrameType::RPos, held as u32));
         self.dec.hunt();
+        self.heard = now;
         self.state = State::File {
             deadline: now + self.cfg.header_timeout,
         };
@@ -487,10 +501,12 @@ impl Receiver {
         match end {
             FrameEnd::CrcW => {
                 self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.heard = now;
                 self.state = State::File { deadline };
             }
             FrameEnd::CrcQ => {
                 self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.heard = now;
                 self.state = State::Data { deadline };
             }
             FrameEnd::CrcG => self.state = State::Data { deadline },
@@ -529,6 +545,9 @@ impl Engine for Receiver {
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
         if self.deliver.is_some() || self.out.is_pending() {
             return 0;
+        }
+        if !bytes.is_empty() {
+            self.heard = now;
         }
         if self.idle_deadline().is_some_and(|d| now >= d) {
             // Input keeps coming (so no timeout fires), but nothing moves on: a storm.
