@@ -560,3 +560,69 @@ fn receiver_asks_again_after_a_second_of_silence_in_a_file() {
     assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
     assert_eq!(failed(&d.events), None);
 }
+
+/// What the sender wrote, frame by frame: `Data@pos` for headers, `CrcQ:len` for subpackets.
+fn frames(wire: &[u8], in_data: bool) -> Vec<String> {
+    items_from(wire, in_data)
+        .iter()
+        .map(|(i, b)| match i {
+            Item::Header { header, .. } => format!("{:?}@{}", header.kind, header.position()),
+            Item::Data { end } => format!("{end:?}:{}", b.len()),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// Once the receiver has asked for data again during the file (the line is noisy), every
+/// subpacket asks for a `ZACK` (`ZCRCQ`) and the sender pauses with two unacknowledged: an
+/// error then wastes at most two subpackets, not everything the link had queued. Before
+/// that it streams with `ZCRCG`.
+#[test]
+fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
+    let t0 = Instant::now();
+    let data = pattern(50_000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    for _ in 0..4 {
+        assert_eq!(tx.poll_timeout(), Some(t0), "streaming");
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    assert_eq!(
+        frames(&wire, false),
+        [
+            "Data@0",
+            "CrcG:1024",
+            "CrcG:1024",
+            "CrcG:1024",
+            "CrcG:1024",
+            "CrcG:1024"
+        ]
+    );
+    // An error at 2048: the frame in flight is closed, 2048 resent with ZCRCW.
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 2048)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, true), ["CrcE:0", "Data@2048", "CrcW:1024"]);
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 3072)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    assert_eq!(tx.poll_timeout(), Some(t0), "one subpacket unacknowledged");
+    wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    assert_eq!(
+        frames(&wire, false),
+        ["Data@3072", "CrcQ:1024", "CrcQ:1024"]
+    );
+    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S), "two: wait for a ZACK");
+    assert!(tick_with(&mut tx, t0, &data, &mut pos).wire.is_empty());
+    // Each ZACK lets one more go.
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 4096)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, true), ["CrcQ:1024"]);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S));
+}
