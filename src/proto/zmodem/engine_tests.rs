@@ -626,3 +626,21 @@ fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
     assert_eq!(frames(&d.wire, true), ["CrcQ:1024"]);
     assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S));
 }
+
+/// The receiver answers a damaged `ZFIN` with `ZRINIT` (it is still waiting for a file): the
+/// sender says `ZFIN` again at once rather than after its 10 s answer timeout.
+#[test]
+fn sender_repeats_zfin_when_the_receiver_still_waits_for_a_file() {
+    let t0 = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), vec![], t0);
+    drain(&mut tx, t0, &[], &mut 0);
+    let zrinit = hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0));
+    let d = feed(&mut tx, t0, &zrinit);
+    assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
+    let now = t0 + Duration::from_millis(5);
+    let d = feed(&mut tx, now, &zrinit);
+    assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
+    let d = feed(&mut tx, now, &hex(Header::new(FrameType::Fin)));
+    assert_eq!(d.wire, b"OO");
+    assert!(d.events.contains(&Event::Finished));
+}

@@ -582,6 +582,15 @@ impl Sender {
                 self.out.event(Event::Finished);
                 self.state = State::Done;
             }
+            (State::WaitFin { tries, .. }, FrameType::RInit) if tries < 3 => {
+                // The receiver is still waiting for the next file: our ZFIN was lost (lrzsz
+                // `sz` resends ZFIN on anything but ZFIN too).
+                self.hex(Header::new(FrameType::Fin));
+                self.state = State::WaitFin {
+                    deadline: now + self.cfg.answer_timeout,
+                    tries: tries + 1,
+                };
+            }
             (State::WaitFin { .. } | State::Done, _) => {}
             // Anything else (a repeated ZRINIT, a stray ZACK) changes nothing.
             _ => {}
