@@ -67,6 +67,17 @@ const MIN_CHUNK: usize = 512;
 /// receiver's `ZRPOS` and sent the rest of the chunk for nothing.
 const STREAM_LOOK: Duration = Duration::from_millis(20);
 
+/// The collection after a write of `len` bytes (collected up to `chunk`) that took `took`:
+/// what the link took in [`STREAM_LOOK`] if the write waited longer, else twice as much.
+fn next_chunk(chunk: usize, len: usize, took: Duration) -> usize {
+    if took > STREAM_LOOK {
+        let fit = len as f64 * STREAM_LOOK.as_secs_f64() / took.as_secs_f64();
+        (fit.round() as usize).clamp(MIN_CHUNK, WRITE_CHUNK)
+    } else {
+        (chunk * 2).min(WRITE_CHUNK)
+    }
+}
+
 /// What the driver needs from its caller besides the link: file data and a
 /// place to report events. Every method has a default, so a handler only
 /// implements what its direction needs.
@@ -236,13 +247,7 @@ impl proto::Io for DriverIo<'_> {
             let len = self.wbuf.len();
             let began = Instant::now();
             self.flush_out()?;
-            let took = began.elapsed();
-            self.chunk = if took > STREAM_LOOK {
-                let fit = len as f64 * STREAM_LOOK.as_secs_f64() / took.as_secs_f64();
-                (fit as usize).clamp(MIN_CHUNK, WRITE_CHUNK)
-            } else {
-                (self.chunk * 2).min(WRITE_CHUNK)
-            };
+            self.chunk = next_chunk(self.chunk, len, began.elapsed());
         }
         Ok(())
     }
@@ -451,5 +456,28 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
         | Event::Note(_)
         | Event::Finished
         | Event::Failed(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link at 115200 baud takes 11 520 bytes a second: a 64 KiB write keeps the driver
+    /// from the input for 5.7 s, so the next collection is what goes in 20 ms (230 bytes,
+    /// i.e. the smallest); a pipe takes 64 KiB in microseconds and keeps the largest.
+    #[test]
+    fn stream_writes_shrink_to_what_a_slow_link_takes_in_20_ms() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_chunk(WRITE_CHUNK, WRITE_CHUNK, ms(5689)), MIN_CHUNK);
+        // 1 Mbaud: 100 000 bytes a second, 2 000 in 20 ms.
+        assert_eq!(next_chunk(8192, 8192, Duration::from_micros(81_920)), 2000);
+        assert_eq!(next_chunk(WRITE_CHUNK, WRITE_CHUNK, ms(1)), WRITE_CHUNK);
+        // A write that did not wait (the link's buffer had room) doubles the next.
+        let mut chunk = MIN_CHUNK;
+        for _ in 0..10 {
+            chunk = next_chunk(chunk, chunk, Duration::from_micros(20));
+        }
+        assert_eq!(chunk, WRITE_CHUNK);
     }
 }
