@@ -536,6 +536,7 @@ fn receiver_asks_again_after_a_second_of_silence_in_a_file() {
     assert!(tick(&mut rx, t0 + S - ms).wire.is_empty());
     let d = tick(&mut rx, t0 + S);
     assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    assert_eq!(rx.poll_timeout(), Some(t0 + 11 * S), "once per silence");
     let mut now = t0 + S;
     for _ in 0..5 {
         now += S / 2;
@@ -559,6 +560,9 @@ fn receiver_asks_again_after_a_second_of_silence_in_a_file() {
     let d = tick(&mut rx, now + S);
     assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
     assert_eq!(failed(&d.events), None);
+    // Still nothing (a sender held by flow control): the header timeout, as before, so a
+    // long stall costs no more errors than it did.
+    assert_eq!(rx.poll_timeout(), Some(now + 11 * S));
 }
 
 /// What the sender wrote, frame by frame: `Data@pos` for headers, `CrcQ:len` for subpackets.

@@ -51,7 +51,9 @@ pub struct ReceiverConfig {
     /// In a file, `ZRPOS` goes out again after this long without a byte from the sender
     /// (default 1 s): our `ZRPOS` or `ZACK`, or the sender's answer to it, was lost. The
     /// sender has nothing in flight then, so nothing is resent for nothing; the data goes
-    /// on from where it would have anyway.
+    /// on from where it would have anyway. Once per silence: if nothing comes after that
+    /// resend either (a sender held by flow control), the header timeout applies, so a long
+    /// stall costs no more errors than before.
     pub quiet_resend: Duration,
     /// Errors allowed per file, counted again from 0 after each good subpacket (default 20,
     /// as lrzsz).
@@ -157,6 +159,9 @@ pub struct Receiver {
     /// The last time a byte came, or we asked for data (`ZRPOS`, `ZACK`): the start of a
     /// silence ([`ReceiverConfig::quiet_resend`]).
     heard: Instant,
+    /// Bytes came since the last resend after a silence: the next silence gets one too
+    /// (a stalled sender gets one, then the header timeout, as before).
+    quiet_armed: bool,
     finished_polled: bool,
 }
 
@@ -182,6 +187,7 @@ impl Receiver {
             deliver: None,
             last_progress: now,
             heard: now,
+            quiet_armed: false,
             finished_polled: false,
         };
         r.send_zrinit(now);
@@ -191,7 +197,9 @@ impl Receiver {
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
         match self.state {
-            State::File { deadline } | State::Data { deadline } if self.file.is_some() => {
+            State::File { deadline } | State::Data { deadline }
+                if self.file.is_some() && self.quiet_armed =>
+            {
                 Some(deadline.min(self.heard + self.cfg.quiet_resend))
             }
             State::Init { deadline }
@@ -548,6 +556,7 @@ impl Engine for Receiver {
         }
         if !bytes.is_empty() {
             self.heard = now;
+            self.quiet_armed = true;
         }
         if self.idle_deadline().is_some_and(|d| now >= d) {
             // Input keeps coming (so no timeout fires), but nothing moves on: a storm.
@@ -614,7 +623,12 @@ impl Engine for Receiver {
             State::Init { .. }
             | State::Subpacket { .. }
             | State::File { .. }
-            | State::Data { .. } => self.error(now, RetryReason::Timeout),
+            | State::Data { .. } => {
+                // A resend after a silence (or the header timeout): the next silence waits
+                // for the header timeout unless bytes come first.
+                self.quiet_armed = false;
+                self.error(now, RetryReason::Timeout);
+            }
             State::Verify { from, .. } => self.verified(now, from, None),
             State::Fin { .. } => self.finish(),
             State::Done | State::Failed => {}
