@@ -648,3 +648,48 @@ fn sender_repeats_zfin_when_the_receiver_still_waits_for_a_file() {
     assert_eq!(d.wire, b"OO");
     assert!(d.events.contains(&Event::Finished));
 }
+
+/// Found by the simulator (`zmodem:0x43`): a `ZRPOS` that crossed our `ZEOF` made us resend,
+/// while the receiver took the `ZEOF`, ended the file and answered `ZRINIT`; we ignored
+/// that, resent on every timeout, and the receiver (between files) refused the data until we
+/// gave up. A `ZRINIT` after a `ZEOF` at the end went out ends the file.
+#[test]
+fn a_zrinit_while_resending_after_our_zeof_ends_the_file() {
+    let t0 = Instant::now();
+    let data = pattern(3000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    let zrinit = hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0));
+    feed(&mut tx, t0, &zrinit);
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    let mut wire = Vec::new();
+    for _ in 0..3 {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    assert!(headers(&wire).contains(&(FrameType::Eof, 3000)));
+    // A late ZRPOS: resend from 1024, waiting for the ZACK of a ZCRCW.
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, false), ["Data@1024", "CrcW:1024"]);
+    // The receiver had the whole file: ZRINIT. The file is done; ZFIN follows.
+    tx.handle_input(t0, &zrinit);
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert!(
+        d.events.contains(&Event::FileEnd { bytes: 3000 }),
+        "{:?}",
+        d.events
+    );
+    assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
+    // Before any ZEOF, a ZRINIT (a stray start-up one) changes nothing.
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(&mut tx, t0, &zrinit);
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    tx.handle_input(t0, &zrinit);
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert!(d.wire.is_empty() && d.events.is_empty(), "{d:?}");
+}

@@ -160,6 +160,9 @@ pub struct Sender {
     /// The receiver asked for data again during a file: without a configured window, send
     /// with one of two subpackets (see [`SenderConfig::window`]).
     noisy: bool,
+    /// A `ZEOF` at the file's end went out for this file (at this offset): a `ZRINIT` that
+    /// comes while data is being resent after it is that `ZEOF`'s answer.
+    eof_sent: Option<u64>,
     /// Current subpacket size, shrunk after errors and grown back.
     blk: usize,
     /// The size of the read asked for.
@@ -200,6 +203,7 @@ impl Sender {
             since_q: 0,
             last_rpos: None,
             noisy: false,
+            eof_sent: None,
             blk,
             requested: 0,
             good_in_a_row: 0,
@@ -323,6 +327,7 @@ impl Sender {
         self.pos = 0;
         self.acked = 0;
         self.last_rpos = None;
+        self.eof_sent = None;
         self.crc_requests = 0;
         self.state = State::WaitPos {
             deadline: now + self.cfg.answer_timeout,
@@ -447,6 +452,7 @@ impl Sender {
         });
         match end {
             FrameEnd::CrcE => {
+                self.eof_sent = Some(self.pos);
                 self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
                 self.state = State::WaitEof {
                     deadline: now + self.cfg.answer_timeout,
@@ -568,6 +574,19 @@ impl Sender {
             }
             (State::WaitEof { .. }, FrameType::RInit) => {
                 self.out.event(Event::FileEnd { bytes: self.pos });
+                self.next_file(now);
+            }
+            (State::Stream { .. } | State::WaitAck { .. }, FrameType::RInit)
+                if self.eof_sent.is_some() =>
+            {
+                // The receiver took our ZEOF and waits for the next file, while we resend
+                // on a ZRPOS that crossed it: only a complete file is answered with ZRINIT
+                // (lrzsz `sz` too ends the file on ZRINIT). Close the frame in flight.
+                let end = self.eof_sent.unwrap_or(self.pos);
+                let crc = self.crc;
+                let out = self.out.tx();
+                self.enc.subpacket(out, &[], FrameEnd::CrcE, crc);
+                self.out.event(Event::FileEnd { bytes: end });
                 self.next_file(now);
             }
             (State::WaitEof { .. }, FrameType::RPos) => self.on_zrpos(now, pos, true),
