@@ -14,8 +14,23 @@
 //! run with the same seed damages the same bits of the same stream whatever the chunking:
 //! two programs compared on one seed meet the same noise process. The last line then also
 //! says `flips_out=N flips_back=N`.
+//!
+//! `--tx-buffer BYTES` (default 4096) is how far a writer can get ahead of the wire, as on a
+//! real serial port: `write` copies into the tty layer's transmit buffer (the 8250 driver's
+//! is one page, 4 KiB; USB adapters hold a few KiB) and the UART's FIFO (16 to 128 bytes),
+//! and the writer sleeps while they are full. The relay models that: the pipe from each
+//! writer is shrunk to its smallest size (one page, 4 KiB on Linux, `F_SETPIPE_SZ`), and the
+//! relay takes bytes from it only while its own queue of bytes not yet on the wire holds less
+//! than `BYTES` minus the pipe's size (at least 512 bytes, so the line never waits for the
+//! relay to wake: it reads again once 256 bytes have left, Linux's `WAKEUP_CHARS`). A writer
+//! is thus at most about `max(BYTES, 4096 + 512)` bytes ahead of the wire and then blocks.
+//! Without this bound (`--tx-buffer 0`: the pipes keep their 64 KiB and the relay reads
+//! whatever comes) a streaming sender can put any amount in flight, and every resend request
+//! finds all of it queued ahead of the resent data: a line no real port gives. Stop-and-wait
+//! protocols (XMODEM, YMODEM) never have more than one block (at most 1029 bytes) out, so the
+//! bound does not change them.
 
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -25,6 +40,8 @@ use xyzmodem::sim::Rng;
 
 struct Args {
     baud: u32,
+    /// 0: unbounded.
+    tx_buffer: usize,
     latency: Duration,
     ber: f64,
     seed: u64,
@@ -68,6 +85,7 @@ impl Noise {
 
 fn parse() -> Args {
     let mut baud = 115_200;
+    let mut tx_buffer = 4096;
     let mut latency = Duration::ZERO;
     let mut ber = 0.0;
     let mut seed = 1;
@@ -77,6 +95,12 @@ fn parse() -> Args {
     while let Some(a) = it.next() {
         match a.as_str() {
             "--baud" => baud = it.next().and_then(|v| v.parse().ok()).expect("--baud N"),
+            "--tx-buffer" => {
+                tx_buffer = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--tx-buffer BYTES");
+            }
             "--latency-ms" => {
                 latency = Duration::from_secs_f64(
                     it.next()
@@ -92,11 +116,12 @@ fn parse() -> Args {
         }
     }
     let [sender, receiver]: [String; 2] = rest.try_into().expect(
-        "usage: line_relay [--baud N] [--latency-ms MS] [--ber RATE [--seed N] \
-             [--ber-forward-only]] SENDER RECEIVER",
+        "usage: line_relay [--baud N] [--latency-ms MS] [--tx-buffer BYTES] [--ber RATE \
+             [--seed N] [--ber-forward-only]] SENDER RECEIVER",
     );
     Args {
         baud,
+        tx_buffer,
         latency,
         ber,
         seed,
@@ -106,13 +131,38 @@ fn parse() -> Args {
     }
 }
 
-/// Carry bytes from `from` to `to` at `baud` with `latency`, through `noise`. Returns the
+/// The relay's queue never holds less than this much (bytes not yet on the wire)...
+const MIN_QUEUE: usize = 512;
+/// ... and it reads again once this much has left the queue (Linux `WAKEUP_CHARS`).
+const WAKEUP: usize = 256;
+
+/// A pipe for a writer's output. With a transmit buffer, shrunk to its smallest size (one
+/// page) so that the writer blocks about where it would on a serial port; returns the
+/// relay's own queue limit (`None`: unbounded).
+fn line_pipe(tx_buffer: usize) -> (io::PipeReader, io::PipeWriter, Option<usize>) {
+    let (reader, writer) = io::pipe().expect("create a pipe");
+    if tx_buffer == 0 {
+        return (reader, writer, None);
+    }
+    let size = rustix::pipe::fcntl_setpipe_size(&reader, 1)
+        .or_else(|_| rustix::pipe::fcntl_getpipe_size(&reader))
+        .expect("size the pipe");
+    (
+        reader,
+        writer,
+        Some(tx_buffer.saturating_sub(size).max(MIN_QUEUE)),
+    )
+}
+
+/// Carry bytes from `from` to `to` at `baud` with `latency`, through `noise`, taking bytes
+/// from `from` only while fewer than `queue` (if bounded) wait for the wire. Returns the
 /// byte count and the bits flipped.
 fn direction(
     mut from: impl Read + Send + 'static,
     mut to: impl Write + Send + 'static,
     baud: u32,
     latency: Duration,
+    queue: Option<usize>,
     mut noise: Option<Noise>,
 ) -> thread::JoinHandle<(u64, u64)> {
     let (tx, rx) = mpsc::channel::<(Instant, Vec<u8>)>();
@@ -133,7 +183,25 @@ fn direction(
         let mut total = 0u64;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
-            let n = match from.read(&mut buf) {
+            let mut max = buf.len();
+            if let Some(limit) = queue {
+                // Bytes still to go out on the wire; wait until WAKEUP of the queue is free.
+                let wake = WAKEUP.min(limit / 2);
+                let now = Instant::now();
+                let unsent = line_free
+                    .saturating_duration_since(now)
+                    .div_duration_f64(byte_time);
+                let unsent = unsent.ceil() as usize;
+                if unsent + wake > limit {
+                    let until = line_free - byte_time * (limit - wake) as u32;
+                    if until > now {
+                        thread::sleep(until - now);
+                    }
+                    continue;
+                }
+                max = max.min(limit - unsent);
+            }
+            let n = match from.read(&mut buf[..max]) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
@@ -156,32 +224,36 @@ fn direction(
 fn main() {
     let args = parse();
     let start = Instant::now();
+    let (out_from, out_to, out_queue) = line_pipe(args.tx_buffer);
+    let (back_from, back_to, back_queue) = line_pipe(args.tx_buffer);
     let mut sender = Command::new("sh")
         .args(["-c", &args.sender])
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(out_to)
         .spawn()
         .expect("start the sender");
     let mut receiver = Command::new("sh")
         .args(["-c", &args.receiver])
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
+        .stdout(back_to)
         .spawn()
         .expect("start the receiver");
     let noise =
         |stream, on: bool| (on && args.ber > 0.0).then(|| Noise::new(args.ber, args.seed, stream));
     let out = direction(
-        sender.stdout.take().expect("piped"),
+        out_from,
         receiver.stdin.take().expect("piped"),
         args.baud,
         args.latency,
+        out_queue,
         noise(1, true),
     );
     let back = direction(
-        receiver.stdout.take().expect("piped"),
+        back_from,
         sender.stdin.take().expect("piped"),
         args.baud,
         args.latency,
+        back_queue,
         noise(2, !args.forward_only),
     );
     let s = sender.wait().expect("wait for the sender");

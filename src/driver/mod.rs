@@ -59,6 +59,29 @@ const WRITE_CHUNK: usize = 64 * 1024;
 /// this long rather than after every frame (see the loop in [`run_with`]).
 pub const LOOK_INTERVAL: Duration = Duration::from_micros(20);
 
+/// The smallest collection (and the first): a write blocks the loop, so on a slow link
+/// the chunk shrinks until one write takes about [`STREAM_LOOK`], at least this much.
+const MIN_CHUNK: usize = 512;
+
+/// While an engine streams, the longest one collected write should keep the driver from
+/// looking at the input. A write that took longer shrinks the next collection in
+/// proportion; one that took less doubles it (up to [`WRITE_CHUNK`]). Over a pipe writes
+/// take microseconds and the chunk stays at its maximum; over a serial line at 115200 baud
+/// a 64 KiB write took 5.7 s, during which a streaming ZMODEM sender could not see the
+/// receiver's `ZRPOS` and sent the rest of the chunk for nothing.
+const STREAM_LOOK: Duration = Duration::from_millis(20);
+
+/// The collection after a write of `len` bytes (collected up to `chunk`) that took `took`:
+/// what the link took in [`STREAM_LOOK`] if the write waited longer, else twice as much.
+fn next_chunk(chunk: usize, len: usize, took: Duration) -> usize {
+    if took > STREAM_LOOK {
+        let fit = len as f64 * STREAM_LOOK.as_secs_f64() / took.as_secs_f64();
+        (fit.round() as usize).clamp(MIN_CHUNK, WRITE_CHUNK)
+    } else {
+        (chunk * 2).min(WRITE_CHUNK)
+    }
+}
+
 /// What the driver needs from its caller besides the link: file data and a
 /// place to report events. Every method has a default, so a handler only
 /// implements what its direction needs.
@@ -160,6 +183,8 @@ struct DriverIo<'a> {
     link_dead: bool,
     /// Bytes to transmit not yet written (see [`WRITE_CHUNK`]).
     wbuf: Vec<u8>,
+    /// Collect this much while streaming before a write ([`STREAM_LOOK`]).
+    chunk: usize,
     /// A write was interrupted while it waited for room: the link may be stuck, so it is
     /// not flushed at the end.
     stuck: bool,
@@ -225,8 +250,11 @@ impl proto::Io for DriverIo<'_> {
             return Ok(());
         }
         self.wbuf.extend_from_slice(bytes);
-        if self.wbuf.len() >= WRITE_CHUNK {
+        if self.wbuf.len() >= self.chunk {
+            let len = self.wbuf.len();
+            let began = Instant::now();
             self.flush_out()?;
+            self.chunk = next_chunk(self.chunk, len, began.elapsed());
         }
         Ok(())
     }
@@ -287,6 +315,7 @@ pub fn run_with(
         outcome: None,
         link_dead: false,
         wbuf: Vec::with_capacity(WRITE_CHUNK + 16 * 1024),
+        chunk: MIN_CHUNK,
         stuck: false,
         writes: 0,
         hung_up: None,
@@ -464,5 +493,28 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
         | Event::Note(_)
         | Event::Finished
         | Event::Failed(_) => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A link at 115200 baud takes 11 520 bytes a second: a 64 KiB write keeps the driver
+    /// from the input for 5.7 s, so the next collection is what goes in 20 ms (230 bytes,
+    /// i.e. the smallest); a pipe takes 64 KiB in microseconds and keeps the largest.
+    #[test]
+    fn stream_writes_shrink_to_what_a_slow_link_takes_in_20_ms() {
+        let ms = Duration::from_millis;
+        assert_eq!(next_chunk(WRITE_CHUNK, WRITE_CHUNK, ms(5689)), MIN_CHUNK);
+        // 1 Mbaud: 100 000 bytes a second, 2 000 in 20 ms.
+        assert_eq!(next_chunk(8192, 8192, Duration::from_micros(81_920)), 2000);
+        assert_eq!(next_chunk(WRITE_CHUNK, WRITE_CHUNK, ms(1)), WRITE_CHUNK);
+        // A write that did not wait (the link's buffer had room) doubles the next.
+        let mut chunk = MIN_CHUNK;
+        for _ in 0..10 {
+            chunk = next_chunk(chunk, chunk, Duration::from_micros(20));
+        }
+        assert_eq!(chunk, WRITE_CHUNK);
     }
 }

@@ -519,3 +519,177 @@ fn sender_counts_zrpos_errors_per_offset() {
         "{last:?}"
     );
 }
+
+/// A lost answer costs a second of quiet, not the 10 s header timeout: in a file the receiver
+/// asks again with `ZRPOS` once nothing has come for `quiet_resend`; bytes that keep coming
+/// (the tail of what the sender sent before our `ZRPOS`) put it off.
+#[test]
+fn receiver_asks_again_after_a_second_of_silence_in_a_file() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis(1);
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &zfile(&info("f", 3000)));
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    // The sender's ZDATA is lost: ZRPOS again after 1 s.
+    assert_eq!(rx.poll_timeout(), Some(t0 + S));
+    assert!(tick(&mut rx, t0 + S - ms).wire.is_empty());
+    let d = tick(&mut rx, t0 + S);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    assert_eq!(rx.poll_timeout(), Some(t0 + 11 * S), "once per silence");
+    let mut now = t0 + S;
+    for _ in 0..5 {
+        now += S / 2;
+        assert!(feed(&mut rx, now, b"noise, no header").wire.is_empty());
+        assert_eq!(rx.poll_timeout(), Some(now + S));
+    }
+    // A ZCRCQ subpacket is answered with ZACK; if that is lost, silence: ZRPOS from what it
+    // holds.
+    let good = pattern(1000);
+    let d = feed(
+        &mut rx,
+        now,
+        &bin32(
+            Header::with_position(FrameType::Data, 0),
+            Some((&good, FrameEnd::CrcQ)),
+        ),
+    );
+    assert_eq!(d.written, good);
+    assert_eq!(headers(&d.wire), [(FrameType::Ack, 1000)]);
+    assert!(tick(&mut rx, now + S - ms).wire.is_empty());
+    let d = tick(&mut rx, now + S);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
+    assert_eq!(failed(&d.events), None);
+    // Still nothing (a sender held by flow control): the header timeout, as before, so a
+    // long stall costs no more errors than it did.
+    assert_eq!(rx.poll_timeout(), Some(now + 11 * S));
+}
+
+/// What the sender wrote, frame by frame: `Data@pos` for headers, `CrcQ:len` for subpackets.
+fn frames(wire: &[u8], in_data: bool) -> Vec<String> {
+    items_from(wire, in_data)
+        .iter()
+        .map(|(i, b)| match i {
+            Item::Header { header, .. } => format!("{:?}@{}", header.kind, header.position()),
+            Item::Data { end } => format!("{end:?}:{}", b.len()),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+/// Once the receiver has asked for data again during the file (the line is noisy), every
+/// subpacket asks for a `ZACK` (`ZCRCQ`) and the sender pauses with two unacknowledged: an
+/// error then wastes at most two subpackets, not everything the link had queued. Before
+/// that it streams with `ZCRCG`.
+#[test]
+fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
+    let t0 = Instant::now();
+    let data = pattern(50_000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    for _ in 0..4 {
+        assert_eq!(tx.poll_timeout(), Some(t0), "streaming");
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    assert_eq!(
+        frames(&wire, false),
+        [
+            "Data@0",
+            "CrcG:1024",
+            "CrcG:1024",
+            "CrcG:1024",
+            "CrcG:1024",
+            "CrcG:1024"
+        ]
+    );
+    // An error at 2048: the frame in flight is closed, 2048 resent with ZCRCW.
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 2048)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, true), ["CrcE:0", "Data@2048", "CrcW:1024"]);
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 3072)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    assert_eq!(tx.poll_timeout(), Some(t0), "one subpacket unacknowledged");
+    wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    assert_eq!(
+        frames(&wire, false),
+        ["Data@3072", "CrcQ:1024", "CrcQ:1024"]
+    );
+    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S), "two: wait for a ZACK");
+    assert!(tick_with(&mut tx, t0, &data, &mut pos).wire.is_empty());
+    // Each ZACK lets one more go.
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 4096)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, true), ["CrcQ:1024"]);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S));
+}
+
+/// The receiver answers a damaged `ZFIN` with `ZRINIT` (it is still waiting for a file): the
+/// sender says `ZFIN` again at once rather than after its 10 s answer timeout.
+#[test]
+fn sender_repeats_zfin_when_the_receiver_still_waits_for_a_file() {
+    let t0 = Instant::now();
+    let mut tx = Sender::new(SenderConfig::default(), vec![], t0);
+    drain(&mut tx, t0, &[], &mut 0);
+    let zrinit = hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0));
+    let d = feed(&mut tx, t0, &zrinit);
+    assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
+    let now = t0 + Duration::from_millis(5);
+    let d = feed(&mut tx, now, &zrinit);
+    assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
+    let d = feed(&mut tx, now, &hex(Header::new(FrameType::Fin)));
+    assert_eq!(d.wire, b"OO");
+    assert!(d.events.contains(&Event::Finished));
+}
+
+/// Found by the simulator (`zmodem:0x43`): a `ZRPOS` that crossed our `ZEOF` made us resend,
+/// while the receiver took the `ZEOF`, ended the file and answered `ZRINIT`; we ignored
+/// that, resent on every timeout, and the receiver (between files) refused the data until we
+/// gave up. A `ZRINIT` after a `ZEOF` at the end went out ends the file.
+#[test]
+fn a_zrinit_while_resending_after_our_zeof_ends_the_file() {
+    let t0 = Instant::now();
+    let data = pattern(3000);
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    let zrinit = hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0));
+    feed(&mut tx, t0, &zrinit);
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    let mut wire = Vec::new();
+    for _ in 0..3 {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    assert!(headers(&wire).contains(&(FrameType::Eof, 3000)));
+    // A late ZRPOS: resend from 1024, waiting for the ZACK of a ZCRCW.
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, false), ["Data@1024", "CrcW:1024"]);
+    // The receiver had the whole file: ZRINIT. The file is done; ZFIN follows.
+    tx.handle_input(t0, &zrinit);
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert!(
+        d.events.contains(&Event::FileEnd { bytes: 3000 }),
+        "{:?}",
+        d.events
+    );
+    assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
+    // Before any ZEOF, a ZRINIT (a stray start-up one) changes nothing.
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(&mut tx, t0, &zrinit);
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    tx.handle_input(t0, &zrinit);
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert!(d.wire.is_empty() && d.events.is_empty(), "{d:?}");
+}

@@ -48,6 +48,13 @@ pub struct ReceiverConfig {
     pub start_timeout: Duration,
     /// How long to wait for the next header or subpacket once started (default 10 s).
     pub header_timeout: Duration,
+    /// In a file, `ZRPOS` goes out again after this long without a byte from the sender
+    /// (default 1 s): our `ZRPOS` or `ZACK`, or the sender's answer to it, was lost. The
+    /// sender has nothing in flight then, so nothing is resent for nothing; the data goes
+    /// on from where it would have anyway. Once per silence: if nothing comes after that
+    /// resend either (a sender held by flow control), the header timeout applies, so a long
+    /// stall costs no more errors than before.
+    pub quiet_resend: Duration,
     /// Errors allowed per file, counted again from 0 after each good subpacket (default 20,
     /// as lrzsz).
     pub max_errors: u32,
@@ -68,6 +75,7 @@ impl Default for ReceiverConfig {
             init_interval: Duration::from_secs(10),
             start_timeout: Duration::from_secs(60),
             header_timeout: Duration::from_secs(10),
+            quiet_resend: Duration::from_secs(1),
             max_errors: 20,
             fin_wait: Duration::from_secs(1),
             idle_limit: Duration::from_secs(100),
@@ -148,6 +156,12 @@ pub struct Receiver {
     deliver: Option<u64>,
     /// The last time the session moved on.
     last_progress: Instant,
+    /// The last time a byte came, or we asked for data (`ZRPOS`, `ZACK`): the start of a
+    /// silence ([`ReceiverConfig::quiet_resend`]).
+    heard: Instant,
+    /// Bytes came since the last resend after a silence: the next silence gets one too
+    /// (a stalled sender gets one, then the header timeout, as before).
+    quiet_armed: bool,
     finished_polled: bool,
 }
 
@@ -172,6 +186,8 @@ impl Receiver {
             attn: Vec::new(),
             deliver: None,
             last_progress: now,
+            heard: now,
+            quiet_armed: false,
             finished_polled: false,
         };
         r.send_zrinit(now);
@@ -181,6 +197,11 @@ impl Receiver {
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
         match self.state {
+            State::File { deadline } | State::Data { deadline }
+                if self.file.is_some() && self.quiet_armed =>
+            {
+                Some(deadline.min(self.heard + self.cfg.quiet_resend))
+            }
             State::Init { deadline }
             | State::Subpacket { deadline, .. }
             | State::File { deadline }
@@ -277,6 +298,7 @@ impl Receiver {
         }
         self.header(Header::with_position(FrameType::RPos, held as u32));
         self.dec.hunt();
+        self.heard = now;
         self.state = State::File {
             deadline: now + self.cfg.header_timeout,
         };
@@ -487,10 +509,12 @@ impl Receiver {
         match end {
             FrameEnd::CrcW => {
                 self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.heard = now;
                 self.state = State::File { deadline };
             }
             FrameEnd::CrcQ => {
                 self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.heard = now;
                 self.state = State::Data { deadline };
             }
             FrameEnd::CrcG => self.state = State::Data { deadline },
@@ -529,6 +553,10 @@ impl Engine for Receiver {
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
         if self.deliver.is_some() || self.out.is_pending() {
             return 0;
+        }
+        if !bytes.is_empty() {
+            self.heard = now;
+            self.quiet_armed = true;
         }
         if self.idle_deadline().is_some_and(|d| now >= d) {
             // Input keeps coming (so no timeout fires), but nothing moves on: a storm.
@@ -595,7 +623,12 @@ impl Engine for Receiver {
             State::Init { .. }
             | State::Subpacket { .. }
             | State::File { .. }
-            | State::Data { .. } => self.error(now, RetryReason::Timeout),
+            | State::Data { .. } => {
+                // A resend after a silence (or the header timeout): the next silence waits
+                // for the header timeout unless bytes come first.
+                self.quiet_armed = false;
+                self.error(now, RetryReason::Timeout);
+            }
             State::Verify { from, .. } => self.verified(now, from, None),
             State::Fin { .. } => self.finish(),
             State::Done | State::Failed => {}

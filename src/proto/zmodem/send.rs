@@ -45,7 +45,10 @@ pub struct SenderConfig {
     /// every control byte to it.
     pub escape: EscapeProfile,
     /// Bytes that may be sent ahead of the receiver's acknowledgement (`ZCRCQ` every
-    /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`).
+    /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`) until the
+    /// receiver asks for data again during a file (`ZRPOS`): from then on the line is known
+    /// to be noisy, and every subpacket ends with `ZCRCQ`, at most two unacknowledged, so
+    /// that an error wastes at most those two instead of everything the link had queued.
     pub window: Option<u32>,
     /// Ask the receiver to resume files it has in part (`ZCRESUM`).
     pub resume: bool,
@@ -154,6 +157,12 @@ pub struct Sender {
     since_q: u64,
     /// The last `ZRPOS` offset, to count a repeat as an error.
     last_rpos: Option<u64>,
+    /// The receiver asked for data again during a file: without a configured window, send
+    /// with one of two subpackets (see [`SenderConfig::window`]).
+    noisy: bool,
+    /// A `ZEOF` at the file's end went out for this file (at this offset): a `ZRINIT` that
+    /// comes while data is being resent after it is that `ZEOF`'s answer.
+    eof_sent: Option<u64>,
     /// Current subpacket size, shrunk after errors and grown back.
     blk: usize,
     /// The size of the read asked for.
@@ -193,6 +202,8 @@ impl Sender {
             since_wait: 0,
             since_q: 0,
             last_rpos: None,
+            noisy: false,
+            eof_sent: None,
             blk,
             requested: 0,
             good_in_a_row: 0,
@@ -316,6 +327,7 @@ impl Sender {
         self.pos = 0;
         self.acked = 0;
         self.last_rpos = None;
+        self.eof_sent = None;
         self.crc_requests = 0;
         self.state = State::WaitPos {
             deadline: now + self.cfg.answer_timeout,
@@ -352,6 +364,7 @@ impl Sender {
             ));
         }
         if during_data {
+            self.noisy = true;
             if self.last_rpos.is_some_and(|last| offset > last) {
                 // The receiver got further since it last asked: errors count per offset (as
                 // lrzsz's 12 ZRPOS at one offset), not per file, so a long file on a noisy
@@ -410,9 +423,7 @@ impl Sender {
         self.since_q += len;
         let buffer_full = self.rx_buffer > 0 && self.since_wait >= u64::from(self.rx_buffer);
         let window_q = self
-            .cfg
-            .window
-            .filter(|_| self.full_duplex)
+            .window()
             .is_some_and(|w| self.since_q >= u64::from((w / 4).max(1)));
         let end = if eof {
             FrameEnd::CrcE
@@ -441,6 +452,7 @@ impl Sender {
         });
         match end {
             FrameEnd::CrcE => {
+                self.eof_sent = Some(self.pos);
                 self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
                 self.state = State::WaitEof {
                     deadline: now + self.cfg.answer_timeout,
@@ -465,12 +477,20 @@ impl Sender {
         }
     }
 
+    /// The window in force: the configured one, else two subpackets once the line has shown
+    /// errors; none if the receiver cannot answer while it receives.
+    fn window(&self) -> Option<u32> {
+        let after_errors = self.noisy.then(|| 2 * self.blk as u32);
+        self.cfg
+            .window
+            .or(after_errors)
+            .filter(|_| self.full_duplex)
+    }
+
     /// After a streamed subpacket: pause while the window is full, else go on.
     fn after_subpacket(&mut self, now: Instant) {
         let window_full = self
-            .cfg
-            .window
-            .filter(|_| self.full_duplex)
+            .window()
             .is_some_and(|w| self.pos.saturating_sub(self.acked) >= u64::from(w));
         self.state = if window_full {
             State::WaitAck {
@@ -556,6 +576,19 @@ impl Sender {
                 self.out.event(Event::FileEnd { bytes: self.pos });
                 self.next_file(now);
             }
+            (State::Stream { .. } | State::WaitAck { .. }, FrameType::RInit)
+                if self.eof_sent.is_some() =>
+            {
+                // The receiver took our ZEOF and waits for the next file, while we resend
+                // on a ZRPOS that crossed it: only a complete file is answered with ZRINIT
+                // (lrzsz `sz` too ends the file on ZRINIT). Close the frame in flight.
+                let end = self.eof_sent.unwrap_or(self.pos);
+                let crc = self.crc;
+                let out = self.out.tx();
+                self.enc.subpacket(out, &[], FrameEnd::CrcE, crc);
+                self.out.event(Event::FileEnd { bytes: end });
+                self.next_file(now);
+            }
             (State::WaitEof { .. }, FrameType::RPos) => self.on_zrpos(now, pos, true),
             (State::WaitEof { .. }, FrameType::Nak) if self.count_error(RetryReason::Nak) => {
                 self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
@@ -567,6 +600,15 @@ impl Sender {
                 self.out.send(b"OO");
                 self.out.event(Event::Finished);
                 self.state = State::Done;
+            }
+            (State::WaitFin { tries, .. }, FrameType::RInit) if tries < 3 => {
+                // The receiver is still waiting for the next file: our ZFIN was lost (lrzsz
+                // `sz` resends ZFIN on anything but ZFIN too).
+                self.hex(Header::new(FrameType::Fin));
+                self.state = State::WaitFin {
+                    deadline: now + self.cfg.answer_timeout,
+                    tries: tries + 1,
+                };
             }
             (State::WaitFin { .. } | State::Done, _) => {}
             // Anything else (a repeated ZRINIT, a stray ZACK) changes nothing.
