@@ -182,15 +182,21 @@ fn receive_path_zmodem_resumes_a_verified_part() {
 /// `--resume`, a sender whose file does not start with the user's `a.part` (its `ZCRC`
 /// differs) and then ends it at once (`ZEOF` at 0) had `a.part` committed as the file `a`:
 /// 12 bytes the sender never sent, and the user's part file gone. Now the file is what
-/// arrived (nothing) and `a.part` stays as it was (the body checks both).
+/// arrived (nothing) and `a.part` stays as it was (the body checks both). Since a ZMODEM
+/// file that ends short of its announced length fails, the recorded input (20 bytes
+/// announced) commits nothing; the same with 0 bytes announced commits an empty `a`.
 #[test]
 fn r6_a_declined_resume_that_ends_at_once_commits_what_arrived() {
     let data = include_bytes!("data/receive_path_r6.bin");
-    let mut built = vec![zpath::flags(1), zpath::more(false, true)];
-    built.extend(zpath::zfile_a(20));
-    built.extend(zpath::zcrc(false));
-    built.extend(zpath::END);
-    assert_eq!(data[..], built[..]);
-    let got = fuzzing::receive_path_committed(data);
+    let built = |size| {
+        let mut built = vec![zpath::flags(1), zpath::more(false, true)];
+        built.extend(zpath::zfile_a(size));
+        built.extend(zpath::zcrc(false));
+        built.extend(zpath::END);
+        built
+    };
+    assert_eq!(data[..], built(20)[..]);
+    assert_eq!(fuzzing::receive_path_committed(data), []);
+    let got = fuzzing::receive_path_committed(&built(0));
     assert_eq!(got, [("a".into(), Vec::new())]);
 }

@@ -214,7 +214,7 @@ fn receiver_asks_again_from_what_it_holds_after_a_damaged_subpacket() {
     let mut rx = Receiver::new(ReceiverConfig::default(), t0);
     let d = drain(&mut rx, t0, &[], &mut 0);
     assert_eq!(d.wire, b"**\x18B0100000023be50\r\x8a\x11");
-    let d = feed(&mut rx, t0, &zfile(&info("f", 3000)));
+    let d = feed(&mut rx, t0, &zfile(&info("f", 1000)));
     assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
     let good = pattern(1000);
     let mut wire = bin32(
@@ -254,6 +254,35 @@ fn receiver_asks_again_from_what_it_holds_after_a_damaged_subpacket() {
     );
     assert_eq!(d.events, [Event::FileEnd { bytes: 1000 }]);
     assert_eq!(headers(&d.wire), [(FrameType::RInit, 0x2300_0000)]);
+}
+
+#[test]
+fn a_file_that_ends_short_of_its_announced_length_fails() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &zfile(&info("f", 3000)));
+    let data = pattern(1000);
+    let mut wire = bin32(
+        Header::with_position(FrameType::Data, 0),
+        Some((&data, FrameEnd::CrcE)),
+    );
+    wire.extend(bin32(Header::with_position(FrameType::Eof, 1000), None));
+    let d = feed(&mut rx, t0, &wire);
+    assert_eq!(d.written, data);
+    assert!(
+        d.events.iter().any(|e| matches!(
+            e,
+            Event::Failed(Error::ShortFile {
+                got: 1000,
+                want: 3000
+            })
+        )),
+        "{:?}",
+        d.events
+    );
+    assert!(!d.events.iter().any(|e| matches!(e, Event::FileEnd { .. })));
+    assert!(d.wire.starts_with(&[0x18; 5]), "cancelled");
 }
 
 #[test]

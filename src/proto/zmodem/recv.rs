@@ -148,6 +148,8 @@ pub struct Receiver {
     started: bool,
     /// The file being received: bytes held (the next offset wanted).
     file: Option<u64>,
+    /// The length the current file's `ZFILE` announced, if it did.
+    announced: Option<u64>,
     /// The CRC of the current frame's subpackets.
     crc: CrcKind,
     errors: u32,
@@ -181,6 +183,7 @@ impl Receiver {
             enc: Encoder::new(EscapeProfile::Minimal),
             started: false,
             file: None,
+            announced: None,
             crc: CrcKind::Crc16,
             errors: 0,
             attn: Vec::new(),
@@ -377,6 +380,11 @@ impl Receiver {
                     // More data is on its way (it went out before our ZRPOS): wait for it.
                     return;
                 }
+                if let Some(want) = self.announced.filter(|&want| held < want) {
+                    // As for YMODEM: the announced length is the sender's promise, and a
+                    // file that shrank while it was sent is not the file (PROTOCOL_NOTES).
+                    return self.fail(Error::ShortFile { got: held, want });
+                }
                 self.file = None;
                 self.errors = 0;
                 self.last_progress = now;
@@ -480,6 +488,7 @@ impl Receiver {
         }
         self.errors = 0;
         self.file = Some(0);
+        self.announced = info.size;
         self.last_progress = now;
         self.out.event(Event::FileStart(info));
         // The caller may replace this answer (reply_file) before it goes out.
