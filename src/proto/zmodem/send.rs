@@ -6,8 +6,10 @@
 //! of subpackets. Subpackets end with `ZCRCG` (stream on) unless the receiver announced a
 //! buffer (then `ZCRCW` at least once per buffer-full, and the sender waits for the `ZACK`)
 //! or a window is set (`ZCRCQ`, and a pause while the window is full). After each subpacket
-//! the engine looks at the input before the next, so a `ZRPOS`, `ZSKIP` or cancel is seen
-//! within one subpacket. Every offset a receiver names is checked against the file.
+//! the engine's deadline is "now", so the caller looks at the input before the next and a
+//! `ZRPOS`, `ZSKIP` or cancel is seen within one subpacket (the driver looks at most once per
+//! 20 µs, which only a pipe outpaces). Every offset a receiver names is checked against the
+//! file.
 
 use std::time::{Duration, Instant};
 
