@@ -4,6 +4,9 @@
 //! `tests/fuzz/fuzz_targets/zmodem_decoder.rs` calls it, and the unit tests run it on
 //! proptest inputs. See docs/FUZZING.md for how to run the targets.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::{
     CrcKind, Decoder, DecoderConfig, Encoder, EscapeProfile, EscapeTable, FrameEnd, FrameType,
     Header, HeaderFormat, Item,
@@ -26,12 +29,31 @@ fn config(flags: u8) -> DecoderConfig {
 }
 
 /// An encoder whose output `cfg`'s decoder reads back: escaping every control byte when the
-/// decoder drops raw ones. `pick` chooses among the profiles that qualify.
+/// decoder drops raw ones. `pick` chooses among the profiles that qualify. Built once per
+/// kind and cloned: the body needs several per frame found, and building the tables under
+/// coverage instrumentation was most of an execution.
 fn encoder(cfg: DecoderConfig, pick: u8) -> Encoder {
-    if cfg.drop_controls {
+    thread_local! {
+        static BUILT: RefCell<HashMap<(bool, u8), Encoder>> = RefCell::default();
+    }
+    let key = (
+        cfg.drop_controls,
+        if cfg.drop_controls { 0 } else { pick % 3 },
+    );
+    BUILT.with(|built| {
+        built
+            .borrow_mut()
+            .entry(key)
+            .or_insert_with(|| build_encoder(key))
+            .clone()
+    })
+}
+
+fn build_encoder((drop_controls, pick): (bool, u8)) -> Encoder {
+    if drop_controls {
         return Encoder::new(EscapeProfile::Controls);
     }
-    match pick % 3 {
+    match pick {
         0 => Encoder::new(EscapeProfile::Minimal),
         1 => Encoder::new(EscapeProfile::Controls),
         _ => {
@@ -41,6 +63,20 @@ fn encoder(cfg: DecoderConfig, pick: u8) -> Encoder {
             Encoder::with_table(table)
         }
     }
+}
+
+/// A fresh decoder for `cfg`, cloned from one built once (see [`encoder`]).
+fn decoder(cfg: DecoderConfig) -> Decoder {
+    thread_local! {
+        static BUILT: RefCell<HashMap<(usize, bool), Decoder>> = RefCell::default();
+    }
+    BUILT.with(|built| {
+        built
+            .borrow_mut()
+            .entry((cfg.max_data, cfg.drop_controls))
+            .or_insert_with(|| Decoder::new(cfg))
+            .clone()
+    })
 }
 
 /// True for the frame types a subpacket follows.
@@ -58,7 +94,7 @@ fn carries_data(kind: FrameType) -> bool {
 /// Decode `wire` from the start (in data mode with `data` set), all at once, and return the
 /// first item with its payload.
 fn decode_one(cfg: DecoderConfig, wire: &[u8], data: Option<CrcKind>) -> Option<Seen> {
-    let mut dec = Decoder::new(cfg);
+    let mut dec = decoder(cfg);
     if let Some(crc) = data {
         dec.expect_data(crc);
     }
@@ -74,7 +110,7 @@ fn decode_one(cfg: DecoderConfig, wire: &[u8], data: Option<CrcKind>) -> Option<
 /// more), acting like an engine (data mode after headers that carry data), and check the
 /// invariants after every call. Returns everything it saw.
 fn run(cfg: DecoderConfig, stream: &[u8], pieces: &[usize], pick: u8) -> Vec<Seen> {
-    let mut dec = Decoder::new(cfg);
+    let mut dec = decoder(cfg);
     let mut seen = Vec::new();
     let mut rest = stream;
     let mut k = 0;
