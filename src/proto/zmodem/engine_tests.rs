@@ -657,7 +657,57 @@ fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
     tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 4096)));
     let d = drain(&mut tx, t0, &data, &mut pos);
     assert_eq!(frames(&d.wire, true), ["CrcQ:1024"]);
-    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S));
+    // That ZACK took no time: the next full window waits the shortest, 1 s.
+    assert_eq!(tx.poll_timeout(), Some(t0 + S));
+}
+
+/// A full window waits four times the slowest `ZACK` so far (at least 1 s) before it takes
+/// the `ZACK` for lost and sends again from what was acknowledged: a lost `ZACK` (lrzsz `rz`
+/// has no quick resend of its own) cost the 10 s answer timeout.
+#[test]
+fn a_full_window_waits_four_times_the_slowest_zack_before_sending_again() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let data = pattern(50_000);
+    let cfg = SenderConfig {
+        window: Some(2048),
+        ..SenderConfig::default()
+    };
+    let mut tx = Sender::new(cfg, vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    while tx.poll_timeout() == Some(t0) {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    // Subpackets of 1024 with a ZCRCQ each (a quarter window is 512), two in flight.
+    assert_eq!(frames(&wire, false), ["Data@0", "CrcQ:1024", "CrcQ:1024"]);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S), "no ZACK timed yet");
+    // The first ZACK after 300 ms: the next full window waits 1.2 s.
+    let t1 = t0 + ms(300);
+    tx.handle_input(t1, &hex(Header::with_position(FrameType::Ack, 1024)));
+    let d = drain(&mut tx, t1, &data, &mut pos);
+    assert_eq!(frames(&d.wire, true), ["CrcQ:1024"]);
+    assert_eq!(tx.poll_timeout(), Some(t1 + ms(1200)));
+    // That ZACK (for 2048) is lost; the one for 3072 never comes either: at the deadline
+    // the sender goes back to what was acknowledged.
+    let t2 = t1 + ms(1200);
+    let d = tick_with(&mut tx, t2, &data, &mut pos);
+    let f = frames(&d.wire, false);
+    assert_eq!(f, ["Data@1024", "CrcW:1024"], "{f:?}");
+    assert!(d.events.iter().any(|e| matches!(e, Event::Retry { .. })));
+    // A slow line's ZACKs (4 s) make it wait longer, never more than the answer timeout.
+    let mut slow = Sender::new(SenderConfig::default(), vec![], t0);
+    slow.ack_delay = Some(4 * S);
+    assert_eq!(slow.ack_wait(), 10 * S);
+    slow.ack_delay = Some(ms(2000));
+    assert_eq!(slow.ack_wait(), 8 * S);
 }
 
 /// The receiver answers a damaged `ZFIN` with `ZRINIT` (it is still waiting for a file): the

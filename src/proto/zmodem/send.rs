@@ -11,6 +11,7 @@
 //! 20 µs, which only a pipe outpaces). Every offset a receiver names is checked against the
 //! file.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::{
@@ -35,6 +36,15 @@ const MAX_ZRQINIT: u32 = 4;
 
 /// Smallest subpacket after errors.
 const MIN_SUBPACKET: usize = 32;
+
+/// The shortest a full window waits for a `ZACK` ([`Sender::ack_wait`]): the receiver's own
+/// quick resend comes after 1 s of silence too.
+const MIN_ACK_WAIT: Duration = Duration::from_secs(1);
+
+/// `ZCRCQ` subpackets remembered for timing their `ZACK`s: one goes every quarter window (or
+/// every subpacket in the window after errors), so a handful are in flight; beyond this many
+/// the oldest are forgotten (not timed).
+const MAX_Q_SENT: usize = 64;
 /// Largest subpacket (what lrzsz `rz` and zmodem.js accept).
 pub const MAX_SUBPACKET: usize = 8192;
 
@@ -157,6 +167,11 @@ pub struct Sender {
     since_wait: u64,
     /// Bytes sent since the last `ZCRCQ`, against the window.
     since_q: u64,
+    /// The `ZCRCQ` subpackets not yet acknowledged: the offset after each and when it went.
+    q_sent: VecDeque<(u64, Instant)>,
+    /// The longest a `ZCRCQ` waited for its `ZACK` in this session: what a full window waits
+    /// for before it takes the `ZACK` for lost ([`Sender::ack_wait`]).
+    pub(super) ack_delay: Option<Duration>,
     /// The last `ZRPOS` offset, to count a repeat as an error.
     last_rpos: Option<u64>,
     /// The receiver asked for data again during a file: without a configured window, send
@@ -215,6 +230,8 @@ impl Sender {
             crc_scan: 0,
             crc_requests: 0,
             finished_polled: false,
+            q_sent: VecDeque::with_capacity(MAX_Q_SENT),
+            ack_delay: None,
             cfg,
         };
         if s.cfg.send_rz {
@@ -390,6 +407,8 @@ impl Sender {
         self.last_rpos = Some(offset);
         self.pos = offset;
         self.acked = offset;
+        // What went before is sent again: no ZACK for it is waited for.
+        self.q_sent.clear();
         self.since_wait = 0;
         self.since_q = 0;
         self.need_zdata = true;
@@ -473,6 +492,10 @@ impl Sender {
             }
             FrameEnd::CrcQ => {
                 self.since_q = 0;
+                if self.q_sent.len() == MAX_Q_SENT {
+                    self.q_sent.pop_front();
+                }
+                self.q_sent.push_back((self.pos, now));
                 self.after_subpacket(now);
             }
             FrameEnd::CrcG => self.after_subpacket(now),
@@ -489,6 +512,31 @@ impl Sender {
             .filter(|_| self.full_duplex)
     }
 
+    /// How long a full window waits for a `ZACK` before it takes it for lost and sends again
+    /// from what was acknowledged: four times the longest a `ZACK` took in this session, at
+    /// least 1 s, at most the answer timeout (which is also the wait before any `ZACK` came).
+    /// A lost `ZACK` then costs a second or two on a 115200-baud line rather than 10 s, and a
+    /// slow line, whose `ZACK`s take long, is not hurried.
+    pub(super) fn ack_wait(&self) -> Duration {
+        self.ack_delay
+            .map_or(self.cfg.answer_timeout, |d| (d * 4).max(MIN_ACK_WAIT))
+            .min(self.cfg.answer_timeout)
+    }
+
+    /// A `ZACK` for `pos` came at `now`: learn how long it took, forget what it covers.
+    fn acked_at(&mut self, now: Instant, pos: u64) {
+        while let Some(&(end, sent)) = self.q_sent.front() {
+            if end > pos {
+                break;
+            }
+            if end == pos {
+                let took = now.saturating_duration_since(sent);
+                self.ack_delay = Some(self.ack_delay.map_or(took, |d| d.max(took)));
+            }
+            self.q_sent.pop_front();
+        }
+    }
+
     /// After a streamed subpacket: pause while the window is full, else go on.
     fn after_subpacket(&mut self, now: Instant) {
         let window_full = self
@@ -496,7 +544,7 @@ impl Sender {
             .is_some_and(|w| self.pos.saturating_sub(self.acked) >= u64::from(w));
         self.state = if window_full {
             State::WaitAck {
-                deadline: now + self.cfg.answer_timeout,
+                deadline: now + self.ack_wait(),
             }
         } else {
             State::Stream { at: now }
@@ -552,12 +600,16 @@ impl Sender {
             }
             (State::WaitAck { .. }, FrameType::Ack) => {
                 if pos == self.pos {
+                    self.acked_at(now, pos);
                     self.acked = pos;
                     self.errors = 0;
                     self.request(now);
                 } else if pos > self.acked && pos <= self.pos {
-                    // A ZCRCQ's answer: the window moves on.
+                    // A ZCRCQ's answer: the window moves on. Progress: errors count per
+                    // offset, as for ZRPOS.
+                    self.acked_at(now, pos);
                     self.acked = pos;
+                    self.errors = 0;
                     self.after_subpacket(now);
                     if matches!(self.state, State::Stream { .. }) {
                         self.request(now);
@@ -565,6 +617,7 @@ impl Sender {
                 }
             }
             (State::Stream { .. }, FrameType::Ack) if pos > self.acked && pos <= self.pos => {
+                self.acked_at(now, pos);
                 self.acked = pos;
             }
             (
