@@ -30,6 +30,7 @@ impl StdioLink {
     pub fn open() -> io::Result<Self> {
         let stdin = io::stdin();
         let stdout = io::stdout();
+        grow_input_pipe(rustix::stdio::stdin());
         let raw_in = RawModeGuard::new(rustix::stdio::stdin())?;
         let raw_out = RawModeGuard::new(rustix::stdio::stdout())?;
         Ok(Self {
@@ -40,6 +41,22 @@ impl StdioLink {
             _raw_out: raw_out,
             _raw_in: raw_in,
         })
+    }
+}
+
+/// The buffer of a pipe on stdin: what the writer may put in it ahead of our reads.
+const INPUT_PIPE_SIZE: usize = 1 << 20;
+
+/// Grow the pipe behind stdin to [`INPUT_PIPE_SIZE`], if it is a pipe and the system allows
+/// (a failure changes nothing). Only the pipe we read: bytes in it have reached us, so a
+/// larger one lets a fast local writer run ahead without making anything wait or be sent
+/// for nothing. The pipe we write to keeps its size, since a slow line may read it: a 1 MiB
+/// one let a streaming ZMODEM sender put a megabyte ahead of the line, all of it wasted on
+/// the receiver's next `ZRPOS`.
+fn grow_input_pipe(fd: std::os::fd::BorrowedFd<'_>) {
+    use rustix::fs::{FileType, fstat};
+    if fstat(fd).is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Fifo) {
+        let _ = rustix::pipe::fcntl_setpipe_size(fd, INPUT_PIPE_SIZE);
     }
 }
 
