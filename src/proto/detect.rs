@@ -218,6 +218,10 @@ impl Engine for AutoReceiver {
         self.engine().reply_file(now, reply);
     }
 
+    fn handle_hang_up(&mut self, now: Instant) -> bool {
+        self.engine().handle_hang_up(now)
+    }
+
     fn is_finished(&self) -> bool {
         self.engine_ref().is_finished()
     }
@@ -230,6 +234,28 @@ mod tests {
     use crate::proto::{Event, FileInfo, Protocol, zmodem};
 
     const ZRINIT: &[u8] = b"**\x18B0100000023be50\r\x8a\x11";
+
+    /// The front end passes a hang-up on: after the sender's `ZFIN` (answered) the ZMODEM
+    /// receiver ends the session on it, as on the sender's `OO` (lrzsz `sz -e` into our `rz`
+    /// ended without its `OO` now and then, and `rz` failed with "the link was closed").
+    #[test]
+    fn a_hang_up_after_zfin_reaches_the_zmodem_receiver() {
+        let now = Instant::now();
+        let mut rx = AutoReceiver::new(Start::Zmodem, XyConfig::default(), ZConfig::default(), now);
+        drain(&mut rx, now, &[], &mut 0);
+        assert!(
+            !rx.handle_hang_up(now),
+            "before ZFIN a hang-up is a failure"
+        );
+        let mut rx = AutoReceiver::new(Start::Zmodem, XyConfig::default(), ZConfig::default(), now);
+        drain(&mut rx, now, &[], &mut 0);
+        let d = feed(&mut rx, now, b"**\x18B0800000000022d\r\x8a");
+        assert_eq!(d.wire, b"**\x18B0800000000022d\r\x8a");
+        assert!(rx.handle_hang_up(now));
+        let d = drain(&mut rx, now, &[], &mut 0);
+        assert_eq!(d.events, [Event::Finished]);
+        assert!(rx.is_finished());
+    }
 
     #[test]
     fn a_zmodem_sender_is_answered_with_zrinit_at_once() {

@@ -309,6 +309,53 @@ fn receiver_refuses_commands_and_reads_only_oo_after_zfin() {
     assert!(rx.is_finished());
 }
 
+/// lrzsz `sz` says `ZFIN` again when our `ZFIN` crossed a `ZRINIT` of ours, and dies of
+/// SIGPIPE (exit 141) if we are gone before its `OO`: a repeated `ZFIN` is answered (at
+/// most 3) and the `OO` still waited for; anything else still ends the session at once.
+#[test]
+fn receiver_answers_a_repeated_zfin_and_still_waits_for_oo() {
+    let t0 = Instant::now();
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let zfin = hex(Header::new(FrameType::Fin));
+    let d = feed(&mut rx, t0, &zfin);
+    assert_eq!(d.wire, b"**\x18B0800000000022d\r\x8a");
+    let mut input = zfin.clone();
+    input.extend_from_slice(b"OO$ prompt");
+    let mut used = 0;
+    let mut wire = Vec::new();
+    while used < input.len() && !rx.is_finished() {
+        let n = rx.handle_input(t0, &input[used..]);
+        used += n;
+        wire.extend(drain(&mut rx, t0, &[], &mut 0).wire);
+        if n == 0 {
+            break;
+        }
+    }
+    assert_eq!(wire, b"**\x18B0800000000022d\r\x8a", "ZFIN answered again");
+    assert_eq!(
+        used,
+        zfin.len() + 2,
+        "the repeated ZFIN and the OO, not the prompt"
+    );
+    assert!(rx.is_finished());
+    // Three repeats at most: the fourth ends the session without an answer.
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &zfin);
+    let mut answers = 0;
+    for _ in 0..4 {
+        let mut at = 0;
+        while at < zfin.len() && !rx.is_finished() {
+            at += rx.handle_input(t0, &zfin[at..]);
+            let w = drain(&mut rx, t0, &[], &mut 0).wire;
+            answers += usize::from(!w.is_empty());
+        }
+    }
+    assert_eq!(answers, 3);
+    assert!(rx.is_finished());
+}
+
 #[test]
 fn receiver_skips_or_resumes_as_the_caller_replies() {
     let t0 = Instant::now();

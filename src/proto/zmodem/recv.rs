@@ -29,6 +29,13 @@ const REFUSED: u32 = 1;
 /// Longest Attn string kept (lrzsz: 32 bytes with its NUL).
 const MAX_ATTN: usize = 31;
 
+/// A sender's `ZFIN` as a hex header (what lrzsz `sz` and our sender send), up to its CR/LF
+/// trailer: after our `ZFIN`, the only bytes besides `OO` taken as the session's.
+const REPEATED_ZFIN: &[u8] = b"**\x18B0800000000022d";
+
+/// Repeated `ZFIN`s answered after the first (lrzsz `sz` sends at most 3 in all).
+const MAX_FIN_REPEATS: u8 = 3;
+
 /// The largest position ZMODEM can express.
 const MAX_POSITION: u64 = u32::MAX as u64;
 
@@ -122,10 +129,14 @@ enum State {
         want: u32,
         deadline: Instant,
     },
-    /// `ZFIN` answered; reading the sender's `OO` until `deadline`.
+    /// `ZFIN` answered; reading the sender's `OO` until `deadline`. `matched` bytes of a
+    /// repeated `ZFIN` have come (the sender did not get our answer: it says `ZFIN` again
+    /// before its `OO`), and `repeats` such repeats were answered.
     Fin {
         deadline: Instant,
         seen: u8,
+        matched: u8,
+        repeats: u8,
     },
     Done,
     Failed,
@@ -399,6 +410,8 @@ impl Receiver {
                 self.state = State::Fin {
                     deadline: now + self.cfg.fin_wait,
                     seen: 0,
+                    matched: 0,
+                    repeats: 0,
                 };
             }
             FrameType::FreeCnt => self.header(Header::with_position(FrameType::Ack, 0)),
@@ -576,14 +589,49 @@ impl Engine for Receiver {
         while used < bytes.len() {
             match self.state {
                 State::Done | State::Failed => return bytes.len(),
-                State::Fin { deadline, seen } => {
+                State::Fin {
+                    deadline,
+                    seen,
+                    matched,
+                    repeats,
+                } => {
                     // Only the sender's "OO" belongs to the session (and the tail of its ZFIN
-                    // header): what follows is not ours.
-                    if seen == 0 && matches!(bytes[used], b'\r' | b'\n' | 0x8A | 0x8D | 0x11) {
+                    // header, or a repeated ZFIN: lrzsz `sz` says ZFIN again when our answer
+                    // crossed a ZRINIT of ours, and dies of SIGPIPE if we are gone before its
+                    // "OO"): what follows is not ours.
+                    let byte = bytes[used];
+                    if seen == 0
+                        && repeats < MAX_FIN_REPEATS
+                        && byte == REPEATED_ZFIN[usize::from(matched)]
+                    {
+                        used += 1;
+                        let matched = matched + 1;
+                        let (deadline, matched, repeats) =
+                            if usize::from(matched) == REPEATED_ZFIN.len() {
+                                self.header(Header::new(FrameType::Fin));
+                                (now + self.cfg.fin_wait, 0, repeats + 1)
+                            } else {
+                                (deadline, matched, repeats)
+                            };
+                        self.state = State::Fin {
+                            deadline,
+                            seen,
+                            matched,
+                            repeats,
+                        };
+                        if !self.out.is_pending() {
+                            continue;
+                        }
+                        return used;
+                    }
+                    if matched == 0
+                        && seen == 0
+                        && matches!(byte, b'\r' | b'\n' | 0x8A | 0x8D | 0x11)
+                    {
                         used += 1;
                         continue;
                     }
-                    if bytes[used] != b'O' {
+                    if byte != b'O' {
                         self.finish();
                         return used;
                     }
@@ -595,6 +643,8 @@ impl Engine for Receiver {
                     self.state = State::Fin {
                         deadline,
                         seen: seen + 1,
+                        matched: 0,
+                        repeats,
                     };
                 }
                 _ => {
@@ -721,6 +771,18 @@ impl Engine for Receiver {
                 };
             }
         }
+    }
+
+    /// After the sender's `ZFIN` (answered), every file is in: a hang-up before its `OO` ends
+    /// the session as the `OO` would (lrzsz `rz` too), not as a failure. lrzsz `sz` exits
+    /// without its `OO` when our answer to a repeated `ZFIN` is still on the way.
+    fn handle_hang_up(&mut self, _now: Instant) -> bool {
+        if !matches!(self.state, State::Fin { .. }) {
+            return false;
+        }
+        self.out.clear_tx();
+        self.finish();
+        true
     }
 
     fn is_finished(&self) -> bool {
