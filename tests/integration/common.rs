@@ -3,7 +3,7 @@
 
 use std::{
     env,
-    fmt::{self, Write as _},
+    fmt::{self, Display, Write as _},
     fs::{self, File, OpenOptions},
     io::{Read, Write},
     path::{Path, PathBuf},
@@ -898,4 +898,153 @@ fn run_pair_kills_at_the_deadline() {
     let pair = run_pair(sleep(), sleep(), Duration::from_millis(200));
     assert!(pair.a.killed && pair.b.killed, "{pair}");
     assert!(pair.elapsed < Duration::from_secs(5), "{pair}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches of files with metadata (YMODEM and ZMODEM)
+
+/// Permission bits and modification time of every file in a [`Batch`].
+pub const MODE: u32 = 0o640;
+pub const MTIME: u64 = 1_234_567_890;
+
+/// Files `WORK/src/f<i>-<len>.bin` of seeded random bytes, with mode `MODE` and mtime `MTIME`,
+/// and an empty receiving directory `WORK/dst`.
+pub struct Batch {
+    pub work: Work,
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl Batch {
+    pub fn new(lens: &[usize], seed: u64) -> Self {
+        let work = Work::new();
+        for dir in ["src", "dst"] {
+            fs::create_dir(work.path(dir)).expect("create a directory in the work directory");
+        }
+        let files = lens
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| {
+                let name = format!("f{i}-{len}.bin");
+                let data = random_bytes(len, seed ^ ((i as u64) << 32) ^ len as u64);
+                let path = work.path("src").join(&name);
+                fs::write(&path, &data).expect("write a source file");
+                set_mode_mtime(&path, MODE, MTIME);
+                (name, data)
+            })
+            .collect();
+        Self { work, files }
+    }
+
+    pub fn src(&self) -> PathBuf {
+        self.work.path("src")
+    }
+
+    pub fn dst(&self) -> PathBuf {
+        self.work.path("dst")
+    }
+
+    /// Source files by base name, for a sender run in `src`.
+    pub fn names(&self) -> Vec<&str> {
+        self.files.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    /// Source files by absolute path: only the base names may go into the file information.
+    pub fn paths(&self) -> Vec<PathBuf> {
+        self.files
+            .iter()
+            .map(|(name, _)| self.src().join(name))
+            .collect()
+    }
+
+    /// `dst` holds exactly the batch, byte for byte, with `mode` and `MTIME`.
+    pub fn check(&self, mode: u32, report: &dyn Display) {
+        let mut want: Vec<PathBuf> = self.files.iter().map(|(n, _)| n.into()).collect();
+        want.sort();
+        assert_eq!(tree(&self.dst()), want, "the receiving directory\n{report}");
+        for (name, data) in &self.files {
+            if let Err(e) = check_ymodem_copy(&self.dst().join(name), data, mode, MTIME) {
+                panic!("{e}\n{report}");
+            }
+        }
+    }
+}
+
+/// Wait for `child` until `until`; past it, kill and reap it. The exit status, and whether it
+/// had to be killed.
+pub fn wait_or_kill(child: &mut Child, until: Instant) -> (ExitStatus, bool) {
+    loop {
+        if let Some(status) = child.try_wait().expect("poll a child process") {
+            return (status, false);
+        }
+        if Instant::now() >= until {
+            let _ = child.kill();
+            return (child.wait().expect("reap a child process"), true);
+        }
+        thread::sleep(Duration::from_millis(5));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals
+
+/// Run each `(who, command)` of `runs` (an `rz` or `rb`, ours and lrzsz's) with its stdin and
+/// stdout piped; once `running` says its output so far shows it ready (signal handlers
+/// installed), send `signal`. It must exit with `want` within 30 s and have sent `cancel`
+/// to its peer.
+pub fn assert_killed_and_cancels(
+    name: &str,
+    runs: Vec<(&str, Command)>,
+    running: impl Fn(&[u8]) -> bool,
+    signal: rustix::process::Signal,
+    want: i32,
+    cancel: &[u8],
+) {
+    use rustix::process::{Pid, kill_process};
+    for (who, mut cmd) in runs {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawn {name}: {e}"));
+        let stdin = child.stdin.take();
+        let mut stdout = child.stdout.take().expect("piped");
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                if tx.send(buf[..n].to_vec()).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut seen = Vec::new();
+        while !running(&seen) {
+            match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(chunk) => seen.extend(chunk),
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("{who} {name}: not running: {}", hex(&seen, 32));
+                }
+            }
+        }
+        kill_process(Pid::from_child(&child), signal).expect("kill");
+        let (status, killed) = wait_or_kill(&mut child, Instant::now() + Duration::from_secs(30));
+        assert!(!killed, "{who} {name} did not exit after {signal:?}");
+        drop(stdin);
+        assert_eq!(
+            status.code(),
+            Some(want),
+            "{who} {name} after {signal:?}: {status}"
+        );
+        let mut tail = Vec::new();
+        while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(2)) {
+            tail.extend(chunk);
+        }
+        assert!(
+            tail.windows(cancel.len()).any(|w| w == cancel),
+            "{who} {name} cancels the peer after {signal:?}: {}",
+            hex(&tail, 48)
+        );
+    }
 }

@@ -15,14 +15,14 @@ use std::{
     io::Read,
     path::{Path, PathBuf},
     process::{Command, Stdio},
-    sync::mpsc,
     thread,
     time::{Duration, Instant},
 };
 
 use crate::common::{
-    BIN, CAN, DEADLINE, Scripted, Work, check_xmodem_copy, check_ymodem_copy, cross_connect, hex,
-    require_peers, run_pair, set_mode_mtime, umask, xyzmodem,
+    BIN, CAN, DEADLINE, Scripted, Work, assert_killed_and_cancels, check_xmodem_copy,
+    check_ymodem_copy, cross_connect, hex, require_peers, run_pair, set_mode_mtime, umask,
+    wait_or_kill, xyzmodem,
 };
 
 /// Kill a single run that takes longer than this.
@@ -90,17 +90,7 @@ fn run_alone(mut cmd: Command) -> (Option<i32>, Vec<u8>, String) {
         let _ = stderr.read_to_end(&mut buf);
         buf
     });
-    let end = Instant::now() + LIMIT;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("poll") {
-            break status;
-        }
-        if Instant::now() >= end {
-            let _ = child.kill();
-            break child.wait().expect("reap");
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    let (status, _) = wait_or_kill(&mut child, Instant::now() + LIMIT);
     let out = out.join().unwrap_or_default();
     let err = String::from_utf8_lossy(&err.join().unwrap_or_default()).into_owned();
     (status.code(), out, err)
@@ -651,65 +641,15 @@ fn rb_peer_cancel_exits_128() {
 
 /// Signals: 128 + N, like lrzsz (SIGTERM 143, SIGINT 130), and the peer is told.
 fn killed_by(signal: rustix::process::Signal, want: i32) {
-    use rustix::process::{Pid, kill_process};
     let work = Work::new();
     let bin = install(&work, &[]);
     let mut runs = vec![("ours", ours(&bin, "rb", &[], work.dir()))];
     if require_peers(&["rb"]) {
         runs.push(("lrzsz", real("rb", &[], work.dir())));
     }
-    for (who, mut cmd) in runs {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn rb");
-        let stdin = child.stdin.take();
-        let mut stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut buf = [0u8; 64];
-            while let Ok(n @ 1..) = stdout.read(&mut buf) {
-                if tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        // Its first `C` says it is running (signal handlers installed).
-        let first = rx.recv_timeout(ANSWER);
-        if !first.as_ref().is_ok_and(|b| b.contains(&b'C')) {
-            let _ = child.kill();
-            panic!("{who} rb: no C: {first:?}");
-        }
-        kill_process(Pid::from_child(&child), signal).expect("kill");
-        let end = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("poll") {
-                break status;
-            }
-            if Instant::now() >= end {
-                let _ = child.kill();
-                panic!("{who} rb did not exit after {signal:?}");
-            }
-            thread::sleep(Duration::from_millis(5));
-        };
-        drop(stdin);
-        assert_eq!(
-            status.code(),
-            Some(want),
-            "{who} rb after {signal:?}: {status}"
-        );
-        let mut tail = Vec::new();
-        while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(2)) {
-            tail.extend(chunk);
-        }
-        assert!(
-            tail.windows(CANCEL.len()).any(|w| w == CANCEL),
-            "{who} rb cancels the peer after {signal:?}: {}",
-            hex(&tail, 48)
-        );
-    }
+    // Its first `C` says it is running.
+    let running = |seen: &[u8]| seen.contains(&b'C');
+    assert_killed_and_cancels("rb", runs, running, signal, want, &CANCEL);
 }
 
 #[test]

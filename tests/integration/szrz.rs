@@ -23,8 +23,8 @@ use std::{
 };
 
 use crate::common::{
-    CAN, DEADLINE, Scripted, Work, cross_connect, hex, random_bytes, require_peers, run_pair,
-    xyzmodem,
+    CAN, DEADLINE, Scripted, Work, assert_killed_and_cancels, cross_connect, hex, random_bytes,
+    require_peers, run_pair, wait_or_kill, xyzmodem,
 };
 
 /// Kill a single run that takes longer than this.
@@ -130,16 +130,7 @@ fn run_recorded(mut a: Command, mut b: Command) -> (Option<i32>, Option<i32>, St
     };
     let (ea, eb) = (stderr(&mut a), stderr(&mut b));
     let end = Instant::now() + DEADLINE;
-    let wait = |child: &mut std::process::Child| loop {
-        if let Some(status) = child.try_wait().expect("poll") {
-            return status.code();
-        }
-        if Instant::now() >= end {
-            let _ = child.kill();
-            return child.wait().expect("reap").code();
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    let wait = |child: &mut std::process::Child| wait_or_kill(child, end).0.code();
     let (ca, cb) = (wait(&mut a), wait(&mut b));
     let wire = relay.join().unwrap_or_default();
     let err = format!(
@@ -734,17 +725,8 @@ fn peer_cancels(name: &str, args: &[&str], first: usize) {
             hex(&head, 32)
         );
         stdin.write_all(&[CAN; 8]).expect("write the cancel");
-        let end = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("poll") {
-                break status;
-            }
-            if Instant::now() >= end {
-                let _ = child.kill();
-                panic!("{who} {name} ignores the cancel");
-            }
-            thread::sleep(Duration::from_millis(5));
-        };
+        let (status, killed) = wait_or_kill(&mut child, Instant::now() + LIMIT);
+        assert!(!killed, "{who} {name} ignores the cancel");
         drop(stdin);
         assert_eq!(status.code(), Some(128), "{who} {name}: {status}");
     }
@@ -764,70 +746,15 @@ fn rz_peer_cancel_exits_128() {
 /// Signals on a waiting `rz`: 128 + N like lrzsz (SIGTERM 143, SIGINT 130), and the cancel
 /// sequence goes to the peer.
 fn killed_by(signal: rustix::process::Signal, want: i32) {
-    use rustix::process::{Pid, kill_process};
     let work = Work::new();
     let bin = install(&work);
     let mut runs = vec![("ours", ours(&bin, "rz", &[], work.dir()))];
     if require_peers(&["rz"]) {
         runs.push(("lrzsz", real("rz", &[], work.dir())));
     }
-    for (who, mut cmd) in runs {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn rz");
-        let stdin = child.stdin.take();
-        let mut stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel();
-        thread::spawn(move || {
-            let mut buf = [0u8; 256];
-            while let Ok(n @ 1..) = stdout.read(&mut buf) {
-                if tx.send(buf[..n].to_vec()).is_err() {
-                    break;
-                }
-            }
-        });
-        // The first ZRINIT says it is running (signal handlers installed).
-        let mut seen = Vec::new();
-        while !seen.ends_with(b"\r\x8a\x11") {
-            match rx.recv_timeout(ANSWER) {
-                Ok(chunk) => seen.extend(chunk),
-                Err(_) => {
-                    let _ = child.kill();
-                    panic!("{who} rz: no ZRINIT: {}", hex(&seen, 32));
-                }
-            }
-        }
-        kill_process(Pid::from_child(&child), signal).expect("kill");
-        let end = Instant::now() + LIMIT;
-        let status = loop {
-            if let Some(status) = child.try_wait().expect("poll") {
-                break status;
-            }
-            if Instant::now() >= end {
-                let _ = child.kill();
-                panic!("{who} rz did not exit after {signal:?}");
-            }
-            thread::sleep(Duration::from_millis(5));
-        };
-        drop(stdin);
-        assert_eq!(
-            status.code(),
-            Some(want),
-            "{who} rz after {signal:?}: {status}"
-        );
-        let mut tail = Vec::new();
-        while let Ok(chunk) = rx.recv_timeout(Duration::from_secs(2)) {
-            tail.extend(chunk);
-        }
-        assert!(
-            tail.windows(CANCEL.len()).any(|w| w == CANCEL),
-            "{who} rz cancels the peer after {signal:?}: {}",
-            hex(&tail, 48)
-        );
-    }
+    // The first ZRINIT says it is running.
+    let running = |seen: &[u8]| seen.ends_with(b"\r\x8a\x11");
+    assert_killed_and_cancels("rz", runs, running, signal, want, &CANCEL);
 }
 
 #[test]
@@ -1061,17 +988,7 @@ impl Drop for Screen {
 
 /// Waits for `child` (killed after `DEADLINE`); its exit code and stderr.
 fn finish(mut child: std::process::Child) -> (Option<i32>, String) {
-    let end = Instant::now() + DEADLINE;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("poll") {
-            break status;
-        }
-        if Instant::now() >= end {
-            let _ = child.kill();
-            break child.wait().expect("reap");
-        }
-        thread::sleep(Duration::from_millis(5));
-    };
+    let (status, _) = wait_or_kill(&mut child, Instant::now() + DEADLINE);
     let mut err = String::new();
     if let Some(mut pipe) = child.stderr.take() {
         let _ = pipe.read_to_string(&mut err);

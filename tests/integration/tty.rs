@@ -11,7 +11,7 @@ use rustix::process::{Pid, Signal, kill_process};
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
 use rustix::termios::{LocalModes, tcgetattr};
 
-use crate::common::{ACK, CAN, EOT, NAK, Work, crc_block, xyzmodem};
+use crate::common::{ACK, CAN, EOT, NAK, Work, crc_block, wait_or_kill, xyzmodem};
 
 const LIMIT: Duration = Duration::from_secs(10);
 
@@ -86,17 +86,9 @@ impl Pty {
 }
 
 fn wait(child: &mut Child) -> i32 {
-    let deadline = Instant::now() + LIMIT;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status.code().expect("exited, not killed");
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("xyzmodem did not exit in time");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (status, killed) = wait_or_kill(child, Instant::now() + LIMIT);
+    assert!(!killed, "xyzmodem did not exit in time");
+    status.code().expect("exited, not killed")
 }
 
 /// Start `recv` on a pty and wait until it is running in raw mode (its first `C` arrived).

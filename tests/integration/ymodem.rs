@@ -14,7 +14,6 @@
 //!   to repeat `C` (3 s).
 
 use std::{
-    fmt::Display,
     fs,
     os::unix::ffi::OsStrExt,
     path::{Path, PathBuf},
@@ -24,16 +23,13 @@ use std::{
 };
 
 use crate::common::{
-    ACK, DEADLINE, EOT, Finished, NAK, Pair, SOH, STX, Scripted, Work, block_sizes,
-    check_xmodem_copy, check_ymodem_copy, crc_block, cross_connect, hex, padded_128,
-    parse_crc_block, random_bytes, require_peers, run_pair, set_mode_mtime, tree, umask, xyzmodem,
-    ymodem_end, ymodem_header,
+    ACK, Batch, DEADLINE, EOT, Finished, MODE, MTIME, NAK, Pair, SOH, STX, Scripted, Work,
+    block_sizes, check_xmodem_copy, check_ymodem_copy, crc_block, cross_connect, hex, padded_128,
+    parse_crc_block, require_peers, run_pair, set_mode_mtime, tree, umask, xyzmodem, ymodem_end,
+    ymodem_header,
 };
 
 const MIB: usize = 1 << 20;
-/// Permission bits and modification time of every file sent.
-const MODE: u32 = 0o640;
-const MTIME: u64 = 1_234_567_890;
 /// A batch of three with an empty file in the middle.
 const BATCH_3: [usize; 3] = [1025, 0, 3000];
 /// Kill one run of ours against a scripted peer after this.
@@ -48,68 +44,6 @@ fn our_mode() -> u32 {
 
 // ---------------------------------------------------------------------------------------------
 // Batches of files with metadata
-
-/// Files `WORK/src/f<i>-<len>.bin` of seeded random bytes, with mode `MODE` and mtime `MTIME`,
-/// and an empty receiving directory `WORK/dst`.
-struct Batch {
-    work: Work,
-    files: Vec<(String, Vec<u8>)>,
-}
-
-impl Batch {
-    fn new(lens: &[usize], seed: u64) -> Self {
-        let work = Work::new();
-        for dir in ["src", "dst"] {
-            fs::create_dir(work.path(dir)).expect("create a directory in the work directory");
-        }
-        let files = lens
-            .iter()
-            .enumerate()
-            .map(|(i, &len)| {
-                let name = format!("f{i}-{len}.bin");
-                let data = random_bytes(len, seed ^ ((i as u64) << 32) ^ len as u64);
-                let path = work.path("src").join(&name);
-                fs::write(&path, &data).expect("write a source file");
-                set_mode_mtime(&path, MODE, MTIME);
-                (name, data)
-            })
-            .collect();
-        Self { work, files }
-    }
-
-    fn src(&self) -> PathBuf {
-        self.work.path("src")
-    }
-
-    fn dst(&self) -> PathBuf {
-        self.work.path("dst")
-    }
-
-    /// Source files by base name, for a sender run in `src`.
-    fn names(&self) -> Vec<&str> {
-        self.files.iter().map(|(name, _)| name.as_str()).collect()
-    }
-
-    /// Source files by absolute path: only the base names may go into the headers.
-    fn paths(&self) -> Vec<PathBuf> {
-        self.files
-            .iter()
-            .map(|(name, _)| self.src().join(name))
-            .collect()
-    }
-
-    /// `dst` holds exactly the batch, byte for byte, with `mode` and `MTIME`.
-    fn check(&self, mode: u32, report: &dyn Display) {
-        let mut want: Vec<PathBuf> = self.files.iter().map(|(n, _)| n.into()).collect();
-        want.sort();
-        assert_eq!(tree(&self.dst()), want, "the receiving directory\n{report}");
-        for (name, data) in &self.files {
-            if let Err(e) = check_ymodem_copy(&self.dst().join(name), data, mode, MTIME) {
-                panic!("{e}\n{report}");
-            }
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Transfers between two programs

@@ -25,10 +25,8 @@
 //! names and default flags unless the cell is about a flag.
 
 use std::{
-    fmt::Display,
     fs::{self, File},
     io::{self, PipeReader, PipeWriter, Read, Write},
-    path::PathBuf,
     process::{Command, Stdio},
     thread::{self, JoinHandle},
     time::Duration,
@@ -40,14 +38,11 @@ use xyzmodem::proto::zmodem::{
 };
 
 use crate::common::{
-    DEADLINE, Pair, Scripted, Socat, Work, check_ymodem_copy, hex, open_rw, random_bytes,
-    require_peers, run_pair, set_mode_mtime, sha256_hex, tree, umask, xyzmodem,
+    Batch, DEADLINE, MODE, MTIME, Pair, Scripted, Socat, Work, check_ymodem_copy, hex, open_rw,
+    random_bytes, require_peers, run_pair, sha256_hex, tree, umask, xyzmodem,
 };
 
 const MIB: usize = 1 << 20;
-/// Permission bits and modification time of every file sent.
-const MODE: u32 = 0o640;
-const MTIME: u64 = 1_234_567_890;
 /// A batch of three with an empty file in the middle.
 const BATCH_3: [usize; 3] = [1025, 0, 3000];
 /// Kill one run of ours against a scripted peer after this.
@@ -63,67 +58,7 @@ fn our_mode() -> u32 {
 // ---------------------------------------------------------------------------------------------
 // Batches of files with metadata
 
-/// Files `WORK/src/f<i>-<len>.bin` of seeded random bytes, with mode `MODE` and mtime `MTIME`,
-/// and an empty receiving directory `WORK/dst`.
-struct Batch {
-    work: Work,
-    files: Vec<(String, Vec<u8>)>,
-}
-
 impl Batch {
-    fn new(lens: &[usize], seed: u64) -> Self {
-        let work = Work::new();
-        for dir in ["src", "dst"] {
-            fs::create_dir(work.path(dir)).expect("create a directory in the work directory");
-        }
-        let files = lens
-            .iter()
-            .enumerate()
-            .map(|(i, &len)| {
-                let name = format!("f{i}-{len}.bin");
-                let data = random_bytes(len, seed ^ ((i as u64) << 32) ^ len as u64);
-                let path = work.path("src").join(&name);
-                fs::write(&path, &data).expect("write a source file");
-                set_mode_mtime(&path, MODE, MTIME);
-                (name, data)
-            })
-            .collect();
-        Self { work, files }
-    }
-
-    fn src(&self) -> PathBuf {
-        self.work.path("src")
-    }
-
-    fn dst(&self) -> PathBuf {
-        self.work.path("dst")
-    }
-
-    /// Source files by base name, for a sender run in `src`.
-    fn names(&self) -> Vec<&str> {
-        self.files.iter().map(|(name, _)| name.as_str()).collect()
-    }
-
-    /// Source files by absolute path: only the base names may go into the file information.
-    fn paths(&self) -> Vec<PathBuf> {
-        self.files
-            .iter()
-            .map(|(name, _)| self.src().join(name))
-            .collect()
-    }
-
-    /// `dst` holds exactly the batch, byte for byte, with `mode` and `MTIME`.
-    fn check(&self, mode: u32, report: &dyn Display) {
-        let mut want: Vec<PathBuf> = self.files.iter().map(|(n, _)| n.into()).collect();
-        want.sort();
-        assert_eq!(tree(&self.dst()), want, "the receiving directory\n{report}");
-        for (name, data) in &self.files {
-            if let Err(e) = check_ymodem_copy(&self.dst().join(name), data, mode, MTIME) {
-                panic!("{e}\n{report}");
-            }
-        }
-    }
-
     /// Our `send -Z -q OURS FILES`, run in the work directory.
     fn our_sender(&self, ours: &[&str]) -> Command {
         let mut cmd = xyzmodem();
