@@ -83,6 +83,22 @@ fn headers(wire: &[u8]) -> Vec<(FrameType, u32)> {
         .collect()
 }
 
+/// A sender of `data` (one file, `f`) that has heard a full-duplex `ZRINIT` (`CANFDX |
+/// CANOVIO | CANFC32`) and the `ZRPOS` for 0: what it sent then, and the file position.
+fn sender_at_zrpos(cfg: SenderConfig, data: &[u8], t0: Instant) -> (Sender, Drained, usize) {
+    let mut tx = Sender::new(cfg, vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    let d = drain(&mut tx, t0, data, &mut pos);
+    (tx, d, pos)
+}
+
 #[test]
 fn batch_between_our_engines_is_byte_exact() {
     let t0 = Instant::now();
@@ -431,16 +447,7 @@ fn sender_refuses_a_zrpos_beyond_the_end_and_answers_zcrc() {
 fn sender_resends_from_the_zrpos_offset_with_a_zcrcw_first() {
     let t0 = Instant::now();
     let data = pattern(50_000);
-    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(
-        &mut tx,
-        t0,
-        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
-    );
-    let mut pos = 0;
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
-    let d = drain(&mut tx, t0, &data, &mut pos);
+    let (mut tx, d, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
     assert_eq!(headers(&d.wire), [(FrameType::Data, 0)]);
     // Streaming: one subpacket per step, looking at the input in between.
     assert_eq!(tx.poll_timeout(), Some(t0));
@@ -557,16 +564,7 @@ fn a_storm_of_repeated_headers_ends_at_the_idle_limit() {
 fn sender_counts_zrpos_errors_per_offset() {
     let t0 = Instant::now();
     let data = pattern(50_000);
-    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(
-        &mut tx,
-        t0,
-        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
-    );
-    let mut pos = 0;
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
-    drain(&mut tx, t0, &data, &mut pos);
+    let (mut tx, _, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
     let mut offset = 0;
     for _ in 0..30 {
         offset += 1000;
@@ -661,16 +659,8 @@ fn frames(wire: &[u8], in_data: bool) -> Vec<String> {
 fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
     let t0 = Instant::now();
     let data = pattern(50_000);
-    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(
-        &mut tx,
-        t0,
-        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
-    );
-    let mut pos = 0;
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
-    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    let (mut tx, d, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
+    let mut wire = d.wire;
     for _ in 0..4 {
         assert_eq!(tx.poll_timeout(), Some(t0), "streaming");
         wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
@@ -720,16 +710,8 @@ fn a_full_window_waits_four_times_the_slowest_zack_before_sending_again() {
         window: Some(2048),
         ..SenderConfig::default()
     };
-    let mut tx = Sender::new(cfg, vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(
-        &mut tx,
-        t0,
-        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
-    );
-    let mut pos = 0;
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
-    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    let (mut tx, d, mut pos) = sender_at_zrpos(cfg, &data, t0);
+    let mut wire = d.wire;
     while tx.poll_timeout() == Some(t0) {
         wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
     }
@@ -809,12 +791,7 @@ fn a_zrinit_while_resending_after_our_zeof_ends_the_file() {
     );
     assert_eq!(headers(&d.wire), [(FrameType::Fin, 0)]);
     // Before any ZEOF, a ZRINIT (a stray start-up one) changes nothing.
-    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(&mut tx, t0, &zrinit);
-    let mut pos = 0;
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
-    drain(&mut tx, t0, &data, &mut pos);
+    let (mut tx, _, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
     tx.handle_input(t0, &zrinit);
     let d = drain(&mut tx, t0, &data, &mut pos);
     assert!(d.wire.is_empty() && d.events.is_empty(), "{d:?}");
