@@ -3,7 +3,7 @@
 
 use super::crc32::{crc16_of, crc32_of};
 use super::frame::{CrcKind, FrameEnd, FrameType, Header, HeaderFormat};
-use super::scan::ByteSet;
+use super::scan::{ByteSet, CHUNK};
 use super::{CAN, XOFF, XON, ZBIN, ZBIN32, ZDLE, ZHEX, ZPAD};
 use crate::proto::crc::crc16;
 
@@ -12,6 +12,10 @@ pub const DEFAULT_MAX_DATA: usize = 8192;
 
 /// Consecutive CAN bytes (ZDLE is CAN) that cancel the session.
 const CANCEL_RUN: u8 = 5;
+
+/// Room the data buffer keeps past [`DecoderConfig::max_data`]: the fast path copies whole
+/// chunks, which may write up to two chunks past the bytes it keeps.
+pub(super) const DATA_SLACK: usize = 2 * CHUNK;
 
 /// Decoder settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,8 +148,9 @@ fn hex_value(byte: u8) -> Option<u8> {
 /// stops after each [`Item`] so the engine can act (and, after a header announcing data,
 /// call [`expect_data`](Self::expect_data)) before feeding the rest.
 ///
-/// Memory is bounded: a fixed header buffer and a data buffer of at most
-/// [`DecoderConfig::max_data`] bytes, reused for every subpacket.
+/// Memory is bounded: a fixed header buffer and a data buffer of
+/// [`DecoderConfig::max_data`] bytes (and a little room for whole-chunk copies), allocated
+/// once and reused for every subpacket.
 #[derive(Debug, Clone)]
 pub struct Decoder {
     cfg: DecoderConfig,
@@ -156,9 +161,16 @@ pub struct Decoder {
     drop: [bool; 256],
     /// Bytes that end a run of plain data: the dropped ones and ZDLE.
     special: ByteSet,
+    /// The byte each code after ZDLE stands for inside data, or `None` where the fast path
+    /// stops and leaves the code to [`step`](Self::step): a frame end, CAN, a dropped byte,
+    /// or no valid escape.
+    plain_code: [Option<u8>; 256],
     /// Decoded header bytes (type, 4, CRC up to 4), or a subpacket's CRC.
     head: [u8; 9],
-    data: Vec<u8>,
+    /// The subpacket being read is `buf[..len]`; `buf` is either empty (no data expected
+    /// yet) or [`DecoderConfig::max_data`] plus [`DATA_SLACK`] bytes long.
+    buf: Vec<u8>,
+    len: usize,
     /// The previous byte was ZDLE (in a binary header or a subpacket).
     escaped: bool,
     trailer: Trailer,
@@ -195,14 +207,20 @@ impl Decoder {
         let mut special = drop;
         special[usize::from(ZDLE)] = true;
         let special = ByteSet::new(special);
+        let plain_code = std::array::from_fn(|code| match unescape(code as u8) {
+            Escaped::Byte(value) if code as u8 != CAN && !drop[code] => Some(value),
+            _ => None,
+        });
         Self {
             cfg,
             state: State::Hunt,
             crc: CrcKind::Crc16,
             drop,
             special,
+            plain_code,
             head: [0; 9],
-            data: Vec::new(),
+            buf: Vec::new(),
+            len: 0,
             escaped: false,
             trailer: Trailer::None,
             cans: 0,
@@ -224,17 +242,19 @@ impl Decoder {
         self.state = State::Data;
         self.crc = crc;
         self.escaped = false;
-        self.data.clear();
+        self.len = 0;
         self.delivered = false;
-        // Reserve once, exactly: the buffer then never grows (it holds at most `max_data`).
-        self.data.reserve_exact(self.cfg.max_data);
+        // Allocated once, exactly: the buffer then never grows.
+        if self.buf.is_empty() {
+            self.buf = vec![0; self.cfg.max_data + DATA_SLACK];
+        }
     }
 
     /// Go back to looking for a header, dropping anything half read.
     pub fn hunt(&mut self) {
         self.state = State::Hunt;
         self.escaped = false;
-        self.data.clear();
+        self.len = 0;
         self.delivered = false;
     }
 
@@ -247,7 +267,7 @@ impl Decoder {
     /// The bytes of the subpacket just reported by [`Item::Data`]; valid until the next
     /// [`feed`](Self::feed).
     pub fn data(&self) -> &[u8] {
-        &self.data
+        &self.buf[..self.len]
     }
 
     /// Bytes skipped while looking for a header since the previous item: after an item, the
@@ -259,7 +279,7 @@ impl Decoder {
 
     /// Capacity of the data buffer (for the fuzz body's memory check).
     pub(super) fn buffer_capacity(&self) -> usize {
-        self.data.capacity()
+        self.buf.capacity()
     }
 
     /// Decode from `input` until one item is complete or the input is used up. Returns how
@@ -267,7 +287,7 @@ impl Decoder {
     /// came) and the item, if any. Call again with the rest after acting on the item.
     pub fn feed(&mut self, input: &[u8]) -> (usize, Option<Item>) {
         if self.delivered {
-            self.data.clear();
+            self.len = 0;
             self.delivered = false;
         }
         if self.counted {
@@ -297,39 +317,121 @@ impl Decoder {
         (i, None)
     }
 
-    /// The fast path through subpacket data: plain bytes are copied in runs, ZDLE and a
-    /// plain escape code decoded, dropped bytes skipped, all in one pass. Returns how much
-    /// of `rest` it used and, if the subpacket grew too long, that item (having used the
-    /// byte that did not fit). It stops before anything else (a frame end, a CAN, a bad
-    /// escape, a ZDLE at the end of the input), which [`step`](Self::step) then reads.
+    /// The fast path through subpacket data: plain bytes are copied, ZDLE and a plain escape
+    /// code decoded, dropped bytes skipped. Returns how much of `rest` it used and, if the
+    /// subpacket grew too long, that item (having used the byte that did not fit). It stops
+    /// before anything else (a frame end, a CAN, a bad escape, a ZDLE at the end of the
+    /// input), which [`step`](Self::step) then reads.
+    ///
+    /// Whole chunks go through [`data_chunk`](Self::data_chunk) while the input holds two
+    /// more chunks and the buffer has room for one; what is left, near the end of the input
+    /// or of `max_data`, goes the careful way ([`data_tail`](Self::data_tail)).
     fn data_run(&mut self, rest: &[u8]) -> (usize, Option<Item>) {
+        let before = self.len;
+        let mut from = 0;
+        let mut stopped = false;
+        while from + 2 * CHUNK + 2 <= rest.len() && self.len + CHUNK <= self.cfg.max_data {
+            match self.data_chunk(rest, from) {
+                Ok(next) => from = next,
+                Err(at) => {
+                    from = at;
+                    stopped = true;
+                    break;
+                }
+            }
+        }
+        if self.len > before {
+            // A byte of data came (a dropped byte alone does not count).
+            self.cans = 0;
+        }
+        if stopped {
+            return (from, None);
+        }
+        let (used, item) = self.data_tail(&rest[from..]);
+        (from + used, item)
+    }
+
+    /// Decode the chunk at `rest[from..]` onto the data: `Ok` with where the next chunk
+    /// begins (one further when the chunk ends in ZDLE, whose code is read too), or `Err`
+    /// with where a ZDLE that the fast path leaves to [`step`](Self::step) begins, the data
+    /// decoded up to it.
+    ///
+    /// The chunk is copied whole; then each ZDLE is overwritten with the byte it stands for
+    /// and each dropped byte removed, and after each the chunk's bytes from there on are
+    /// copied again one place back. `rest` must hold two chunks and two bytes from `from`,
+    /// and the buffer room for a chunk.
+    #[inline(always)]
+    fn data_chunk(&mut self, rest: &[u8], from: usize) -> Result<usize, usize> {
+        let chunk: &[u8; CHUNK] = rest[from..from + CHUNK].try_into().unwrap_or(&[0; CHUNK]);
+        let to = self.len;
+        let buf = &mut self.buf[..];
+        buf[to..to + CHUNK].copy_from_slice(chunk);
+        let mut maybe = self.special.candidates(chunk);
+        let mut removed = 0;
+        let mut end = from + CHUNK;
+        while maybe != 0 {
+            let i = maybe.trailing_zeros() as usize;
+            maybe &= maybe - 1;
+            let byte = chunk[i];
+            // With the sets in use the quick test is exact and this branch never taken.
+            if !self.special.is_exact() && !self.special.contains(byte) {
+                continue;
+            }
+            let at = to + i - removed;
+            let next = if byte == ZDLE {
+                let Some(value) = self.plain_code[usize::from(rest[from + i + 1])] else {
+                    self.len = at;
+                    return Err(from + i);
+                };
+                buf[at] = value;
+                // The code is used: no candidate (codes are never ZDLE or dropped bytes,
+                // but the quick test may flag them).
+                maybe &= !(2 << i);
+                end = end.max(from + i + 2);
+                from + i + 2
+            } else {
+                from + i + 1
+            };
+            removed += 1;
+            let at = at + usize::from(byte == ZDLE);
+            buf[at..at + CHUNK].copy_from_slice(&rest[next..next + CHUNK]);
+        }
+        self.len = to + (end - from) - removed;
+        Ok(end)
+    }
+
+    /// [`data_run`](Self::data_run) for the last bytes of the input or of `max_data`: plain
+    /// runs are copied in one piece, escapes and dropped bytes handled as found.
+    fn data_tail(&mut self, rest: &[u8]) -> (usize, Option<Item>) {
         let max = self.cfg.max_data;
         let Self {
             special,
-            drop,
-            data,
+            plain_code,
+            buf,
+            len,
             cans,
             ..
         } = self;
         let mut start = 0;
         let mut overflow = None;
         // Copy `rest[from..to]`: false (and `overflow` set) if it does not fit.
-        let mut copy = |from: usize, to: usize, data: &mut Vec<u8>, cans: &mut u8| {
+        let mut copy = |from: usize, to: usize, buf: &mut [u8], len: &mut usize, cans: &mut u8| {
             let plain = &rest[from..to];
-            let room = max.saturating_sub(data.len());
+            let room = max.saturating_sub(*len);
+            let fits = plain.len().min(room);
+            buf[*len..*len + fits].copy_from_slice(&plain[..fits]);
+            *len += fits;
             if plain.len() > room {
-                data.extend_from_slice(&plain[..room]);
                 overflow = Some(from + room + 1);
                 return false;
             }
             if !plain.is_empty() {
-                data.extend_from_slice(plain);
                 *cans = 0;
             }
             true
         };
         let stopped = special.find_with(rest, |at| {
-            if !copy(start, at, data, cans) {
+            if !copy(start, at, buf, len, cans) {
                 return true;
             }
             start = at;
@@ -341,18 +443,19 @@ impl Decoder {
             let Some(&code) = rest.get(at + 1) else {
                 return true;
             };
-            if code == CAN || drop[usize::from(code)] || data.len() >= max {
-                return true;
-            }
-            let Escaped::Byte(value) = unescape(code) else {
+            let Some(value) = plain_code[usize::from(code)] else {
                 return true;
             };
-            data.push(value);
+            if *len >= max {
+                return true;
+            }
+            buf[*len] = value;
+            *len += 1;
             *cans = 0;
             start = at + 2;
             false
         });
-        if stopped.is_none() && copy(start, rest.len(), data, cans) {
+        if stopped.is_none() && copy(start, rest.len(), buf, len, cans) {
             start = rest.len();
         }
         match overflow {
@@ -482,10 +585,11 @@ impl Decoder {
                 match self.unescaped(byte) {
                     None => {}
                     Some(Escaped::Byte(value)) => {
-                        if self.data.len() >= self.cfg.max_data {
+                        if self.len >= self.cfg.max_data {
                             return Some(self.too_long());
                         }
-                        self.data.push(value);
+                        self.buf[self.len] = value;
+                        self.len += 1;
                     }
                     Some(Escaped::End(end)) => self.state = State::DataCrc { end, have: 0 },
                     Some(Escaped::Bad) => return Some(self.fail_data(BadData::Escape(byte))),
@@ -511,8 +615,8 @@ impl Decoder {
                 }
                 let tail = [end.byte()];
                 let ok = match self.crc {
-                    CrcKind::Crc16 => crc16_of(&self.data, &tail).to_be_bytes() == self.head[..2],
-                    CrcKind::Crc32 => crc32_of(&self.data, &tail).to_le_bytes() == self.head[..4],
+                    CrcKind::Crc16 => crc16_of(self.data(), &tail).to_be_bytes() == self.head[..2],
+                    CrcKind::Crc32 => crc32_of(self.data(), &tail).to_le_bytes() == self.head[..4],
                 };
                 if !ok {
                     return Some(self.fail_data(BadData::Crc));

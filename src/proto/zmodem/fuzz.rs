@@ -129,8 +129,8 @@ fn run(cfg: DecoderConfig, stream: &[u8], pieces: &[usize], pick: u8) -> Vec<See
             );
             assert!(dec.data().len() <= cfg.max_data, "data beyond max_data");
             assert!(
-                dec.buffer_capacity() <= cfg.max_data,
-                "buffer beyond max_data"
+                dec.buffer_capacity() <= cfg.max_data + super::decode::DATA_SLACK,
+                "buffer beyond max_data and its slack"
             );
             chunk = &chunk[n..];
             let Some(item) = item else { continue };
