@@ -95,9 +95,18 @@ impl ByteSet {
 
     /// The quick test over one chunk: bit `i` is set where byte `i` may be in the set; a
     /// clear bit means it is not.
-    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
     #[inline(always)]
     pub(super) fn candidates(&self, chunk: &[u8; CHUNK]) -> u32 {
+        #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+        return self.candidates_sse2(chunk);
+        #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+        return self.candidates_portable(chunk);
+    }
+
+    /// [`candidates`](Self::candidates) with SSE2 compares (the x86-64 baseline).
+    #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+    #[inline(always)]
+    fn candidates_sse2(&self, chunk: &[u8; CHUNK]) -> u32 {
         use safe_arch::{
             bitand_m128i, bitor_m128i, cmp_eq_mask_i8_m128i, m128i, move_mask_i8_m128i,
             set_splat_i8_m128i,
@@ -117,12 +126,15 @@ impl ByteSet {
         (move_mask_i8_m128i(hit_lo) as u32 & 0xFFFF) | ((move_mask_i8_m128i(hit_hi) as u32) << 16)
     }
 
-    /// The quick test over one chunk: bit `i` is set where byte `i` may be in the set; a
-    /// clear bit means it is not. Written so the compiler can make vector compares of it (a
+    /// [`candidates`](Self::candidates) in plain code, for other targets (and, in tests, to
+    /// check the SSE2 one against). Written so the compiler can make vector compares of it (a
     /// lane per byte); the bits are gathered eight lanes at a time with a multiply.
-    #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+    #[cfg_attr(
+        all(target_arch = "x86_64", target_feature = "sse2", not(test)),
+        allow(dead_code)
+    )]
     #[inline(always)]
-    pub(super) fn candidates(&self, chunk: &[u8; CHUNK]) -> u32 {
+    fn candidates_portable(&self, chunk: &[u8; CHUNK]) -> u32 {
         let mut lanes = [0u8; CHUNK];
         for &(mask, value) in &self.pairs[..self.used] {
             for i in 0..CHUNK {
@@ -280,6 +292,7 @@ mod tests {
             // Whole chunks: a bit for every member, and for members only when exact.
             for chunk in data.chunks_exact(CHUNK) {
                 let bits = s.candidates(chunk.try_into().unwrap());
+                prop_assert_eq!(bits, s.candidates_portable(chunk.try_into().unwrap()));
                 for (i, &b) in chunk.iter().enumerate() {
                     let bit = bits >> i & 1 == 1;
                     prop_assert!(bit || !s.contains(b), "member {b:#x} missed");
