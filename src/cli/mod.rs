@@ -80,14 +80,20 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
 
 fn install_signal_handlers() -> std::io::Result<()> {
     use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    for sig in [SIGINT, SIGTERM, SIGHUP] {
-        // A second signal while the first is being handled exits at once.
-        signal_hook::flag::register_conditional_shutdown(
-            sig,
-            Code::Interrupted as i32,
-            &INTERRUPTED,
-        )?;
+    let all = [SIGINT, SIGTERM, SIGHUP];
+    for sig in all {
         signal_hook::flag::register(sig, &INTERRUPTED)?;
     }
+    // A second signal while the first is being handled (a cancel to send, a terminal's
+    // output to drain) ends the process at once, the terminals' settings put back first.
+    let mut signals = signal_hook::iterator::Signals::new(all)?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if signals.forever().nth(1).is_some() {
+                xyzmodem::link::restore_terminals();
+                std::process::exit(Code::Interrupted as i32);
+            }
+        })?;
     Ok(())
 }

@@ -25,7 +25,7 @@ pub use replay::Replay;
 pub use serial::{FlowControl, OpenError, Parity, SerialLink, SerialSettings};
 pub use stdio::StdioLink;
 pub use trace::{Trace, TraceStatus};
-pub use tty::RawModeGuard;
+pub use tty::{RawModeGuard, restore_terminals};
 
 /// A bidirectional byte pipe.
 pub trait Link {

@@ -31,8 +31,8 @@ impl StdioLink {
         let stdin = io::stdin();
         let stdout = io::stdout();
         grow_input_pipe(rustix::stdio::stdin());
-        let raw_in = RawModeGuard::new(rustix::stdio::stdin())?;
-        let raw_out = RawModeGuard::new(rustix::stdio::stdout())?;
+        let raw_in = RawModeGuard::restorable(rustix::stdio::stdin())?;
+        let raw_out = RawModeGuard::restorable(rustix::stdio::stdout())?;
         Ok(Self {
             stdin,
             stdout,

@@ -159,3 +159,73 @@ fn success_restores_terminal_and_is_8_bit_clean() {
     assert!(pty.cooked(), "terminal restored after success");
     assert_eq!(work.read("out.bin"), data);
 }
+
+/// Start `send -Z` of 4 MiB on a pty, answer its `ZRINIT` and `ZFILE`, then stop reading:
+/// the sender streams until the terminal's buffer is full and waits for room.
+fn start_stuck_zmodem_sender(work: &Work) -> (Pty, Child) {
+    use xyzmodem::proto::zmodem::{
+        CANFC32, CANFDX, CANOVIO, Encoder, FrameType, Header, HeaderFormat,
+    };
+    work.random_file("big.bin", 4 << 20, 0x77D);
+    let pty = Pty::open();
+    let mut cmd = xyzmodem();
+    cmd.args(["send", "-Z", "big.bin"]).current_dir(work.dir());
+    let child = pty.spawn(&mut cmd);
+    let hex = |header: Header| {
+        let mut out = Vec::new();
+        Encoder::default().header(&mut out, HeaderFormat::Hex, &header);
+        out
+    };
+    let zrqinit = pty.read_until(|got| got.windows(3).any(|w| w == b"B00"));
+    assert!(
+        zrqinit.windows(3).any(|w| w == b"B00"),
+        "no ZRQINIT: {zrqinit:02x?}"
+    );
+    assert!(!pty.cooked(), "raw mode while the transfer runs");
+    pty.write(&hex(Header::with_flags(
+        FrameType::RInit,
+        CANFC32 | CANFDX | CANOVIO,
+        0,
+        0,
+        0,
+    )));
+    let zfile = pty.read_until(|got| got.windows(8).any(|w| w == b"big.bin\0"));
+    assert!(
+        zfile.windows(8).any(|w| w == b"big.bin\0"),
+        "no ZFILE: {zfile:02x?}"
+    );
+    pty.write(&hex(Header::with_position(FrameType::RPos, 0)));
+    // Let the data fill the terminal's buffer.
+    let _ = pty.read(64 * 1024);
+    std::thread::sleep(Duration::from_millis(300));
+    (pty, child)
+}
+
+/// One signal stops a sender stuck on a terminal that takes nothing more: the terminal's
+/// settings come back at once (waiting for the queued output to leave, as after a transfer,
+/// would wait for ever) and it exits 130.
+#[test]
+fn sigint_on_a_stuck_terminal_restores_it() {
+    let work = Work::new();
+    let (pty, mut child) = start_stuck_zmodem_sender(&work);
+    kill_process(Pid::from_child(&child), Signal::INT).expect("kill");
+    assert_eq!(wait(&mut child), 130);
+    assert!(pty.cooked(), "terminal restored");
+}
+
+/// A second signal while the first is being handled ends the process at once, and restores
+/// the terminal first. Both signals arrive while the process is stopped, so the second is
+/// seen before the transfer loop (which looks at the first every 100 ms) has begun to wind
+/// down: it used to end the process with the terminal still raw.
+#[test]
+fn a_second_signal_restores_the_terminal_too() {
+    let work = Work::new();
+    let (pty, mut child) = start_stuck_zmodem_sender(&work);
+    let pid = Pid::from_child(&child);
+    kill_process(pid, Signal::STOP).expect("kill");
+    kill_process(pid, Signal::TERM).expect("kill");
+    kill_process(pid, Signal::INT).expect("kill");
+    kill_process(pid, Signal::CONT).expect("kill");
+    assert_eq!(wait(&mut child), 130);
+    assert!(pty.cooked(), "terminal restored");
+}
