@@ -201,9 +201,9 @@ fn start_stuck_zmodem_sender(work: &Work) -> (Pty, Child) {
     (pty, child)
 }
 
-/// One signal stops a sender stuck on a terminal that takes nothing more: the terminal's
-/// settings come back at once (waiting for the queued output to leave, as after a transfer,
-/// would wait for ever) and it exits 130.
+/// One signal stops a sender stuck on a terminal that takes nothing more: it exits 130 with
+/// the terminal's settings back (on a pty, waiting for the queued output to leave does not
+/// block; this held before the change that added the test below).
 #[test]
 fn sigint_on_a_stuck_terminal_restores_it() {
     let work = Work::new();
