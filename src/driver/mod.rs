@@ -9,14 +9,16 @@
 //! [`INTERRUPT_CHECK`], also while a write waits for room; it makes the engine
 //! send its cancel sequence and the loop end normally, so guards such as
 //! terminal raw mode are restored. A write that finds no room for
-//! [`Options::write_timeout`] (the other side stopped reading) fails the session.
+//! [`Options::write_timeout`] (the other side stopped reading) fails the session; while it
+//! waits, what the other side sends is read and goes to the engine first, so a receiver that
+//! stopped reading because it cancelled is seen to cancel.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::files::FileError;
-use crate::link::Link;
+use crate::link::{Link, Written};
 use crate::proto::{self, Abort, Engine, Event, Position};
 
 /// The longest the driver blocks on the link before it looks at the
@@ -54,6 +56,10 @@ const READ_BUF: usize = 64 * 1024;
 /// is now), so a stream of small frames costs one write per this many bytes; they go out
 /// at once whenever the engine is about to wait.
 const WRITE_CHUNK: usize = 64 * 1024;
+
+/// What a write waiting for room may read from the other side before the engine sees it
+/// (see [`Link::write_or_read`]): a receiver's cancel sequence is 20 bytes.
+const WAIT_INPUT: usize = 4096;
 
 /// A sender streaming faster than one frame per this long looks at its input once per
 /// this long rather than after every frame (see the loop in [`run_with`]).
@@ -190,6 +196,14 @@ struct DriverIo<'a> {
     stuck: bool,
     /// Writes to the link so far: one that happened may have waited for room.
     writes: u64,
+    /// What the other side sent while a write waited for room ([`Link::write_or_read`]),
+    /// its first `input_len` bytes: it goes to the engine before anything read later, and
+    /// before the rest of `wbuf` is written.
+    input: Vec<u8>,
+    input_len: usize,
+    /// Since when a write has been waiting for room, if it returned with bytes left (input
+    /// arrived), so the write timeout counts from the first wait, not from each return.
+    blocked_since: Option<Instant>,
     /// A write found the other side gone; the engine is told after the drain.
     hung_up: Option<io::Error>,
     interrupt: Option<&'a AtomicBool>,
@@ -206,16 +220,45 @@ impl DriverIo<'_> {
 
     /// Write what was collected, waiting at most the write timeout for room. A peer that
     /// went away is noted for the engine ([`Engine::handle_hang_up`]) rather than failed.
+    /// When the other side sends something while the write waits, the write returns with the
+    /// rest kept in `wbuf` and the input in `input`, for the engine to see first.
     fn flush_out(&mut self) -> Result<(), Error> {
         if self.wbuf.is_empty() || self.link_dead {
             self.wbuf.clear();
+            self.blocked_since = None;
+            return Ok(());
+        }
+        if self.input_len > 0 {
             return Ok(());
         }
         self.writes += 1;
+        let stall = self.blocked_since.map_or(self.write_timeout, |t| {
+            self.write_timeout.saturating_sub(t.elapsed())
+        });
         let result = self
             .link
-            .write_all(&self.wbuf, self.write_timeout, self.interrupt);
+            .write_or_read(&self.wbuf, stall, self.interrupt, &mut self.input);
+        let result = match result {
+            Ok(Written { written, read }) => {
+                self.input_len = read.min(self.input.len());
+                if written >= self.wbuf.len() {
+                    self.wbuf.clear();
+                    self.blocked_since = None;
+                } else {
+                    self.wbuf.drain(..written);
+                    if written > 0 || self.blocked_since.is_none() {
+                        self.blocked_since = Some(Instant::now());
+                    }
+                }
+                return Ok(());
+            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                Err(crate::link::stalled(self.write_timeout))
+            }
+            Err(e) => Err(e),
+        };
         self.wbuf.clear();
+        self.blocked_since = None;
         result
             .or_else(|e| {
                 if matches!(
@@ -318,6 +361,9 @@ pub fn run_with(
         chunk: MIN_CHUNK,
         stuck: false,
         writes: 0,
+        input: vec![0; WAIT_INPUT],
+        input_len: 0,
+        blocked_since: None,
         hung_up: None,
         interrupt,
         write_timeout: options.write_timeout,
@@ -345,7 +391,14 @@ pub fn run_with(
             now = Instant::now();
         }
         let streaming = engine.poll_timeout().is_some_and(|d| d <= now);
-        if !streaming || engine.is_finished() {
+        if engine.is_finished() && io.blocked_since.is_some() && matches!(io.outcome, Some(Err(_)))
+        {
+            // The session failed (most likely on the other side's cancel, read while a write
+            // waited) with the line full: no one takes the rest, and waiting for room would
+            // only hold the exit for the write timeout.
+            io.wbuf.clear();
+            io.stuck = true;
+        } else if !streaming || engine.is_finished() {
             let writes = io.writes;
             let flushed = io.flush_out();
             if io.writes != writes {
@@ -369,7 +422,14 @@ pub fn run_with(
             break;
         }
 
-        // 2. Feed input left over from the last read, if the engine paused.
+        // 2. Feed input left over from the last read, if the engine paused, then what the
+        // other side sent while a write waited for room.
+        if pending_from == pending_to && io.input_len > 0 {
+            let n = io.input_len;
+            buf[..n].copy_from_slice(&io.input[..n]);
+            (pending_from, pending_to) = (0, n);
+            io.input_len = 0;
+        }
         if pending_from < pending_to {
             let n = engine.handle_input(now, &buf[pending_from..pending_to]);
             pending_from += n;
@@ -499,6 +559,44 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::link::testing::Script;
+    use crate::proto::cancel::CANCEL_SEQUENCE;
+    use crate::proto::{FileInfo, zmodem};
+
+    /// A sender whose writes find no room (the receiver stopped reading) sees the receiver's
+    /// cancel, read while it waits, and fails as cancelled by the other side at once, rather
+    /// than when the write timeout runs out.
+    #[test]
+    fn a_write_waiting_for_room_sees_the_other_sides_cancel() {
+        let mut link = Script {
+            stuck: true,
+            ..Script::new(&[b"**", &CANCEL_SEQUENCE])
+        };
+        let files = vec![FileInfo {
+            name: b"f".to_vec(),
+            size: Some(1),
+            ..FileInfo::default()
+        }];
+        let mut engine =
+            zmodem::Sender::new(zmodem::SenderConfig::default(), files, Instant::now());
+        let options = Options {
+            interrupt: None,
+            write_timeout: Duration::from_millis(500),
+        };
+        let began = Instant::now();
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &options);
+        let took = began.elapsed();
+        assert!(
+            matches!(result, Err(Error::Protocol(proto::Error::CancelledByPeer))),
+            "{result:?}"
+        );
+        // Nothing was written, the cancel included: the line is full.
+        assert!(link.written.is_empty(), "{:?}", link.written);
+        assert!(took < Duration::from_millis(400), "{took:?}");
+    }
+
+    struct NoFiles;
+    impl Handler for NoFiles {}
 
     /// A link at 115200 baud takes 11 520 bytes a second: a 64 KiB write keeps the driver
     /// from the input for 5.7 s, so the next collection is what goes in 20 ms (230 bytes,
