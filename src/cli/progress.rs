@@ -175,6 +175,11 @@ impl Progress {
         self.redraw(true);
     }
 
+    /// Its notes start with a port's name (several ports run at once).
+    pub fn tagged(&self) -> bool {
+        !self.tag.is_empty()
+    }
+
     /// Print a note above the bars, unless quiet (or stderr is the link). Characters unsafe
     /// on a terminal (a peer's name may hold them) are escaped.
     pub fn note(&self, line: &str) {

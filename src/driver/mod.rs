@@ -38,6 +38,13 @@ pub struct Options<'a> {
     /// control holds the line) fails the session with a [`Error::Link`] of kind
     /// [`io::ErrorKind::TimedOut`].
     pub write_timeout: Duration,
+    /// The link is a terminal a person types on (raw mode keeps Ctrl-C from making a
+    /// signal): a Ctrl-C byte (0x03) read before the transfer starts interrupts the session
+    /// as the interrupt flag does. Before the transfer starts means before the engine's
+    /// [`Event::Started`] and before any byte that can begin a sender's transfer
+    /// ([`proto::begins_transfer`]): until then no peer sends 0x03, and from then on it may
+    /// be data.
+    pub ctrl_c: bool,
 }
 
 impl Default for Options<'_> {
@@ -45,6 +52,7 @@ impl Default for Options<'_> {
         Self {
             interrupt: None,
             write_timeout: WRITE_TIMEOUT,
+            ctrl_c: false,
         }
     }
 }
@@ -176,6 +184,36 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
+/// A Ctrl-C typed on the terminal that is the link (see [`Options::ctrl_c`]).
+const CTRL_C: u8 = 0x03;
+
+/// Watches the input for [`Options::ctrl_c`] until the transfer starts.
+#[derive(Debug)]
+struct CtrlC {
+    /// Still looking: the option is on and the transfer has not started.
+    watching: bool,
+}
+
+impl CtrlC {
+    /// True if `input` holds a Ctrl-C before anything that begins a transfer. Stops looking
+    /// at the first such byte: the rest is the transfer's.
+    fn typed(&mut self, input: &[u8]) -> bool {
+        if !self.watching {
+            return false;
+        }
+        for &byte in input {
+            if byte == CTRL_C {
+                return true;
+            }
+            if proto::begins_transfer(byte) {
+                self.watching = false;
+                return false;
+            }
+        }
+        false
+    }
+}
+
 /// The driver's side of [`proto::drain`]: the link, the caller's handler, and what the
 /// session has told so far.
 struct DriverIo<'a> {
@@ -208,6 +246,7 @@ struct DriverIo<'a> {
     hung_up: Option<io::Error>,
     interrupt: Option<&'a AtomicBool>,
     write_timeout: Duration,
+    ctrl_c: CtrlC,
 }
 
 impl DriverIo<'_> {
@@ -313,6 +352,7 @@ impl proto::Io for DriverIo<'_> {
     fn event(&mut self, event: Event) -> Result<(), Error> {
         note(&mut self.summary, &mut self.done_bytes, &event);
         match &event {
+            Event::Started { .. } => self.ctrl_c.watching = false,
             Event::Finished => self.outcome = Some(Ok(())),
             Event::Failed(e) => self.outcome = Some(Err(e.clone())),
             _ => {}
@@ -367,6 +407,9 @@ pub fn run_with(
         hung_up: None,
         interrupt,
         write_timeout: options.write_timeout,
+        ctrl_c: CtrlC {
+            watching: options.ctrl_c,
+        },
     };
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
@@ -429,6 +472,10 @@ pub fn run_with(
             buf[..n].copy_from_slice(&io.input[..n]);
             (pending_from, pending_to) = (0, n);
             io.input_len = 0;
+            if io.ctrl_c.typed(&buf[..n]) {
+                interrupted(engine, &mut local_error, now);
+                continue;
+            }
         }
         if pending_from < pending_to {
             let n = engine.handle_input(now, &buf[pending_from..pending_to]);
@@ -438,8 +485,7 @@ pub fn run_with(
 
         // 3. Interrupted? Cancel, and let the loop wind down normally.
         if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) && local_error.is_none() {
-            local_error = Some(Error::Interrupted);
-            engine.abort(now, Abort::Interrupted);
+            interrupted(engine, &mut local_error, now);
             continue;
         }
 
@@ -472,6 +518,7 @@ pub fn run_with(
         }
         match read {
             Ok(0) => engine.handle_timeout(now),
+            Ok(n) if io.ctrl_c.typed(&buf[..n]) => interrupted(engine, &mut local_error, now),
             Ok(n) => {
                 // Something arrived: look again next time.
                 last_look = None;
@@ -513,6 +560,14 @@ pub fn run_with(
             name: io.link.name().to_owned(),
             error: io::Error::other("the session ended without a result"),
         }),
+    }
+}
+
+/// The user interrupted: cancel, and let the loop wind down normally.
+fn interrupted(engine: &mut dyn Engine, local_error: &mut Option<Error>, now: Instant) {
+    if local_error.is_none() {
+        *local_error = Some(Error::Interrupted);
+        engine.abort(now, Abort::Interrupted);
     }
 }
 
@@ -582,6 +637,7 @@ mod tests {
         let options = Options {
             interrupt: None,
             write_timeout: Duration::from_millis(500),
+            ctrl_c: false,
         };
         let began = Instant::now();
         let result = run_with(&mut engine, &mut link, &mut NoFiles, &options);
@@ -597,6 +653,46 @@ mod tests {
 
     struct NoFiles;
     impl Handler for NoFiles {}
+
+    /// On a terminal link, a Ctrl-C byte typed before the sender begins (keys typed first
+    /// do not matter) interrupts: the cancel goes out and the session ends as interrupted.
+    #[test]
+    fn a_ctrl_c_typed_before_the_transfer_interrupts() {
+        let mut link = Script::new(&[b"ls\r", &[CTRL_C]]);
+        let mut engine = proto::Receiver::new(proto::ReceiverConfig::default(), Instant::now());
+        let options = Options {
+            ctrl_c: true,
+            ..Options::default()
+        };
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &options);
+        assert!(matches!(result, Err(Error::Interrupted)), "{result:?}");
+        assert!(
+            link.written.ends_with(&CANCEL_SEQUENCE),
+            "{:?}",
+            link.written
+        );
+    }
+
+    /// Once a byte that begins a transfer has come, or the engine has started, 0x03 is the
+    /// peer's data, never a Ctrl-C.
+    #[test]
+    fn a_ctrl_c_byte_after_the_transfer_begins_is_data() {
+        use crate::proto::cancel::CAN;
+        use crate::proto::xymodem::block::SOH;
+        let mut watch = CtrlC { watching: true };
+        assert!(!watch.typed(b"hello\r\n"));
+        assert!(!watch.typed(&[SOH, 1, 0xFE, CTRL_C]));
+        assert!(!watch.typed(&[CTRL_C]));
+        for start in [SOH, CAN, b'*'] {
+            let mut watch = CtrlC { watching: true };
+            assert!(!watch.typed(&[start]));
+            assert!(!watch.typed(&[CTRL_C]), "after {start:#04x}");
+        }
+        let mut watch = CtrlC { watching: true };
+        assert!(watch.typed(&[b'C', CTRL_C]));
+        let mut watch = CtrlC { watching: false };
+        assert!(!watch.typed(&[CTRL_C]));
+    }
 
     /// A link at 115200 baud takes 11 520 bytes a second: a 64 KiB write keeps the driver
     /// from the input for 5.7 s, so the next collection is what goes in 20 ms (230 bytes,

@@ -63,6 +63,24 @@ pub mod zmodem;
 use std::time::Instant;
 
 pub use error::{Abort, Error, RetryReason};
+
+/// Whether `byte` can be the first byte of a sender's transfer: XMODEM's and YMODEM's block
+/// starts (SOH, STX), EOT and CAN, ZMODEM's ZPAD (`*`, which begins every header, the first
+/// `ZRQINIT` included).
+///
+/// Before one of these has come, and before [`Event::Started`], the other side has sent
+/// nothing but start requests (NAK, `C`, `G`, a hex `ZRINIT`, lrzsz's `rz\r`), none of which
+/// holds a Ctrl-C byte (0x03); the driver's `ctrl_c` option relies on it.
+pub fn begins_transfer(byte: u8) -> bool {
+    matches!(
+        byte,
+        xymodem::block::SOH
+            | xymodem::block::STX
+            | xymodem::block::EOT
+            | cancel::CAN
+            | zmodem::ZPAD
+    )
+}
 pub use file::FileInfo;
 pub use xymodem::{Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig};
 
