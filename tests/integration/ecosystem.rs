@@ -1041,3 +1041,37 @@ fn parallel_send_interrupted() {
         assert!(stderr.contains(&want), "no {want:?} in:\n{stderr}");
     }
 }
+
+/// Two ports whose devices print nothing within `--expect-timeout`: each line names its port
+/// once, and so does the final error. They used to repeat it (`PORT: failed: PORT: the
+/// device did not print ...`, `... in port order: PORT: PORT: the device ...`).
+#[test]
+fn parallel_errors_name_the_port_once() {
+    if !require_peers(&["socat"]) {
+        return;
+    }
+    let work = Work::new();
+    let input = work.write("fw.bin", b"firmware");
+    let ptys = ptys(&work, 2);
+    let mut send = ours();
+    send.args(["send", "-Y", "--expect", "Ready", "--expect-timeout", "0.3"])
+        .arg("--port")
+        .arg(&ptys.near[0])
+        .arg("--port")
+        .arg(&ptys.near[1])
+        .arg(&input)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let mut procs = [Proc::spawn(send, work.path("send.err"))];
+    let report = wait_all(&mut procs, LIMIT);
+    assert_eq!(procs[0].code(), Some(1), "{report}");
+    let stderr = procs[0].stderr();
+    let why = "the device did not print \"Ready\" within 0.3 s (it printed nothing)";
+    let (a, b) = (ptys.near[0].display(), ptys.near[1].display());
+    let want = [
+        format!("xyzmodem: {a}: failed: {why}"),
+        format!("xyzmodem: {b}: failed: {why}"),
+        format!("xyzmodem: error: 2 of 2 ports failed; the first in port order: {a}: {why}"),
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), want, "{stderr}");
+}
