@@ -135,28 +135,14 @@ mod tests {
         };
         let mut link = Replay::new(inner, b"first".to_vec());
         let mut input = [0u8; 16];
-        let done = link
-            .write_or_read(b"x", Duration::from_secs(1), None, &mut input)
-            .unwrap();
-        assert_eq!(
-            done,
-            Written {
-                written: 0,
-                read: 5
-            }
-        );
-        assert_eq!(&input[..5], b"first");
-        let done = link
-            .write_or_read(b"x", Duration::from_secs(1), None, &mut input)
-            .unwrap();
-        assert_eq!(
-            done,
-            Written {
-                written: 0,
-                read: 5
-            }
-        );
-        assert_eq!(&input[..5], b"later");
+        for want in [b"first", b"later"] {
+            let done = link
+                .write_or_read(b"x", Duration::from_secs(1), None, &mut input)
+                .unwrap();
+            let read = 5;
+            assert_eq!(done, Written { written: 0, read });
+            assert_eq!(&input[..read], want);
+        }
     }
 
     #[test]

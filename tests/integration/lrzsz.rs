@@ -38,7 +38,7 @@ const CANCEL: [u8; 20] = [
 ];
 
 /// `xyzmodem install-links WORK/bin EXTRA`; returns `WORK/bin`.
-fn install(work: &Work, extra: &[&str]) -> PathBuf {
+pub fn install(work: &Work, extra: &[&str]) -> PathBuf {
     let bin = work.path("bin");
     let out = xyzmodem()
         .arg("install-links")

@@ -394,13 +394,7 @@ fn ctrl_c_typed_while_recv_waits_for_the_sender() {
 #[test]
 fn ctrl_c_typed_while_sz_or_rz_waits() {
     let work = Work::new();
-    let bin = work.path("bin");
-    let out = xyzmodem()
-        .arg("install-links")
-        .arg(&bin)
-        .output()
-        .expect("run install-links");
-    assert!(out.status.success(), "install-links: {out:?}");
+    let bin = crate::lrzsz::install(&work, &[]);
     let rz = format!("{}", bin.join("rz").display());
     ctrl_c_ends_the_wait_at_a_terminal(&rz, "rz waiting to receive.");
     let sz = format!("{} f.bin", bin.join("sz").display());
