@@ -442,6 +442,11 @@ pub fn run_with(
             io.wbuf.clear();
             io.stuck = true;
         } else if !streaming || engine.is_finished() {
+            if engine.is_finished() {
+                // Nothing reads input any more: what a write read while it waited must not
+                // hold back the rest of it (a receiver's last ACK).
+                io.input_len = 0;
+            }
             let writes = io.writes;
             let flushed = io.flush_out();
             if io.writes != writes {
@@ -540,9 +545,13 @@ pub fn run_with(
         }
     }
 
-    if !io.link_dead && !io.stuck {
+    // The engine has ended: input that arrives while the rest waits for room is of no use,
+    // and must not hold the rest back (each wait still counts towards the write timeout).
+    while !io.link_dead && !io.stuck && !io.wbuf.is_empty() {
+        io.input_len = 0;
         if let Err(e) = io.flush_out() {
             local_error.get_or_insert(e);
+            break;
         }
     }
     if !io.link_dead && !io.stuck {
@@ -653,6 +662,59 @@ mod tests {
 
     struct NoFiles;
     impl Handler for NoFiles {}
+
+    /// A script whose `stuck_at`-th ACK written (counting from 1) first finds no room once.
+    struct AckStuckOnce {
+        script: Script,
+        acks: u32,
+        stuck_at: u32,
+        was_stuck: bool,
+    }
+
+    impl Link for AckStuckOnce {
+        fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+            self.script.read(buf, timeout)
+        }
+        fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+            if data.first() == Some(&0x06) {
+                if self.acks + 1 == self.stuck_at && !self.was_stuck {
+                    self.was_stuck = true;
+                    return Ok(0);
+                }
+                self.acks += 1;
+            }
+            self.script.write(data, timeout)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn name(&self) -> &str {
+            "script"
+        }
+    }
+
+    /// A receiver's last ACK that first finds no room, while the sender's next bytes arrive,
+    /// still goes out once there is room: the engine has ended, and input it will never read
+    /// must not hold the ACK back (the sender would wait for it in vain).
+    #[test]
+    fn the_last_ack_goes_out_after_input_read_while_it_waited() {
+        use crate::proto::Check;
+        use crate::proto::xymodem::block::{EOT, encode};
+        let mut block = Vec::new();
+        encode(&mut block, 1, b"data", 128, Check::Crc16, 0x1A);
+        let mut link = AckStuckOnce {
+            script: Script::new(&[&block, &[EOT], &[EOT], b"more"]),
+            acks: 0,
+            stuck_at: 2,
+            was_stuck: false,
+        };
+        let mut engine = proto::Receiver::new(proto::ReceiverConfig::default(), Instant::now());
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &Options::default());
+        assert!(result.is_ok(), "{result:?}");
+        assert!(link.was_stuck);
+        assert_eq!(link.acks, 2, "{:02x?}", link.script.written);
+        assert_eq!(link.script.written.last(), Some(&0x06));
+    }
 
     /// On a terminal link, a Ctrl-C byte typed before the sender begins (keys typed first
     /// do not matter) interrupts: the cancel goes out and the session ends as interrupted.
