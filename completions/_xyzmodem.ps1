@@ -29,11 +29,11 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a file')
-            [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive a file')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)')
+            [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('install-links', 'install-links', [CompletionResultType]::ParameterValue, 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)')
-            [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
+            [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1')
             [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -149,6 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             break
         }
         'xyzmodem;manpage' {
+            [CompletionResult]::new('--dir', '--dir', [CompletionResultType]::ParameterName, 'Write all the pages into this directory instead')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
@@ -167,11 +168,11 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             break
         }
         'xyzmodem;help' {
-            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send a file')
-            [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive a file')
+            [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)')
+            [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('install-links', 'install-links', [CompletionResultType]::ParameterValue, 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)')
-            [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout')
+            [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1')
             [CompletionResult]::new('ports', 'ports', [CompletionResultType]::ParameterValue, 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break

@@ -219,12 +219,16 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__manpage)
-            opts="-q -v -h --quiet --verbose --help"
+            opts="-q -v -h --dir --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -26,11 +26,11 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand send 'Send a file'
-            cand recv 'Receive a file'
+            cand send 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
+            cand recv 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand install-links 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
-            cand manpage 'Print the man page (roff) to stdout'
+            cand manpage 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
             cand ports 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -141,6 +141,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --help 'Print help'
         }
         &'xyzmodem;manpage'= {
+            cand --dir 'Write all the pages into this directory instead'
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
             cand -v 'Say more: retries, handshake details. Repeat for more'
@@ -157,11 +158,11 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --help 'Print help'
         }
         &'xyzmodem;help'= {
-            cand send 'Send a file'
-            cand recv 'Receive a file'
+            cand send 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
+            cand recv 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand install-links 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
-            cand manpage 'Print the man page (roff) to stdout'
+            cand manpage 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
             cand ports 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

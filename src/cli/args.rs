@@ -10,18 +10,21 @@ Examples:
   Flash a board over its console (U-Boot `loadx` / `loady` waiting on the other end):
     xyzmodem send -k --port /dev/ttyUSB0 --baud 115200 firmware.bin
     xyzmodem send -Y --port /dev/ttyUSB0 firmware.bin
-  Receive whatever an X/YMODEM sender sends, into the current directory:
+  Receive whatever an X/Y/ZMODEM sender sends, into the current directory:
     xyzmodem recv --port /dev/ttyUSB0
   Receive one file from an XMODEM sender:
     xyzmodem recv --port /dev/ttyUSB0 dump.bin
+  Send a batch by ZMODEM (to `rz`, or a terminal that starts its download by itself):
+    xyzmodem send -Z a.bin b.bin
   Use stdin/stdout as the link, e.g. through socat or from minicom:
     socat EXEC:'xyzmodem send -k big.iso' EXEC:'xyzmodem recv copy.iso'
+    socat EXEC:'sz a.bin b.bin' EXEC:'xyzmodem recv inbox/'
 
 Exit codes: 0 success, 1 transfer failed, 2 usage error, 3 cancelled by the
 peer, 4 local file or device error, 130 interrupted.";
 
-/// Send and receive files with XMODEM (checksum, CRC-16, 1K), YMODEM and YMODEM-G over a
-/// serial port or stdin/stdout.
+/// Send and receive files with XMODEM (checksum, CRC-16, 1K), YMODEM, YMODEM-G and ZMODEM
+/// over a serial port or stdin/stdout.
 ///
 /// Only protocol bytes ever go to the link; messages and progress go to
 /// stderr. A terminal used as the link is put in raw mode for the transfer
@@ -45,10 +48,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Send a file.
+    /// Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z).
     #[command(after_help = EXAMPLES)]
     Send(SendArgs),
-    /// Receive a file.
+    /// Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected).
     #[command(after_help = EXAMPLES)]
     Recv(RecvArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -68,9 +71,13 @@ pub enum Command {
         #[arg(long)]
         lsz_names: bool,
     },
-    /// Print the man page (roff) to stdout.
-    #[command(hide = true)]
-    Manpage,
+    /// Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1,
+    /// xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1.
+    Manpage {
+        /// Write all the pages into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List the serial ports, with USB vendor:product ids, serial number and product name
     /// where the system provides them.
     Ports,

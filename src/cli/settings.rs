@@ -48,8 +48,8 @@ pub enum Action {
         /// Also the l-prefixed names.
         lsz_names: bool,
     },
-    /// Print the man page.
-    Manpage,
+    /// Print the man page, or write every page into a directory.
+    Manpage(Option<PathBuf>),
     /// List the serial ports.
     Ports,
 }
@@ -225,7 +225,7 @@ pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
             force: *force,
             lsz_names: *lsz_names,
         },
-        Command::Manpage => Action::Manpage,
+        Command::Manpage { dir } => Action::Manpage(dir.clone()),
         Command::Ports => Action::Ports,
     };
     Ok(Settings { verbosity, action })
