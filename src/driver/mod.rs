@@ -433,10 +433,11 @@ pub fn run_with(
         }
     }
 
-    if !io.link_dead && !io.stuck {
-        if let Err(e) = io.flush_out() {
-            local_error.get_or_insert(e);
-        }
+    if !io.link_dead
+        && !io.stuck
+        && let Err(e) = io.flush_out()
+    {
+        local_error.get_or_insert(e);
     }
     if !io.link_dead && !io.stuck {
         let _ = io.link.flush();
