@@ -44,6 +44,8 @@
 //!
 //! - [`xymodem`]: XMODEM, YMODEM and YMODEM-G (block codec, block 0 header, the
 //!   sender and receiver engines);
+//! - [`zmodem`]: ZMODEM (the frame codec: headers, ZDLE escaping, subpackets; the sender
+//!   and receiver engines);
 //! - [`detect`]: the receive front end that meets whatever sender is on the line;
 //! - [`file`](mod@file): [`FileInfo`], what a sender says about a file, and its text form;
 //! - [`crc`], [`cancel`]: checks and the cancel sequence, shared by all protocols.

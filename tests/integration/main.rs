@@ -21,7 +21,7 @@ mod szrz;
 mod generated;
 // Around the transfer: ports, U-Boot handshake, parallel sends to several ptys, reports, traces.
 mod ecosystem;
-// The fuzz target bodies (src/fuzzing.rs) as bounded proptest cases.
+// The fuzz target bodies (src/fuzzing/) as bounded proptest cases.
 mod fuzz_bodies;
 // Bounded waits: a receiver that stops reading, a last ACK that never comes (issue 9).
 mod hangs;
