@@ -313,12 +313,22 @@ impl ReceiveFiles {
         };
         let done = sink.commit(&finish)?;
         self.notes.extend(done.notes);
+        if let Some(announced) = info.size.filter(|&size| done.len > size) {
+            // Kept: a file may grow while it is sent, and ZMODEM has no padding, so every
+            // byte is the file's. But the user was promised another length.
+            self.notes.push(format!(
+                "{}: {} bytes received, {announced} announced",
+                String::from_utf8_lossy(&info.name),
+                done.len
+            ));
+        }
         self.received.push((done.path.clone(), done.len));
         Ok(Some((done.path, done.len)))
     }
 
     /// Notes for the user since the last call (a sender's time that could not be set, a
-    /// partial file kept under another name), oldest first.
+    /// partial file kept under another name, more data than the sender announced), oldest
+    /// first.
     pub fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }
@@ -587,6 +597,34 @@ mod tests {
         assert_eq!(rx.end(10).unwrap(), Some((tmp.path().join("a"), 10)));
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"kept bytes");
         assert!(!part.exists());
+    }
+
+    /// A sender may announce 100 bytes and send 4 MiB (a file that grew while it was sent,
+    /// or a hostile one): every byte is kept, and one note says so.
+    #[test]
+    fn data_beyond_the_announced_size_is_kept_with_a_note() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rx = ReceiveFiles::new(into(tmp.path()), ReceivePolicy::default()).unwrap();
+        rx.started(Protocol::Zmodem);
+        rx.start(&info(b"f.bin", Some(100))).unwrap();
+        let data = vec![7u8; 4 << 20];
+        for (k, piece) in data.chunks(1024).enumerate() {
+            rx.write(k as u64 * 1024, piece).unwrap();
+        }
+        assert_eq!(
+            rx.end(4 << 20).unwrap(),
+            Some((tmp.path().join("f.bin"), 4 << 20))
+        );
+        assert_eq!(
+            rx.take_notes(),
+            ["f.bin: 4194304 bytes received, 100 announced"]
+        );
+        assert_eq!(std::fs::read(tmp.path().join("f.bin")).unwrap(), data);
+        // The announced length exactly: nothing to say.
+        rx.start(&info(b"g.bin", Some(3))).unwrap();
+        rx.write(0, b"abc").unwrap();
+        rx.end(3).unwrap();
+        assert!(rx.take_notes().is_empty());
     }
 
     #[test]
