@@ -217,11 +217,17 @@ pub struct RecvArgs {
     #[arg(long)]
     pub keep_dirs: bool,
 
-    /// On failure, keep what arrived as NAME.part instead of deleting it.
+    /// On failure, keep what arrived as NAME.part instead of deleting it, whatever the
+    /// protocol. From a ZMODEM sender it is kept without this (--resume continues it).
     #[arg(long)]
     pub keep_partial: bool,
 
-    /// ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its
+    /// On failure, delete what arrived, even from a ZMODEM sender (whose partial files are
+    /// otherwise kept as NAME.part for --resume).
+    #[arg(long, conflicts_with = "keep_partial")]
+    pub delete_partial: bool,
+
+    /// ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its
     /// length (the sender is asked for the rest).
     #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
     pub resume: bool,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::MultiProgress;
 use xyzmodem::driver::{self, Summary};
-use xyzmodem::files::{ReceiveFiles, Source, names};
+use xyzmodem::files::{KeepPartial, ReceiveFiles, Source, names};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, FileReply, zmodem};
@@ -324,6 +324,7 @@ fn recv_port(
         files,
         progress: &mut progress,
         reply: FileReply::Accept,
+        delete_partial: a.policy.keep_partial == KeepPartial::Never,
     };
     let start = match a.protocol {
         RecvProtocol::Detect => Start::Xymodem,

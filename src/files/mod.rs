@@ -14,7 +14,7 @@ use tempfile::NamedTempFile;
 pub mod names;
 mod policy;
 
-pub use policy::{Opened, ReceiveFiles, ReceivePolicy, Target};
+pub use policy::{Abandoned, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
 
 /// Buffer size for file reads and writes: large enough that the data path
 /// makes one syscall per many blocks.

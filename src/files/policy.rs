@@ -53,14 +53,40 @@ pub struct ReceivePolicy {
     pub existing: Existing,
     /// Keep the sub-directories of the sender's names (confined to the target directory).
     pub keep_dirs: bool,
-    /// On failure, keep what arrived as `NAME.part`.
-    pub keep_partial: bool,
+    /// On failure, which partial files to keep as `NAME.part` (default: ZMODEM's).
+    pub keep_partial: KeepPartial,
     /// For a protocol that pads files (XMODEM: 0x1A to a whole block), drop the trailing
     /// padding bytes found in the last block.
     pub strip_padding: bool,
     /// Continue a file kept as `NAME.part` by an earlier attempt (`keep_partial`) from its
     /// length, when the sender's file is at least that long.
     pub resume: bool,
+}
+
+/// Which partial files a failed session keeps as `NAME.part`: none, what a ZMODEM sender
+/// sent (the default: ZMODEM can continue it, `--resume`), or all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeepPartial {
+    /// Delete what arrived (a continued `NAME.part` stays all the same).
+    Never,
+    /// Keep what arrived from a ZMODEM sender, when it is not empty; delete the rest.
+    #[default]
+    Zmodem,
+    /// Keep what arrived, whatever the protocol.
+    Always,
+}
+
+/// A file the failed session was receiving: see [`ReceiveFiles::abandon`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abandoned {
+    /// The name it would have had.
+    pub path: PathBuf,
+    /// The bytes it held (with those of a continued `NAME.part`).
+    pub bytes: u64,
+    /// Where they are kept (`NAME.part`, `NAME.part.1`...), or `None`: deleted.
+    pub kept: Option<PathBuf>,
+    /// The session spoke ZMODEM, which can continue a kept file (`--resume`).
+    pub resumable: bool,
 }
 
 /// What [`ReceiveFiles::start`] did with an announced file.
@@ -338,9 +364,11 @@ impl ReceiveFiles {
         &self.received
     }
 
-    /// The session failed: delete the partial file, or keep it as `NAME.part` with
-    /// `keep_partial`. Returns the `.part` files kept.
-    pub fn abandon(&mut self) -> Vec<PathBuf> {
+    /// The session failed: keep the partial file as `NAME.part` or delete it, as
+    /// [`ReceivePolicy::keep_partial`] says for the protocol spoken. Returns every file that
+    /// held data, or was kept, and what became of it.
+    pub fn abandon(&mut self) -> Vec<Abandoned> {
+        let zmodem = self.protocol == Some(Protocol::Zmodem);
         let sinks = self
             .current
             .take()
@@ -348,7 +376,22 @@ impl ReceiveFiles {
             .into_iter()
             .chain(self.fixed.take());
         sinks
-            .filter_map(|sink| sink.abandon(self.policy.keep_partial))
+            .filter_map(|sink| {
+                let (path, bytes) = (sink.path().to_path_buf(), sink.written());
+                let keep = match self.policy.keep_partial {
+                    KeepPartial::Never => false,
+                    // An empty part is nothing to continue: no clutter.
+                    KeepPartial::Zmodem => zmodem && bytes > 0,
+                    KeepPartial::Always => true,
+                };
+                let kept = sink.abandon(keep);
+                (bytes > 0 || kept.is_some()).then_some(Abandoned {
+                    path,
+                    bytes,
+                    kept,
+                    resumable: zmodem,
+                })
+            })
             .collect()
     }
 }
@@ -527,7 +570,7 @@ mod tests {
         let out = tmp.path().join("out");
         std::fs::write(&out, b"old").unwrap();
         let keep = ReceivePolicy {
-            keep_partial: true,
+            keep_partial: KeepPartial::Always,
             ..ReceivePolicy::default()
         };
         assert!(matches!(
@@ -539,9 +582,63 @@ mod tests {
         assert_eq!(rx.fixed_path(), Some(out.as_path()));
         rx.start(&info(b"ignored", Some(10))).unwrap();
         rx.write(0, b"half").unwrap();
-        let mut part = out.into_os_string();
+        let mut part = out.clone().into_os_string();
         part.push(".part");
-        assert_eq!(rx.abandon(), [PathBuf::from(part)]);
+        assert_eq!(
+            rx.abandon(),
+            [Abandoned {
+                path: out,
+                bytes: 4,
+                kept: Some(PathBuf::from(part)),
+                resumable: false
+            }]
+        );
+    }
+
+    /// By default a failed ZMODEM file is kept as `NAME.part` (the next `--resume` continues
+    /// it), an empty one is not, and X/YMODEM's are deleted; `Never` deletes ZMODEM's too.
+    #[test]
+    fn by_default_only_zmodem_keeps_partial_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let part = tmp.path().join("a.part");
+        let run = |protocol, keep_partial, data: &[u8]| {
+            let policy = ReceivePolicy {
+                keep_partial,
+                ..ReceivePolicy::default()
+            };
+            let mut rx = ReceiveFiles::new(into(tmp.path()), policy).unwrap();
+            rx.started(protocol);
+            rx.start(&info(b"a", Some(10))).unwrap();
+            rx.write(0, data).unwrap();
+            let abandoned = rx.abandon();
+            let kept = std::fs::read(&part).ok();
+            let _ = std::fs::remove_file(&part);
+            (abandoned, kept)
+        };
+        let (abandoned, kept) = run(Protocol::Zmodem, KeepPartial::default(), b"half");
+        assert_eq!(kept.as_deref(), Some(&b"half"[..]));
+        assert_eq!(
+            abandoned,
+            [Abandoned {
+                path: tmp.path().join("a"),
+                bytes: 4,
+                kept: Some(part.clone()),
+                resumable: true
+            }]
+        );
+        let (abandoned, kept) = run(Protocol::Zmodem, KeepPartial::default(), b"");
+        assert_eq!((abandoned.len(), kept), (0, None));
+        for protocol in [Protocol::Ymodem, Protocol::Xmodem] {
+            let (abandoned, kept) = run(protocol, KeepPartial::default(), b"half");
+            assert_eq!(kept, None);
+            assert_eq!(abandoned[0].kept, None);
+            assert_eq!((abandoned[0].bytes, abandoned[0].resumable), (4, false));
+        }
+        let (abandoned, kept) = run(Protocol::Zmodem, KeepPartial::Never, b"half");
+        assert_eq!((abandoned[0].kept.clone(), kept), (None, None));
+        let (_, kept) = run(Protocol::Ymodem, KeepPartial::Always, b"half");
+        assert_eq!(kept.as_deref(), Some(&b"half"[..]));
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     }
 
     /// Found by the `receive_path` fuzz body: with an output file named, the further files

@@ -3,15 +3,15 @@
 //! size, the summary of a resumed file, and the `--report` records.
 
 use std::fs;
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    DEADLINE, Work, cross_connect, random_bytes, require_peers, run_pair, sha256_hex, wait_or_kill,
-    xyzmodem,
+    DEADLINE, Work, cross_connect, random_bytes, require_peers, run_pair, sha256_hex, tree,
+    wait_or_kill, xyzmodem,
 };
 
 /// lrzsz `sz -q NAMES` run in `dir`.
@@ -129,4 +129,177 @@ fn zmodem_data_beyond_the_announced_size_is_kept_with_a_warning() {
         ["xyzmodem: f.bin: 4194304 bytes received, 100 announced"],
         "{stderr}"
     );
+}
+
+/// Joins `sender` to `receiver` (both spawned here) with the sender's bytes carried by a
+/// thread that stops after `limit` of them, holding both pipes open: the transfer is then in
+/// the middle of a file, and stays there. The thread hands the pipes back when it stops.
+fn spawn_stalled(
+    mut sender: Command,
+    mut receiver: Command,
+    limit: usize,
+) -> (
+    std::process::Child,
+    std::process::Child,
+    std::thread::JoinHandle<(io::PipeReader, io::PipeWriter)>,
+) {
+    let (mut from_sender, sender_out) = io::pipe().unwrap();
+    let (receiver_in, mut to_receiver) = io::pipe().unwrap();
+    let (sender_in, receiver_out) = io::pipe().unwrap();
+    sender
+        .stdin(sender_in)
+        .stdout(sender_out)
+        .stderr(Stdio::null());
+    receiver
+        .stdin(receiver_in)
+        .stdout(receiver_out)
+        .stderr(Stdio::piped());
+    let sender = sender.spawn().unwrap();
+    let receiver = receiver.spawn().unwrap();
+    let relay = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 4096];
+        let mut carried = 0;
+        while carried < limit {
+            let want = buf.len().min(limit - carried);
+            match from_sender.read(&mut buf[..want]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    if to_receiver.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                    carried += n;
+                }
+            }
+        }
+        (from_sender, to_receiver)
+    });
+    (sender, receiver, relay)
+}
+
+/// Waits until the hidden temporary file of a transfer into `dir` holds at least `bytes`.
+fn wait_for_temp(dir: &Path, bytes: u64) {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let held = fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".xyzpart"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .max();
+        if held.is_some_and(|n| n >= bytes) {
+            return;
+        }
+        assert!(Instant::now() < until, "no transfer in {}", dir.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// SIGINT to `receiver` in the middle of a 1 MiB file from `sender` (both run in the work
+/// directory: `src/big.bin` into `dst/`): exit 130. Returns its stderr and the file's data.
+fn interrupt_mid_file(sender: Command, receiver: Command, work: &Work) -> (String, Vec<u8>) {
+    use rustix::process::{Pid, Signal, kill_process};
+    let data = fs::read(work.path("src/big.bin")).unwrap();
+    let (mut sender, mut receiver, relay) = spawn_stalled(sender, receiver, 400_000);
+    // Three 64 KiB buffers written: the file is well begun.
+    wait_for_temp(&work.path("dst"), 3 << 16);
+    kill_process(Pid::from_child(&receiver), Signal::INT).unwrap();
+    let (status, killed) = wait_or_kill(&mut receiver, Instant::now() + Duration::from_secs(10));
+    let mut stderr = String::new();
+    receiver
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    drop(relay.join().unwrap());
+    wait_or_kill(&mut sender, Instant::now() + Duration::from_secs(10));
+    assert!(!killed, "the receiver did not end on SIGINT\n{stderr}");
+    assert_eq!(status.code(), Some(130), "{stderr}");
+    (stderr, data)
+}
+
+/// A work directory with a 1 MiB `src/big.bin` and an empty `dst/`.
+fn big_file_work(seed: u64) -> Work {
+    let work = Work::new();
+    fs::create_dir(work.path("src")).unwrap();
+    fs::create_dir(work.path("dst")).unwrap();
+    fs::write(work.path("src/big.bin"), random_bytes(1 << 20, seed)).unwrap();
+    work
+}
+
+/// Ctrl-C on `recv -Z` in the middle of a file from lrzsz `sz`: what arrived stays as
+/// `dst/big.bin.part` (a prefix of the file), nothing under the final name, and the message
+/// says how to continue; `sz -r` into `recv --resume` then completes it byte-exact.
+#[test]
+fn interrupted_zmodem_receive_keeps_the_part_and_resumes() {
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    let work = big_file_work(0x505);
+    let mut recv = xyzmodem();
+    recv.args(["recv", "-Z", "dst/"]).current_dir(work.dir());
+    let (stderr, data) = interrupt_mid_file(sz(&work.path("src"), &["big.bin"]), recv, &work);
+    assert_eq!(
+        tree(&work.path("dst")),
+        [Path::new("big.bin.part")],
+        "{stderr}"
+    );
+    let part = fs::read(work.path("dst/big.bin.part")).unwrap();
+    assert!(
+        part.len() >= 3 << 16 && part.len() < data.len() && data.starts_with(&part),
+        "big.bin.part: {} bytes, a prefix: {}\n{stderr}",
+        part.len(),
+        data.starts_with(&part)
+    );
+    let want = format!(
+        "xyzmodem: kept the partial data ({} bytes) as dst/big.bin.part: \
+         `xyzmodem recv --resume` (or `rz -r`) continues it from there",
+        part.len()
+    );
+    assert!(
+        stderr.lines().any(|l| l == want),
+        "want {want:?} in\n{stderr}"
+    );
+
+    let mut a = sz(&work.path("src"), &["-r", "big.bin"]);
+    let mut b = xyzmodem();
+    b.args(["recv", "-Z", "--resume", "dst/"])
+        .current_dir(work.dir());
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    pair.assert_success();
+    assert_eq!(tree(&work.path("dst")), [Path::new("big.bin")], "{pair}");
+    assert_eq!(
+        sha256_hex(&fs::read(work.path("dst/big.bin")).unwrap()),
+        sha256_hex(&data),
+        "{pair}"
+    );
+}
+
+/// Ctrl-C on `recv -Y` in the middle of a file from lrzsz `sb`: X/YMODEM keeps deleting the
+/// partial data by default (it cannot resume), and the message names `--keep-partial`.
+#[test]
+fn interrupted_ymodem_receive_deletes_and_names_keep_partial() {
+    if !require_peers(&["sb"]) {
+        return;
+    }
+    let work = big_file_work(0x506);
+    let mut sb = Command::new("sb");
+    sb.args(["-q", "big.bin"]).current_dir(work.path("src"));
+    let mut recv = xyzmodem();
+    recv.args(["recv", "-Y", "dst/"]).current_dir(work.dir());
+    let (stderr, _) = interrupt_mid_file(sb, recv, &work);
+    assert!(tree(&work.path("dst")).is_empty(), "{stderr}");
+    let line = stderr
+        .lines()
+        .find(|l| l.contains("deleted the partial data"))
+        .unwrap_or_else(|| panic!("no word of the partial data in\n{stderr}"));
+    let bytes: u64 = line
+        .strip_prefix("xyzmodem: deleted the partial data of dst/big.bin (")
+        .and_then(|r| r.strip_suffix(" bytes): --keep-partial keeps it as dst/big.bin.part"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line:?}"));
+    assert!(bytes >= 3 << 16, "{line}");
 }
