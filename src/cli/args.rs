@@ -167,8 +167,9 @@ pub struct SendArgs {
 pub struct RecvArgs {
     /// XMODEM: the file to write. YMODEM: the directory to receive into (default: the current
     /// one). Without a protocol option: a directory (or nothing) receives YMODEM files there
-    /// and XMODEM data as --output NAME; any other path is the file to write. A path ending in
-    /// `/` is a directory, created if missing.
+    /// and XMODEM data as --output NAME; any other path is the file to write, and a batch of
+    /// several files into it is refused (exit 4). A path ending in `/` is a directory, created
+    /// if missing.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 

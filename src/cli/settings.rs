@@ -370,7 +370,8 @@ fn management(arg: IfExistsArg) -> u8 {
 }
 
 /// Where received data goes. XMODEM names a file; YMODEM a directory; detection goes by the
-/// path: an existing directory, or a path ending in `/` (created if missing), is a directory.
+/// path: an existing directory, or a path ending in `/` (created if missing), is a directory;
+/// anything else names one file, and `ReceiveFiles` refuses a batch into it.
 fn target(
     protocol: RecvProtocol,
     path: Option<&Path>,

@@ -31,8 +31,10 @@ pub enum Target {
         /// The name for data from an XMODEM sender, which sends none (relative to `dir`).
         xmodem_name: Option<PathBuf>,
     },
-    /// XMODEM data, or the first file of a YMODEM batch, goes to this file; further files
-    /// of a batch go to its directory.
+    /// XMODEM data, or the one file a YMODEM or ZMODEM sender sends, goes to this file. A
+    /// batch is refused: at its first header when that announces more than one file, else
+    /// when a second file comes (the first one stays in place). Nothing of it goes anywhere
+    /// the user did not name.
     File(PathBuf),
 }
 
@@ -145,6 +147,8 @@ pub struct ReceiveFiles {
     xmodem_name: Option<PathBuf>,
     /// The output file named by the caller, opened up front and used by the first file.
     fixed: Option<Sink>,
+    /// The output file named by the caller ([`Target::File`]): the only file received.
+    one_file: Option<PathBuf>,
     current: Option<Current>,
     /// The length of the last block written (the window for stripping padding).
     last_write: usize,
@@ -160,6 +164,10 @@ impl ReceiveFiles {
     /// it, and open the output file (refusing an existing one unless the policy allows).
     /// Call it before answering the sender, so that nothing is transferred in vain.
     pub fn new(target: Target, policy: ReceivePolicy) -> Result<Self, FileError> {
+        let one_file = match &target {
+            Target::File(path) => Some(path.clone()),
+            Target::Dir { .. } => None,
+        };
         let (dir, xmodem_name, fixed) = match target {
             Target::Dir {
                 dir,
@@ -171,7 +179,6 @@ impl ReceiveFiles {
             }
             Target::File(path) => {
                 let sink = Sink::create(&path, policy.existing)?;
-                // Further files of a batch go beside it, not into the working directory.
                 let dir = match path.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
@@ -184,6 +191,7 @@ impl ReceiveFiles {
             dir,
             xmodem_name,
             fixed,
+            one_file,
             current: None,
             last_write: 0,
             protocol: None,
@@ -199,6 +207,24 @@ impl ReceiveFiles {
 
     /// A file begins: decide where it goes and open it. An error here should end the session.
     pub fn start(&mut self, info: &FileInfo) -> Result<Opened, FileError> {
+        if let Some(path) = &self.one_file {
+            let why = match info.files_left.filter(|&n| n > 1) {
+                _ if self.fixed.is_none() => Some(format!(
+                    "a second file ({}) came",
+                    String::from_utf8_lossy(&info.name)
+                )),
+                Some(n) => Some(format!("the sender announces {n} files")),
+                None => None,
+            };
+            if let Some(why) = why {
+                let error = one_file_only(path, &why);
+                // Nothing was written to it: it goes, whatever the policy for partial files.
+                if let Some(sink) = self.fixed.take() {
+                    sink.abandon(false);
+                }
+                return Err(error);
+            }
+        }
         if let Some(sink) = self.fixed.take() {
             let path = sink.path().to_path_buf();
             self.begin(Some(sink), info);
@@ -422,6 +448,19 @@ fn crc32_of(path: &Path, len: u64) -> io::Result<u32> {
     }
 }
 
+/// A batch (`why`) refused for `path`, which names one file.
+fn one_file_only(path: &Path, why: &str) -> FileError {
+    let mut dir = path.as_os_str().to_owned();
+    dir.push("/");
+    refused(
+        path,
+        &format!(
+            "{why}, but this path names one file (write {} to receive a batch into a directory)",
+            Path::new(&dir).display()
+        ),
+    )
+}
+
 fn refused(path: &Path, why: &str) -> FileError {
     FileError::Io {
         op: "cannot receive into",
@@ -642,27 +681,51 @@ mod tests {
     }
 
     /// Found by the `receive_path` fuzz body: with an output file named, the further files
-    /// of a batch went to the working directory instead of the output file's directory.
+    /// of a batch went to the working directory. They then went beside the named file: places
+    /// the user did not name either (`recv newdir` stored a batch's first file as the file
+    /// `newdir`, the second as `./b.bin`). Now a batch into a named file is refused: at its
+    /// first header when that announces it, else at its second file (the first stays).
     #[test]
-    fn further_files_of_a_batch_go_beside_the_named_output_file() {
+    fn a_batch_into_a_named_file_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("out");
+        let out = tmp.path().join("newdir");
+        let batch = FileInfo {
+            files_left: Some(2),
+            bytes_left: Some(2),
+            ..info(b"a.bin", Some(1))
+        };
         let mut rx =
             ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
-        rx.start(&info(b"first", Some(1))).unwrap();
-        rx.write(0, b"1").unwrap();
-        assert_eq!(rx.end(1).unwrap(), Some((out, 1)));
-        let second = tmp.path().join("xyzmodem-batch-second");
+        let e = rx.start(&batch).unwrap_err().to_string();
         assert_eq!(
-            rx.start(&info(b"xyzmodem-batch-second", Some(1))).unwrap(),
-            Opened::Storing {
-                path: second.clone(),
-                renamed: None
-            }
+            e,
+            format!(
+                "cannot receive into {}: the sender announces 2 files, but this path names one \
+                 file (write {}/ to receive a batch into a directory)",
+                out.display(),
+                out.display()
+            )
         );
-        rx.write(0, b"2").unwrap();
-        assert_eq!(rx.end(1).unwrap(), Some((second.clone(), 1)));
-        assert_eq!(std::fs::read(second).unwrap(), b"2");
+        assert_eq!(rx.abandon(), []);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        // One file announced (or no count at all), then a second one.
+        let mut rx =
+            ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
+        rx.start(&info(b"a.bin", Some(1))).unwrap();
+        rx.write(0, b"1").unwrap();
+        assert_eq!(rx.end(1).unwrap(), Some((out.clone(), 1)));
+        let e = rx.start(&info(b"b.bin", Some(1))).unwrap_err().to_string();
+        assert!(
+            e.ends_with(&format!(
+                ": a second file (b.bin) came, but this path names one file (write {}/ to \
+                 receive a batch into a directory)",
+                out.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(rx.abandon(), []);
+        assert_eq!(std::fs::read(&out).unwrap(), b"1");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 
     /// Finding R6 (docs/FUZZING.md): a resume the sender declines (ZMODEM: its `ZCRC`

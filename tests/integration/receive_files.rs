@@ -303,3 +303,64 @@ fn interrupted_ymodem_receive_deletes_and_names_keep_partial() {
         .unwrap_or_else(|| panic!("{line:?}"));
     assert!(bytes >= 3 << 16, "{line}");
 }
+
+/// `sender` (run in `src/`, sending `a.bin` and `b.bin`) into `recv newdir`, run in an empty
+/// `rx/` where `newdir` does not exist and has no `/`: the batch is refused at its first
+/// header (exit 4, one line naming the fix), and nothing at all is written.
+fn batch_into_a_file_name(sender: impl FnOnce(&Path) -> Command) {
+    let work = Work::new();
+    fs::create_dir(work.path("src")).unwrap();
+    fs::create_dir(work.path("rx")).unwrap();
+    fs::write(work.path("src/a.bin"), random_bytes(3000, 0xA)).unwrap();
+    fs::write(work.path("src/b.bin"), random_bytes(5000, 0xB)).unwrap();
+    let mut a = sender(&work.path("src"));
+    let mut b = xyzmodem();
+    b.args(["recv", "newdir"]).current_dir(work.path("rx"));
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    assert_eq!(pair.b.status.code(), Some(4), "{pair}");
+    assert!(!pair.a.status.success(), "{pair}");
+    assert!(
+        pair.b.stderr.lines().any(|l| l
+            == "xyzmodem: error: receiving: cannot receive into newdir: the sender announces 2 \
+                files, but this path names one file (write newdir/ to receive a batch into a \
+                directory)"),
+        "{pair}"
+    );
+    assert!(tree(&work.path("rx")).is_empty(), "{pair}");
+    assert_eq!(
+        tree(&work.path("src")),
+        [Path::new("a.bin"), Path::new("b.bin")],
+        "{pair}"
+    );
+}
+
+#[test]
+fn ymodem_batch_into_a_file_name_is_refused() {
+    batch_into_a_file_name(|src| {
+        let mut cmd = xyzmodem();
+        cmd.args(["send", "-Y", "a.bin", "b.bin"]).current_dir(src);
+        cmd
+    });
+}
+
+#[test]
+fn sb_batch_into_a_file_name_is_refused() {
+    if !require_peers(&["sb"]) {
+        return;
+    }
+    batch_into_a_file_name(|src| {
+        let mut cmd = Command::new("sb");
+        cmd.args(["-q", "a.bin", "b.bin"]).current_dir(src);
+        cmd
+    });
+}
+
+#[test]
+fn zmodem_batch_into_a_file_name_is_refused() {
+    batch_into_a_file_name(|src| {
+        let mut cmd = xyzmodem();
+        cmd.args(["send", "-Z", "a.bin", "b.bin"]).current_dir(src);
+        cmd
+    });
+}
