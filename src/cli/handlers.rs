@@ -116,6 +116,11 @@ impl RecvHandler<'_> {
     pub fn received(&self) -> Vec<(PathBuf, u64)> {
         self.files.received().to_vec()
     }
+
+    /// Bytes of the files received that were already there (resumed `NAME.part` files).
+    pub fn already_there(&self) -> u64 {
+        self.files.already_there()
+    }
 }
 
 impl Handler for RecvHandler<'_> {

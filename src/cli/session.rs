@@ -374,11 +374,23 @@ fn recv_port(
                 );
             }
         }
-        let bytes = received.iter().map(|(_, n)| n).sum();
-        eprintln!(
-            "{}",
-            summary_line("received", &what, &Summary { bytes, ..summary })
-        );
+        // A resumed file's bytes from its part file did not cross the line: the count and
+        // the rate are of what did, and the rest is said apart.
+        let already = handler.already_there();
+        let bytes = received
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            .saturating_sub(already);
+        let line = summary_line("received", &what, &Summary { bytes, ..summary });
+        if already > 0 {
+            eprintln!(
+                "{line}; {} ({already} bytes) were already there",
+                human_bytes(already)
+            );
+        } else {
+            eprintln!("{line}");
+        }
     }
     after
 }

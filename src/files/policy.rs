@@ -155,6 +155,9 @@ pub struct ReceiveFiles {
     /// What the session speaks, once it started: its padding rule applies at the end.
     protocol: Option<Protocol>,
     received: Vec<(PathBuf, u64)>,
+    /// Bytes of the committed files that were already there, in the `NAME.part` files
+    /// `--resume` continued.
+    already_there: u64,
     /// What the user should know, not yet taken by [`take_notes`](Self::take_notes).
     notes: Vec<String>,
 }
@@ -196,6 +199,7 @@ impl ReceiveFiles {
             last_write: 0,
             protocol: None,
             received: Vec::new(),
+            already_there: 0,
             notes: Vec::new(),
         })
     }
@@ -347,7 +351,7 @@ impl ReceiveFiles {
         let Some(Current {
             sink: Some(sink),
             info,
-            ..
+            resumed_from,
         }) = self.current.take()
         else {
             return Ok(None);
@@ -375,6 +379,7 @@ impl ReceiveFiles {
             ));
         }
         self.received.push((done.path.clone(), done.len));
+        self.already_there += resumed_from.unwrap_or(0);
         Ok(Some((done.path, done.len)))
     }
 
@@ -388,6 +393,12 @@ impl ReceiveFiles {
     /// The files committed so far, with their lengths.
     pub fn received(&self) -> &[(PathBuf, u64)] {
         &self.received
+    }
+
+    /// How many bytes of the files committed so far were already there, in the `NAME.part`
+    /// files a resume continued: the rest crossed the line.
+    pub fn already_there(&self) -> u64 {
+        self.already_there
     }
 
     /// The session failed: keep the partial file as `NAME.part` or delete it, as
@@ -750,6 +761,11 @@ mod tests {
         assert_eq!(rx.end(0).unwrap(), Some((tmp.path().join("a"), 0)));
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"");
         assert_eq!(std::fs::read(&part).unwrap(), b"kept bytes");
+        assert_eq!(
+            rx.already_there(),
+            0,
+            "declined: every byte crossed the line"
+        );
         // Resumed and ended at the part's length: the part is the file.
         let mut rx = ReceiveFiles::new(into(tmp.path()), policy).unwrap();
         std::fs::remove_file(tmp.path().join("a")).unwrap();
@@ -757,6 +773,7 @@ mod tests {
         assert_eq!(rx.end(10).unwrap(), Some((tmp.path().join("a"), 10)));
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"kept bytes");
         assert!(!part.exists());
+        assert_eq!(rx.already_there(), 10);
     }
 
     /// A sender may announce 100 bytes and send 4 MiB (a file that grew while it was sent,

@@ -364,3 +364,42 @@ fn zmodem_batch_into_a_file_name_is_refused() {
         cmd
     });
 }
+
+/// `recv --resume` continuing `dst/big.bin.part` (the first 400 000 bytes of the 1 MiB file)
+/// from lrzsz `sz -r`: the summary counts what crossed the line, and says apart what was
+/// already there.
+#[test]
+fn resumed_receive_summary_counts_what_crossed_the_line() {
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    let work = big_file_work(0x10);
+    let data = fs::read(work.path("src/big.bin")).unwrap();
+    let held = 400_000;
+    fs::write(work.path("dst/big.bin.part"), &data[..held]).unwrap();
+    let mut a = sz(&work.path("src"), &["-r", "big.bin"]);
+    let mut b = xyzmodem();
+    b.args(["recv", "-Z", "--resume", "dst/"])
+        .current_dir(work.dir());
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    pair.assert_success();
+    assert_eq!(
+        sha256_hex(&fs::read(work.path("dst/big.bin")).unwrap()),
+        sha256_hex(&data),
+        "{pair}"
+    );
+    let line = pair
+        .b
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("xyzmodem: received dst/big.bin: "))
+        .unwrap_or_else(|| panic!("no summary\n{pair}"));
+    let crossed = data.len() - held;
+    assert!(
+        line.starts_with(&format!(
+            "xyzmodem: received dst/big.bin: 633.38 KiB ({crossed} bytes) in "
+        )) && line.ends_with("; 390.62 KiB (400000 bytes) were already there"),
+        "{line}\n{pair}"
+    );
+}
