@@ -55,6 +55,8 @@ pub struct RecvHandler<'a> {
     pub reply: FileReply,
     /// `--delete-partial` was given (the message on a failure says it was asked for).
     pub delete_partial: bool,
+    /// Where each file's data is, in the order the files started (`None`: nothing stored).
+    pub stored: Vec<Option<PathBuf>>,
 }
 
 impl RecvHandler<'_> {
@@ -68,6 +70,9 @@ impl RecvHandler<'_> {
             resumable,
         } in self.files.abandon()
         {
+            if let (Some(part), Some(last @ None)) = (&kept, self.stored.last_mut()) {
+                *last = Some(part.clone());
+            }
             let Some(part) = kept else {
                 let hint = if self.delete_partial {
                     "as --delete-partial asks".to_owned()
@@ -142,6 +147,7 @@ impl Handler for RecvHandler<'_> {
                     let done: u64 = self.files.received().iter().map(|(_, n)| n).sum();
                     self.progress.set_batch_total(done + bytes);
                 }
+                self.stored.push(None);
                 let opened = self.files.start(info)?;
                 let (Opened::Storing { path, renamed }
                 | Opened::Skipping { path, renamed }
@@ -178,7 +184,9 @@ impl Handler for RecvHandler<'_> {
             Event::FileEnd { bytes } => {
                 let ended = self.files.end(*bytes);
                 self.notes();
-                ended?;
+                if let (Some((path, _)), Some(last)) = (ended?, self.stored.last_mut()) {
+                    *last = Some(path);
+                }
             }
             _ => {}
         }

@@ -325,6 +325,7 @@ fn recv_port(
         progress: &mut progress,
         reply: FileReply::Accept,
         delete_partial: a.policy.keep_partial == KeepPartial::Never,
+        stored: Vec::new(),
     };
     let start = match a.protocol {
         RecvProtocol::Detect => Start::Xymodem,
@@ -362,9 +363,11 @@ fn recv_port(
         Ok(s) => s,
         Err(e) => {
             handler.abandon();
+            rec.set_stored(std::mem::take(&mut handler.stored));
             return Err(e).context("receiving");
         }
     };
+    rec.set_stored(std::mem::take(&mut handler.stored));
     if verbosity != Verbosity::Quiet {
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {

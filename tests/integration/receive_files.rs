@@ -403,3 +403,59 @@ fn resumed_receive_summary_counts_what_crossed_the_line() {
         "{line}\n{pair}"
     );
 }
+
+/// Whether `s` is a UTC time as the report writes it: `2026-12-06T02:10:28.123Z`.
+fn is_report_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 24
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            4 | 7 => c == b'-',
+            10 => c == b'T',
+            13 | 16 => c == b':',
+            19 => c == b'.',
+            23 => c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+/// `--rename` stores `a.bin` as `in/a.bin.1`: the report's file line says where the data is
+/// (`path`) beside the sender's name, when it started, and the session line when it began.
+#[test]
+fn report_says_where_a_renamed_file_went() {
+    let work = Work::new();
+    fs::create_dir(work.path("in")).unwrap();
+    fs::write(work.path("in/a.bin"), b"old").unwrap();
+    let data = random_bytes(3000, 0x8);
+    fs::write(work.path("a.bin"), &data).unwrap();
+    let mut a = xyzmodem();
+    a.args(["send", "-Y", "-q", "a.bin"])
+        .current_dir(work.dir());
+    let mut b = xyzmodem();
+    b.args(["recv", "-q", "--rename", "--report", "r.json", "in/"])
+        .current_dir(work.dir());
+    cross_connect(&mut a, &mut b);
+    let pair = run_pair(a, b, DEADLINE);
+    pair.assert_success();
+    assert_eq!(fs::read(work.path("in/a.bin.1")).unwrap(), data, "{pair}");
+    let text = fs::read_to_string(work.path("r.json")).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    let f = &lines[0];
+    assert_eq!(
+        (&f["name"], &f["path"], &f["bytes"], &f["result"]),
+        (
+            &"a.bin".into(),
+            &"in/a.bin.1".into(),
+            &3000.into(),
+            &"ok".into()
+        ),
+        "{text}"
+    );
+    for line in &lines {
+        assert!(line["start"].as_str().is_some_and(is_report_time), "{text}");
+    }
+    assert!(f["duration"].as_f64().is_some_and(|d| d >= 0.0), "{text}");
+}
