@@ -229,18 +229,16 @@ fn big_file_work(seed: u64) -> Work {
     work
 }
 
-/// Ctrl-C on `recv -Z` in the middle of a file from lrzsz `sz`: what arrived stays as
-/// `dst/big.bin.part` (a prefix of the file), nothing under the final name, and the message
-/// says how to continue; `sz -r` into `recv --resume` then completes it byte-exact.
-#[test]
-fn interrupted_zmodem_receive_keeps_the_part_and_resumes() {
-    if !require_peers(&["sz"]) {
-        return;
-    }
-    let work = big_file_work(0x505);
-    let mut recv = xyzmodem();
-    recv.args(["recv", "-Z", "dst/"]).current_dir(work.dir());
-    let (stderr, data) = interrupt_mid_file(sz(&work.path("src"), &["big.bin"]), recv, &work);
+/// SIGINT to `receiver` in the middle of `src/big.bin` from `sender`, a ZMODEM session: what
+/// arrived stays as `dst/big.bin.part` (a prefix of the file), nothing under the final name,
+/// and the message, naming the part as `shown`, says how to continue. Returns the file.
+fn interrupted_zmodem_keeps_the_part(
+    sender: Command,
+    receiver: Command,
+    work: &Work,
+    shown: &str,
+) -> Vec<u8> {
+    let (stderr, data) = interrupt_mid_file(sender, receiver, work);
     assert_eq!(
         tree(&work.path("dst")),
         [Path::new("big.bin.part")],
@@ -254,14 +252,32 @@ fn interrupted_zmodem_receive_keeps_the_part_and_resumes() {
         data.starts_with(&part)
     );
     let want = format!(
-        "xyzmodem: kept the partial data ({} bytes) as dst/big.bin.part: \
+        "xyzmodem: kept the partial data ({} bytes) as {shown}: \
          `xyzmodem recv --resume` (or `rz -r`) continues it from there",
         part.len()
     );
+    // Our `rz` prints lrzsz's "rz waiting to receive." without a newline.
     assert!(
-        stderr.lines().any(|l| l == want),
+        stderr
+            .lines()
+            .any(|l| l.strip_prefix("rz waiting to receive.").unwrap_or(l) == want),
         "want {want:?} in\n{stderr}"
     );
+    data
+}
+
+/// Ctrl-C on `recv -Z` in the middle of a file from lrzsz `sz` keeps the part; `sz -r` into
+/// `recv --resume` then completes it byte-exact.
+#[test]
+fn interrupted_zmodem_receive_keeps_the_part_and_resumes() {
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    let work = big_file_work(0x505);
+    let mut recv = xyzmodem();
+    recv.args(["recv", "-Z", "dst/"]).current_dir(work.dir());
+    let sender = sz(&work.path("src"), &["big.bin"]);
+    let data = interrupted_zmodem_keeps_the_part(sender, recv, &work, "dst/big.bin.part");
 
     let mut a = sz(&work.path("src"), &["-r", "big.bin"]);
     let mut b = xyzmodem();
@@ -276,6 +292,29 @@ fn interrupted_zmodem_receive_keeps_the_part_and_resumes() {
         sha256_hex(&data),
         "{pair}"
     );
+}
+
+/// The same for ZMODEM detected by `recv` (our `send -Z`), and for our `rz` (a link named
+/// `rz`, run in `dst/` as lrzsz's is) from lrzsz `sz`.
+#[test]
+fn interrupted_detected_zmodem_and_rz_keep_the_part() {
+    let work = big_file_work(0x507);
+    let mut send = xyzmodem();
+    send.args(["send", "-Z", "-q", "big.bin"])
+        .current_dir(work.path("src"));
+    let mut recv = xyzmodem();
+    recv.args(["recv", "dst/"]).current_dir(work.dir());
+    interrupted_zmodem_keeps_the_part(send, recv, &work, "dst/big.bin.part");
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    let work = big_file_work(0x508);
+    fs::create_dir(work.path("bin")).unwrap();
+    std::os::unix::fs::symlink(crate::common::BIN, work.path("bin/rz")).unwrap();
+    let mut rz = Command::new(work.path("bin/rz"));
+    rz.current_dir(work.path("dst"));
+    let sender = sz(&work.path("src"), &["big.bin"]);
+    interrupted_zmodem_keeps_the_part(sender, rz, &work, "./big.bin.part");
 }
 
 /// Ctrl-C on `recv -Y` in the middle of a file from lrzsz `sb`: X/YMODEM keeps deleting the
