@@ -275,9 +275,22 @@ fn interrupted_zmodem_receive_keeps_the_part_and_resumes() {
     }
     let work = big_file_work(0x505);
     let mut recv = xyzmodem();
-    recv.args(["recv", "-Z", "dst/"]).current_dir(work.dir());
+    recv.args(["recv", "-Z", "--report", "r.json", "dst/"])
+        .current_dir(work.dir());
     let sender = sz(&work.path("src"), &["big.bin"]);
     let data = interrupted_zmodem_keeps_the_part(sender, recv, &work, "dst/big.bin.part");
+    // The report says where the partial data is.
+    let report = fs::read_to_string(work.path("r.json")).unwrap();
+    let file: serde_json::Value = serde_json::from_str(report.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&file["name"], &file["path"], &file["result"]),
+        (
+            &"big.bin".into(),
+            &"dst/big.bin.part".into(),
+            &"failed".into()
+        ),
+        "{report}"
+    );
 
     let mut a = sz(&work.path("src"), &["-r", "big.bin"]);
     let mut b = xyzmodem();
