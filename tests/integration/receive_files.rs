@@ -511,3 +511,29 @@ fn report_says_where_a_renamed_file_went() {
     }
     assert!(f["duration"].as_f64().is_some_and(|d| d >= 0.0), "{text}");
 }
+
+/// Crafted ZMODEM headers: mode `100000` gives an owner-readable and writable file; setuid,
+/// setgid and sticky bits never pass, the umask applies to the rest.
+#[test]
+fn crafted_modes_leave_the_owner_read_and_write() {
+    let work = Work::new();
+    let input = zmodem_session(&[
+        ("none.bin\x003 0 100000", b"abc"),
+        ("suid.bin\x003 0 107777", b"def"),
+    ]);
+    let (code, stderr) = run_on_input(work.dir(), &["recv", "-Z", "-q", "in/"], &input);
+    assert_eq!(code, Some(0), "{stderr}");
+    let mode = |name: &str| {
+        fs::metadata(work.path("in").join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode("none.bin"), 0o600, "{stderr}");
+    assert_eq!(
+        mode("suid.bin"),
+        0o777 & !crate::common::umask(),
+        "{stderr}"
+    );
+}
