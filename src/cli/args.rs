@@ -174,8 +174,9 @@ pub struct SendArgs {
 pub struct RecvArgs {
     /// XMODEM: the file to write. YMODEM: the directory to receive into (default: the current
     /// one). Without a protocol option: a directory (or nothing) receives YMODEM files there
-    /// and XMODEM data as --output NAME; any other path is the file to write. A path ending in
-    /// `/` is a directory, created if missing.
+    /// and XMODEM data as --output NAME; any other path is the file to write, and a batch of
+    /// several files into it is refused (exit 4). A path ending in `/` is a directory, created
+    /// if missing.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 
@@ -224,11 +225,17 @@ pub struct RecvArgs {
     #[arg(long)]
     pub keep_dirs: bool,
 
-    /// On failure, keep what arrived as NAME.part instead of deleting it.
+    /// On failure, keep what arrived as NAME.part instead of deleting it, whatever the
+    /// protocol. From a ZMODEM sender it is kept without this (--resume continues it).
     #[arg(long)]
     pub keep_partial: bool,
 
-    /// ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its
+    /// On failure, delete what arrived, even from a ZMODEM sender (whose partial files are
+    /// otherwise kept as NAME.part for --resume).
+    #[arg(long, conflicts_with = "keep_partial")]
+    pub delete_partial: bool,
+
+    /// ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its
     /// length (the sender is asked for the rest).
     #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
     pub resume: bool,

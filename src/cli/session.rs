@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::MultiProgress;
 use xyzmodem::driver::{self, Summary};
-use xyzmodem::files::{ReceiveFiles, Source, names};
+use xyzmodem::files::{KeepPartial, ReceiveFiles, Source, names};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, FileReply, zmodem};
@@ -324,6 +324,8 @@ fn recv_port(
         files,
         progress: &mut progress,
         reply: FileReply::Accept,
+        delete_partial: a.policy.keep_partial == KeepPartial::Never,
+        stored: Vec::new(),
     };
     let start = match a.protocol {
         RecvProtocol::Detect => Start::Xymodem,
@@ -361,9 +363,11 @@ fn recv_port(
         Ok(s) => s,
         Err(e) => {
             handler.abandon();
+            rec.set_stored(std::mem::take(&mut handler.stored));
             return Err(e).context("receiving");
         }
     };
+    rec.set_stored(std::mem::take(&mut handler.stored));
     if verbosity != Verbosity::Quiet {
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {
@@ -373,11 +377,23 @@ fn recv_port(
                 );
             }
         }
-        let bytes = received.iter().map(|(_, n)| n).sum();
-        eprintln!(
-            "{}",
-            summary_line("received", &what, &Summary { bytes, ..summary })
-        );
+        // A resumed file's bytes from its part file did not cross the line: the count and
+        // the rate are of what did, and the rest is said apart.
+        let already = handler.already_there();
+        let bytes = received
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            .saturating_sub(already);
+        let line = summary_line("received", &what, &Summary { bytes, ..summary });
+        if already > 0 {
+            eprintln!(
+                "{line}; {} ({already} bytes) were already there",
+                human_bytes(already)
+            );
+        } else {
+            eprintln!("{line}");
+        }
     }
     after
 }

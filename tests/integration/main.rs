@@ -27,3 +27,6 @@ mod fuzz_bodies;
 mod hangs;
 // Seeded fault-injection properties and clean-line efficiency on the link simulator.
 mod sim;
+// What a receive leaves on disk and says: modes, partial files, batches into a file name,
+// data beyond the announced size, resumed summaries, report records.
+mod receive_files;
