@@ -8,8 +8,9 @@
 //!   option), the front end first reads what is already waiting on the line, without
 //!   waiting: a ZMODEM sender that started first (lrzsz `sz` types `rz\r` and `ZRQINIT`, then
 //!   waits 10 s for an answer) is answered with `ZRINIT` at once and never sees a `C`, which
-//!   would make it fall back to YMODEM. Otherwise it asks with `C` as usual, so X/YMODEM
-//!   senders lose no time, and watches the line for `ZRQINIT` while no block has come. When
+//!   would make it fall back to YMODEM; one caught between its `rz\r` and its `ZRQINIT` is
+//!   waited for a little. Otherwise it asks with `C` at once, so X/YMODEM senders lose no
+//!   time, and watches the line for `ZRQINIT` while no block has come. When
 //!   one arrives after a `C` went out it waits [`AutoReceiver::ZMODEM_CONFIRM`] more: lrzsz
 //!   `sz` that read one of our `C`s after its `ZRQINIT` falls back to YMODEM and sends block 0
 //!   right away. If no block starts in that time, the session goes to the ZMODEM receiver,
@@ -29,6 +30,10 @@ use super::{Abort, Engine, FileReply, Output};
 
 /// The start of a ZMODEM `ZRQINIT` hex header.
 pub const ZRQINIT_PREFIX: &[u8] = b"**\x18B00";
+
+/// What a ZMODEM sender types before its `ZRQINIT` (lrzsz `sz`, ours), for a shell at the far
+/// end to start a receiver.
+const RZ: &[u8] = b"rz\r";
 
 /// Which protocol to offer first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +64,11 @@ pub struct AutoReceiver {
     /// How much of [`ZRQINIT_PREFIX`] the latest input ended with.
     matched: usize,
     /// The first start character is held back until the input already waiting has been
-    /// read (a deadline of the start time: the driver reads without waiting).
+    /// read (a deadline of the start time: the driver reads without waiting), or a little
+    /// longer when a ZMODEM sender has announced itself there.
     held: Option<Instant>,
+    /// The hold was extended once for a sender that announced itself.
+    announced: bool,
     /// The sender must have started by then, whichever engine is running.
     start_limit: Instant,
     /// Starting with ZMODEM: when to give up on it, if it has not started.
@@ -107,6 +115,7 @@ impl AutoReceiver {
             z,
             matched: 0,
             held: (start == Start::Xymodem).then_some(now),
+            announced: false,
             start_limit,
             fallback_at,
             switch_at: None,
@@ -180,17 +189,25 @@ impl AutoReceiver {
     /// is a ZMODEM sender that started first and waits for its answer, which goes out now.
     /// Anything else is left for the X/YMODEM receiver, after its start character.
     fn first_look(&mut self, now: Instant, bytes: &[u8]) -> usize {
-        self.held = None;
-        let found = bytes.iter().position(|&b| self.step(b));
-        self.matched = 0;
-        match found {
-            Some(i) => {
-                self.switch_to_zmodem(now);
-                i + 1
-            }
-            // The start character is out first (it is due), then these bytes are fed again.
-            None => 0,
+        if let Some(i) = bytes.iter().position(|&b| self.step(b)) {
+            self.held = None;
+            self.switch_to_zmodem(now);
+            return i + 1;
         }
+        // `rz\r` or the start of a `ZRQINIT` without the rest: a ZMODEM sender is starting,
+        // and its `ZRQINIT` follows at once. lrzsz `sz` throws away its input in between, so
+        // a `C` sent now could reach it just after that and make it take YMODEM: the `C`
+        // waits for the `ZRQINIT` a little, once (an X/YMODEM sender never sends these).
+        if self.announced || self.matched > 0 || bytes.windows(RZ.len()).any(|w| w == RZ) {
+            if !self.announced {
+                self.announced = true;
+                self.held = Some(now + Self::ZMODEM_CONFIRM);
+            }
+            return bytes.len();
+        }
+        self.held = None;
+        // The start character is out first (it is due), then these bytes are fed again.
+        0
     }
 }
 
@@ -229,8 +246,12 @@ impl Engine for AutoReceiver {
     fn handle_timeout(&mut self, now: Instant) {
         if let Some(at) = self.held {
             if now >= at {
-                // Nothing was waiting: the start character goes out.
+                // Nothing was waiting, or no ZRQINIT followed the announcement: the start
+                // character goes out, and the X/YMODEM receiver's timing starts with it.
                 self.held = None;
+                if self.announced {
+                    self.switch_to_xymodem(now);
+                }
             }
             return;
         }
@@ -353,6 +374,38 @@ mod tests {
             Some(t0 + 10 * S),
             "ZRINIT again after 10 s"
         );
+    }
+
+    /// lrzsz `sz` caught between its `rz\r` and its `ZRQINIT` (it clears its input in
+    /// between): the `C` waits for the `ZRQINIT`, at most [`AutoReceiver::ZMODEM_CONFIRM`]
+    /// and only once, however often the announcement comes.
+    #[test]
+    fn a_zmodem_sender_caught_announcing_itself_gets_zrinit_and_never_a_c() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis(1);
+        for split in [3, 5, 8] {
+            let mut rx = AutoReceiver::xymodem(XyConfig::default(), t0);
+            drain(&mut rx, t0, &[], &mut 0);
+            let d = feed(&mut rx, t0, &SZ_START[..split]);
+            assert!(d.wire.is_empty(), "split at {split}: {:?}", d.wire);
+            assert_eq!(rx.poll_timeout(), Some(t0 + AutoReceiver::ZMODEM_CONFIRM));
+            assert!(tick(&mut rx, t0 + ms).wire.is_empty());
+            let d = feed(&mut rx, t0 + ms, &SZ_START[split..]);
+            assert_eq!(d.wire, ZRINIT, "split at {split}");
+            assert!(tick(&mut rx, t0 + ms).wire.is_empty(), "no C after it");
+        }
+
+        let mut rx = AutoReceiver::xymodem(XyConfig::default(), t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        for k in 0..10 {
+            let now = t0 + k * 10 * ms;
+            assert!(feed(&mut rx, now, RZ).wire.is_empty());
+            assert!(tick(&mut rx, now).wire.is_empty());
+        }
+        let at = t0 + AutoReceiver::ZMODEM_CONFIRM;
+        assert_eq!(rx.poll_timeout(), Some(at));
+        assert_eq!(tick(&mut rx, at).wire, b"C", "then the C, as for anyone");
+        assert_eq!(rx.poll_timeout(), Some(at + 3 * S));
     }
 
     /// Nothing waiting when we start: the `C` goes out at once (no wait for an X/YMODEM
