@@ -194,7 +194,8 @@ pub struct RecvArgs {
     pub streaming: bool,
 
     /// Receive with ZMODEM: start with ZRINIT (as `rz` does), and take an X/YMODEM sender if
-    /// none answers in 40 s. Without a protocol option, ZMODEM senders are detected too.
+    /// none answers in 40 s (two thirds of a shorter --timeout). Without a protocol option,
+    /// ZMODEM senders are detected too.
     #[arg(short = 'Z', long, group = "proto")]
     pub zmodem: bool,
 
@@ -276,8 +277,8 @@ pub struct ProtocolArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub retries: u32,
 
-    /// Seconds to wait for the other side to start, and for room to write when it stops
-    /// reading.
+    /// Seconds to wait for the other side to start (receiving: for its first block or file,
+    /// whatever it sends before), and for room to write when it stops reading.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 

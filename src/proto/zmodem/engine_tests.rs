@@ -530,10 +530,46 @@ fn receiver_gives_up_rather_than_set_a_deadline_in_the_past() {
     let now = t0 + 59 * S;
     feed(&mut rx, now, &hex(Header::new(FrameType::SInit)));
     let deadline = rx.poll_timeout().expect("waiting for the subpacket");
-    assert!(deadline > t0 + 60 * S);
+    assert_eq!(deadline, t0 + 60 * S, "the start limit cuts the wait short");
     let d = tick(&mut rx, deadline);
     assert!(matches!(failed(&d.events), Some(Error::Timeout { .. })));
     assert_eq!(rx.poll_timeout(), None);
+}
+
+/// A sender that repeats `ZSINIT` (each answered with `ZACK`) and never sends a file: the
+/// start timeout ends the session on time, as it does for a silent sender. Each `ZSINIT` used
+/// to set a new 10 s deadline past the start limit, and the storm went on for as long as it
+/// lasted.
+#[test]
+fn a_zsinit_storm_before_any_file_ends_at_the_start_timeout() {
+    let t0 = Instant::now();
+    let cfg = ReceiverConfig {
+        start_timeout: 8 * S,
+        ..ReceiverConfig::default()
+    };
+    let mut rx = Receiver::new(cfg, t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let zsinit = bin32(Header::new(FrameType::SInit), Some((b"\0", FrameEnd::CrcW)));
+    let mut now = t0;
+    let failed_at = loop {
+        let d = feed(&mut rx, now, &zsinit);
+        assert!(now < t0 + 20 * S, "still running at {:?}", now - t0);
+        if let Some(e) = failed(&d.events) {
+            assert!(matches!(e, Error::Timeout { .. }), "{e}");
+            break now;
+        }
+        assert_eq!(headers(&d.wire), [(FrameType::Ack, 1)]);
+        let next = now + S;
+        if let Some(due) = rx.poll_timeout().filter(|&d| d <= next) {
+            let d = tick(&mut rx, due);
+            if let Some(e) = failed(&d.events) {
+                assert!(matches!(e, Error::Timeout { .. }), "{e}");
+                break due;
+            }
+        }
+        now = next;
+    };
+    assert_eq!(failed_at - t0, 8 * S);
 }
 
 /// A sender that repeats its ZFILE (each answered with ZRPOS) but never sends data: the idle
