@@ -219,6 +219,7 @@ pub fn send_port(
                 management,
                 start_timeout: a.limits.start_timeout,
                 max_errors: a.limits.retries,
+                idle_limit: a.limits.idle,
                 ..zmodem::SenderConfig::default()
             },
             infos.clone(),
