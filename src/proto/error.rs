@@ -39,8 +39,8 @@ pub enum Error {
         limit: Duration,
     },
     /// The session went on for the idle limit without progress, and for the last `quiet` of
-    /// it (at least the answer timeout) the peer sent nothing at all: it stopped, or the line
-    /// was cut. [`Error::NoProgress`] is the same limit reached while the peer kept talking.
+    /// it (at least the answer timeout, or the whole limit) the peer sent nothing at all: it
+    /// stopped, or the line was cut. [`Error::NoProgress`] is the same limit reached while the peer kept talking.
     #[error(
         "the {peer} went silent: no answer for {} s; is it still running, and is the line still connected?",
         .quiet.as_secs()
@@ -94,7 +94,8 @@ pub enum Error {
 impl Error {
     /// The error of a session that reached its idle `limit` at `now`: [`Error::Silent`] when
     /// nothing came from the `peer` since `heard` (its last byte, or the last progress if
-    /// later) for at least `answer`, its answer timeout; else [`Error::NoProgress`].
+    /// later) for at least `answer`, its answer timeout (or the whole limit, when that is
+    /// shorter); else [`Error::NoProgress`].
     pub(crate) fn idle(
         peer: &'static str,
         limit: Duration,
@@ -103,7 +104,7 @@ impl Error {
         now: Instant,
     ) -> Self {
         let quiet = heard.map_or(limit, |t| now.saturating_duration_since(t));
-        if quiet >= answer {
+        if quiet >= answer.min(limit) {
             Self::Silent { peer, quiet }
         } else {
             Self::NoProgress { limit }

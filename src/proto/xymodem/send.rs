@@ -56,8 +56,8 @@ pub struct SenderConfig {
     pub end_timeout: Duration,
     /// Once the receiver has started the session, the longest time without progress (a block,
     /// header or EOT acknowledged) before the session fails with [`Error::NoProgress`], or
-    /// [`Error::Silent`] when the receiver sent nothing for at least `ack_timeout` of it
-    /// (default 100 s: what `max_errors` answer timeouts take by default).
+    /// [`Error::Silent`] when the receiver sent nothing for at least `ack_timeout` of it (or
+    /// all of it) (default 100 s: what `max_errors` answer timeouts take by default).
     pub idle_limit: Duration,
 }
 

@@ -832,7 +832,7 @@ fn zrpos_see_saw(cfg: SenderConfig) -> (Duration, Error, u32) {
     let mut now = t0;
     for k in 0..50_000u32 {
         now += Duration::from_millis(20);
-        let offset = if k % 2 == 0 { 0 } else { 1024 };
+        let offset = if k.is_multiple_of(2) { 0 } else { 1024 };
         tx.handle_input(now, &hex(Header::with_position(FrameType::RPos, offset)));
         let mut events = drain(&mut tx, now, &data, &mut pos).events;
         for _ in 0..4 {

@@ -83,7 +83,8 @@ pub struct SenderConfig {
     /// sent beyond anything sent before in the file, or confirmed beyond anything confirmed
     /// before, a new file, a file's end) before the session fails with
     /// [`Error::NoProgress`], or [`Error::Silent`] when the receiver sent nothing for at
-    /// least [`SenderConfig::answer_timeout`] of it (default 100 s, as the X/YMODEM engines).
+    /// least [`SenderConfig::answer_timeout`] of it, or all of it (default 100 s, as the
+    /// X/YMODEM engines).
     /// The wait for the answer to `ZFIN` has its own bound.
     pub idle_limit: Duration,
 }
