@@ -453,6 +453,11 @@ impl Outbox {
         self.tx_taken = false;
     }
 
+    /// Forget a read request not handed out yet: a failed engine wants no more file data.
+    pub(crate) fn clear_read(&mut self) {
+        self.read = None;
+    }
+
     pub(crate) fn request_read(&mut self, offset: u64, max: usize) {
         self.read = Some((offset, max));
     }

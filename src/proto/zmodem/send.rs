@@ -293,6 +293,8 @@ impl Sender {
 
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
+        // The idle limit can come just after a state's rule asked for the next subpacket.
+        self.out.clear_read();
         if !error.is_cancelled_by_peer() {
             self.out.send(&CANCEL_SEQUENCE);
         }
