@@ -25,6 +25,9 @@ mod ecosystem;
 mod fuzz_bodies;
 // Bounded waits: a receiver that stops reading, a last ACK that never comes (issue 9).
 mod hangs;
+// How a session ends when the other side ends it, hangs up, goes silent or moves nothing on;
+// exit 3 for every cancel by the other side; the summary after a skipped file (issue 17).
+mod endings;
 // Seeded fault-injection properties and clean-line efficiency on the link simulator.
 mod sim;
 // What a receive leaves on disk and says: modes, partial files, batches into a file name,

@@ -604,7 +604,7 @@ fn four_gib_refused() {
 
 /// The next item the decoder finds in what `peer` writes; `pending` holds bytes read but not
 /// consumed yet.
-fn next_item(peer: &mut Scripted, dec: &mut Decoder, pending: &mut Vec<u8>) -> Item {
+pub(crate) fn next_item(peer: &mut Scripted, dec: &mut Decoder, pending: &mut Vec<u8>) -> Item {
     loop {
         if pending.is_empty() {
             pending.extend(peer.read(1, ANSWER));
@@ -618,7 +618,7 @@ fn next_item(peer: &mut Scripted, dec: &mut Decoder, pending: &mut Vec<u8>) -> I
 }
 
 /// The next header, or a failure naming `what` was expected.
-fn next_header(
+pub(crate) fn next_header(
     peer: &mut Scripted,
     dec: &mut Decoder,
     pending: &mut Vec<u8>,
@@ -630,7 +630,7 @@ fn next_header(
     }
 }
 
-fn send_hex(peer: &mut Scripted, enc: &mut Encoder, header: Header) {
+pub(crate) fn send_hex(peer: &mut Scripted, enc: &mut Encoder, header: Header) {
     let mut out = Vec::new();
     enc.header(&mut out, HeaderFormat::Hex, &header);
     peer.write(&out);

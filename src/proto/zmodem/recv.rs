@@ -329,7 +329,7 @@ impl Receiver {
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
         self.deliver = None;
-        if error != Error::CancelledByPeer {
+        if !error.is_cancelled_by_peer() {
             self.out.send(&CANCEL_SEQUENCE);
         }
         self.out.event(Event::Failed(error));
@@ -368,9 +368,12 @@ impl Receiver {
             // Only the answer to our ZCRC (or the end of everything) counts now.
             return match header.kind {
                 FrameType::Crc => self.verified(now, from, Some(header.position() == want)),
-                FrameType::Abort | FrameType::FErr | FrameType::Fin => self.fail(
-                    Error::Incompatible("the sender ended the session in the middle of a file"),
-                ),
+                FrameType::Abort | FrameType::FErr => self.fail(Error::AbortedByPeer(
+                    "the sender aborted the session (ZABORT/ZFERR)",
+                )),
+                FrameType::Fin => self.fail(Error::Incompatible(
+                    "the sender ended the session in the middle of a file",
+                )),
                 _ => {}
             };
         }
@@ -423,7 +426,7 @@ impl Receiver {
                 };
             }
             FrameType::FreeCnt => self.header(Header::with_position(FrameType::Ack, 0)),
-            FrameType::Abort | FrameType::FErr => self.fail(Error::Incompatible(
+            FrameType::Abort | FrameType::FErr => self.fail(Error::AbortedByPeer(
                 "the sender aborted the session (ZABORT/ZFERR)",
             )),
             // Our last header was garbled: say it again.
