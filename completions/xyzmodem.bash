@@ -219,12 +219,16 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__manpage)
-            opts="-q -v -h --quiet --verbose --help"
+            opts="-q -v -h --dir --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -247,7 +251,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__recv)
-            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --resume --escape --escape-controls --strip-padding --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --delete-partial --resume --escape --escape-controls --strip-padding --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

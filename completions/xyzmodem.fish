@@ -28,11 +28,11 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s q -l quiet -d 'Print 
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s V -l version -d 'Print version'
-complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send a file'
-complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive a file'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
-complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l subpacket -d 'ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may accept no more than 1024' -r
@@ -51,7 +51,7 @@ newer-or-longer\t'Replace it if the sender\'s file is newer or longer (-N)'
 append\t'Append to it (-+)'
 crc\t'Replace it if its CRC or length differs (-H)'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start, and for room to write when it stops reading' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s b -l baud -d 'Serial speed in bits per second' -r
@@ -87,7 +87,7 @@ all\t'Every control character, 0x00-0x1F and 0x80-0x9F (lrzsz -e, ESCCTL)'
 telnet\t'Minimal and 0xFF, so that no telnet IAC is formed'
 ssh\t'Minimal and CR and LF, so that `~` never follows a newline (OpenSSH\'s escape)'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start, and for room to write when it stops reading' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s b -l baud -d 'Serial speed in bits per second' -r
@@ -108,14 +108,15 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l trace -d 'Log
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s X -l xmodem -d 'Receive with XMODEM only: PATH is the file to write'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Y -l ymodem -d 'Receive with YMODEM (a sender that sends no file header is taken as XMODEM-1K)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s g -l streaming -d 'Receive with YMODEM-G (alone or with -Y): ask for streaming (no per-block ACKs). Fast on reliable links; any error ends the transfer, since YMODEM-G cannot retransmit'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Z -l zmodem -d 'Receive with ZMODEM: start with ZRINIT (as `rz` does), and take an X/YMODEM sender if none answers in 40 s. Without a protocol option, ZMODEM senders are detected too'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s Z -l zmodem -d 'Receive with ZMODEM: start with ZRINIT (as `rz` does), and take an X/YMODEM sender if none answers in 40 s (two thirds of a shorter --timeout). Without a protocol option, ZMODEM senders are detected too'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l checksum -d 'Ask for the 8-bit checksum (start with NAK) instead of CRC-16 (`C`). Without it, the receiver asks for CRC-16 and falls back to checksum after 4 unanswered requests'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l overwrite -d 'Replace an existing file (only once the new one is complete)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l rename -d 'Keep an existing file and store the new one as NAME.1, NAME.2, ...'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l skip-existing -d 'Receive and discard a file that already exists, and go on with the batch'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-dirs -d 'YMODEM: keep sub-directories in the sender\'s names, confined to the target directory (never `..`, never absolute, never through a symlink)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as NAME.part instead of deleting it'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l resume -d 'ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its length (the sender is asked for the rest)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l keep-partial -d 'On failure, keep what arrived as NAME.part instead of deleting it, whatever the protocol. From a ZMODEM sender it is kept without this (--resume continues it)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l delete-partial -d 'On failure, delete what arrived, even from a ZMODEM sender (whose partial files are otherwise kept as NAME.part for --resume)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l resume -d 'ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its length (the sender is asked for the rest)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
@@ -129,16 +130,17 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -l lsz-
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand install-links" -s h -l help -d 'Print help'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -l dir -d 'Write all the pages into this directory instead' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s h -l help -d 'Print help'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s h -l help -d 'Print help'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "send" -d 'Send a file'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "recv" -d 'Receive a file'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

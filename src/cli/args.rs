@@ -10,18 +10,21 @@ Examples:
   Flash a board over its console (U-Boot `loadx` / `loady` waiting on the other end):
     xyzmodem send -k --port /dev/ttyUSB0 --baud 115200 firmware.bin
     xyzmodem send -Y --port /dev/ttyUSB0 firmware.bin
-  Receive whatever an X/YMODEM sender sends, into the current directory:
+  Receive whatever an X/Y/ZMODEM sender sends, into the current directory:
     xyzmodem recv --port /dev/ttyUSB0
   Receive one file from an XMODEM sender:
     xyzmodem recv --port /dev/ttyUSB0 dump.bin
+  Send a batch by ZMODEM (to `rz`, or a terminal that starts its download by itself):
+    xyzmodem send -Z a.bin b.bin
   Use stdin/stdout as the link, e.g. through socat or from minicom:
     socat EXEC:'xyzmodem send -k big.iso' EXEC:'xyzmodem recv copy.iso'
+    socat EXEC:'sz a.bin b.bin' EXEC:'xyzmodem recv inbox/'
 
 Exit codes: 0 success, 1 transfer failed, 2 usage error, 3 cancelled by the
 peer, 4 local file or device error, 130 interrupted.";
 
-/// Send and receive files with XMODEM (checksum, CRC-16, 1K), YMODEM and YMODEM-G over a
-/// serial port or stdin/stdout.
+/// Send and receive files with XMODEM (checksum, CRC-16, 1K), YMODEM, YMODEM-G and ZMODEM
+/// over a serial port or stdin/stdout.
 ///
 /// Only protocol bytes ever go to the link; messages and progress go to
 /// stderr. A terminal used as the link is put in raw mode for the transfer
@@ -47,10 +50,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Send a file.
+    /// Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z).
     #[command(after_help = EXAMPLES)]
     Send(SendArgs),
-    /// Receive a file.
+    /// Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected).
     #[command(after_help = EXAMPLES)]
     Recv(RecvArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
@@ -70,9 +73,13 @@ pub enum Command {
         #[arg(long)]
         lsz_names: bool,
     },
-    /// Print the man page (roff) to stdout.
-    #[command(hide = true)]
-    Manpage,
+    /// Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1,
+    /// xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1.
+    Manpage {
+        /// Write all the pages into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// List the serial ports, with USB vendor:product ids, serial number and product name
     /// where the system provides them.
     Ports,
@@ -169,8 +176,9 @@ pub struct SendArgs {
 pub struct RecvArgs {
     /// XMODEM: the file to write. YMODEM: the directory to receive into (default: the current
     /// one). Without a protocol option: a directory (or nothing) receives YMODEM files there
-    /// and XMODEM data as --output NAME; any other path is the file to write. A path ending in
-    /// `/` is a directory, created if missing.
+    /// and XMODEM data as --output NAME; any other path is the file to write, and a batch of
+    /// several files into it is refused (exit 4). A path ending in `/` is a directory, created
+    /// if missing.
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
 
@@ -188,7 +196,8 @@ pub struct RecvArgs {
     pub streaming: bool,
 
     /// Receive with ZMODEM: start with ZRINIT (as `rz` does), and take an X/YMODEM sender if
-    /// none answers in 40 s. Without a protocol option, ZMODEM senders are detected too.
+    /// none answers in 40 s (two thirds of a shorter --timeout). Without a protocol option,
+    /// ZMODEM senders are detected too.
     #[arg(short = 'Z', long, group = "proto")]
     pub zmodem: bool,
 
@@ -219,11 +228,17 @@ pub struct RecvArgs {
     #[arg(long)]
     pub keep_dirs: bool,
 
-    /// On failure, keep what arrived as NAME.part instead of deleting it.
+    /// On failure, keep what arrived as NAME.part instead of deleting it, whatever the
+    /// protocol. From a ZMODEM sender it is kept without this (--resume continues it).
     #[arg(long)]
     pub keep_partial: bool,
 
-    /// ZMODEM: continue a file kept as NAME.part by an earlier --keep-partial, from its
+    /// On failure, delete what arrived, even from a ZMODEM sender (whose partial files are
+    /// otherwise kept as NAME.part for --resume).
+    #[arg(long, conflicts_with = "keep_partial")]
+    pub delete_partial: bool,
+
+    /// ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its
     /// length (the sender is asked for the rest).
     #[arg(long, conflicts_with_all = ["xmodem", "ymodem", "streaming"])]
     pub resume: bool,
@@ -264,8 +279,8 @@ pub struct ProtocolArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub retries: u32,
 
-    /// Seconds to wait for the other side to start, and for room to write when it stops
-    /// reading.
+    /// Seconds to wait for the other side to start (receiving: for its first block or file,
+    /// whatever it sends before), and for room to write when it stops reading.
     #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub timeout: u64,
 

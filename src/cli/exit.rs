@@ -17,7 +17,8 @@ pub enum Code {
     TransferFailed = 1,
     /// Bad command line (clap's own code).
     Usage = 2,
-    /// The other side cancelled.
+    /// The other side cancelled: its cancel sequence, or its protocol's abort (ZMODEM
+    /// `ZABORT`, `ZFERR`, `ZCAN`).
     CancelledByPeer = 3,
     /// A local file or device error: input missing, output exists, disk
     /// full, serial port missing, busy or not permitted.
@@ -35,7 +36,7 @@ impl From<Code> for ExitCode {
 /// The code for an error of a session.
 pub fn for_error(e: &Error) -> Code {
     match e {
-        Error::Protocol(proto::Error::CancelledByPeer) => Code::CancelledByPeer,
+        Error::Protocol(e) if e.is_cancelled_by_peer() => Code::CancelledByPeer,
         Error::Protocol(proto::Error::Aborted(proto::Abort::Interrupted)) | Error::Interrupted => {
             Code::Interrupted
         }
@@ -105,6 +106,11 @@ mod tests {
         };
         assert_eq!(
             for_error(&Error::Protocol(proto::Error::CancelledByPeer)),
+            Code::CancelledByPeer
+        );
+        // ZMODEM's ZABORT, ZFERR and ZCAN are the other side cancelling too.
+        assert_eq!(
+            for_error(&Error::Protocol(proto::Error::AbortedByPeer("x"))),
             Code::CancelledByPeer
         );
         assert_eq!(

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use xyzmodem::driver::Handler;
-use xyzmodem::files::{FileError, Opened, ReceiveFiles, Source};
+use xyzmodem::files::{Abandoned, FileError, Opened, ReceiveFiles, Source};
 use xyzmodem::proto::{Event, FileInfo, FileReply};
 
 use super::progress::{Progress, display_name};
@@ -53,22 +53,60 @@ pub struct RecvHandler<'a> {
     pub progress: &'a mut Progress,
     /// The answer to the last `FileStart`.
     pub reply: FileReply,
+    /// `--delete-partial` was given (the message on a failure says it was asked for).
+    pub delete_partial: bool,
+    /// Where each file's data is, in the order the files started (`None`: nothing stored).
+    pub stored: Vec<Option<PathBuf>>,
 }
 
 impl RecvHandler<'_> {
-    /// The session failed: delete the partial file or keep it (`--keep-partial`), and say so.
+    /// The session failed: keep the partial file (ZMODEM, `--keep-partial`) or delete it, and
+    /// say which and how to get the rest.
     pub fn abandon(&mut self) {
-        for part in self.files.abandon() {
-            // `NAME.part.N`: `NAME.part` is the user's, and stays as it is.
+        for Abandoned {
+            path,
+            bytes,
+            kept,
+            resumable,
+        } in self.files.abandon()
+        {
+            if let (Some(part), Some(last @ None)) = (&kept, self.stored.last_mut()) {
+                *last = Some(part.clone());
+            }
+            let Some(part) = kept else {
+                let hint = if self.delete_partial {
+                    "as --delete-partial asks".to_owned()
+                } else {
+                    let mut part = path.clone().into_os_string();
+                    part.push(".part");
+                    format!(
+                        "--keep-partial keeps it as {}",
+                        std::path::Path::new(&part).display()
+                    )
+                };
+                self.progress.note(&format!(
+                    "deleted the partial data of {} ({bytes} bytes): {hint}",
+                    path.display()
+                ));
+                continue;
+            };
+            // `NAME.part.N`: `NAME.part` is the user's, and stays as it is; only `NAME.part`
+            // is what a resume continues.
             let taken = part
                 .extension()
                 .is_some_and(|e| e != "part")
                 .then(|| part.with_extension(""));
-            let why = taken.map_or_else(String::new, |p| {
-                format!(" ({} already exists)", p.display())
-            });
-            self.progress
-                .note(&format!("kept the partial data as {}{why}", part.display()));
+            let next = match &taken {
+                Some(p) => format!(" ({} already exists)", p.display()),
+                None if resumable => {
+                    ": `xyzmodem recv --resume` (or `rz -r`) continues it from there".to_owned()
+                }
+                None => String::new(),
+            };
+            self.progress.note(&format!(
+                "kept the partial data ({bytes} bytes) as {}{next}",
+                part.display()
+            ));
         }
         self.notes();
     }
@@ -82,6 +120,11 @@ impl RecvHandler<'_> {
     /// The files received, with their lengths.
     pub fn received(&self) -> Vec<(PathBuf, u64)> {
         self.files.received().to_vec()
+    }
+
+    /// Bytes of the files received that were already there (resumed `NAME.part` files).
+    pub fn already_there(&self) -> u64 {
+        self.files.already_there()
     }
 }
 
@@ -104,6 +147,7 @@ impl Handler for RecvHandler<'_> {
                     let done: u64 = self.files.received().iter().map(|(_, n)| n).sum();
                     self.progress.set_batch_total(done + bytes);
                 }
+                self.stored.push(None);
                 let opened = self.files.start(info)?;
                 let (Opened::Storing { path, renamed }
                 | Opened::Skipping { path, renamed }
@@ -140,7 +184,9 @@ impl Handler for RecvHandler<'_> {
             Event::FileEnd { bytes } => {
                 let ended = self.files.end(*bytes);
                 self.notes();
-                ended?;
+                if let (Some((path, _)), Some(last)) = (ended?, self.stored.last_mut()) {
+                    *last = Some(path);
+                }
             }
             _ => {}
         }

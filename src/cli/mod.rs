@@ -72,9 +72,15 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
             lsz_names,
         } => lrzsz::install_links(&dir, force, lsz_names, verbosity),
         Action::Ports => ports::list(),
-        Action::Manpage => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
-            .render(&mut std::io::stdout())
-            .context("writing the man page"),
+        // As `generate_to` does, so that the page names no `xyzmodem-help(1)`.
+        Action::Manpage(None) => clap_mangen::Man::new(
+            <Cli as clap::CommandFactory>::command().disable_help_subcommand(true),
+        )
+        .render(&mut std::io::stdout())
+        .context("writing the man page"),
+        Action::Manpage(Some(dir)) => std::fs::create_dir_all(&dir)
+            .and_then(|()| clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), &dir))
+            .with_context(|| format!("writing the man pages into {}", dir.display())),
     }
 }
 

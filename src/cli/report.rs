@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use serde::Serialize;
@@ -57,22 +57,32 @@ pub struct FileRecord {
     pub direction: &'static str,
     /// The serial port; null for stdin/stdout.
     pub port: Option<String>,
-    /// Sending: the path as given. Receiving: the name the sender gave (XMODEM: the output).
-    pub name: String,
+    /// Sending: the path as given. Receiving: the name the sender gave (XMODEM: the output);
+    /// null when there is none.
+    pub name: Option<String>,
+    /// Where the data is: sending, the path read; receiving, the file's final path (with
+    /// `--rename`, `NAME.1`...), or for a failed file its kept `NAME.part`; null when nothing
+    /// was stored (skipped, deleted, never started).
+    pub path: Option<String>,
+    /// When the file started (UTC, RFC 3339); for a file a failed session never started, the
+    /// session's start for the first such file and null for the rest.
+    pub start: Option<String>,
     /// The size, when known (always when sending; YMODEM headers carry it).
     pub size: Option<u64>,
     /// Bytes confirmed (receiving XMODEM: with the padding of the last block).
     pub bytes: u64,
-    /// "xmodem", "xmodem-1k", "ymodem" or "ymodem-g".
-    pub protocol: &'static str,
+    /// "xmodem", "xmodem-1k", "ymodem", "ymodem-g" or "zmodem"; null when unknown.
+    pub protocol: Option<&'static str>,
     /// The largest block size used (128 or 1024); null if no block went through.
     pub block_size: Option<usize>,
-    /// "checksum" or "CRC-16"; null if the session never started.
+    /// "checksum", "CRC-16" or "CRC-32"; null if the session never started.
     pub check: Option<String>,
     /// Retries (NAKs, timeouts, rejected blocks) during this file.
     pub retries: u32,
-    /// Seconds from the file's start to its end (or to the failure).
-    pub duration: f64,
+    /// Seconds from the file's start to its end (or to the failure); for the first file a
+    /// failed session never started, from the session's start (the time spent waiting for
+    /// the other side); null for the files after it.
+    pub duration: Option<f64>,
     /// "ok", "failed" or "skipped" (the receiver declined the file).
     pub result: &'static str,
     /// Why it failed (null when ok).
@@ -89,6 +99,8 @@ struct SessionRecord<'a> {
     direction: &'static str,
     /// The ports, in order; empty for stdin/stdout.
     ports: &'a [String],
+    /// When the command started (UTC, RFC 3339).
+    start: String,
     /// File lines written, and how many of them are ok / failed.
     files: usize,
     ok: usize,
@@ -113,7 +125,10 @@ pub struct Recorder {
     /// Sending: every file to send, with its size, so files never started are reported too.
     planned: Vec<(String, Option<u64>)>,
     /// Receiving XMODEM (no name on the wire): the output path.
-    fallback_name: String,
+    fallback_name: Option<String>,
+    /// Receiving: where each file's data is, by the order the files started (see
+    /// [`set_stored`](Self::set_stored)).
+    stored: Vec<Option<PathBuf>>,
     check: Option<Check>,
     protocol: Option<Protocol>,
     /// Retries outside any file (before a header was acknowledged, the end of the batch).
@@ -123,6 +138,8 @@ pub struct Recorder {
     current: Option<FileRecord>,
     files: Vec<FileRecord>,
     started: Instant,
+    /// `started` on the wall clock.
+    started_at: SystemTime,
     elapsed: Duration,
     error: Option<String>,
     exit_code: u8,
@@ -134,7 +151,8 @@ impl Recorder {
             direction,
             port: port.map(str::to_owned),
             planned: Vec::new(),
-            fallback_name: String::new(),
+            fallback_name: None,
+            stored: Vec::new(),
             check: None,
             protocol: None,
             loose_retries: 0,
@@ -142,6 +160,7 @@ impl Recorder {
             current: None,
             files: Vec::new(),
             started: Instant::now(),
+            started_at: SystemTime::now(),
             elapsed: Duration::ZERO,
             error: None,
             exit_code: 0,
@@ -170,7 +189,14 @@ impl Recorder {
 
     /// Receiving: the name for XMODEM data, which arrives without one.
     pub fn set_fallback_name(&mut self, name: String) {
-        self.fallback_name = name;
+        self.fallback_name = Some(name);
+    }
+
+    /// Receiving: where the data of each file went, in the order the files started (`None`:
+    /// nothing stored). Set before [`finish`](Self::finish), which writes them into the
+    /// records.
+    pub fn set_stored(&mut self, stored: Vec<Option<PathBuf>>) {
+        self.stored = stored;
     }
 
     /// Bytes confirmed over all files.
@@ -195,22 +221,24 @@ impl Recorder {
                 let index = self.files.len();
                 let planned = self.planned.get(index);
                 let name = match planned {
-                    Some((name, _)) => name.clone(),
+                    Some((name, _)) => Some(name.clone()),
                     None if info.name.is_empty() => self.fallback_name.clone(),
-                    None => String::from_utf8_lossy(&info.name).into_owned(),
+                    None => Some(String::from_utf8_lossy(&info.name).into_owned()),
                 };
                 self.current = Some(FileRecord {
                     kind: "file",
                     direction: self.direction,
                     port: self.port.clone(),
+                    path: planned.map(|(name, _)| name.clone()),
                     name,
+                    start: Some(rfc3339(SystemTime::now())),
                     size: info.size.or_else(|| planned.and_then(|p| p.1)),
                     bytes: 0,
-                    protocol: "",
+                    protocol: None,
                     block_size: None,
                     check: None,
                     retries: std::mem::take(&mut self.loose_retries),
-                    duration: 0.0,
+                    duration: None,
                     result: "failed",
                     error: None,
                     started: Some(Instant::now()),
@@ -245,12 +273,12 @@ impl Recorder {
     }
 
     fn push(&mut self, mut f: FileRecord) {
-        f.duration = f.started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        f.duration = f.started.map(|t| t.elapsed().as_secs_f64());
         f.check = self.check.map(|c| c.to_string());
         f.protocol = match (self.protocol, f.block_size) {
-            (Some(Protocol::Xmodem) | None, Some(1024)) => "xmodem-1k",
-            (Some(p), _) => p.as_str(),
-            (None, _) => "xmodem",
+            (Some(Protocol::Xmodem) | None, Some(1024)) => Some("xmodem-1k"),
+            (Some(p), _) => Some(p.as_str()),
+            (None, _) => None,
         };
         self.files.push(f);
     }
@@ -273,35 +301,45 @@ impl Recorder {
             self.push(f);
         }
         if let Some(text) = &text {
-            for (name, size) in self.planned.iter().skip(self.files.len()) {
+            let waited = self.files.len();
+            for (k, (name, size)) in self.planned.iter().enumerate().skip(waited) {
+                // The session failed while it waited to start this one (the other side never
+                // answered, the port failed): that time is its duration. The files after it
+                // were never tried.
+                let first = k == waited;
                 self.files.push(FileRecord {
                     kind: "file",
                     direction: self.direction,
                     port: self.port.clone(),
-                    name: name.clone(),
+                    name: Some(name.clone()),
+                    path: Some(name.clone()),
+                    start: first.then(|| rfc3339(self.started_at)),
                     size: *size,
                     bytes: 0,
-                    protocol: "",
+                    protocol: None,
                     block_size: None,
                     check: self.check.map(|c| c.to_string()),
                     retries: 0,
-                    duration: 0.0,
+                    duration: first.then_some(self.elapsed.as_secs_f64()),
                     result: "failed",
                     error: Some(text.clone()),
                     started: None,
                 });
             }
-            // Protocol of files never started: what the others used, else the planned one.
-            let protocol = self
-                .files
-                .iter()
-                .map(|f| f.protocol)
-                .find(|p| !p.is_empty())
-                .unwrap_or("");
+            // Protocol of files never started: what the others used, else unknown (null).
+            let protocol = self.files.iter().find_map(|f| f.protocol);
             for f in &mut self.files {
-                if f.protocol.is_empty() {
-                    f.protocol = protocol;
-                }
+                f.protocol = f.protocol.or(protocol);
+            }
+        }
+        if self.direction == "recv" {
+            for (k, f) in self.files.iter_mut().enumerate() {
+                f.path = self
+                    .stored
+                    .get(k)
+                    .cloned()
+                    .flatten()
+                    .map(|p| p.display().to_string());
             }
         }
         self.error = text;
@@ -340,10 +378,39 @@ impl Handler for Recorded<'_> {
     }
 }
 
+/// `time` as UTC in RFC 3339 with milliseconds: `2026-12-06T02:10:28.123Z`.
+fn rfc3339(time: SystemTime) -> String {
+    let since = time
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    // Days since 1970-01-01 to a civil date (H. Hinnant's `civil_from_days`), in u64:
+    // shifted to an era starting on 0000-03-01, so no date before 1970 is needed.
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest / 60 % 60,
+        rest % 60,
+        since.subsec_millis()
+    )
+}
+
 /// Where report lines go (nowhere without `--report`).
 pub struct Report {
     out: Option<Mutex<Sink>>,
     started: Instant,
+    /// `started` on the wall clock.
+    started_at: SystemTime,
 }
 
 struct Sink {
@@ -384,6 +451,7 @@ impl Report {
         Ok(Self {
             out: out.map(Mutex::new),
             started: Instant::now(),
+            started_at: SystemTime::now(),
         })
     }
 
@@ -435,6 +503,7 @@ impl Report {
             kind: "session",
             direction,
             ports: &ports,
+            start: rfc3339(self.started_at),
             files: all,
             ok,
             failed: all - ok,
@@ -517,23 +586,26 @@ mod tests {
         assert_eq!(f.len(), 3);
         assert_eq!(
             (
-                f[0].name.as_str(),
+                f[0].name.as_deref(),
                 f[0].size,
                 f[0].bytes,
                 f[0].result,
                 f[0].retries
             ),
-            ("a.bin", Some(2000), 2000, "ok", 1)
+            (Some("a.bin"), Some(2000), 2000, "ok", 1)
         );
-        assert_eq!((f[0].protocol, f[0].block_size), ("ymodem", Some(1024)));
+        assert_eq!(
+            (f[0].protocol, f[0].block_size),
+            (Some("ymodem"), Some(1024))
+        );
         assert_eq!(f[0].check.as_deref(), Some("CRC-16"));
         assert_eq!((f[1].bytes, f[1].result, f[1].retries), (1024, "failed", 1));
         assert_eq!(f[1].error.as_deref(), Some("interrupted"));
         assert_eq!(
-            (f[2].name.as_str(), f[2].bytes, f[2].result),
-            ("c.bin", 0, "failed")
+            (f[2].name.as_deref(), f[2].bytes, f[2].result),
+            (Some("c.bin"), 0, "failed")
         );
-        assert_eq!(f[2].protocol, "ymodem");
+        assert_eq!(f[2].protocol, Some("ymodem"));
         let json = serde_json::to_value(&f[0]).unwrap();
         assert_eq!(json["type"], "file");
         assert_eq!(json["port"], "/dev/ttyUSB0");
@@ -558,8 +630,8 @@ mod tests {
         rec.finish(None);
         let f = &rec.files()[0];
         assert_eq!(
-            (f.name.as_str(), f.protocol, f.check.as_deref(), f.size),
-            ("out.bin", "xmodem-1k", Some("checksum"), None)
+            (f.name.as_deref(), f.protocol, f.check.as_deref(), f.size),
+            (Some("out.bin"), Some("xmodem-1k"), Some("checksum"), None)
         );
         assert_eq!(rec.bytes(), 1024);
     }
@@ -581,6 +653,97 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(back["name"], name);
+    }
+
+    #[test]
+    fn times_are_utc_rfc3339() {
+        let at = |secs: f64| rfc3339(SystemTime::UNIX_EPOCH + Duration::from_secs_f64(secs));
+        assert_eq!(at(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(at(951_782_400.0), "2000-02-29T00:00:00.000Z");
+        assert_eq!(at(1_709_210_096.5), "2024-02-29T12:34:56.500Z");
+        assert_eq!(at(4_102_444_799.999_5), "2099-12-31T23:59:59.999Z");
+    }
+
+    /// Issue 17, item 8: a port that failed after 10 s reported `"duration":0.0` for the file
+    /// it waited to start, and `""` for the unknown protocol. Now that file gets the session's
+    /// start and the 10 s, the files after it null, and unknown fields are null. (The session
+    /// began 10 s ago on the monotonic clock: no waiting.)
+    #[test]
+    fn a_session_that_failed_to_start_reports_the_time_it_waited() {
+        let files = [PathBuf::from("a.bin"), PathBuf::from("b.bin")];
+        let mut rec = Recorder::send(Some("/dev/ttyUSB1"), &files);
+        rec.started = Instant::now().checked_sub(Duration::from_secs(10)).unwrap();
+        let e = anyhow::anyhow!("timed out waiting for the receiver to start (NAK, C or G)");
+        rec.finish(Some(&e));
+        let f: Vec<serde_json::Value> = rec
+            .files()
+            .iter()
+            .map(|f| serde_json::from_slice(&to_json(f)).unwrap())
+            .collect();
+        assert!(
+            f[0]["duration"].as_f64().is_some_and(|d| d >= 10.0),
+            "{}",
+            f[0]
+        );
+        assert_eq!(f[0]["start"], rfc3339(rec.started_at));
+        assert!(
+            f[1]["duration"].is_null() && f[1]["start"].is_null(),
+            "{}",
+            f[1]
+        );
+        for f in &f {
+            assert!(f["protocol"].is_null() && f["check"].is_null(), "{f}");
+            assert_eq!(f["result"], "failed");
+        }
+        assert_eq!(
+            (&f[0]["name"], &f[0]["path"]),
+            (&"a.bin".into(), &"a.bin".into())
+        );
+    }
+
+    /// Issue 17, item 8: with `--rename` the data was in `a.bin.1` and the record said only
+    /// `"name":"a.bin"`. Now `path` says where the data is (a kept part for a failed file,
+    /// null for a deleted one), and a name never given is null, not `""`.
+    #[test]
+    fn received_records_say_where_the_data_is() {
+        let mut rec = Recorder::recv(None);
+        rec.event(&Event::Started {
+            protocol: Protocol::Zmodem,
+            check: Check::Crc32,
+        });
+        rec.event(&Event::FileStart(info("a.bin", Some(1))));
+        rec.event(&Event::FileEnd { bytes: 1 });
+        rec.event(&Event::FileStart(info("b.bin", Some(9))));
+        rec.event(&Event::FileEnd { bytes: 9 });
+        rec.event(&Event::FileStart(info("c.bin", Some(9))));
+        rec.event(&Event::FileStart(FileInfo::default()));
+        rec.set_stored(vec![
+            Some("in/a.bin.1".into()),
+            None,
+            Some("in/c.bin.part".into()),
+            None,
+        ]);
+        rec.finish(Some(&anyhow::anyhow!("interrupted")));
+        let f = rec.files();
+        let got: Vec<_> = f
+            .iter()
+            .map(|f| (f.name.as_deref(), f.path.as_deref(), f.result))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("a.bin"), Some("in/a.bin.1"), "ok"),
+                (Some("b.bin"), None, "ok"),
+                (Some("c.bin"), Some("in/c.bin.part"), "failed"),
+                (None, None, "failed"),
+            ]
+        );
+        let line = String::from_utf8(to_json(&f[3])).unwrap();
+        assert!(
+            line.contains(r#""name":null,"path":null,"start":"#),
+            "{line}"
+        );
+        assert!(f.iter().all(|f| f.start.is_some() && f.duration.is_some()));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::MultiProgress;
 use xyzmodem::driver::{self, Summary};
-use xyzmodem::files::{ReceiveFiles, Source, names};
+use xyzmodem::files::{KeepPartial, ReceiveFiles, Source, names};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, FileReply, zmodem};
@@ -167,17 +167,27 @@ fn stderr_shares_stdio_terminal() -> bool {
         .any(|st| st.st_rdev == err.st_rdev)
 }
 
-fn summary_line(verb: &str, what: &str, s: &Summary) -> String {
-    let what = names::printable(what);
+/// The line after a session: `head` (e.g. "sent f.bin"), then the bytes, time and rate.
+fn summary_line(head: &str, s: &Summary) -> String {
     let secs = s.elapsed.as_secs_f64().max(1e-6);
     let check = s.check.map_or_else(|| "-".to_owned(), |c| c.to_string());
     format!(
-        "xyzmodem: {verb} {what}: {} ({} bytes) in {secs:.2} s, {}/s, {check}, {} retries",
+        "xyzmodem: {head}: {} ({} bytes) in {secs:.2} s, {}/s, {check}, {} retries",
         human_bytes(s.bytes),
         s.bytes,
         human_bytes((s.bytes as f64 / secs) as u64),
         s.retries,
     )
+}
+
+/// The head of the summary after sending `files`: what was sent, and what the receiver
+/// skipped (ZMODEM) when it did.
+fn sent_head(files: &[std::path::PathBuf], s: &Summary) -> String {
+    if s.skipped > 0 {
+        return format!("{} sent, {} skipped by the receiver", s.files, s.skipped);
+    }
+    let what = files_label(files.len(), Some(&display_name(&files[0])));
+    format!("sent {}", names::printable(&what))
 }
 
 /// What to call `n` files in a summary.
@@ -232,8 +242,7 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
     let summary = result?;
     reported?;
     if verbosity != Verbosity::Quiet {
-        let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
-        eprintln!("{}", summary_line("sent", &what, &summary));
+        eprintln!("{}", summary_line(&sent_head(&a.files, &summary), &summary));
     }
     if verbosity != Verbosity::Quiet
         && let Some(warning) = unconfirmed_warning(&summary)
@@ -312,6 +321,7 @@ pub fn send_port(
                 management,
                 start_timeout: a.limits.start_timeout,
                 max_errors: a.limits.retries,
+                idle_limit: a.limits.idle,
                 ..zmodem::SenderConfig::default()
             },
             infos.clone(),
@@ -421,6 +431,8 @@ fn recv_port(
         files,
         progress: &mut progress,
         reply: FileReply::Accept,
+        delete_partial: a.policy.keep_partial == KeepPartial::Never,
+        stored: Vec::new(),
     };
     let start = match a.protocol {
         RecvProtocol::Detect => Start::Xymodem,
@@ -458,9 +470,11 @@ fn recv_port(
         Ok(s) => s,
         Err(e) => {
             handler.abandon();
+            rec.set_stored(std::mem::take(&mut handler.stored));
             return Err(e).context("receiving");
         }
     };
+    rec.set_stored(std::mem::take(&mut handler.stored));
     if verbosity != Verbosity::Quiet {
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {
@@ -470,11 +484,26 @@ fn recv_port(
                 );
             }
         }
-        let bytes = received.iter().map(|(_, n)| n).sum();
-        eprintln!(
-            "{}",
-            summary_line("received", &what, &Summary { bytes, ..summary })
+        // A resumed file's bytes from its part file did not cross the line: the count and
+        // the rate are of what did, and the rest is said apart.
+        let already = handler.already_there();
+        let bytes = received
+            .iter()
+            .map(|(_, n)| n)
+            .sum::<u64>()
+            .saturating_sub(already);
+        let line = summary_line(
+            &format!("received {}", names::printable(&what)),
+            &Summary { bytes, ..summary },
         );
+        if already > 0 {
+            eprintln!(
+                "{line}; {} ({already} bytes) were already there",
+                human_bytes(already)
+            );
+        } else {
+            eprintln!("{line}");
+        }
     }
     after
 }

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use xyzmodem::files::{Existing, ReceivePolicy, Target};
+use xyzmodem::files::{Existing, KeepPartial, ReceivePolicy, Target};
 use xyzmodem::link::{FlowControl, Parity, SerialSettings};
 use xyzmodem::proto::zmodem::EscapeProfile;
 use xyzmodem::proto::{Check, RecvMode, SendMode};
@@ -48,8 +48,8 @@ pub enum Action {
         /// Also the l-prefixed names.
         lsz_names: bool,
     },
-    /// Print the man page.
-    Manpage,
+    /// Print the man page, or write every page into a directory.
+    Manpage(Option<PathBuf>),
     /// List the serial ports.
     Ports,
 }
@@ -225,7 +225,7 @@ pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
             force: *force,
             lsz_names: *lsz_names,
         },
-        Command::Manpage => Action::Manpage,
+        Command::Manpage { dir } => Action::Manpage(dir.clone()),
         Command::Ports => Action::Ports,
     };
     Ok(Settings { verbosity, action })
@@ -314,7 +314,13 @@ fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
                 Existing::Refuse
             },
             keep_dirs: a.keep_dirs,
-            keep_partial: a.keep_partial,
+            keep_partial: if a.keep_partial {
+                KeepPartial::Always
+            } else if a.delete_partial {
+                KeepPartial::Never
+            } else {
+                KeepPartial::Zmodem
+            },
             strip_padding: a.strip_padding,
             resume: a.resume,
         },
@@ -364,7 +370,8 @@ fn management(arg: IfExistsArg) -> u8 {
 }
 
 /// Where received data goes. XMODEM names a file; YMODEM a directory; detection goes by the
-/// path: an existing directory, or a path ending in `/` (created if missing), is a directory.
+/// path: an existing directory, or a path ending in `/` (created if missing), is a directory;
+/// anything else names one file, and `ReceiveFiles` refuses a batch into it.
 fn target(
     protocol: RecvProtocol,
     path: Option<&Path>,

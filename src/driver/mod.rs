@@ -168,6 +168,8 @@ pub struct Summary {
     pub bytes: u64,
     /// Files completed.
     pub files: u32,
+    /// Files the receiver declined ([`Event::FileSkipped`]): not sent, not counted in `files`.
+    pub skipped: u32,
     /// Retries of any kind.
     pub retries: u32,
     /// The protocol spoken, once known.
@@ -611,12 +613,9 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
             summary.files += 1;
         }
         Event::Retry { .. } => summary.retries += 1,
+        Event::FileSkipped => summary.skipped += 1,
         Event::EndUnconfirmed { at } => summary.end_unconfirmed = Some(at),
-        Event::FileStart(_)
-        | Event::FileSkipped
-        | Event::Note(_)
-        | Event::Finished
-        | Event::Failed(_) => {}
+        Event::FileStart(_) | Event::Note(_) | Event::Finished | Event::Failed(_) => {}
     }
 }
 

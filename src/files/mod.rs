@@ -14,7 +14,7 @@ use tempfile::NamedTempFile;
 pub mod names;
 mod policy;
 
-pub use policy::{Opened, ReceiveFiles, ReceivePolicy, Target};
+pub use policy::{Abandoned, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
 
 /// Buffer size for file reads and writes: large enough that the data path
 /// makes one syscall per many blocks.
@@ -246,7 +246,7 @@ pub struct Finish {
     /// Set the modification time (seconds since the Unix epoch).
     pub mtime: Option<u64>,
     /// Apply these permission bits (only `0o777`: never setuid, setgid or sticky; the umask
-    /// applies).
+    /// applies), always with read and write for the owner (`0o600`).
     pub mode: Option<u32>,
 }
 
@@ -491,7 +491,9 @@ impl Sink {
         }
         if let Some(mode) = finish.mode {
             use std::os::unix::fs::PermissionsExt;
-            let bits = mode & 0o777 & !umask();
+            // The owner can always read and write what was received: `sz` sends mode
+            // 100000 for a `chmod 000` file, which would lock the user out of their copy.
+            let bits = (mode & 0o777 & !umask()) | 0o600;
             tmp.as_file()
                 .set_permissions(std::fs::Permissions::from_mode(bits))
                 .map_err(err("cannot set the mode of"))?;
@@ -674,6 +676,33 @@ mod tests {
             assert!(e.to_string().contains("is a directory"), "{e}");
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    /// `sz` sends mode 100000 for a `chmod 000` file: the copy must stay usable by its owner
+    /// (checked on the bits, as root reads any file), and other bits still follow the umask.
+    #[test]
+    fn a_received_file_is_always_readable_and_writable_by_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        for (i, (mode, want)) in [
+            (0o100_000, 0o600),
+            (0o100_444, 0o644 & !umask()),
+            (0o100_640, 0o640 & !umask()),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let p = dir.path().join(format!("f{i}"));
+            let mut s = Sink::create(&p, Existing::Refuse).unwrap();
+            s.write(b"x").unwrap();
+            s.commit(&Finish {
+                mode: Some(mode),
+                ..Finish::default()
+            })
+            .unwrap();
+            let got = std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777;
+            assert_eq!(got, want, "mode {mode:o} gave {got:o}, want {want:o}");
+        }
     }
 
     #[test]

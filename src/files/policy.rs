@@ -31,8 +31,10 @@ pub enum Target {
         /// The name for data from an XMODEM sender, which sends none (relative to `dir`).
         xmodem_name: Option<PathBuf>,
     },
-    /// XMODEM data, or the first file of a YMODEM batch, goes to this file; further files
-    /// of a batch go to its directory.
+    /// XMODEM data, or the one file a YMODEM or ZMODEM sender sends, goes to this file. A
+    /// batch is refused: at its first header when that announces more than one file, else
+    /// when a second file comes (the first one stays in place). Nothing of it goes anywhere
+    /// the user did not name.
     File(PathBuf),
 }
 
@@ -53,14 +55,40 @@ pub struct ReceivePolicy {
     pub existing: Existing,
     /// Keep the sub-directories of the sender's names (confined to the target directory).
     pub keep_dirs: bool,
-    /// On failure, keep what arrived as `NAME.part`.
-    pub keep_partial: bool,
+    /// On failure, which partial files to keep as `NAME.part` (default: ZMODEM's).
+    pub keep_partial: KeepPartial,
     /// For a protocol that pads files (XMODEM: 0x1A to a whole block), drop the trailing
     /// padding bytes found in the last block.
     pub strip_padding: bool,
     /// Continue a file kept as `NAME.part` by an earlier attempt (`keep_partial`) from its
     /// length, when the sender's file is at least that long.
     pub resume: bool,
+}
+
+/// Which partial files a failed session keeps as `NAME.part`: none, what a ZMODEM sender
+/// sent (the default: ZMODEM can continue it, `--resume`), or all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum KeepPartial {
+    /// Delete what arrived (a continued `NAME.part` stays all the same).
+    Never,
+    /// Keep what arrived from a ZMODEM sender, when it is not empty; delete the rest.
+    #[default]
+    Zmodem,
+    /// Keep what arrived, whatever the protocol.
+    Always,
+}
+
+/// A file the failed session was receiving: see [`ReceiveFiles::abandon`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Abandoned {
+    /// The name it would have had.
+    pub path: PathBuf,
+    /// The bytes it held (with those of a continued `NAME.part`).
+    pub bytes: u64,
+    /// Where they are kept (`NAME.part`, `NAME.part.1`...), or `None`: deleted.
+    pub kept: Option<PathBuf>,
+    /// The session spoke ZMODEM, which can continue a kept file (`--resume`).
+    pub resumable: bool,
 }
 
 /// What [`ReceiveFiles::start`] did with an announced file.
@@ -119,12 +147,17 @@ pub struct ReceiveFiles {
     xmodem_name: Option<PathBuf>,
     /// The output file named by the caller, opened up front and used by the first file.
     fixed: Option<Sink>,
+    /// The output file named by the caller ([`Target::File`]): the only file received.
+    one_file: Option<PathBuf>,
     current: Option<Current>,
     /// The length of the last block written (the window for stripping padding).
     last_write: usize,
     /// What the session speaks, once it started: its padding rule applies at the end.
     protocol: Option<Protocol>,
     received: Vec<(PathBuf, u64)>,
+    /// Bytes of the committed files that were already there, in the `NAME.part` files
+    /// `--resume` continued.
+    already_there: u64,
     /// What the user should know, not yet taken by [`take_notes`](Self::take_notes).
     notes: Vec<String>,
 }
@@ -134,6 +167,10 @@ impl ReceiveFiles {
     /// it, and open the output file (refusing an existing one unless the policy allows).
     /// Call it before answering the sender, so that nothing is transferred in vain.
     pub fn new(target: Target, policy: ReceivePolicy) -> Result<Self, FileError> {
+        let one_file = match &target {
+            Target::File(path) => Some(path.clone()),
+            Target::Dir { .. } => None,
+        };
         let (dir, xmodem_name, fixed) = match target {
             Target::Dir {
                 dir,
@@ -145,7 +182,6 @@ impl ReceiveFiles {
             }
             Target::File(path) => {
                 let sink = Sink::create(&path, policy.existing)?;
-                // Further files of a batch go beside it, not into the working directory.
                 let dir = match path.parent() {
                     Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                     _ => PathBuf::from("."),
@@ -158,10 +194,12 @@ impl ReceiveFiles {
             dir,
             xmodem_name,
             fixed,
+            one_file,
             current: None,
             last_write: 0,
             protocol: None,
             received: Vec::new(),
+            already_there: 0,
             notes: Vec::new(),
         })
     }
@@ -173,6 +211,24 @@ impl ReceiveFiles {
 
     /// A file begins: decide where it goes and open it. An error here should end the session.
     pub fn start(&mut self, info: &FileInfo) -> Result<Opened, FileError> {
+        if let Some(path) = &self.one_file {
+            let why = match info.files_left.filter(|&n| n > 1) {
+                _ if self.fixed.is_none() => Some(format!(
+                    "a second file ({}) came",
+                    String::from_utf8_lossy(&info.name)
+                )),
+                Some(n) => Some(format!("the sender announces {n} files")),
+                None => None,
+            };
+            if let Some(why) = why {
+                let error = one_file_only(path, &why);
+                // Nothing was written to it: it goes, whatever the policy for partial files.
+                if let Some(sink) = self.fixed.take() {
+                    sink.abandon(false);
+                }
+                return Err(error);
+            }
+        }
         if let Some(sink) = self.fixed.take() {
             let path = sink.path().to_path_buf();
             self.begin(Some(sink), info);
@@ -295,7 +351,7 @@ impl ReceiveFiles {
         let Some(Current {
             sink: Some(sink),
             info,
-            ..
+            resumed_from,
         }) = self.current.take()
         else {
             return Ok(None);
@@ -313,12 +369,23 @@ impl ReceiveFiles {
         };
         let done = sink.commit(&finish)?;
         self.notes.extend(done.notes);
+        if let Some(announced) = info.size.filter(|&size| done.len > size) {
+            // Kept: a file may grow while it is sent, and ZMODEM has no padding, so every
+            // byte is the file's. But the user was promised another length.
+            self.notes.push(format!(
+                "{}: {} bytes received, {announced} announced",
+                String::from_utf8_lossy(&info.name),
+                done.len
+            ));
+        }
         self.received.push((done.path.clone(), done.len));
+        self.already_there += resumed_from.unwrap_or(0);
         Ok(Some((done.path, done.len)))
     }
 
     /// Notes for the user since the last call (a sender's time that could not be set, a
-    /// partial file kept under another name), oldest first.
+    /// partial file kept under another name, more data than the sender announced), oldest
+    /// first.
     pub fn take_notes(&mut self) -> Vec<String> {
         std::mem::take(&mut self.notes)
     }
@@ -328,9 +395,17 @@ impl ReceiveFiles {
         &self.received
     }
 
-    /// The session failed: delete the partial file, or keep it as `NAME.part` with
-    /// `keep_partial`. Returns the `.part` files kept.
-    pub fn abandon(&mut self) -> Vec<PathBuf> {
+    /// How many bytes of the files committed so far were already there, in the `NAME.part`
+    /// files a resume continued: the rest crossed the line.
+    pub fn already_there(&self) -> u64 {
+        self.already_there
+    }
+
+    /// The session failed: keep the partial file as `NAME.part` or delete it, as
+    /// [`ReceivePolicy::keep_partial`] says for the protocol spoken. Returns every file that
+    /// held data, or was kept, and what became of it.
+    pub fn abandon(&mut self) -> Vec<Abandoned> {
+        let zmodem = self.protocol == Some(Protocol::Zmodem);
         let sinks = self
             .current
             .take()
@@ -338,7 +413,22 @@ impl ReceiveFiles {
             .into_iter()
             .chain(self.fixed.take());
         sinks
-            .filter_map(|sink| sink.abandon(self.policy.keep_partial))
+            .filter_map(|sink| {
+                let (path, bytes) = (sink.path().to_path_buf(), sink.written());
+                let keep = match self.policy.keep_partial {
+                    KeepPartial::Never => false,
+                    // An empty part is nothing to continue: no clutter.
+                    KeepPartial::Zmodem => zmodem && bytes > 0,
+                    KeepPartial::Always => true,
+                };
+                let kept = sink.abandon(keep);
+                (bytes > 0 || kept.is_some()).then_some(Abandoned {
+                    path,
+                    bytes,
+                    kept,
+                    resumable: zmodem,
+                })
+            })
             .collect()
     }
 }
@@ -367,6 +457,19 @@ fn crc32_of(path: &Path, len: u64) -> io::Result<u32> {
         }
         crc = crate::proto::crc::crc32_continue(crc, &buf[..n]);
     }
+}
+
+/// A batch (`why`) refused for `path`, which names one file.
+fn one_file_only(path: &Path, why: &str) -> FileError {
+    let mut dir = path.as_os_str().to_owned();
+    dir.push("/");
+    refused(
+        path,
+        &format!(
+            "{why}, but this path names one file (write {} to receive a batch into a directory)",
+            Path::new(&dir).display()
+        ),
+    )
 }
 
 fn refused(path: &Path, why: &str) -> FileError {
@@ -517,7 +620,7 @@ mod tests {
         let out = tmp.path().join("out");
         std::fs::write(&out, b"old").unwrap();
         let keep = ReceivePolicy {
-            keep_partial: true,
+            keep_partial: KeepPartial::Always,
             ..ReceivePolicy::default()
         };
         assert!(matches!(
@@ -529,33 +632,111 @@ mod tests {
         assert_eq!(rx.fixed_path(), Some(out.as_path()));
         rx.start(&info(b"ignored", Some(10))).unwrap();
         rx.write(0, b"half").unwrap();
-        let mut part = out.into_os_string();
+        let mut part = out.clone().into_os_string();
         part.push(".part");
-        assert_eq!(rx.abandon(), [PathBuf::from(part)]);
+        assert_eq!(
+            rx.abandon(),
+            [Abandoned {
+                path: out,
+                bytes: 4,
+                kept: Some(PathBuf::from(part)),
+                resumable: false
+            }]
+        );
+    }
+
+    /// By default a failed ZMODEM file is kept as `NAME.part` (the next `--resume` continues
+    /// it), an empty one is not, and X/YMODEM's are deleted; `Never` deletes ZMODEM's too.
+    #[test]
+    fn by_default_only_zmodem_keeps_partial_files() {
+        let tmp = tempfile::tempdir().unwrap();
+        let part = tmp.path().join("a.part");
+        let run = |protocol, keep_partial, data: &[u8]| {
+            let policy = ReceivePolicy {
+                keep_partial,
+                ..ReceivePolicy::default()
+            };
+            let mut rx = ReceiveFiles::new(into(tmp.path()), policy).unwrap();
+            rx.started(protocol);
+            rx.start(&info(b"a", Some(10))).unwrap();
+            rx.write(0, data).unwrap();
+            let abandoned = rx.abandon();
+            let kept = std::fs::read(&part).ok();
+            let _ = std::fs::remove_file(&part);
+            (abandoned, kept)
+        };
+        let (abandoned, kept) = run(Protocol::Zmodem, KeepPartial::default(), b"half");
+        assert_eq!(kept.as_deref(), Some(&b"half"[..]));
+        assert_eq!(
+            abandoned,
+            [Abandoned {
+                path: tmp.path().join("a"),
+                bytes: 4,
+                kept: Some(part.clone()),
+                resumable: true
+            }]
+        );
+        let (abandoned, kept) = run(Protocol::Zmodem, KeepPartial::default(), b"");
+        assert_eq!((abandoned.len(), kept), (0, None));
+        for protocol in [Protocol::Ymodem, Protocol::Xmodem] {
+            let (abandoned, kept) = run(protocol, KeepPartial::default(), b"half");
+            assert_eq!(kept, None);
+            assert_eq!(abandoned[0].kept, None);
+            assert_eq!((abandoned[0].bytes, abandoned[0].resumable), (4, false));
+        }
+        let (abandoned, kept) = run(Protocol::Zmodem, KeepPartial::Never, b"half");
+        assert_eq!((abandoned[0].kept.clone(), kept), (None, None));
+        let (_, kept) = run(Protocol::Ymodem, KeepPartial::Always, b"half");
+        assert_eq!(kept.as_deref(), Some(&b"half"[..]));
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
     }
 
     /// Found by the `receive_path` fuzz body: with an output file named, the further files
-    /// of a batch went to the working directory instead of the output file's directory.
+    /// of a batch went to the working directory. They then went beside the named file: places
+    /// the user did not name either (`recv newdir` stored a batch's first file as the file
+    /// `newdir`, the second as `./b.bin`). Now a batch into a named file is refused: at its
+    /// first header when that announces it, else at its second file (the first stays).
     #[test]
-    fn further_files_of_a_batch_go_beside_the_named_output_file() {
+    fn a_batch_into_a_named_file_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("out");
+        let out = tmp.path().join("newdir");
+        let batch = FileInfo {
+            files_left: Some(2),
+            bytes_left: Some(2),
+            ..info(b"a.bin", Some(1))
+        };
         let mut rx =
             ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
-        rx.start(&info(b"first", Some(1))).unwrap();
-        rx.write(0, b"1").unwrap();
-        assert_eq!(rx.end(1).unwrap(), Some((out, 1)));
-        let second = tmp.path().join("xyzmodem-batch-second");
+        let e = rx.start(&batch).unwrap_err().to_string();
         assert_eq!(
-            rx.start(&info(b"xyzmodem-batch-second", Some(1))).unwrap(),
-            Opened::Storing {
-                path: second.clone(),
-                renamed: None
-            }
+            e,
+            format!(
+                "cannot receive into {}: the sender announces 2 files, but this path names one \
+                 file (write {}/ to receive a batch into a directory)",
+                out.display(),
+                out.display()
+            )
         );
-        rx.write(0, b"2").unwrap();
-        assert_eq!(rx.end(1).unwrap(), Some((second.clone(), 1)));
-        assert_eq!(std::fs::read(second).unwrap(), b"2");
+        assert_eq!(rx.abandon(), []);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        // One file announced (or no count at all), then a second one.
+        let mut rx =
+            ReceiveFiles::new(Target::File(out.clone()), ReceivePolicy::default()).unwrap();
+        rx.start(&info(b"a.bin", Some(1))).unwrap();
+        rx.write(0, b"1").unwrap();
+        assert_eq!(rx.end(1).unwrap(), Some((out.clone(), 1)));
+        let e = rx.start(&info(b"b.bin", Some(1))).unwrap_err().to_string();
+        assert!(
+            e.ends_with(&format!(
+                ": a second file (b.bin) came, but this path names one file (write {}/ to \
+                 receive a batch into a directory)",
+                out.display()
+            )),
+            "{e}"
+        );
+        assert_eq!(rx.abandon(), []);
+        assert_eq!(std::fs::read(&out).unwrap(), b"1");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 
     /// Finding R6 (docs/FUZZING.md): a resume the sender declines (ZMODEM: its `ZCRC`
@@ -580,6 +761,11 @@ mod tests {
         assert_eq!(rx.end(0).unwrap(), Some((tmp.path().join("a"), 0)));
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"");
         assert_eq!(std::fs::read(&part).unwrap(), b"kept bytes");
+        assert_eq!(
+            rx.already_there(),
+            0,
+            "declined: every byte crossed the line"
+        );
         // Resumed and ended at the part's length: the part is the file.
         let mut rx = ReceiveFiles::new(into(tmp.path()), policy).unwrap();
         std::fs::remove_file(tmp.path().join("a")).unwrap();
@@ -587,6 +773,35 @@ mod tests {
         assert_eq!(rx.end(10).unwrap(), Some((tmp.path().join("a"), 10)));
         assert_eq!(std::fs::read(tmp.path().join("a")).unwrap(), b"kept bytes");
         assert!(!part.exists());
+        assert_eq!(rx.already_there(), 10);
+    }
+
+    /// A sender may announce 100 bytes and send 4 MiB (a file that grew while it was sent,
+    /// or a hostile one): every byte is kept, and one note says so.
+    #[test]
+    fn data_beyond_the_announced_size_is_kept_with_a_note() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rx = ReceiveFiles::new(into(tmp.path()), ReceivePolicy::default()).unwrap();
+        rx.started(Protocol::Zmodem);
+        rx.start(&info(b"f.bin", Some(100))).unwrap();
+        let data = vec![7u8; 4 << 20];
+        for (k, piece) in data.chunks(1024).enumerate() {
+            rx.write(k as u64 * 1024, piece).unwrap();
+        }
+        assert_eq!(
+            rx.end(4 << 20).unwrap(),
+            Some((tmp.path().join("f.bin"), 4 << 20))
+        );
+        assert_eq!(
+            rx.take_notes(),
+            ["f.bin: 4194304 bytes received, 100 announced"]
+        );
+        assert_eq!(std::fs::read(tmp.path().join("f.bin")).unwrap(), data);
+        // The announced length exactly: nothing to say.
+        rx.start(&info(b"g.bin", Some(3))).unwrap();
+        rx.write(0, b"abc").unwrap();
+        rx.end(3).unwrap();
+        assert!(rx.take_notes().is_empty());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use super::receiver::send_block;
 use super::zmodem::{damage, header as zheader, subpacket};
 use super::{Common, Files, Input, Run, common_op};
 use crate::files::names::is_unsafe_char;
-use crate::files::{Existing, FileError, Opened, ReceiveFiles, ReceivePolicy, Target};
+use crate::files::{Existing, FileError, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::zmodem::{
     self, CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat,
@@ -255,7 +255,7 @@ impl Files for PathFiles {
             }
             Event::Failed(_) => {
                 self.failed = true;
-                for part in self.files.abandon() {
+                for part in self.files.abandon().into_iter().filter_map(|a| a.kept) {
                     assert!(part.starts_with(&self.dir), "part {part:?} outside");
                     self.kept.push(part);
                 }
@@ -373,7 +373,8 @@ fn header_text(input: &mut Input<'_>) -> Vec<u8> {
 /// policy for existing files (bits 2-3: refuse, overwrite, rename, skip); for X/YMODEM the
 /// mode (bits 0-1) and the check (bit 4), for ZMODEM ESCCTL (bit 0), a receive buffer
 /// (bit 1), the largest subpacket (bit 4: 1024, else 8192) and the error limit (bit 7: 3,
-/// else 20). `data[1]`: keep sub-directories, keep partial files, strip padding, the target
+/// else 20). `data[1]`: keep sub-directories, keep partial files (all, else the default:
+/// ZMODEM's), strip padding, the target
 /// (a directory, one to create, a directory with an XMODEM name, or a file), whether the
 /// user's files exist, resume. The rest are operations as in `receiver` or
 /// `zmodem_receiver`, with hostile header text (see the module docs). Checked at the end:
@@ -382,7 +383,7 @@ fn header_text(input: &mut Input<'_>) -> Vec<u8> {
 /// no temporary file left, every committed file holding exactly the data the engine
 /// delivered (after the part file's bytes, when resumed) and as many bytes as its `FileEnd`
 /// counted (X/YMODEM: as its header said), stored names without unsafe characters, `.part`
-/// files only with keep-partial.
+/// files only where the policy keeps them.
 pub fn receive_path(data: &[u8]) {
     receive_path_committed(data);
 }
@@ -420,7 +421,11 @@ pub fn receive_path_committed(data: &[u8]) -> Vec<(PathBuf, Vec<u8>)> {
             Existing::Skip,
         ][usize::from((flags >> 2) & 3)],
         keep_dirs: more & 1 != 0,
-        keep_partial: more & 2 != 0,
+        keep_partial: if more & 2 != 0 {
+            KeepPartial::Always
+        } else {
+            KeepPartial::Zmodem
+        },
         strip_padding: more & 4 != 0,
         resume: more & 0x80 != 0,
     };
@@ -746,10 +751,15 @@ fn check_outcome(
         zmodem,
     } = outcome;
     let is_continued = |path: &Path| continued.iter().any(|(p, _)| p == path);
-    // Without keep-partial nothing new is kept; a part file continued by --resume (the
-    // user's, or one this session stored) always stays.
+    // Nothing new is kept unless the policy keeps it (by default only ZMODEM's); a part
+    // file continued by --resume (the user's, or one this session stored) always stays.
+    let keeps = match policy.keep_partial {
+        KeepPartial::Never => false,
+        KeepPartial::Zmodem => *zmodem,
+        KeepPartial::Always => true,
+    };
     assert!(
-        policy.keep_partial || kept.iter().all(|k| is_continued(k)),
+        keeps || kept.iter().all(|k| is_continued(k)),
         "{kept:?} kept without keep-partial"
     );
     assert_eq!(

@@ -5,7 +5,7 @@ use crc::{CRC_16_XMODEM, Crc, Table};
 /// Slicing-by-16 (an 8 KiB table): about ten times faster than the byte-at-a-time default,
 /// which matters over a pipe, where every block's CRC is on the round trip's critical path
 /// (docs/BENCHMARKS.md, micro-benchmarks).
-const CRC16: Crc<u16, Table<16>> = Crc::<u16, Table<16>>::new(&CRC_16_XMODEM);
+pub(crate) const CRC16: Crc<u16, Table<16>> = Crc::<u16, Table<16>>::new(&CRC_16_XMODEM);
 
 /// CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of `data`.
 pub fn crc16(data: &[u8]) -> u16 {

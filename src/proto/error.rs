@@ -1,5 +1,7 @@
 //! Errors of the protocol engines, sorted by who has to act.
 
+use std::time::{Duration, Instant};
+
 use super::Position;
 
 /// Why a session failed.
@@ -34,8 +36,26 @@ pub enum Error {
     )]
     NoProgress {
         /// The limit that was reached.
-        limit: std::time::Duration,
+        limit: Duration,
     },
+    /// The session went on for the idle limit without progress, and for the last `quiet` of
+    /// it (at least the answer timeout, or the whole limit) the peer sent nothing at all: it
+    /// stopped, or the line was cut. [`Error::NoProgress`] is the same limit reached while the peer kept talking.
+    #[error(
+        "the {peer} went silent: no answer for {} s; is it still running, and is the line still connected?",
+        .quiet.as_secs()
+    )]
+    Silent {
+        /// Who went silent: "receiver" or "sender".
+        peer: &'static str,
+        /// How long nothing came.
+        quiet: Duration,
+    },
+    /// The peer ended the session with its protocol's own refusal rather than the cancel
+    /// sequence (ZMODEM `ZABORT`, `ZFERR`, `ZCAN`): like [`Error::CancelledByPeer`], the
+    /// other side cancelled. The text says which and why.
+    #[error("{0}")]
+    AbortedByPeer(&'static str),
     /// The peer sent a valid frame at a position we cannot accept.
     #[error("lost sync: expected {expected}, got {got}")]
     OutOfSequence {
@@ -69,6 +89,34 @@ pub enum Error {
     /// We aborted the session ourselves.
     #[error("{0}")]
     Aborted(Abort),
+}
+
+impl Error {
+    /// The error of a session that reached its idle `limit` at `now`: [`Error::Silent`] when
+    /// nothing came from the `peer` since `heard` (its last byte, or the last progress if
+    /// later) for at least `answer`, its answer timeout (or the whole limit, when that is
+    /// shorter); else [`Error::NoProgress`].
+    pub(crate) fn idle(
+        peer: &'static str,
+        limit: Duration,
+        answer: Duration,
+        heard: Option<Instant>,
+        now: Instant,
+    ) -> Self {
+        let quiet = heard.map_or(limit, |t| now.saturating_duration_since(t));
+        if quiet >= answer.min(limit) {
+            Self::Silent { peer, quiet }
+        } else {
+            Self::NoProgress { limit }
+        }
+    }
+
+    /// True when the other side ended the session on purpose: its cancel sequence, or its
+    /// protocol's abort (ZMODEM `ZABORT`, `ZFERR`, `ZCAN`). Every protocol reports a cancel
+    /// by the other side through this one test, so all exit alike.
+    pub fn is_cancelled_by_peer(&self) -> bool {
+        matches!(self, Self::CancelledByPeer | Self::AbortedByPeer(_))
+    }
 }
 
 /// Why we aborted a session from our side.

@@ -44,6 +44,8 @@
 //!
 //! - [`xymodem`]: XMODEM, YMODEM and YMODEM-G (block codec, block 0 header, the
 //!   sender and receiver engines);
+//! - [`zmodem`]: ZMODEM (the frame codec: headers, ZDLE escaping, subpackets; the sender
+//!   and receiver engines);
 //! - [`detect`]: the receive front end that meets whatever sender is on the line;
 //! - [`file`](mod@file): [`FileInfo`], what a sender says about a file, and its text form;
 //! - [`crc`], [`cancel`]: checks and the cancel sequence, shared by all protocols.
@@ -319,8 +321,10 @@ pub trait Engine {
     /// The link's other side went away (end of input, hang-up). Returns true if that ends
     /// the session as far as the engine is concerned: a sender waiting only for the answer
     /// to the last frame of the session, everything before it acknowledged, ends as it does
-    /// when that answer never comes ([`Event::EndUnconfirmed`], then [`Event::Finished`]).
-    /// Otherwise (false, the default) the caller aborts: a hang-up is a failure.
+    /// when that answer never comes ([`Event::EndUnconfirmed`], then [`Event::Finished`]);
+    /// an engine whose session has already ended (the ZMODEM sender after the receiver's
+    /// `ZFIN`, whose `OO` then finds no reader) stays a success. Otherwise (false, the
+    /// default) the caller aborts: a hang-up is a failure.
     fn handle_hang_up(&mut self, now: Instant) -> bool {
         let _ = now;
         false
@@ -467,6 +471,11 @@ impl Outbox {
     pub(crate) fn clear_tx(&mut self) {
         self.tx.clear();
         self.tx_taken = false;
+    }
+
+    /// Forget a read request not handed out yet: a failed engine wants no more file data.
+    pub(crate) fn clear_read(&mut self) {
+        self.read = None;
     }
 
     pub(crate) fn request_read(&mut self, offset: u64, max: usize) {

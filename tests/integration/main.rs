@@ -21,9 +21,15 @@ mod szrz;
 mod generated;
 // Around the transfer: ports, U-Boot handshake, parallel sends to several ptys, reports, traces.
 mod ecosystem;
-// The fuzz target bodies (src/fuzzing.rs) as bounded proptest cases.
+// The fuzz target bodies (src/fuzzing/) as bounded proptest cases.
 mod fuzz_bodies;
 // Bounded waits: a receiver that stops reading, a last ACK that never comes (issue 9).
 mod hangs;
+// How a session ends when the other side ends it, hangs up, goes silent or moves nothing on;
+// exit 3 for every cancel by the other side; the summary after a skipped file (issue 17).
+mod endings;
 // Seeded fault-injection properties and clean-line efficiency on the link simulator.
 mod sim;
+// What a receive leaves on disk and says: modes, partial files, batches into a file name,
+// data beyond the announced size, resumed summaries, report records.
+mod receive_files;

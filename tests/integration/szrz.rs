@@ -41,7 +41,7 @@ const ZRINIT: &[u8] = b"**\x18B0100000023be50\r\x8a\x11";
 const WAITING: &str = "rz waiting to receive.";
 
 /// `xyzmodem install-links WORK/bin --lsz-names`; returns `WORK/bin`.
-fn install(work: &Work) -> PathBuf {
+pub(crate) fn install(work: &Work) -> PathBuf {
     let bin = work.path("bin");
     let out = xyzmodem()
         .arg("install-links")
@@ -58,7 +58,7 @@ fn install(work: &Work) -> PathBuf {
 }
 
 /// Our link `bin/name ARGS` in `cwd`.
-fn ours(bin: &Path, name: &str, args: &[&str], cwd: &Path) -> Command {
+pub(crate) fn ours(bin: &Path, name: &str, args: &[&str], cwd: &Path) -> Command {
     let mut cmd = Command::new(bin.join(name));
     cmd.args(args).current_dir(cwd);
     cmd

@@ -151,8 +151,9 @@ cases! {
     // No protocol flag: the receiver detects YMODEM from block 0.
     sb_1k_to_recv_detected_batch_3: lrzsz_to_recv(&BATCH_3, "sb", &["-k"], &[]);
     sb_to_recv_g_batch_3: lrzsz_to_recv(&[MIB, 0, 1025], "sb", &[], &["-g"]);
-    // sz starts with ZMODEM and falls back to YMODEM on our `C`.
-    sz_to_recv_detected_batch_2: lrzsz_to_recv(&[1025, 70_000], "sz", &[], &[]);
+    // sz starts with ZMODEM; `recv -Y` answers its ZRQINIT with `C`, and sz falls back to
+    // YMODEM. (Without a protocol option the receiver answers with ZRINIT: zmodem.rs.)
+    sz_to_recv_y_batch_2: lrzsz_to_recv(&[1025, 70_000], "sz", &[], &["-Y"]);
     send_to_recv_y_batch_3: send_to_recv(&[MIB, 0, 1025], &[], &["-Y"]);
     send_to_recv_g_batch_3: send_to_recv(&[MIB, 0, 1025], &[], &["-g"]);
     send_128_to_recv_detected_batch_3: send_to_recv(&BATCH_3, &["--128"], &[]);

@@ -5,8 +5,12 @@
 //! Observed lrzsz 0.12.21rc behaviour these tests rely on:
 //! - `rz` applies the mode from the file information with `chmod`, so the umask does not
 //!   apply; our receiver applies the umask. Both apply the mtime.
-//! - `sz` that reads one of our `C`s before it sends its `ZRQINIT` falls back to YMODEM: a
-//!   detected batch (`recv` without `-Z`) may arrive by either protocol, byte-exact either way.
+//! - `sz` types `rz\r`, throws away what it has read so far, sends `ZRQINIT` and takes the
+//!   first `C` (YMODEM) or `ZRINIT` (ZMODEM) it reads after that for the protocol. Our `recv`
+//!   without a protocol option answers a `ZRQINIT` already waiting when it starts with
+//!   `ZRINIT` before any `C`, so `sz` started first or second ends in ZMODEM; a `C` that
+//!   crosses a `ZRQINIT` (`sz` started within a moment of one of our `C`s) still makes it
+//!   fall back to YMODEM, and the batch arrives byte-exact either way.
 //! - `rz --errors N` flips a byte in what it reads about every N bytes, headers included, and
 //!   answers each damaged subpacket, each `ZDATA` at a stale offset and each header hunt that
 //!   runs too long with another `ZRPOS` for the same offset: one damaged byte brings several
@@ -309,6 +313,176 @@ cases! {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Detection: `recv` without a protocol option, whichever side starts first
+
+/// Which program of a pair starts a second before the other.
+#[derive(Debug, Clone, Copy)]
+enum First {
+    Sender,
+    Receiver,
+}
+
+/// `cmd` started a second late, through `sh`: same program, arguments and directory.
+fn a_second_late(cmd: &Command) -> Command {
+    let mut sh = Command::new("sh");
+    sh.args(["-c", "sleep 1; exec \"$@\"", "sh"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    if let Some(dir) = cmd.get_current_dir() {
+        sh.current_dir(dir);
+    }
+    sh
+}
+
+/// `sender` (run in `src`) into our `recv -q --report WORK/r.json TARGET` over a pipe pair,
+/// the one named by `first` starting a second before the other. Asserts success and the
+/// protocol the report names for every file; returns the pair for the caller's checks.
+fn detected(batch: &Batch, sender: Command, target: &str, first: First, want: &str) -> Pair {
+    let report = batch.work.path("r.json");
+    let mut receiver = xyzmodem();
+    receiver
+        .args(["recv", "-q", "--report"])
+        .arg(&report)
+        .arg(batch.work.path(target))
+        .current_dir(batch.work.dir());
+    let (mut sender, mut receiver) = match first {
+        First::Sender => (sender, a_second_late(&receiver)),
+        First::Receiver => (a_second_late(&sender), receiver),
+    };
+    crate::common::cross_connect(&mut sender, &mut receiver);
+    let pair = run_pair(sender, receiver, DEADLINE);
+    pair.assert_success();
+    let json = fs::read_to_string(&report).unwrap_or_else(|e| panic!("read r.json: {e}\n{pair}"));
+    let files: Vec<&str> = json
+        .lines()
+        .filter(|l| l.starts_with(r#"{"type":"file""#))
+        .collect();
+    assert_eq!(files.len(), batch.files.len(), "{json}\n{pair}");
+    let protocol = format!(r#""protocol":"{want}""#);
+    for line in files {
+        assert!(line.contains(&protocol), "{first:?} first: {line}\n{pair}");
+    }
+    assert!(
+        pair.elapsed < Duration::from_secs(5),
+        "no added wait: {:.2?}\n{pair}",
+        pair.elapsed
+    );
+    pair
+}
+
+/// A batch from `sender` (run in `src`, given the batch's names) detected as `want`.
+fn detected_batch(program: Command, first: First, want: &str) {
+    let batch = Batch::new(&[70_000, 0, 1025], 0xDE7);
+    let mut sender = program;
+    sender.args(batch.names()).current_dir(batch.src());
+    let pair = detected(&batch, sender, "dst", first, want);
+    batch.check(our_mode(), &pair);
+}
+
+/// One file from an XMODEM `sender` (run in `src`, given the file's name) into `dst/x.bin`.
+fn detected_xmodem(program: Command, first: First) {
+    let batch = Batch::new(&[70_000], 0xDE8);
+    let (name, data) = &batch.files[0];
+    let mut sender = program;
+    sender.arg(name).current_dir(batch.src());
+    let pair = detected(&batch, sender, "dst/x.bin", first, "xmodem");
+    let got = fs::read(batch.dst().join("x.bin")).expect("read the received file");
+    if let Err(e) = crate::common::check_xmodem_copy(&got, data, 127) {
+        panic!("{e}\n{pair}");
+    }
+}
+
+fn lrzsz(program: &str) -> Option<Command> {
+    require_peers(&[program]).then(|| {
+        let mut cmd = Command::new(program);
+        cmd.arg("-q");
+        cmd
+    })
+}
+
+fn ours(protocol: &str) -> Command {
+    let mut cmd = xyzmodem();
+    cmd.args(["send", "-q", protocol]);
+    cmd
+}
+
+/// lrzsz `sz` reads the first `C` or `ZRINIT` after its `ZRQINIT` as the protocol: a `C`
+/// makes it fall back to YMODEM. Started first, its `ZRQINIT` waits in our input and is
+/// answered before any `C` goes out.
+#[test]
+fn detect_sz_started_first() {
+    if let Some(sz) = lrzsz("sz") {
+        detected_batch(sz, First::Sender, "zmodem");
+    }
+}
+
+/// Started second, `sz` throws away what it has read (our first `C`) before its `ZRQINIT`.
+#[test]
+fn detect_sz_started_second() {
+    if let Some(sz) = lrzsz("sz") {
+        detected_batch(sz, First::Receiver, "zmodem");
+    }
+}
+
+#[test]
+fn detect_sb_started_first() {
+    if let Some(sb) = lrzsz("sb") {
+        detected_batch(sb, First::Sender, "ymodem");
+    }
+}
+
+#[test]
+fn detect_sb_started_second() {
+    if let Some(sb) = lrzsz("sb") {
+        detected_batch(sb, First::Receiver, "ymodem");
+    }
+}
+
+#[test]
+fn detect_sx_started_first() {
+    if let Some(sx) = lrzsz("sx") {
+        detected_xmodem(sx, First::Sender);
+    }
+}
+
+#[test]
+fn detect_sx_started_second() {
+    if let Some(sx) = lrzsz("sx") {
+        detected_xmodem(sx, First::Receiver);
+    }
+}
+
+#[test]
+fn detect_our_zmodem_sender_started_first() {
+    detected_batch(ours("-Z"), First::Sender, "zmodem");
+}
+
+#[test]
+fn detect_our_zmodem_sender_started_second() {
+    detected_batch(ours("-Z"), First::Receiver, "zmodem");
+}
+
+#[test]
+fn detect_our_ymodem_sender_started_first() {
+    detected_batch(ours("-Y"), First::Sender, "ymodem");
+}
+
+#[test]
+fn detect_our_ymodem_sender_started_second() {
+    detected_batch(ours("-Y"), First::Receiver, "ymodem");
+}
+
+#[test]
+fn detect_our_xmodem_sender_started_first() {
+    detected_xmodem(ours("-X"), First::Sender);
+}
+
+#[test]
+fn detect_our_xmodem_sender_started_second() {
+    detected_xmodem(ours("-X"), First::Receiver);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Over a pty pair
 
 /// Our `send -Z --port A` with lrzsz `rz` on the other end of a socat pty pair.
@@ -430,7 +604,7 @@ fn four_gib_refused() {
 
 /// The next item the decoder finds in what `peer` writes; `pending` holds bytes read but not
 /// consumed yet.
-fn next_item(peer: &mut Scripted, dec: &mut Decoder, pending: &mut Vec<u8>) -> Item {
+pub(crate) fn next_item(peer: &mut Scripted, dec: &mut Decoder, pending: &mut Vec<u8>) -> Item {
     loop {
         if pending.is_empty() {
             pending.extend(peer.read(1, ANSWER));
@@ -444,7 +618,7 @@ fn next_item(peer: &mut Scripted, dec: &mut Decoder, pending: &mut Vec<u8>) -> I
 }
 
 /// The next header, or a failure naming `what` was expected.
-fn next_header(
+pub(crate) fn next_header(
     peer: &mut Scripted,
     dec: &mut Decoder,
     pending: &mut Vec<u8>,
@@ -456,7 +630,7 @@ fn next_header(
     }
 }
 
-fn send_hex(peer: &mut Scripted, enc: &mut Encoder, header: Header) {
+pub(crate) fn send_hex(peer: &mut Scripted, enc: &mut Encoder, header: Header) {
     let mut out = Vec::new();
     enc.header(&mut out, HeaderFormat::Hex, &header);
     peer.write(&out);

@@ -75,6 +75,14 @@ mod tests {
             ),
             PROTOCOL
         );
+        // lrzsz exits 128 whichever way the other side ended the session.
+        assert_eq!(
+            lrzsz_code(
+                &session(Error::Protocol(proto::Error::AbortedByPeer("x"))),
+                false
+            ),
+            PROTOCOL
+        );
         assert_eq!(
             lrzsz_code(
                 &session(Error::Protocol(proto::Error::Timeout { waiting_for: "x" })),

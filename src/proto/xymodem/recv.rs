@@ -352,6 +352,14 @@ impl Receiver {
             .then(|| self.last_progress + self.cfg.idle_limit)
     }
 
+    /// When the session fails if the sender has not started by then, whatever it sends
+    /// before (junk, damaged blocks, another protocol's headers): the start timeout bounds
+    /// the whole handshake, not only silence.
+    fn start_deadline(&self) -> Option<Instant> {
+        (!self.started && !matches!(self.state, State::Done | State::Failed))
+            .then_some(self.start_limit)
+    }
+
     /// Where the session stands, for errors: the next data block, or a file header.
     fn expected_position(&self) -> Position {
         if self.want_header {
@@ -712,6 +720,13 @@ impl Engine for Receiver {
             });
             return bytes.len();
         }
+        if self.start_deadline().is_some_and(|d| now >= d) {
+            // The same for a sender that never starts but keeps the line busy.
+            self.fail(Error::Timeout {
+                waiting_for: "the sender to start",
+            });
+            return bytes.len();
+        }
         if !bytes.is_empty() {
             // Inside a block or a purge the sender is still sending: the gap since the last
             // piece is how far apart this line delivers the bytes of one transmission.
@@ -790,6 +805,11 @@ impl Engine for Receiver {
         {
             return;
         }
+        if self.start_deadline().is_some_and(|d| now >= d) {
+            return self.fail(Error::Timeout {
+                waiting_for: "the sender to start",
+            });
+        }
         if self.state_deadline().is_none_or(|d| now < d) {
             // Only the idle limit has come (when both come at once, the state's own rule
             // fails with the more telling error, e.g. retries exhausted).
@@ -798,11 +818,6 @@ impl Engine for Receiver {
             });
         }
         match self.state {
-            State::Header { .. } if !self.started && now >= self.start_limit => {
-                self.fail(Error::Timeout {
-                    waiting_for: "the sender to start",
-                });
-            }
             // Handshake: nudging a silent sender is not a block error.
             State::Header { .. } if !self.started => self.nudge(now),
             // A block's worth of junk, then quiet (see `poll_timeout`), or junk and then the
@@ -839,10 +854,12 @@ impl Engine for Receiver {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        match (self.state_deadline(), self.idle_deadline()) {
-            (Some(d), Some(idle)) => Some(d.min(idle)),
-            (d, _) => d,
-        }
+        [self.idle_deadline(), self.start_deadline()]
+            .into_iter()
+            .flatten()
+            .fold(self.state_deadline(), |d, limit| {
+                Some(d.map_or(limit, |d| d.min(limit)))
+            })
     }
 
     fn provide_data(&mut self, _now: Instant, _data: &[u8]) {}

@@ -55,8 +55,9 @@ pub struct SenderConfig {
     /// used to cost `max_errors` answer timeouts and a failure.
     pub end_timeout: Duration,
     /// Once the receiver has started the session, the longest time without progress (a block,
-    /// header or EOT acknowledged) before the session fails with [`Error::NoProgress`]
-    /// (default 100 s: what `max_errors` answer timeouts take by default).
+    /// header or EOT acknowledged) before the session fails with [`Error::NoProgress`], or
+    /// [`Error::Silent`] when the receiver sent nothing for at least `ack_timeout` of it (or
+    /// all of it) (default 100 s: what `max_errors` answer timeouts take by default).
     pub idle_limit: Duration,
 }
 
@@ -157,6 +158,8 @@ pub struct Sender {
     end_silent: bool,
     /// When the transfer last moved on; `None` before the receiver started it.
     last_progress: Option<Instant>,
+    /// When bytes from the receiver last came: silent or busy, when the idle limit comes.
+    last_input: Option<Instant>,
     finished_polled: bool,
 }
 
@@ -191,6 +194,7 @@ impl Sender {
             acked_bytes: 0,
             end_silent: false,
             last_progress: None,
+            last_input: None,
             finished_polled: false,
         }
     }
@@ -420,6 +424,19 @@ impl Sender {
         }
     }
 
+    /// The idle limit's error: the receiver went silent, or it kept the line busy without
+    /// moving the transfer on.
+    fn idle_error(&self, now: Instant) -> Error {
+        let heard = self.last_input.max(self.last_progress);
+        Error::idle(
+            "receiver",
+            self.cfg.idle_limit,
+            self.cfg.ack_timeout,
+            heard,
+            now,
+        )
+    }
+
     fn finish(&mut self) {
         self.state = State::Done;
         self.out.event(Event::Finished);
@@ -427,7 +444,7 @@ impl Sender {
 
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
-        if error != Error::CancelledByPeer {
+        if !error.is_cancelled_by_peer() {
             self.out.send(&CANCEL_SEQUENCE);
         }
         self.out.event(Event::Failed(error));
@@ -528,10 +545,11 @@ impl Engine for Sender {
         }
         if self.idle_deadline().is_some_and(|d| now >= d) {
             // A storm of answers that move nothing on.
-            self.fail(Error::NoProgress {
-                limit: self.cfg.idle_limit,
-            });
+            self.fail(self.idle_error(now));
             return bytes.len();
+        }
+        if !bytes.is_empty() {
+            self.last_input = Some(now);
         }
         // A sender receives no data, so CAN CAN anywhere in the input is the peer cancelling,
         // whatever else came with it.
@@ -616,9 +634,7 @@ impl Engine for Sender {
         if self.state_deadline().is_none_or(|d| now < d) {
             // Only the idle limit has come (when both come at once, the state's own rule
             // fails with the more telling error, e.g. retries exhausted).
-            return self.fail(Error::NoProgress {
-                limit: self.cfg.idle_limit,
-            });
+            return self.fail(self.idle_error(now));
         }
         match self.state {
             State::WaitStart { first: true, .. } => self.fail(Error::Timeout {
@@ -647,9 +663,7 @@ impl Engine for Sender {
         }
         if self.idle_deadline().is_some_and(|d| now >= d) {
             // Both had come: the state's rule went first, and the session is still idle.
-            self.fail(Error::NoProgress {
-                limit: self.cfg.idle_limit,
-            });
+            self.fail(self.idle_error(now));
         }
     }
 

@@ -362,6 +362,57 @@ fn receiver_gives_up_when_sender_never_starts() {
     assert_eq!(last.wire, CANCEL_SEQUENCE);
 }
 
+/// A peer that keeps the line busy before the first block (here a ZMODEM sender's binary
+/// `ZSINIT` once a second, whose STX looks like the start of a 1K block: a short block each
+/// time) fails at the start timeout, as a silent one does. The purges and NAKs that followed
+/// each short block used to keep the receiver waiting past it (15.2 s with a timeout of 8 s
+/// and a `ZSINIT` every 100 ms).
+#[test]
+fn receiver_gives_up_at_the_start_timeout_however_busy_the_line() {
+    let mut zsinit = Vec::new();
+    {
+        use crate::proto::zmodem::{
+            CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat,
+        };
+        let mut enc = Encoder::new(EscapeProfile::Minimal);
+        let header = Header::new(FrameType::SInit);
+        enc.header(&mut zsinit, HeaderFormat::Bin32, &header);
+        enc.subpacket(&mut zsinit, b"\0", FrameEnd::CrcW, CrcKind::Crc32);
+    }
+    assert!(zsinit.contains(&STX));
+    for period in [Duration::from_millis(100), S] {
+        let t0 = Instant::now();
+        let cfg = ReceiverConfig {
+            mode: RecvMode::Detect,
+            start_timeout: 8 * S,
+            ..ReceiverConfig::default()
+        };
+        let mut rx = Receiver::new(cfg, t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        let mut next = t0;
+        let failed_at = loop {
+            let now = rx.poll_timeout().map_or(next, |d| d.min(next));
+            assert!(now < t0 + 100 * S, "still running at {:?}", now - t0);
+            if now == next {
+                let d = feed(&mut rx, now, &zsinit);
+                if let Some(e) = failed(&d.events) {
+                    assert!(matches!(e, Error::Timeout { .. }), "{e}");
+                    break now;
+                }
+                next = now + period;
+            }
+            if rx.poll_timeout().is_some_and(|d| d <= now) {
+                let d = tick(&mut rx, now);
+                if let Some(e) = failed(&d.events) {
+                    assert!(matches!(e, Error::Timeout { .. }), "{e}");
+                    break now;
+                }
+            }
+        };
+        assert_eq!(failed_at - t0, 8 * S, "every {period:?}");
+    }
+}
+
 #[test]
 fn receiver_survives_junk_before_first_block() {
     let now = Instant::now();

@@ -659,3 +659,66 @@ fn receiver_gives_up_on_a_storm_of_repeated_headers() {
     assert_eq!(after, 30 * S, "the configured idle limit");
     assert_eq!(e, Error::NoProgress { limit: 30 * S });
 }
+
+/// A receiver that ACKs the header and two blocks and then, every `chatter` (never when
+/// `None`), sends a byte that moves nothing on. The sender's deadlines are served 1 ms late,
+/// as a real driver wakes: what the session failed with, and when.
+fn receiver_stops_after_two_blocks(chatter: Option<Duration>) -> (Duration, Error) {
+    let t0 = Instant::now();
+    let data = pattern(10 * 1024);
+    let mut tx = ysender(true, vec![info("f", data.len())], t0);
+    let mut pos = 0;
+    feed(&mut tx, t0, b"C");
+    tx.handle_input(t0, &[ACK, b'C']);
+    drain(&mut tx, t0, &data, &mut pos);
+    for _ in 0..2 {
+        tx.handle_input(t0, &[ACK]);
+        drain(&mut tx, t0, &data, &mut pos);
+    }
+    let mut next_chatter = chatter.map(|c| t0 + c);
+    loop {
+        let deadline = tx.poll_timeout().expect("a deadline") + Duration::from_millis(1);
+        let now;
+        let d = match next_chatter {
+            Some(at) if at < deadline => {
+                now = at;
+                next_chatter = chatter.map(|c| at + c);
+                tx.handle_input(now, b"x");
+                drain(&mut tx, now, &data, &mut pos)
+            }
+            _ => {
+                now = deadline;
+                tx.handle_timeout(now);
+                drain(&mut tx, now, &data, &mut pos)
+            }
+        };
+        if let Some(e) = failed(&d.events) {
+            return (now - t0, e.clone());
+        }
+        assert!(now < t0 + 1000 * S, "still going after 1000 s");
+    }
+}
+
+/// A receiver killed in the middle of a file is silent: the message says so, rather than
+/// that it kept the session going; one that keeps sending bytes that move nothing on still
+/// gets that message.
+#[test]
+fn a_silent_receiver_is_told_from_a_busy_one() {
+    let (after, e) = receiver_stops_after_two_blocks(None);
+    assert!(
+        matches!(e, Error::Silent { peer: "receiver", quiet } if quiet >= 100 * S),
+        "{e:?} after {after:?}"
+    );
+    assert!(
+        e.to_string()
+            .starts_with("the receiver went silent: no answer for 100 s"),
+        "{e}"
+    );
+    let (after, e) = receiver_stops_after_two_blocks(Some(5 * S));
+    assert_eq!(e, Error::NoProgress { limit: 100 * S }, "after {after:?}");
+    assert!(
+        e.to_string()
+            .ends_with("the peer kept the session going without moving the transfer on"),
+        "{e}"
+    );
+}

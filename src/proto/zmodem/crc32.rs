@@ -1,5 +1,7 @@
 //! The CRCs of "data plus frame-end byte" without copying, and CRC-32 for the codec's users.
 
+use crate::proto::crc::CRC16;
+#[cfg(test)]
 use crate::proto::crc::crc16;
 pub use crate::proto::crc::crc32;
 
@@ -11,21 +13,12 @@ pub(super) fn crc32_of(data: &[u8], tail: &[u8]) -> u32 {
     hasher.finalize()
 }
 
-/// CRC-16/XMODEM of `data` followed by `tail` (a byte or a few: bit by bit is cheap then).
-/// CRC-16/XMODEM has no reflection and no final XOR, so a finished CRC can be extended.
+/// CRC-16/XMODEM of `data` followed by `tail`, as if they were one slice.
 pub(super) fn crc16_of(data: &[u8], tail: &[u8]) -> u16 {
-    let mut crc = crc16(data);
-    for &byte in tail {
-        crc ^= u16::from(byte) << 8;
-        for _ in 0..8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-        }
-    }
-    crc
+    let mut digest = CRC16.digest();
+    digest.update(data);
+    digest.update(tail);
+    digest.finalize()
 }
 
 #[cfg(test)]

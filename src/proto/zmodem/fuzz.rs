@@ -1,6 +1,7 @@
 //! The fuzz body for the ZMODEM decoder. **Unstable, for fuzzers: not public API.**
 //!
-//! It lives here rather than in `src/fuzzing.rs` for now; the cargo-fuzz target
+//! It lives beside the codec rather than in `src/fuzzing/`, because it checks the decoder's
+//! buffer against the decoder's private slack (`decode::DATA_SLACK`); the cargo-fuzz target
 //! `tests/fuzz/fuzz_targets/zmodem_decoder.rs` calls it, and the unit tests run it on
 //! proptest inputs. See docs/FUZZING.md for how to run the targets.
 

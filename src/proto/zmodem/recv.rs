@@ -258,6 +258,14 @@ impl Receiver {
             .then(|| self.last_progress + self.cfg.idle_limit)
     }
 
+    /// When the session fails if no file has come by then, whatever the sender repeats
+    /// before (`ZRQINIT`, `ZSINIT`, damaged headers): the start timeout bounds the whole
+    /// handshake. Not while it says goodbye to a sender that had nothing to send.
+    fn start_deadline(&self) -> Option<Instant> {
+        (!self.started && !matches!(self.state, State::Done | State::Failed | State::Fin { .. }))
+            .then_some(self.start_limit)
+    }
+
     fn idle_failure(&mut self) {
         self.fail(Error::NoProgress {
             limit: self.cfg.idle_limit,
@@ -321,7 +329,7 @@ impl Receiver {
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
         self.deliver = None;
-        if error != Error::CancelledByPeer {
+        if !error.is_cancelled_by_peer() {
             self.out.send(&CANCEL_SEQUENCE);
         }
         self.out.event(Event::Failed(error));
@@ -360,9 +368,12 @@ impl Receiver {
             // Only the answer to our ZCRC (or the end of everything) counts now.
             return match header.kind {
                 FrameType::Crc => self.verified(now, from, Some(header.position() == want)),
-                FrameType::Abort | FrameType::FErr | FrameType::Fin => self.fail(
-                    Error::Incompatible("the sender ended the session in the middle of a file"),
-                ),
+                FrameType::Abort | FrameType::FErr => self.fail(Error::AbortedByPeer(
+                    "the sender aborted the session (ZABORT/ZFERR)",
+                )),
+                FrameType::Fin => self.fail(Error::Incompatible(
+                    "the sender ended the session in the middle of a file",
+                )),
                 _ => {}
             };
         }
@@ -415,7 +426,7 @@ impl Receiver {
                 };
             }
             FrameType::FreeCnt => self.header(Header::with_position(FrameType::Ack, 0)),
-            FrameType::Abort | FrameType::FErr => self.fail(Error::Incompatible(
+            FrameType::Abort | FrameType::FErr => self.fail(Error::AbortedByPeer(
                 "the sender aborted the session (ZABORT/ZFERR)",
             )),
             // Our last header was garbled: say it again.
@@ -585,6 +596,13 @@ impl Engine for Receiver {
             self.idle_failure();
             return bytes.len();
         }
+        if self.start_deadline().is_some_and(|d| now >= d) {
+            // The same for a sender that never sends a file but keeps the line busy.
+            self.fail(Error::Timeout {
+                waiting_for: "the ZMODEM sender to start",
+            });
+            return bytes.len();
+        }
         let mut used = 0;
         while used < bytes.len() {
             match self.state {
@@ -669,15 +687,15 @@ impl Engine for Receiver {
         {
             return;
         }
+        if self.start_deadline().is_some_and(|d| now >= d) {
+            return self.fail(Error::Timeout {
+                waiting_for: "the ZMODEM sender to start",
+            });
+        }
         if self.state_deadline().is_none_or(|d| now < d) {
             return self.idle_failure();
         }
         match self.state {
-            State::Init { .. } if !self.started && now >= self.start_limit => {
-                self.fail(Error::Timeout {
-                    waiting_for: "the ZMODEM sender to start",
-                });
-            }
             State::Init { .. } if !self.started => self.send_zrinit(now),
             State::Init { .. }
             | State::Subpacket { .. }
@@ -716,10 +734,12 @@ impl Engine for Receiver {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        match (self.state_deadline(), self.idle_deadline()) {
-            (Some(d), Some(idle)) => Some(d.min(idle)),
-            (d, _) => d,
-        }
+        [self.idle_deadline(), self.start_deadline()]
+            .into_iter()
+            .flatten()
+            .fold(self.state_deadline(), |d, limit| {
+                Some(d.map_or(limit, |d| d.min(limit)))
+            })
     }
 
     fn provide_data(&mut self, _now: Instant, _data: &[u8]) {}

@@ -76,9 +76,17 @@ pub struct SenderConfig {
     /// How long to wait for an answer: to `ZFILE`, to a `ZCRCW`, to `ZEOF`, to `ZFIN`
     /// (default 10 s).
     pub answer_timeout: Duration,
-    /// Errors allowed per file (default 10); a good subpacket acknowledged counts them again
-    /// from 0.
+    /// Errors allowed per file (default 10); an acknowledgement or a `ZRPOS` beyond
+    /// anything the receiver confirmed before in this file counts them again from 0.
     pub max_errors: u32,
+    /// Once the receiver has answered `ZRQINIT`, the longest time without progress (data
+    /// sent beyond anything sent before in the file, or confirmed beyond anything confirmed
+    /// before, a new file, a file's end) before the session fails with
+    /// [`Error::NoProgress`], or [`Error::Silent`] when the receiver sent nothing for at
+    /// least [`SenderConfig::answer_timeout`] of it, or all of it (default 100 s, as the
+    /// X/YMODEM engines).
+    /// The wait for the answer to `ZFIN` has its own bound.
+    pub idle_limit: Duration,
 }
 
 impl Default for SenderConfig {
@@ -94,6 +102,7 @@ impl Default for SenderConfig {
             init_interval: Duration::from_secs(10),
             answer_timeout: Duration::from_secs(10),
             max_errors: 10,
+            idle_limit: Duration::from_secs(100),
         }
     }
 }
@@ -174,6 +183,16 @@ pub struct Sender {
     pub(super) ack_delay: Option<Duration>,
     /// The last `ZRPOS` offset, to count a repeat as an error.
     last_rpos: Option<u64>,
+    /// The furthest offset sent in this file: data beyond it is progress.
+    sent_high: u64,
+    /// The furthest offset the receiver confirmed in this file (`ZRPOS`, `ZACK`): a
+    /// confirmation beyond it is progress and counts the errors from 0 again; one that
+    /// only comes back to it (a receiver asking for 0, 1024, 0, 1024...) is not.
+    confirmed_high: u64,
+    /// When the transfer last moved on; `None` before the receiver's `ZRINIT`.
+    last_progress: Option<Instant>,
+    /// When bytes from the receiver last came: silent or busy, when the idle limit comes.
+    last_input: Option<Instant>,
     /// The receiver asked for data again during a file: without a configured window, send
     /// with one of two subpackets (see [`SenderConfig::window`]).
     noisy: bool,
@@ -219,6 +238,10 @@ impl Sender {
             since_wait: 0,
             since_q: 0,
             last_rpos: None,
+            sent_high: 0,
+            confirmed_high: 0,
+            last_progress: None,
+            last_input: None,
             noisy: false,
             eof_sent: None,
             blk,
@@ -270,7 +293,9 @@ impl Sender {
 
     fn fail(&mut self, error: Error) {
         self.out.clear_tx();
-        if error != Error::CancelledByPeer {
+        // The idle limit can come just after a state's rule asked for the next subpacket.
+        self.out.clear_read();
+        if !error.is_cancelled_by_peer() {
             self.out.send(&CANCEL_SEQUENCE);
         }
         self.out.event(Event::Failed(error));
@@ -279,6 +304,7 @@ impl Sender {
 
     /// The receiver's `ZRINIT` arrived: take its capabilities, then begin.
     fn on_zrinit(&mut self, now: Instant, header: Header) {
+        self.last_progress = Some(now);
         let flags = header.f0();
         self.full_duplex = flags & CANFDX != 0;
         self.crc = if flags & CANFC32 != 0 {
@@ -320,6 +346,9 @@ impl Sender {
     /// `ZFILE` for `files[index]`, or `ZFIN` after the last.
     fn send_file(&mut self, now: Instant) {
         self.errors = 0;
+        self.last_progress = Some(now);
+        self.sent_high = 0;
+        self.confirmed_high = 0;
         let Some(info) = self.files.get(self.index) else {
             self.hex(Header::new(FrameType::Fin));
             self.state = State::WaitFin {
@@ -357,12 +386,13 @@ impl Sender {
         self.files.get(self.index).and_then(|f| f.size)
     }
 
-    /// Count an error; false (and failed) once there were too many.
-    fn count_error(&mut self, reason: RetryReason) -> bool {
+    /// Count an error at offset `at` of the file; false (and failed) once there were too
+    /// many.
+    fn count_error(&mut self, at: u64, reason: RetryReason) -> bool {
         self.errors += 1;
         if self.errors >= self.cfg.max_errors {
             self.fail(Error::RetriesExhausted {
-                at: Position::Offset(self.pos),
+                at: Position::Offset(at),
                 attempts: self.errors,
                 last: reason,
             });
@@ -382,12 +412,14 @@ impl Sender {
                 "the receiver asked for data beyond the end of the file (ZRPOS)",
             ));
         }
+        let further = self.confirm(now, offset);
         if during_data {
             self.noisy = true;
-            if self.last_rpos.is_some_and(|last| offset > last) {
-                // The receiver got further since it last asked: errors count per offset (as
-                // lrzsz's 12 ZRPOS at one offset), not per file, so a long file on a noisy
-                // line that keeps making progress is not given up.
+            if further {
+                // The receiver got further than ever: errors count per offset (as lrzsz's 12
+                // ZRPOS at one offset), not per file, so a long file on a noisy line that
+                // keeps making progress is not given up. Only further than ever: a receiver
+                // that goes back and forth between two offsets makes none.
                 self.errors = 0;
             }
             if self.last_rpos == Some(offset) || offset < self.acked {
@@ -395,7 +427,7 @@ impl Sender {
                 self.blk = (self.blk / 2).clamp(MIN_SUBPACKET, 512.max(MIN_SUBPACKET));
                 self.good_in_a_row = 0;
             }
-            if !self.count_error(RetryReason::Nak) {
+            if !self.count_error(offset, RetryReason::Nak) {
                 return;
             }
             // Close the frame in flight so the receiver's reader is back at headers.
@@ -459,6 +491,10 @@ impl Sender {
         let out = self.out.tx();
         self.enc.subpacket(out, data, end, crc);
         self.pos += len;
+        if self.pos > self.sent_high {
+            self.sent_high = self.pos;
+            self.last_progress = Some(now);
+        }
         self.good_in_a_row += 1;
         if self.good_in_a_row >= 8 && self.blk < self.cfg.subpacket.min(MAX_SUBPACKET) {
             self.blk = (self.blk * 2).min(self.cfg.subpacket.min(MAX_SUBPACKET));
@@ -559,11 +595,15 @@ impl Sender {
     fn on_header(&mut self, now: Instant, header: Header) {
         let pos = u64::from(header.position());
         match (self.state, header.kind) {
-            (_, FrameType::Abort | FrameType::FErr | FrameType::Can) => {
-                self.fail(Error::Incompatible(
-                    "the receiver aborted the transfer (ZABORT/ZFERR): it could not store the file",
-                ));
-            }
+            (_, FrameType::FErr) => self.fail(Error::AbortedByPeer(
+                "the receiver could not store the file and ended the transfer (ZFERR): check its disk and permissions",
+            )),
+            (_, FrameType::Abort) => self.fail(Error::AbortedByPeer(
+                "the receiver aborted the transfer (ZABORT)",
+            )),
+            (_, FrameType::Can) => self.fail(Error::AbortedByPeer(
+                "the receiver cancelled the transfer (ZCAN)",
+            )),
             (State::WaitInit { .. }, FrameType::RInit) => self.on_zrinit(now, header),
             (State::WaitInit { .. }, FrameType::Challenge) => {
                 self.hex(Header::with_position(FrameType::Ack, header.position()));
@@ -580,7 +620,7 @@ impl Sender {
             (State::WaitPos { .. }, FrameType::Crc) => {
                 self.crc_requests += 1;
                 // lrzsz asks 3 times at most; more is a receiver that will not decide.
-                if self.crc_requests > 3 && !self.count_error(RetryReason::Nak) {
+                if self.crc_requests > 3 && !self.count_error(self.pos, RetryReason::Nak) {
                     return;
                 }
                 let size = self.file_size().unwrap_or(u64::MAX);
@@ -589,7 +629,7 @@ impl Sender {
                 self.pos = 0;
                 self.start_scan(now, left);
             }
-            (State::WaitPos { .. }, FrameType::Nak) if self.count_error(RetryReason::Nak) => {
+            (State::WaitPos { .. }, FrameType::Nak) if self.count_error(self.pos, RetryReason::Nak) => {
                 self.resend_file(now);
             }
             (State::WaitPos { .. } | State::WaitSinitAck { .. }, FrameType::Challenge) => {
@@ -602,14 +642,18 @@ impl Sender {
                 if pos == self.pos {
                     self.acked_at(now, pos);
                     self.acked = pos;
-                    self.errors = 0;
+                    if self.confirm(now, pos) {
+                        self.errors = 0;
+                    }
                     self.request(now);
                 } else if pos > self.acked && pos <= self.pos {
-                    // A ZCRCQ's answer: the window moves on. Progress: errors count per
-                    // offset, as for ZRPOS.
+                    // A ZCRCQ's answer: the window moves on. Progress when further than
+                    // ever: errors count per offset, as for ZRPOS.
                     self.acked_at(now, pos);
                     self.acked = pos;
-                    self.errors = 0;
+                    if self.confirm(now, pos) {
+                        self.errors = 0;
+                    }
                     self.after_subpacket(now);
                     if matches!(self.state, State::Stream { .. }) {
                         self.request(now);
@@ -619,6 +663,7 @@ impl Sender {
             (State::Stream { .. }, FrameType::Ack) if pos > self.acked && pos <= self.pos => {
                 self.acked_at(now, pos);
                 self.acked = pos;
+                self.confirm(now, pos);
             }
             (
                 State::Stream { .. } | State::WaitAck { .. } | State::WaitEof { .. },
@@ -645,7 +690,9 @@ impl Sender {
                 self.next_file(now);
             }
             (State::WaitEof { .. }, FrameType::RPos) => self.on_zrpos(now, pos, true),
-            (State::WaitEof { .. }, FrameType::Nak) if self.count_error(RetryReason::Nak) => {
+            (State::WaitEof { .. }, FrameType::Nak)
+                if self.count_error(self.pos, RetryReason::Nak) =>
+            {
                 self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
                 self.state = State::WaitEof {
                     deadline: now + self.cfg.answer_timeout,
@@ -699,6 +746,116 @@ impl Sender {
         self.state = State::Done;
     }
 
+    /// The state's own deadline has come: resend, count an error, or give up.
+    fn on_state_deadline(&mut self, now: Instant) {
+        match self.state {
+            State::WaitInit { .. } if now >= self.start_limit => self.fail(Error::Timeout {
+                waiting_for: "the ZMODEM receiver (ZRINIT)",
+            }),
+            State::WaitInit { .. } => {
+                if self.zrqinits < MAX_ZRQINIT {
+                    self.send_zrqinit(now);
+                }
+                self.state = State::WaitInit {
+                    deadline: (now + self.cfg.init_interval).min(self.start_limit),
+                };
+            }
+            State::WaitSinitAck { .. } => {
+                if self.count_error(self.pos, RetryReason::Timeout) {
+                    self.send_file(now);
+                }
+            }
+            State::WaitPos { .. } => {
+                if self.count_error(self.pos, RetryReason::Timeout) {
+                    self.resend_file(now);
+                }
+            }
+            State::Stream { .. } => self.request(now),
+            State::WaitAck { .. } => {
+                // The ZACK did not come: send again from what was acknowledged.
+                if self.count_error(self.acked, RetryReason::Timeout) {
+                    let acked = self.acked;
+                    self.on_zrpos(now, acked, false);
+                    self.resync = true;
+                }
+            }
+            State::WaitEof { .. } => {
+                if self.count_error(self.pos, RetryReason::Timeout) {
+                    self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
+                    self.state = State::WaitEof {
+                        deadline: now + self.cfg.answer_timeout,
+                    };
+                }
+            }
+            State::WaitFin { tries, .. } if tries < 3 => {
+                self.hex(Header::new(FrameType::Fin));
+                self.state = State::WaitFin {
+                    deadline: now + self.cfg.answer_timeout,
+                    tries: tries + 1,
+                };
+            }
+            State::WaitFin { .. } => self.end_unconfirmed(),
+            State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => {}
+        }
+    }
+
+    /// The deadline of the state itself, without the idle limit.
+    fn state_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::WaitInit { deadline }
+            | State::WaitSinitAck { deadline }
+            | State::WaitPos { deadline }
+            | State::WaitAck { deadline }
+            | State::WaitEof { deadline }
+            | State::WaitFin { deadline, .. } => Some(deadline),
+            State::Stream { at } => Some(at),
+            State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => None,
+        }
+    }
+
+    /// When the session fails for want of progress: from the receiver's first `ZRINIT` to
+    /// our `ZFIN`, whose wait has its own bound (and ends successfully).
+    fn idle_deadline(&self) -> Option<Instant> {
+        match self.state {
+            State::WaitSinitAck { .. }
+            | State::WaitPos { .. }
+            | State::CrcScan { .. }
+            | State::NeedData
+            | State::Stream { .. }
+            | State::WaitAck { .. }
+            | State::WaitEof { .. } => self.last_progress.map(|t| t + self.cfg.idle_limit),
+            State::WaitInit { .. } | State::WaitFin { .. } | State::Done | State::Failed => None,
+        }
+    }
+
+    fn idle_expired(&self, now: Instant) -> bool {
+        self.idle_deadline().is_some_and(|d| now >= d)
+    }
+
+    /// The idle limit's error: the receiver went silent, or it kept the line busy without
+    /// moving the transfer on.
+    fn idle_error(&self, now: Instant) -> Error {
+        let heard = self.last_input.max(self.last_progress);
+        Error::idle(
+            "receiver",
+            self.cfg.idle_limit,
+            self.cfg.answer_timeout,
+            heard,
+            now,
+        )
+    }
+
+    /// The receiver confirmed the file up to `offset` (`ZRPOS`, `ZACK`): true, and progress,
+    /// if that is further than it ever confirmed in this file.
+    fn confirm(&mut self, now: Instant, offset: u64) -> bool {
+        if offset <= self.confirmed_high {
+            return false;
+        }
+        self.confirmed_high = offset;
+        self.last_progress = Some(now);
+        true
+    }
+
     fn start_scan(&mut self, now: Instant, left: u64) {
         if left == 0 {
             return self.end_scan(now);
@@ -709,6 +866,9 @@ impl Sender {
     }
 
     fn end_scan(&mut self, now: Instant) {
+        // The time spent reading the file is ours, not the receiver's (the requests are
+        // bounded by their own count).
+        self.last_progress = Some(now);
         self.hex(Header::with_position(FrameType::Crc, self.crc_scan));
         self.pos = 0;
         // The answer to ZFILE is still due.
@@ -722,6 +882,14 @@ impl Engine for Sender {
     fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
         if self.out.is_pending() {
             return 0;
+        }
+        if self.idle_expired(now) {
+            // A storm of headers that move nothing on.
+            self.fail(self.idle_error(now));
+            return bytes.len();
+        }
+        if !bytes.is_empty() {
+            self.last_input = Some(now);
         }
         let mut used = 0;
         while used < bytes.len() {
@@ -755,54 +923,15 @@ impl Engine for Sender {
         if self.out.is_pending() || self.poll_timeout().is_none_or(|d| now < d) {
             return;
         }
-        match self.state {
-            State::WaitInit { .. } if now >= self.start_limit => self.fail(Error::Timeout {
-                waiting_for: "the ZMODEM receiver (ZRINIT)",
-            }),
-            State::WaitInit { .. } => {
-                if self.zrqinits < MAX_ZRQINIT {
-                    self.send_zrqinit(now);
-                }
-                self.state = State::WaitInit {
-                    deadline: (now + self.cfg.init_interval).min(self.start_limit),
-                };
-            }
-            State::WaitSinitAck { .. } => {
-                if self.count_error(RetryReason::Timeout) {
-                    self.send_file(now);
-                }
-            }
-            State::WaitPos { .. } => {
-                if self.count_error(RetryReason::Timeout) {
-                    self.resend_file(now);
-                }
-            }
-            State::Stream { .. } => self.request(now),
-            State::WaitAck { .. } => {
-                // The ZACK did not come: send again from what was acknowledged.
-                if self.count_error(RetryReason::Timeout) {
-                    let acked = self.acked;
-                    self.on_zrpos(now, acked, false);
-                    self.resync = true;
-                }
-            }
-            State::WaitEof { .. } => {
-                if self.count_error(RetryReason::Timeout) {
-                    self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
-                    self.state = State::WaitEof {
-                        deadline: now + self.cfg.answer_timeout,
-                    };
-                }
-            }
-            State::WaitFin { tries, .. } if tries < 3 => {
-                self.hex(Header::new(FrameType::Fin));
-                self.state = State::WaitFin {
-                    deadline: now + self.cfg.answer_timeout,
-                    tries: tries + 1,
-                };
-            }
-            State::WaitFin { .. } => self.end_unconfirmed(),
-            State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => {}
+        if self.state_deadline().is_none_or(|d| now < d) {
+            // Only the idle limit has come.
+            return self.fail(self.idle_error(now));
+        }
+        self.on_state_deadline(now);
+        if self.idle_expired(now) {
+            // Both had come: the state's rule went first (when it failed, with the more
+            // telling error), and the session is still idle.
+            self.fail(self.idle_error(now));
         }
     }
 
@@ -815,16 +944,9 @@ impl Engine for Sender {
     }
 
     fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
-            State::WaitInit { deadline }
-            | State::WaitSinitAck { deadline }
-            | State::WaitPos { deadline }
-            | State::WaitAck { deadline }
-            | State::WaitEof { deadline }
-            | State::WaitFin { deadline, .. } => Some(deadline),
-            State::Stream { at } => Some(at),
-            State::CrcScan { .. } | State::NeedData | State::Done | State::Failed => None,
-        }
+        let idle = self.idle_deadline();
+        self.state_deadline()
+            .map(|d| idle.map_or(d, |idle| d.min(idle)))
     }
 
     fn provide_data(&mut self, now: Instant, data: &[u8]) {
@@ -855,12 +977,18 @@ impl Engine for Sender {
     }
 
     fn handle_hang_up(&mut self, _now: Instant) -> bool {
-        if !matches!(self.state, State::WaitFin { .. }) {
-            return false;
+        match self.state {
+            State::WaitFin { .. } => {
+                self.out.clear_tx();
+                self.end_unconfirmed();
+                true
+            }
+            // The receiver's ZFIN is in (or the end was taken as delivered): the session is
+            // over, and a receiver that hangs up at once (two independent implementations
+            // do) is not a failure, even if our `OO` no longer reaches it.
+            State::Done => true,
+            _ => false,
         }
-        self.out.clear_tx();
-        self.end_unconfirmed();
-        true
     }
 
     fn is_finished(&self) -> bool {

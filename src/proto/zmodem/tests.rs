@@ -28,10 +28,10 @@ fn decode_all(cfg: DecoderConfig, wire: &[u8], piece: usize) -> Vec<(Item, Vec<u
                 Item::Data { .. } => dec.data().to_vec(),
                 _ => Vec::new(),
             };
-            if let Item::Header { header, format } = item {
-                if matches!(header.kind, FrameType::Data | FrameType::File) {
-                    dec.expect_data(format.data_crc());
-                }
+            if let Item::Header { header, format } = item
+                && matches!(header.kind, FrameType::Data | FrameType::File)
+            {
+                dec.expect_data(format.data_crc());
             }
             items.push((item, data));
         }
