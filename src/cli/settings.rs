@@ -10,7 +10,7 @@ use std::time::Duration;
 use xyzmodem::files::{Existing, KeepPartial, ReceivePolicy, Target};
 use xyzmodem::link::{FlowControl, Parity, SerialSettings};
 use xyzmodem::proto::zmodem::EscapeProfile;
-use xyzmodem::proto::{Check, RecvMode, SendMode};
+use xyzmodem::proto::{self, Check, RecvMode, SendMode};
 
 use super::args::{
     BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, ParityArg, ProtocolArgs,
@@ -133,6 +133,30 @@ pub struct Limits {
     pub start_timeout: Duration,
     /// How long a started session may go without progress.
     pub idle: Duration,
+}
+
+impl Limits {
+    /// An engine's limits under these options, from the engine's `defaults`: `--timeout`,
+    /// `--idle-timeout` and `--retries` set the start bound, the idle bound and the errors
+    /// allowed; the answer timeout stays the engine's. Every engine's config gets its
+    /// limits from here (or [`Limits::engine_keeping_errors`]).
+    pub fn engine(&self, defaults: proto::Limits) -> proto::Limits {
+        proto::Limits {
+            start: self.start_timeout,
+            idle: self.idle,
+            max_errors: self.retries,
+            answer: defaults.answer,
+        }
+    }
+
+    /// As [`Limits::engine`], but the engine keeps its own count of errors: the ZMODEM
+    /// receiver counts them per file (20, as lrzsz `rz`), where `--retries` counts per block.
+    pub fn engine_keeping_errors(&self, defaults: proto::Limits) -> proto::Limits {
+        proto::Limits {
+            max_errors: defaults.max_errors,
+            ..self.engine(defaults)
+        }
+    }
 }
 
 /// The serial settings, without the port (there may be several).
