@@ -17,6 +17,11 @@ enum State {
     /// Waiting for SOH/STX/EOT; at `deadline` we nudge the sender (start character or NAK).
     Header {
         deadline: Instant,
+        /// Bytes that were not a block start since we last answered. A sender that sent EOT
+        /// waits in silence for our answer, so an EOT after junk is junk too (e.g. a 0x04 in
+        /// the tail of a block we gave up on); a block whose first byte was damaged arrives
+        /// as a block's worth of them, and then the sender waits for our answer.
+        junk: usize,
     },
     /// Collecting the bytes of a block.
     Block {
@@ -89,13 +94,6 @@ pub struct Receiver {
     /// A damaged frame that may have been the header came while a header was due (see
     /// `frame_error` and the XMODEM fallback in `on_block`).
     header_suspect: bool,
-    /// Bytes that were not a block start came since we last answered. A sender that sent
-    /// EOT waits in silence for our answer, so an EOT after junk is junk too (e.g. a 0x04 in
-    /// the tail of a block we gave up on).
-    junk: bool,
-    /// How many such bytes: a block whose first byte was damaged arrives as a block's worth
-    /// of them, and then the sender waits for our answer.
-    junk_bytes: usize,
     file: Option<FileState>,
     /// Total bytes delivered over the session.
     bytes: u64,
@@ -138,8 +136,6 @@ impl Receiver {
             eot_naked: false,
             damaged: false,
             header_suspect: false,
-            junk: false,
-            junk_bytes: 0,
             file: None,
             bytes: 0,
             timing: LineTiming::default(),
@@ -215,16 +211,17 @@ impl Receiver {
             }]);
             now + self.cfg.limits.answer
         };
-        self.junk = false;
-        self.junk_bytes = 0;
         self.timing.answered(self.started.then_some(now));
-        self.state = State::Header { deadline: wait };
+        self.state = State::Header {
+            deadline: wait,
+            junk: 0,
+        };
     }
 
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
         match self.state {
-            State::Header { deadline } if self.garbled() => {
+            State::Header { deadline, junk } if self.garbled(junk) => {
                 // A block whose first byte was damaged came as junk; the sender now waits
                 // for our answer: NAK once the line is quiet, as for a block that failed its
                 // check, rather than after the block timeout. Not before twice the sender's
@@ -235,7 +232,7 @@ impl Receiver {
                     .max(self.timing.turn().min(self.cfg.purge_quiet) * 2);
                 Some(deadline.min(self.core.last_input.unwrap_or(deadline) + quiet))
             }
-            State::Header { deadline } | State::Block { deadline } => Some(deadline),
+            State::Header { deadline, .. } | State::Block { deadline } => Some(deadline),
             State::Purge { quiet, limit } => Some(quiet.min(limit)),
             State::Done | State::Failed => None,
         }
@@ -266,10 +263,10 @@ impl Receiver {
             .quiet(self.cfg.quiet_min, self.cfg.char_time, errors, cap)
     }
 
-    /// A block's worth of bytes that did not start a block came since our last answer: a
-    /// block whose first byte was damaged.
-    fn garbled(&self) -> bool {
-        self.started && self.junk_bytes >= GARBLED && self.core.last_input.is_some()
+    /// A block's worth of bytes that did not start a block (`junk` of them) came since our
+    /// last answer: a block whose first byte was damaged.
+    fn garbled(&self, junk: usize) -> bool {
+        self.started && junk >= GARBLED && self.core.last_input.is_some()
     }
 
     /// The longest gap allowed between two bytes of the block being collected.
@@ -349,11 +346,10 @@ impl Receiver {
     }
 
     fn wait_block(&mut self, now: Instant) {
-        self.junk = false;
-        self.junk_bytes = 0;
         self.timing.answered(Some(now));
         self.state = State::Header {
             deadline: now + self.cfg.limits.answer,
+            junk: 0,
         };
     }
 
@@ -596,7 +592,9 @@ impl Session for Receiver {
             State::Header { .. } if !self.started => self.nudge(now),
             // A block's worth of junk, then quiet (see `state_deadline`), or junk and then the
             // block timeout: a block was sent, so the sender must resend it.
-            State::Header { .. } if self.garbled() => self.error(now, RetryReason::Garbled),
+            State::Header { junk, .. } if self.garbled(junk) => {
+                self.error(now, RetryReason::Garbled);
+            }
             State::Header { .. } => self.error(now, RetryReason::Timeout),
             State::Block { .. } => self.frame_error(now, RetryReason::Truncated),
             State::Purge { .. } => self.nudge(now),
@@ -617,7 +615,7 @@ impl Session for Receiver {
         let mut used = 0;
         while used < bytes.len() {
             match self.state {
-                State::Header { .. } => {
+                State::Header { junk, .. } => {
                     let b = bytes[used];
                     used += 1;
                     if self.can.feed(b) {
@@ -632,7 +630,7 @@ impl Session for Receiver {
                                 deadline: now + self.byte_wait(),
                             };
                         }
-                        EOT if !self.junk => {
+                        EOT if junk == 0 => {
                             self.on_eot(now);
                             // Anything after EOT in this piece predates our answer.
                             return bytes.len();
@@ -640,8 +638,9 @@ impl Session for Receiver {
                         // Junk before or between blocks: banners, echo, stray ZMODEM
                         // headers (the detect front end answers those).
                         _ => {
-                            self.junk = true;
-                            self.junk_bytes += 1;
+                            if let State::Header { junk, .. } = &mut self.state {
+                                *junk += 1;
+                            }
                         }
                     }
                 }
