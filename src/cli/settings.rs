@@ -514,6 +514,39 @@ mod tests {
         format!("{e:#}")
     }
 
+    /// `--timeout`, `--idle-timeout` and `--retries` reach every engine through one mapping;
+    /// the answer timeout stays the engine's, and the ZMODEM receiver keeps its count of
+    /// errors per file.
+    #[test]
+    fn limits_map_onto_every_engine() {
+        let r = recv_of(&[
+            "recv",
+            "--timeout",
+            "7",
+            "--idle-timeout",
+            "9",
+            "--retries",
+            "3",
+        ]);
+        let s = Duration::from_secs(1);
+        let defaults = proto::Limits::default();
+        let want = proto::Limits {
+            start: 7 * s,
+            answer: defaults.answer,
+            idle: 9 * s,
+            max_errors: 3,
+        };
+        assert_eq!(r.limits.engine(defaults), want);
+        let zrecv = xyzmodem::proto::zmodem::ReceiverConfig::default().limits;
+        assert_eq!(
+            r.limits.engine_keeping_errors(zrecv),
+            proto::Limits {
+                max_errors: 20,
+                ..want
+            }
+        );
+    }
+
     #[test]
     fn send_protocol_is_one_value() {
         let proto = |args: &[&str]| match resolved(args).unwrap().action {

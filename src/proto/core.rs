@@ -375,3 +375,55 @@ macro_rules! engine_items {
 }
 
 pub(crate) use {engine_items, session_items};
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::{Limits, Timer, Timers};
+    use crate::proto::{xymodem, zmodem};
+
+    #[test]
+    fn the_earliest_timer_is_the_deadline_and_each_expires_by_name() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs(1);
+        let timers = Timers::default()
+            .with(Timer::Start, Some(t0 + 60 * s))
+            .with(Timer::State, Some(t0 + 3 * s))
+            .with(Timer::Idle, None);
+        assert_eq!(timers.next(), Some(t0 + 3 * s));
+        assert!(timers.expired(Timer::State, t0 + 3 * s));
+        assert!(!timers.expired(Timer::Start, t0 + 3 * s));
+        assert!(
+            !timers.expired(Timer::Idle, t0 + 1000 * s),
+            "a stopped timer never comes"
+        );
+        let timers = timers.with(Timer::State, None);
+        assert_eq!(timers.next(), Some(t0 + 60 * s));
+        assert_eq!(Timers::default().next(), None);
+    }
+
+    /// Every engine's config carries the same four bounds, with the documented defaults
+    /// (the ZMODEM receiver allows 20 errors per file, as lrzsz `rz`).
+    #[test]
+    fn every_engine_config_has_the_documented_limits() {
+        let s = Duration::from_secs(1);
+        let common = Limits {
+            start: 60 * s,
+            answer: 10 * s,
+            idle: 100 * s,
+            max_errors: 10,
+        };
+        assert_eq!(Limits::default(), common);
+        assert_eq!(xymodem::SenderConfig::default().limits, common);
+        assert_eq!(xymodem::ReceiverConfig::default().limits, common);
+        assert_eq!(zmodem::SenderConfig::default().limits, common);
+        assert_eq!(
+            zmodem::ReceiverConfig::default().limits,
+            Limits {
+                max_errors: 20,
+                ..common
+            }
+        );
+    }
+}
