@@ -105,12 +105,16 @@ mod tests {
             error: io::Error::new(kind, "x"),
         };
         assert_eq!(
-            for_error(&Error::Protocol(proto::Error::CancelledByPeer)),
+            for_error(&Error::Protocol(proto::Error::PeerAborted(
+                proto::PeerAbort::Cancelled
+            ))),
             Code::CancelledByPeer
         );
         // ZMODEM's ZABORT, ZFERR and ZCAN are the other side cancelling too.
         assert_eq!(
-            for_error(&Error::Protocol(proto::Error::AbortedByPeer("x"))),
+            for_error(&Error::Protocol(proto::Error::PeerAborted(
+                proto::PeerAbort::ReceiverAborted
+            ))),
             Code::CancelledByPeer
         );
         assert_eq!(

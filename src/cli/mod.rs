@@ -6,6 +6,7 @@ mod args;
 mod exit;
 mod handlers;
 mod handshake;
+mod hints;
 mod lrzsz;
 mod parallel;
 mod ports;
@@ -36,7 +37,7 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(()) => Code::Success.into(),
         Err(e) => {
-            let text = format!("{e:#}");
+            let text = hints::render(&e);
             eprintln!(
                 "xyzmodem: error: {}",
                 xyzmodem::files::names::printable(&text)

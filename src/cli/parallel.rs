@@ -89,7 +89,10 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
                 failed += 1;
                 eprintln!(
                     "xyzmodem: {port}: failed: {}",
-                    xyzmodem::files::names::printable(&without_port(&e, port))
+                    xyzmodem::files::names::printable(&super::hints::with_hint(
+                        without_port(&e, port),
+                        &e
+                    ))
                 );
                 if first_error.is_none() {
                     first_error = Some(naming_port(e, port));

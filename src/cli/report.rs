@@ -15,6 +15,7 @@ use xyzmodem::files::{FileError, names};
 use xyzmodem::proto::{Check, Event, Position, Protocol};
 
 use super::exit::{self, UsageError};
+use super::hints;
 
 /// `value` as one line of JSON in which no string carries a character unsafe on a terminal
 /// (`names::is_unsafe_char`: C1 controls, bidirectional overrides...) raw: serde_json
@@ -294,7 +295,7 @@ impl Recorder {
     /// every file not started.
     pub fn finish(&mut self, error: Option<&anyhow::Error>) {
         self.elapsed = self.started.elapsed();
-        let text = error.map(|e| format!("{e:#}"));
+        let text = error.map(hints::render);
         self.exit_code = error.map_or(0, |e| exit::for_anyhow(e) as u8);
         if let Some(mut f) = self.current.take() {
             f.error = Some(text.clone().unwrap_or_else(|| "incomplete".to_owned()));
@@ -514,7 +515,7 @@ impl Report {
             result: if error.is_some() { "failed" } else { "ok" },
             end_confirmed: recs.iter().all(|r| r.end_unconfirmed.is_none()),
             exit_code: error.map_or(0, |e| exit::for_anyhow(e) as u8),
-            error: error.map(|e| format!("{e:#}")),
+            error: error.map(hints::render),
         };
         let mut sink = out
             .lock()

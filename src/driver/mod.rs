@@ -651,7 +651,12 @@ mod tests {
         let result = run_with(&mut engine, &mut link, &mut NoFiles, &options);
         let took = began.elapsed();
         assert!(
-            matches!(result, Err(Error::Protocol(proto::Error::CancelledByPeer))),
+            matches!(
+                result,
+                Err(Error::Protocol(proto::Error::PeerAborted(
+                    proto::PeerAbort::Cancelled
+                )))
+            ),
             "{result:?}"
         );
         // Nothing was written, the cancel included: the line is full.

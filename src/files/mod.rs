@@ -25,10 +25,29 @@ const BUF_SIZE: usize = 64 * 1024;
 #[non_exhaustive]
 pub enum FileError {
     /// The output exists and overwriting was not allowed.
-    #[error(
-        "{0} already exists (use --overwrite to replace it, --rename to keep both, or --skip-existing)"
-    )]
+    #[error("{0} already exists")]
     Exists(PathBuf),
+    /// A character or block device offered for sending without being forced: its size is
+    /// unknown and its data may never end.
+    #[error(
+        "cannot send {}: it is a {kind} device: its size is unknown and its data may never end",
+        .path.display()
+    )]
+    Device {
+        /// The device.
+        path: PathBuf,
+        /// "character" or "block".
+        kind: &'static str,
+    },
+    /// XMODEM data came with no name to store it under, and none was given.
+    #[error(
+        "cannot receive into {}: the sender uses XMODEM, which sends no file name",
+        .dir.display()
+    )]
+    NoName {
+        /// The directory the file would go to.
+        dir: PathBuf,
+    },
     /// An I/O error on the named file.
     #[error("{op} {path}: {error}")]
     Io {
@@ -109,15 +128,14 @@ impl Source {
         }
         let (file, size) = if kind.is_char_device() || kind.is_block_device() {
             if !force_device {
-                let what = if kind.is_char_device() {
-                    "character"
-                } else {
-                    "block"
-                };
-                return Err(refuse(&format!(
-                    "it is a {what} device: its size is unknown and its data may never end \
-                     (--force-device sends it anyway, without a size)"
-                )));
+                return Err(FileError::Device {
+                    path: path.to_path_buf(),
+                    kind: if kind.is_char_device() {
+                        "character"
+                    } else {
+                        "block"
+                    },
+                });
             }
             (file, None)
         } else if kind.is_file() && !length_may_lie(&file, meta.len()) {
@@ -929,13 +947,13 @@ mod tests {
             assert_eq!(&got[..len as usize], &want[..]);
         }
 
-        let e = Source::open(Path::new("/dev/zero"))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("character device") && e.contains("--force-device"),
-            "{e}"
-        );
+        assert!(matches!(
+            Source::open(Path::new("/dev/zero")),
+            Err(FileError::Device {
+                kind: "character",
+                ..
+            })
+        ));
         let mut s = Source::open_with(Path::new("/dev/zero"), true).unwrap();
         assert_eq!(s.size(), None);
         let mut buf = [1u8; 1024];

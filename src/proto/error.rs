@@ -1,4 +1,7 @@
-//! Errors of the protocol engines, sorted by who has to act.
+//! Errors of the protocol engines, sorted by who is at fault: the peer (it cancelled, or it
+//! broke the protocol), this implementation's own bounds, the line (timeouts, retries), or
+//! us (an abort). The text says what happened in protocol terms; it names no program's
+//! options, so a caller adds its own advice (the CLI maps each cause to a hint).
 
 use std::time::{Duration, Instant};
 
@@ -8,9 +11,17 @@ use super::Position;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The peer sent its cancel sequence (two CANs in a row).
-    #[error("cancelled by peer")]
-    CancelledByPeer,
+    /// The other side ended the session on purpose: its cancel sequence, or its protocol's
+    /// own refusal.
+    #[error("{0}")]
+    PeerAborted(PeerAbort),
+    /// The peer broke the protocol: what it sent cannot be followed or makes the file wrong.
+    #[error("{0}")]
+    PeerMisbehaved(PeerMisbehaved),
+    /// The session needs something this engine does not do (a protocol it was not set up
+    /// for, a file too large for the protocol).
+    #[error("{0}")]
+    Unsupported(Unsupported),
     /// Nothing usable arrived in the allowed time.
     #[error("timed out waiting for {waiting_for}")]
     Timeout {
@@ -51,11 +62,6 @@ pub enum Error {
         /// How long nothing came.
         quiet: Duration,
     },
-    /// The peer ended the session with its protocol's own refusal rather than the cancel
-    /// sequence (ZMODEM `ZABORT`, `ZFERR`, `ZCAN`): like [`Error::CancelledByPeer`], the
-    /// other side cancelled. The text says which and why.
-    #[error("{0}")]
-    AbortedByPeer(&'static str),
     /// The peer sent a valid frame at a position we cannot accept.
     #[error("lost sync: expected {expected}, got {got}")]
     OutOfSequence {
@@ -65,9 +71,7 @@ pub enum Error {
         got: Position,
     },
     /// YMODEM-G cannot retransmit: an error inside a streamed file ends the session.
-    #[error(
-        "YMODEM-G transfer broken at {at} ({reason}); streaming cannot retransmit, retry without -g"
-    )]
+    #[error("YMODEM-G transfer broken at {at} ({reason}); streaming cannot retransmit")]
     Streaming {
         /// The position expected.
         at: Position,
@@ -82,13 +86,66 @@ pub enum Error {
         /// Bytes the header announced.
         want: u64,
     },
-    /// The peer does something this engine cannot follow, e.g. a YMODEM
-    /// header sent to an XMODEM receiver.
-    #[error("{0}")]
-    Incompatible(&'static str),
     /// We aborted the session ourselves.
     #[error("{0}")]
     Aborted(Abort),
+}
+
+/// How the other side ended the session on purpose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerAbort {
+    /// Its cancel sequence (two CANs in a row), in any protocol.
+    #[error("cancelled by peer")]
+    Cancelled,
+    /// A ZMODEM sender's `ZABORT` or `ZFERR`.
+    #[error("the sender aborted the session (ZABORT/ZFERR)")]
+    SenderAborted,
+    /// A ZMODEM receiver's `ZFERR`: it could not store the file.
+    #[error(
+        "the receiver could not store the file and ended the transfer (ZFERR): check its disk and permissions"
+    )]
+    ReceiverFileError,
+    /// A ZMODEM receiver's `ZABORT`.
+    #[error("the receiver aborted the transfer (ZABORT)")]
+    ReceiverAborted,
+    /// A ZMODEM receiver's `ZCAN`.
+    #[error("the receiver cancelled the transfer (ZCAN)")]
+    ReceiverCancelled,
+}
+
+/// What the peer did against the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PeerMisbehaved {
+    /// A ZMODEM sender's `ZFIN` while a file was still open.
+    #[error("the sender ended the session in the middle of a file")]
+    EndedInFile,
+    /// An X/YMODEM sender's EOT while a block we NAKed was never resent: its ACKs carry no
+    /// block number, so it took noise or a stale ACK for the one it waited for.
+    #[error(
+        "the sender ended the file while a damaged block was still due \
+         (its ACKs lost sync, they carry no block number); the file is incomplete"
+    )]
+    EndedWithBlockDue,
+    /// A ZMODEM receiver's `ZRPOS` past the end of the file.
+    #[error("the receiver asked for data beyond the end of the file (ZRPOS)")]
+    PositionPastEnd,
+}
+
+/// What the session needs that the engine does not do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// A YMODEM file header (block 0) came to a receiver set up for XMODEM only.
+    #[error("the sender uses YMODEM (it sent a block 0 file header)")]
+    YmodemToXmodem,
+    /// A file of 4 GiB or more offered to the ZMODEM sender: its positions are 32 bits.
+    #[error("ZMODEM positions are 32 bits: files of 4 GiB and more cannot be sent (use YMODEM)")]
+    ZmodemFileTooLarge,
+    /// ZMODEM data that reaches 4 GiB: its positions are 32 bits.
+    #[error("ZMODEM positions are 32 bits: the file goes past 4 GiB (use YMODEM)")]
+    ZmodemPastLimit,
 }
 
 impl Error {
@@ -115,7 +172,7 @@ impl Error {
     /// protocol's abort (ZMODEM `ZABORT`, `ZFERR`, `ZCAN`). Every protocol reports a cancel
     /// by the other side through this one test, so all exit alike.
     pub fn is_cancelled_by_peer(&self) -> bool {
-        matches!(self, Self::CancelledByPeer | Self::AbortedByPeer(_))
+        matches!(self, Self::PeerAborted(_))
     }
 }
 

@@ -68,7 +68,7 @@ pub mod zmodem;
 use std::time::Instant;
 
 pub use self::core::Limits;
-pub use error::{Abort, Error, RetryReason};
+pub use error::{Abort, Error, PeerAbort, PeerMisbehaved, RetryReason, Unsupported};
 
 /// Whether `byte` can be the first byte of a sender's transfer: XMODEM's and YMODEM's block
 /// starts (SOH, STX), EOT and CAN, ZMODEM's ZPAD (`*`, which begins every header, the first

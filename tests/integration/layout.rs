@@ -1,7 +1,9 @@
 //! The source layout rules, checked on `src/` as it is: no source file longer than
 //! [`MAX_LINES`] before its inline tests, and no import circle between sibling modules
 //! (`crate::a` using `crate::b` while `crate::b` uses `crate::a`, at any depth: within
-//! `proto`, `xymodem`, `zmodem`, `detect`... are siblings too). Test code is exempt: what
+//! `proto`, `xymodem`, `zmodem`, `detect`... are siblings too); and no string in the library
+//! (`proto`, `driver`, `files`, `link`) names a command-line option, which is the CLI's to
+//! add (`src/cli/hints.rs`). Test code is exempt: what
 //! follows a file's first `#[cfg(test)]`, and a file that is itself a test module (declared
 //! under `#[cfg(test)]`, like `xmodem_tests.rs`).
 
@@ -294,6 +296,91 @@ fn no_import_circle_between_sibling_modules() {
     );
 }
 
+/// The string literals in `code` (comments skipped), each with the line it starts on
+/// (counted from 1). Enough Rust for this tree: `"..."` with escapes, and char literals.
+fn string_literals(code: &[String]) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, String)> = None;
+    for (n, line) in code.iter().enumerate() {
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (&mut open, c) {
+                (Some((_, text)), '\\') => {
+                    text.push(c);
+                    text.extend(chars.next());
+                }
+                (Some(_), '"') => out.push(open.take().expect("open")),
+                (Some((_, text)), _) => text.push(c),
+                (None, '/') if chars.peek() == Some(&'/') => break,
+                (None, '\'') => {
+                    // A char literal (`'"'`, `'\"'`) is skipped whole; a lifetime is not one.
+                    let ahead: Vec<char> = chars.clone().take(3).collect();
+                    let len = match ahead.as_slice() {
+                        ['\\', _, '\'', ..] => 3,
+                        [_, '\'', ..] => 2,
+                        _ => 0,
+                    };
+                    for _ in 0..len {
+                        chars.next();
+                    }
+                }
+                (None, '"') => open = Some((n + 1, String::new())),
+                (None, _) => {}
+            }
+        }
+        if let Some((_, text)) = &mut open {
+            text.push('\n');
+        }
+    }
+    out
+}
+
+/// The command-line options `text` names (`--overwrite`, `-g`): a library's text says what
+/// happened, and the program that shows it adds its own options.
+fn options_named(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == '(' || c == ',')
+        .filter(|w| {
+            let long = w
+                .strip_prefix("--")
+                .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_lowercase()));
+            let short = w.len() == 2
+                && w.starts_with('-')
+                && w[1..].starts_with(|c: char| c.is_ascii_alphabetic());
+            long || short
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn library_text_names_no_cli_option() {
+    let library = ["proto", "driver", "files", "link"];
+    let named: Vec<String> = sources()
+        .iter()
+        .filter(|s| {
+            !s.test
+                && s.module
+                    .first()
+                    .is_some_and(|m| library.contains(&m.as_str()))
+        })
+        .flat_map(|s| {
+            string_literals(&s.code)
+                .into_iter()
+                .flat_map(move |(line, text)| {
+                    options_named(&text).into_iter().map(move |o| {
+                        let file = s.path.strip_prefix(src_dir()).unwrap_or(&s.path);
+                        format!("{}:{line}: {o}", file.display())
+                    })
+                })
+        })
+        .collect();
+    assert!(
+        named.is_empty(),
+        "library text names command-line options (the CLI adds them, src/cli/hints.rs):\n{}",
+        named.join("\n")
+    );
+}
+
 #[test]
 fn the_layout_checks_see_what_they_check() {
     // The checks read the real tree: the engines and their test modules are found, and a
@@ -307,6 +394,20 @@ fn the_layout_checks_see_what_they_check() {
     };
     assert!(!find(&["proto", "zmodem", "send"]).test);
     assert!(find(&["proto", "xymodem", "xmodem_tests"]).test);
+    let code = [
+        r#"    f("streaming cannot retransmit, retry without -g \"x\"", '"', '\"'); // "--no""#,
+        r#"    "a -- b, 4-bit, -1 \"#,
+        r#"     (--force-device sends it)""#,
+    ]
+    .map(String::from);
+    let literals = string_literals(&code);
+    assert_eq!(literals.len(), 2, "{literals:?}");
+    let named: Vec<_> = literals
+        .iter()
+        .flat_map(|(_, t)| options_named(t))
+        .collect();
+    assert_eq!(named, ["-g", "--force-device"]);
+    assert_eq!(literals[1].0, 2);
     let uses = referenced(
         "use super::{block, header}; use crate::proto::zmodem::{Decoder, frame::Header};",
         &["proto".into(), "xymodem".into(), "recv".into()],

@@ -70,7 +70,9 @@ mod tests {
         assert_eq!(lrzsz_code(&Ok(()), true), SETUP);
         assert_eq!(
             lrzsz_code(
-                &session(Error::Protocol(proto::Error::CancelledByPeer)),
+                &session(Error::Protocol(proto::Error::PeerAborted(
+                    proto::PeerAbort::Cancelled
+                ))),
                 false
             ),
             PROTOCOL
@@ -78,7 +80,9 @@ mod tests {
         // lrzsz exits 128 whichever way the other side ended the session.
         assert_eq!(
             lrzsz_code(
-                &session(Error::Protocol(proto::Error::AbortedByPeer("x"))),
+                &session(Error::Protocol(proto::Error::PeerAborted(
+                    proto::PeerAbort::SenderAborted
+                ))),
                 false
             ),
             PROTOCOL

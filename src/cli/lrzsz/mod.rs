@@ -105,7 +105,7 @@ impl Personality {
         exit::record_signals();
         let result = run(&cli);
         if let Err(e) = &result {
-            let text = format!("{e:#}");
+            let text = super::hints::render(e);
             eprintln!(
                 "{}: error: {}",
                 self.name,

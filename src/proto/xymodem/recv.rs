@@ -10,7 +10,10 @@ use crate::proto::FileInfo;
 use crate::proto::cancel::CanDetector;
 use crate::proto::core::{self, Core, Session, Timers};
 use crate::proto::crc::crc16;
-use crate::proto::{Check, Engine, Error, Event, Output, Position, Protocol, RetryReason};
+use crate::proto::{
+    Check, Engine, Error, Event, Output, PeerAbort, PeerMisbehaved, Position, Protocol,
+    RetryReason, Unsupported,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -383,9 +386,7 @@ impl Receiver {
             return self.on_header(now);
         }
         if self.proto == Proto::Xmodem && self.file.is_none() && number == 0 {
-            return self.fail(Error::Incompatible(
-                "the sender uses YMODEM (it sent a block 0 file header); receive with --ymodem",
-            ));
+            return self.fail(Error::Unsupported(Unsupported::YmodemToXmodem));
         }
         if number == self.expected && !self.want_header {
             self.on_data(now, size);
@@ -530,10 +531,7 @@ impl Receiver {
         if self.damaged && !complete {
             // The block we NAKed was never resent: the sender took noise or a stale ACK for
             // its ACK, and the file would end without it.
-            return self.fail(Error::Incompatible(
-                "the sender ended the file while a damaged block was still due \
-                 (its ACKs lost sync, they carry no block number); the file is incomplete",
-            ));
+            return self.fail(Error::PeerMisbehaved(PeerMisbehaved::EndedWithBlockDue));
         }
         if let Some(FileState {
             size: Some(want),
@@ -619,7 +617,7 @@ impl Session for Receiver {
                     let b = bytes[used];
                     used += 1;
                     if self.can.feed(b) {
-                        self.fail(Error::CancelledByPeer);
+                        self.fail(Error::PeerAborted(PeerAbort::Cancelled));
                         return bytes.len();
                     }
                     match b {

@@ -8,7 +8,9 @@ use super::header;
 use crate::proto::cancel::CanDetector;
 use crate::proto::core::{self, Core, Session, Timer, Timers};
 use crate::proto::file::{Batch, FileInfo};
-use crate::proto::{Abort, Check, Engine, Error, Event, Position, Protocol, RetryReason};
+use crate::proto::{
+    Abort, Check, Engine, Error, Event, PeerAbort, Position, Protocol, RetryReason,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -477,7 +479,7 @@ impl Session for Sender {
         // whatever else came with it.
         if bytes.iter().any(|&b| self.can.feed(b)) {
             if !matches!(self.state, State::Done | State::Failed) {
-                self.fail(Error::CancelledByPeer);
+                self.fail(Error::PeerAborted(PeerAbort::Cancelled));
             }
             return bytes.len();
         }

@@ -172,7 +172,10 @@ fn sender_cancelled_by_two_cans_but_not_one() {
     tx.handle_input(now, &[CAN]);
     tx.handle_input(now, &[CAN]);
     let d = drain(&mut tx, now, &[], &mut 0);
-    assert_eq!(failed(&d.events), Some(&Error::CancelledByPeer));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::PeerAborted(crate::proto::PeerAbort::Cancelled))
+    );
     assert!(
         d.wire.is_empty(),
         "no cancel sequence back to a peer that cancelled"
@@ -492,7 +495,12 @@ fn receiver_names_ymodem_sender() {
     let mut rx = Receiver::new(ReceiverConfig::default(), now);
     drain(&mut rx, now, &[], &mut 0);
     let d = feed(&mut rx, now, &block(0, b"name\x00123", 128, Check::Crc16));
-    assert!(matches!(failed(&d.events), Some(Error::Incompatible(m)) if m.contains("YMODEM")));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::Unsupported(
+            crate::proto::Unsupported::YmodemToXmodem
+        ))
+    );
 }
 
 #[test]
@@ -790,7 +798,12 @@ fn receiver_refuses_eot_after_a_garbled_block() {
     assert_eq!(tick(&mut rx, t0 + 60 * MS).wire, [NAK]);
     assert_eq!(feed(&mut rx, t0 + 70 * MS, &[EOT]).wire, [NAK]);
     let d = feed(&mut rx, t0 + 80 * MS, &[EOT]);
-    assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::PeerMisbehaved(
+            crate::proto::PeerMisbehaved::EndedWithBlockDue
+        ))
+    );
     assert!(!d.events.iter().any(|e| matches!(e, Event::FileEnd { .. })));
 }
 
@@ -923,7 +936,10 @@ fn receiver_cancelled_by_two_cans_and_cans_inside_data_are_data() {
     let d = feed(&mut rx, now, &block(1, &[CAN; 128], 128, Check::Crc16));
     assert_eq!(d.written, [CAN; 128]);
     let d = feed(&mut rx, now, &[CAN, CAN]);
-    assert_eq!(failed(&d.events), Some(&Error::CancelledByPeer));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::PeerAborted(crate::proto::PeerAbort::Cancelled))
+    );
     assert!(d.wire.is_empty());
 }
 
@@ -999,7 +1015,12 @@ fn receiver_refuses_eot_while_a_damaged_block_is_due() {
     // The first EOT may be noise: NAKed as always. The repeated one would drop block 2.
     assert_eq!(feed(&mut rx, t0 + S, &[EOT]).wire, [NAK]);
     let d = feed(&mut rx, t0 + S, &[EOT]);
-    assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::PeerMisbehaved(
+            crate::proto::PeerMisbehaved::EndedWithBlockDue
+        ))
+    );
     assert_eq!(d.wire, CANCEL_SEQUENCE);
     assert!(!d.events.iter().any(|e| matches!(e, Event::FileEnd { .. })));
 

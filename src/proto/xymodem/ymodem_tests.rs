@@ -389,7 +389,12 @@ fn receiver_refuses_ymodem_in_xmodem_mode_but_sender_names_file() {
     let mut rx = Receiver::new(ReceiverConfig::default(), t0);
     drain(&mut rx, t0, &[], &mut 0);
     let d = feed(&mut rx, t0, &d.wire);
-    assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::Unsupported(
+            crate::proto::Unsupported::YmodemToXmodem
+        ))
+    );
 }
 
 // ---- regressions found by the link simulator (src/sim, docs/SIMULATION.md) ----

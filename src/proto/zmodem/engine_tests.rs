@@ -440,7 +440,12 @@ fn sender_refuses_a_zrpos_beyond_the_end_and_answers_zcrc() {
         t0,
         &hex(Header::with_position(FrameType::RPos, 5001)),
     );
-    assert!(matches!(failed(&d.events), Some(Error::Incompatible(_))));
+    assert_eq!(
+        failed(&d.events),
+        Some(&Error::PeerMisbehaved(
+            crate::proto::PeerMisbehaved::PositionPastEnd
+        ))
+    );
 }
 
 #[test]

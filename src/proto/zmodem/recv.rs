@@ -20,7 +20,8 @@ use super::{
 use crate::proto::core::{self, Core, Session, Timers};
 use crate::proto::file::{self, FileInfo};
 use crate::proto::{
-    Check, Engine, Error, Event, FileReply, Output, Position, Protocol, RetryReason,
+    Check, Engine, Error, Event, FileReply, Output, PeerAbort, PeerMisbehaved, Position, Protocol,
+    RetryReason, Unsupported,
 };
 
 /// `ZCOMPL` status for a refused command: lrzsz `rz` without `-C` also answers with a
@@ -282,12 +283,10 @@ impl Receiver {
             // Only the answer to our ZCRC (or the end of everything) counts now.
             return match header.kind {
                 FrameType::Crc => self.verified(now, from, Some(header.position() == want)),
-                FrameType::Abort | FrameType::FErr => self.fail(Error::AbortedByPeer(
-                    "the sender aborted the session (ZABORT/ZFERR)",
-                )),
-                FrameType::Fin => self.fail(Error::Incompatible(
-                    "the sender ended the session in the middle of a file",
-                )),
+                FrameType::Abort | FrameType::FErr => {
+                    self.fail(Error::PeerAborted(PeerAbort::SenderAborted))
+                }
+                FrameType::Fin => self.fail(Error::PeerMisbehaved(PeerMisbehaved::EndedInFile)),
                 _ => {}
             };
         }
@@ -327,9 +326,9 @@ impl Receiver {
                 self.core.out.event(Event::FileEnd { bytes: held });
                 self.send_zrinit(now);
             }
-            FrameType::Fin if in_file => self.fail(Error::Incompatible(
-                "the sender ended the session in the middle of a file",
-            )),
+            FrameType::Fin if in_file => {
+                self.fail(Error::PeerMisbehaved(PeerMisbehaved::EndedInFile))
+            }
             FrameType::Fin => {
                 self.header(Header::new(FrameType::Fin));
                 self.state = State::Fin {
@@ -340,9 +339,9 @@ impl Receiver {
                 };
             }
             FrameType::FreeCnt => self.header(Header::with_position(FrameType::Ack, 0)),
-            FrameType::Abort | FrameType::FErr => self.fail(Error::AbortedByPeer(
-                "the sender aborted the session (ZABORT/ZFERR)",
-            )),
+            FrameType::Abort | FrameType::FErr => {
+                self.fail(Error::PeerAborted(PeerAbort::SenderAborted))
+            }
             // Our last header was garbled: say it again.
             FrameType::Nak if in_file => self.send_zrpos(now),
             FrameType::Nak => self.send_zrinit(now),
@@ -438,9 +437,7 @@ impl Receiver {
         let len = self.dec.data().len() as u64;
         let next = held + len;
         if next > MAX_POSITION {
-            return self.fail(Error::Incompatible(
-                "ZMODEM positions are 32 bits: the file goes past 4 GiB (use YMODEM)",
-            ));
+            return self.fail(Error::Unsupported(Unsupported::ZmodemPastLimit));
         }
         self.errors = 0;
         if len > 0 {
@@ -471,7 +468,7 @@ impl Receiver {
 
     fn on_item(&mut self, now: Instant, item: Item) {
         match item {
-            Item::Cancel => self.fail(Error::CancelledByPeer),
+            Item::Cancel => self.fail(Error::PeerAborted(PeerAbort::Cancelled)),
             Item::Header { header, format } => self.on_header(now, header, format),
             Item::Data { end } => match self.state {
                 State::Subpacket { what, .. } => self.on_subpacket(now, what, end),

@@ -23,7 +23,10 @@ use super::{
 };
 use crate::proto::core::{self, Core, Session, Timer, Timers};
 use crate::proto::file::{self, Batch, FileInfo};
-use crate::proto::{Check, Engine, Error, Event, Position, Protocol, RetryReason};
+use crate::proto::{
+    Check, Engine, Error, Event, PeerAbort, PeerMisbehaved, Position, Protocol, RetryReason,
+    Unsupported,
+};
 
 /// `ZFILE` F0: binary, no conversion.
 const ZCBIN: u8 = 1;
@@ -236,9 +239,7 @@ impl Sender {
             return self.send_zfin(now, 1);
         };
         if info.size.is_some_and(|s| s > u64::from(u32::MAX)) {
-            return self.fail(Error::Incompatible(
-                "ZMODEM positions are 32 bits: files of 4 GiB and more cannot be sent (use YMODEM)",
-            ));
+            return self.fail(Error::Unsupported(Unsupported::ZmodemFileTooLarge));
         }
         self.core.out.event(Event::FileStart(info.clone()));
         self.pos = 0;
@@ -294,9 +295,7 @@ impl Sender {
     /// The receiver wants the data from `offset` on.
     fn on_zrpos(&mut self, now: Instant, offset: u64, during_data: bool) {
         if self.file_size().is_some_and(|size| offset > size) {
-            return self.fail(Error::Incompatible(
-                "the receiver asked for data beyond the end of the file (ZRPOS)",
-            ));
+            return self.fail(Error::PeerMisbehaved(PeerMisbehaved::PositionPastEnd));
         }
         let further = self.confirm(now, offset);
         if during_data {
@@ -342,9 +341,7 @@ impl Sender {
     fn on_data(&mut self, now: Instant, data: &[u8], max: usize) {
         let len = data.len() as u64;
         if self.pos + len > u64::from(u32::MAX) {
-            return self.fail(Error::Incompatible(
-                "ZMODEM positions are 32 bits: the file goes past 4 GiB (use YMODEM)",
-            ));
+            return self.fail(Error::Unsupported(Unsupported::ZmodemPastLimit));
         }
         let eof = data.len() < max;
         if self.need_zdata {
@@ -411,15 +408,9 @@ impl Sender {
     fn on_header(&mut self, now: Instant, header: Header) {
         let pos = u64::from(header.position());
         match (self.state, header.kind) {
-            (_, FrameType::FErr) => self.fail(Error::AbortedByPeer(
-                "the receiver could not store the file and ended the transfer (ZFERR): check its disk and permissions",
-            )),
-            (_, FrameType::Abort) => self.fail(Error::AbortedByPeer(
-                "the receiver aborted the transfer (ZABORT)",
-            )),
-            (_, FrameType::Can) => self.fail(Error::AbortedByPeer(
-                "the receiver cancelled the transfer (ZCAN)",
-            )),
+            (_, FrameType::FErr) => self.fail(Error::PeerAborted(PeerAbort::ReceiverFileError)),
+            (_, FrameType::Abort) => self.fail(Error::PeerAborted(PeerAbort::ReceiverAborted)),
+            (_, FrameType::Can) => self.fail(Error::PeerAborted(PeerAbort::ReceiverCancelled)),
             (State::WaitInit { .. }, FrameType::RInit) => self.on_zrinit(now, header),
             (State::WaitInit { .. }, FrameType::Challenge) => {
                 self.hex(Header::with_position(FrameType::Ack, header.position()));
@@ -434,7 +425,9 @@ impl Sender {
                 self.next_file(now);
             }
             (State::WaitPos { .. }, FrameType::Crc) => self.on_zcrc(now, pos),
-            (State::WaitPos { .. }, FrameType::Nak) if self.count_error(self.pos, RetryReason::Nak) => {
+            (State::WaitPos { .. }, FrameType::Nak)
+                if self.count_error(self.pos, RetryReason::Nak) =>
+            {
                 self.send_zfile(now);
             }
             (State::WaitPos { .. } | State::WaitSinitAck { .. }, FrameType::Challenge) => {
@@ -646,7 +639,7 @@ impl Session for Sender {
             match item {
                 None => {}
                 Some(Item::Cancel) => {
-                    self.fail(Error::CancelledByPeer);
+                    self.fail(Error::PeerAborted(PeerAbort::Cancelled));
                     return bytes.len();
                 }
                 Some(Item::Header { header, .. }) => {
