@@ -312,6 +312,7 @@ pub fn send_port(
             escape,
             resume,
             management,
+            skip_absent,
         } => Box::new(zmodem::Sender::new(
             zmodem::SenderConfig {
                 subpacket,
@@ -319,6 +320,7 @@ pub fn send_port(
                 escape,
                 resume,
                 management,
+                skip_absent,
                 limits: a.limits.engine(zmodem::SenderConfig::default().limits),
                 ..zmodem::SenderConfig::default()
             },

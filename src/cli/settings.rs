@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use xyzmodem::files::{Existing, KeepPartial, ReceivePolicy, Target};
 use xyzmodem::link::{FlowControl, Parity, SerialSettings};
-use xyzmodem::proto::zmodem::EscapeProfile;
+use xyzmodem::proto::zmodem::{EscapeProfile, Management};
 use xyzmodem::proto::{self, Check, RecvMode, SendMode};
 
 use super::args::{
@@ -81,8 +81,10 @@ pub enum SendProtocol {
         escape: EscapeProfile,
         /// Ask the receiver to resume.
         resume: bool,
-        /// `ZFILE` F1: what the receiver should do with a file it has (0: no request).
-        management: u8,
+        /// `ZFILE` F1: what the receiver should do with a file it has (`None`: no request).
+        management: Option<Management>,
+        /// `ZFILE` F1's `ZMSKNOLOC`: the receiver should skip a file it does not have.
+        skip_absent: bool,
     },
 }
 
@@ -268,7 +270,8 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
             window: a.window,
             escape: escape_profile(a.escape, a.escape_controls),
             resume: a.resume,
-            management: a.if_exists.map_or(0, management),
+            management: a.if_exists.map(|arg| management(arg).0),
+            skip_absent: a.if_exists.is_some_and(|arg| management(arg).1),
         }
     } else if a.ymodem {
         SendProtocol::Ymodem {
@@ -377,19 +380,18 @@ fn escape_profile(arg: Option<EscapeArg>, controls: bool) -> EscapeProfile {
     }
 }
 
-/// `ZFILE` F1 for `--if-exists` (ZMODEM document §11.3; ZMCHNG is lrzsz's).
-fn management(arg: IfExistsArg) -> u8 {
-    /// Skip the file if the receiver does not have it.
-    const ZMSKNOLOC: u8 = 0x80;
+/// `ZFILE` F1 for `--if-exists`: the request, and whether files the receiver does not have
+/// are skipped (`ZMSKNOLOC`).
+fn management(arg: IfExistsArg) -> (Management, bool) {
     match arg {
-        IfExistsArg::NewerOrLonger => 1,
-        IfExistsArg::Crc => 2,
-        IfExistsArg::Append => 3,
-        IfExistsArg::Overwrite => 4,
-        IfExistsArg::OverwriteOrSkip => 4 | ZMSKNOLOC,
-        IfExistsArg::Newer => 5,
-        IfExistsArg::Protect => 7,
-        IfExistsArg::Rename => 8,
+        IfExistsArg::NewerOrLonger => (Management::NewerOrLonger, false),
+        IfExistsArg::Crc => (Management::Crc, false),
+        IfExistsArg::Append => (Management::Append, false),
+        IfExistsArg::Overwrite => (Management::Overwrite, false),
+        IfExistsArg::OverwriteOrSkip => (Management::Overwrite, true),
+        IfExistsArg::Newer => (Management::Newer, false),
+        IfExistsArg::Protect => (Management::Protect, false),
+        IfExistsArg::Rename => (Management::Rename, false),
     }
 }
 
@@ -570,38 +572,57 @@ mod tests {
     }
 
     #[test]
+    fn if_exists_names_are_the_management_names() {
+        use clap::ValueEnum;
+        for arg in IfExistsArg::value_variants() {
+            let name = arg.to_possible_value().expect("shown").get_name().to_owned();
+            let (request, skip_absent) = management(*arg);
+            let own = if skip_absent {
+                format!("{request}-or-skip")
+            } else {
+                request.to_string()
+            };
+            assert_eq!(name, own);
+        }
+    }
+
+    #[test]
     fn zmodem_escape_profiles_and_existing_file_requests() {
         let proto = |args: &[&str]| match resolved(args).unwrap().action {
             Action::Send(s) => s.protocol,
             a => panic!("{a:?}"),
         };
-        let z = |escape, management| SendProtocol::Zmodem {
+        let z = |escape, management: Option<(Management, bool)>| SendProtocol::Zmodem {
             subpacket: 1024,
             window: None,
             escape,
             resume: false,
-            management,
+            management: management.map(|m| m.0),
+            skip_absent: management.is_some_and(|m| m.1),
         };
-        assert_eq!(proto(&["send", "-Z", "f"]), z(EscapeProfile::Minimal, 0));
+        assert_eq!(proto(&["send", "-Z", "f"]), z(EscapeProfile::Minimal, None));
         for (name, profile) in [
             ("minimal", EscapeProfile::Minimal),
             ("all", EscapeProfile::Controls),
             ("telnet", EscapeProfile::Telnet),
             ("ssh", EscapeProfile::Ssh),
         ] {
-            assert_eq!(proto(&["send", "-Z", "--escape", name, "f"]), z(profile, 0));
+            assert_eq!(
+                proto(&["send", "-Z", "--escape", name, "f"]),
+                z(profile, None)
+            );
         }
         assert_eq!(
             proto(&["send", "-Z", "--escape-controls", "f"]),
-            z(EscapeProfile::Controls, 0)
+            z(EscapeProfile::Controls, None)
         );
         assert_eq!(
             proto(&["send", "-Z", "--if-exists", "overwrite-or-skip", "f"]),
-            z(EscapeProfile::Minimal, 0x84)
+            z(EscapeProfile::Minimal, Some((Management::Overwrite, true)))
         );
         assert_eq!(
             proto(&["send", "-Z", "--if-exists", "rename", "f"]),
-            z(EscapeProfile::Minimal, 8)
+            z(EscapeProfile::Minimal, Some((Management::Rename, false)))
         );
         assert!(recv_of(&["recv", "-Z", "--escape", "all"]).escape_controls);
         assert!(recv_of(&["recv", "--escape", "ssh"]).escape_controls);

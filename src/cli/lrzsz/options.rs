@@ -5,6 +5,8 @@
 use std::ffi::OsString;
 use std::os::unix::ffi::OsStrExt;
 
+use xyzmodem::proto::zmodem::Management;
+
 use super::personality::{Proto, Side};
 use Act::{Accept, Ignore, Unsupported};
 use HasArg::{No, Optional, Required};
@@ -53,8 +55,9 @@ enum Act {
     PacketLen,
     /// ZMODEM `-l N`: frames of N bytes (32..8192), each acknowledged.
     FrameLen,
-    /// ZMODEM `ZFILE` F1: what the receiver should do with a file it has (`-y`, `-E`, ...).
-    Manage(u8),
+    /// ZMODEM `ZFILE` F1: what the receiver should do with a file it has (`-y`, `-E`, ...),
+    /// and whether to skip a file it does not have (`-Y`: `ZMSKNOLOC`).
+    Manage(Management, bool),
     /// Accepted: it asks for what xyzmodem does anyway (`-b`).
     Accept,
     /// Accepted and ignored; the text says why (shown with `-v`).
@@ -101,24 +104,13 @@ const TCP: &str = "lrzsz's TCP side channel is not supported";
 const TIMESYNC: &str = "clocks are not synchronised";
 const OWN_RULES: &str = "existing files are replaced, renamed or kept by -y, -E and -p only";
 
-/// `ZFILE` F1 values (ZMODEM document §11.3; ZMCHNG is lrzsz's), for the `sz` options.
-const ZMNEWL: u8 = 1;
-const ZMCRC: u8 = 2;
-const ZMAPND: u8 = 3;
-const ZMCLOB: u8 = 4;
-const ZMNEW: u8 = 5;
-const ZMPROT: u8 = 7;
-const ZMCHNG: u8 = 8;
-/// With ZMCLOB: skip the file if the receiver does not have it (`sz -Y`).
-pub(super) const ZMSKNOLOC: u8 = 0x80;
-
 /// `sz`, `sx`, `sb`, `sy`: lrzsz's `lsz.c` option table
 /// (`2+48abB:C:c:dfeEghHi:kL:l:m:M:NnOopRrqsSt:TUuvw:XYy` and the long options), with what
 /// each one does here. lrzsz's senders are one program, so they share it; the ZMODEM options
 /// are noted and ignored when the protocol is X/YMODEM. `-Z` is not in lrzsz's short options
 /// (`sz -Z` is an invalid option); `--zmodem` is.
 const SEND_OPTS: &[Spec] = &[
-    opt('+', &["append"], No, Act::Manage(ZMAPND)),
+    opt('+', &["append"], No, Act::Manage(Management::Append, false)),
     opt('2', &["twostop"], No, Ignore(LINE)),
     opt('4', &["try-4k"], No, Act::Block(4096)),
     long(&["start-4k"], No, Act::Block(4096)),
@@ -153,16 +145,21 @@ const SEND_OPTS: &[Spec] = &[
     ),
     opt('f', &["full-path"], No, Act::FullPath),
     opt('e', &["escape"], No, Act::Escape),
-    opt('E', &["rename"], No, Act::Manage(ZMCHNG)),
+    opt('E', &["rename"], No, Act::Manage(Management::Rename, false)),
     opt('h', &["help"], No, Act::Help),
-    opt('H', &["crc-check"], No, Act::Manage(ZMCRC)),
+    opt('H', &["crc-check"], No, Act::Manage(Management::Crc, false)),
     opt('k', &["1k", "1024"], No, Act::OneK),
     opt('L', &["packetlen"], Required, Act::PacketLen),
     opt('l', &["framelen"], Required, Act::FrameLen),
     opt('m', &["min-bps"], Required, Ignore(NO_LIMITS)),
     opt('M', &["min-bps-time"], Required, Ignore(NO_LIMITS)),
-    opt('n', &["newer"], No, Act::Manage(ZMNEW)),
-    opt('N', &["newer-or-longer"], No, Act::Manage(ZMNEWL)),
+    opt('n', &["newer"], No, Act::Manage(Management::Newer, false)),
+    opt(
+        'N',
+        &["newer-or-longer"],
+        No,
+        Act::Manage(Management::NewerOrLonger, false),
+    ),
     opt(
         'o',
         &["16-bit-crc"],
@@ -175,7 +172,12 @@ const SEND_OPTS: &[Spec] = &[
         No,
         Act::NoTimeout,
     ),
-    opt('p', &["protect"], No, Act::Manage(ZMPROT)),
+    opt(
+        'p',
+        &["protect"],
+        No,
+        Act::Manage(Management::Protect, false),
+    ),
     opt('r', &["resume"], No, Act::Resume),
     opt('R', &["restricted"], No, Act::Restricted),
     opt('U', &["unrestrict"], No, Act::Unrestricted),
@@ -200,12 +202,17 @@ const SEND_OPTS: &[Spec] = &[
     opt('X', &["xmodem"], No, Act::Xmodem),
     long(&["ymodem"], No, Act::Ymodem),
     long(&["zmodem"], No, Act::Zmodem),
-    opt('y', &["overwrite"], No, Act::Manage(ZMCLOB)),
+    opt(
+        'y',
+        &["overwrite"],
+        No,
+        Act::Manage(Management::Overwrite, false),
+    ),
     opt(
         'Y',
         &["overwrite-or-skip"],
         No,
-        Act::Manage(ZMCLOB | ZMSKNOLOC),
+        Act::Manage(Management::Overwrite, true),
     ),
     long(&["syslog"], Optional, Ignore("there is no syslog logging")),
     long(
@@ -345,9 +352,11 @@ pub(super) struct Flags {
     pub(super) packet_len: Option<u16>,
     /// ZMODEM `-l`.
     pub(super) frame_len: Option<u16>,
-    /// ZMODEM `ZFILE` F1 from the last of `-y -Y -E -p -n -N -+ -H`; `-Y` adds ZMSKNOLOC
-    /// for good, as in lrzsz.
-    pub(super) manage: Option<u8>,
+    /// ZMODEM `ZFILE` F1 from the last of `-y -Y -E -p -n -N -+ -H`.
+    pub(super) manage: Option<Management>,
+    /// ZMODEM `ZFILE` F1's `ZMSKNOLOC` (`-Y`): once given, kept whatever follows, as in
+    /// lrzsz.
+    pub(super) skip_absent: bool,
     /// The ZMODEM options given (as typed), for the notes when the protocol is X/YMODEM.
     pub(super) zmodem_options: Vec<String>,
     /// Ignored options, for `-v`.
@@ -429,9 +438,9 @@ impl Flags {
                 let v = value.unwrap_or_default();
                 self.frame_len = Some(parse_len(v, "framelength", 32..=8192)?);
             }
-            Act::Manage(code) => {
-                let sticky = self.manage.unwrap_or(0) & ZMSKNOLOC;
-                self.manage = Some(code | sticky);
+            Act::Manage(request, skip_absent) => {
+                self.manage = Some(request);
+                self.skip_absent |= skip_absent;
             }
             Act::Accept => {}
             Act::Ignore(why) => {
@@ -451,7 +460,7 @@ impl Flags {
                 | Act::Block(_)
                 | Act::PacketLen
                 | Act::FrameLen
-                | Act::Manage(_)
+                | Act::Manage(..)
         ) {
             self.zmodem_options.push(match value {
                 Some(v) => format!("{shown} {v}"),
@@ -649,20 +658,23 @@ mod tests {
             ["ignoring --bufsize 4096: buffers are sized automatically"]
         );
         let f = flags(SEND_OPTS, &["-Y", "f"]);
-        assert_eq!((f.manage, f.proto), (Some(ZMCLOB | ZMSKNOLOC), None));
+        assert_eq!(
+            (f.manage, f.skip_absent, f.proto),
+            (Some(Management::Overwrite), true, None)
+        );
         let f = flags(
             SEND_OPTS,
             &["-y", "-E", "-w", "1000", "-L", "100", "-l", "200", "f"],
         );
-        assert_eq!(f.manage, Some(ZMCHNG));
+        assert_eq!((f.manage, f.skip_absent), (Some(Management::Rename), false));
         assert_eq!(
             (f.window, f.packet_len, f.frame_len),
             (Some(960), Some(100), Some(200))
         );
         let f = flags(SEND_OPTS, &["-Y", "-p", "-w", "10", "--zmodem", "f"]);
         assert_eq!(
-            f.manage,
-            Some(ZMPROT | ZMSKNOLOC),
+            (f.manage, f.skip_absent),
+            (Some(Management::Protect), true),
             "-Y's skip stays, as in lrzsz"
         );
         assert_eq!((f.window, f.proto), (Some(256), Some(Proto::Zmodem)));

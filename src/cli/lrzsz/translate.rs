@@ -5,9 +5,10 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use xyzmodem::proto::cancel::CANCEL_SEQUENCE;
+use xyzmodem::proto::zmodem::Management;
 
 use super::exit::{PROTOCOL, RESTRICTED};
-use super::options::{Flags, Z_ONLY, ZMSKNOLOC};
+use super::options::{Flags, Z_ONLY};
 use super::personality::{Personality, Proto, Side};
 
 /// What to do after the lrzsz command line was understood.
@@ -40,21 +41,6 @@ const FOREVER: u64 = 86_400;
 const SUBPACKETS: std::ops::RangeInclusive<u16> = 32..=8192;
 /// The smallest `send --window`.
 const MIN_WINDOW: u32 = 256;
-
-/// `send --if-exists` for lrzsz's `ZFILE` F1 request (`-y`, `-Y`, `-E`, ...).
-fn if_exists(code: u8) -> Option<&'static str> {
-    Some(match code {
-        0x84 => "overwrite-or-skip",
-        1 => "newer-or-longer",
-        2 => "crc",
-        3 => "append",
-        4 => "overwrite",
-        5 => "newer",
-        7 => "protect",
-        8 => "rename",
-        _ => return None,
-    })
-}
 
 /// Notes for the ZMODEM options of a command line that ends up X/YMODEM.
 fn note_zmodem_options(flags: &mut Flags) {
@@ -106,22 +92,22 @@ fn zmodem_send_options(flags: &mut Flags, argv: &mut Vec<OsString>) {
     if flags.resume {
         argv.push("--resume".into());
     }
-    if let Some(code) = flags.manage {
-        match if_exists(code) {
-            Some(name) => {
-                argv.push("--if-exists".into());
-                argv.push(name.into());
-            }
-            None => {
+    if let Some(request) = flags.manage {
+        // `send --if-exists` for lrzsz's `ZFILE` F1 request (`-y`, `-Y`, `-E`, ...).
+        let name = match (request, flags.skip_absent) {
+            (Management::Overwrite, true) => "overwrite-or-skip",
+            (request, false) => request.as_str(),
+            (request, true) => {
                 // -Y with a later -E, -p, ...: lrzsz sends both; ours the later one.
-                let name = if_exists(code & !ZMSKNOLOC).unwrap_or("overwrite");
+                let name = request.as_str();
                 flags.notes.push(format!(
                     "asking the receiver to {name} existing files; -Y's skip of absent ones is dropped"
                 ));
-                argv.push("--if-exists".into());
-                argv.push(name.into());
+                name
             }
-        }
+        };
+        argv.push("--if-exists".into());
+        argv.push(name.into());
     }
     if flags.full_path {
         flags

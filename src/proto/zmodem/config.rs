@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{DEFAULT_MAX_DATA, EscapeProfile};
+use super::{DEFAULT_MAX_DATA, EscapeProfile, Management};
 use crate::proto::Limits;
 
 /// Sender settings. The defaults are the ones documented in docs/PROTOCOL_NOTES.md.
@@ -21,9 +21,12 @@ pub struct SenderConfig {
     pub window: Option<u32>,
     /// Ask the receiver to resume files it has in part (`ZCRESUM`).
     pub resume: bool,
-    /// `ZFILE` F1, what the receiver should do with a file it has (ZMCLOB, ZMCHNG, ...; lrzsz
-    /// `-y`, `-E`, ...); 0: no request (the default).
-    pub management: u8,
+    /// `ZFILE` F1: what the receiver should do with a file it has (lrzsz `-y`, `-E`, ...);
+    /// `None`: no request (the default).
+    pub management: Option<Management>,
+    /// `ZFILE` F1's `ZMSKNOLOC`: ask the receiver to skip a file it does not have (lrzsz
+    /// `-Y`; default false).
+    pub skip_absent: bool,
     /// Type `rz\r` before the first `ZRQINIT` (default true).
     pub send_rz: bool,
     /// Time between `ZRQINIT`s (default 10 s; at most 4 are sent).
@@ -48,7 +51,8 @@ impl Default for SenderConfig {
             escape: EscapeProfile::Minimal,
             window: None,
             resume: false,
-            management: 0,
+            management: None,
+            skip_absent: false,
             send_rz: true,
             init_interval: Duration::from_secs(10),
             limits: Limits::default(),

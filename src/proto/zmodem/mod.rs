@@ -80,6 +80,7 @@ mod escape;
 mod frame;
 #[doc(hidden)]
 pub mod fuzz;
+mod management;
 mod recv;
 mod scan;
 mod send;
@@ -96,6 +97,7 @@ pub use frame::{
     CANBRK, CANCRY, CANFC32, CANFDX, CANLZW, CANOVIO, CrcKind, ESC8, ESCCTL, FrameEnd, FrameType,
     Header, HeaderFormat, UnknownFrameType, ZF0, ZF1, ZF2, ZF3,
 };
+pub use management::{Management, UnknownManagement};
 pub use recv::Receiver;
 pub use send::Sender;
 pub use window::MAX_SUBPACKET;

@@ -16,6 +16,7 @@ mod stale;
 mod zcrc;
 
 use super::config::SenderConfig;
+use super::management::Management;
 use super::window::{MAX_SUBPACKET, Window};
 use super::{
     CANFC32, CANFDX, CrcKind, Decoder, DecoderConfig, ESCCTL, Encoder, EscapeTable, FrameEnd,
@@ -259,7 +260,7 @@ impl Sender {
         let mut body = Vec::with_capacity(64 + info.name.len());
         file::encode_info(info, &mut body);
         let options = if self.cfg.resume { ZCRESUM } else { ZCBIN };
-        let manage = self.cfg.management;
+        let manage = Management::f1(self.cfg.management, self.cfg.skip_absent);
         self.bin(Header::with_flags(FrameType::File, options, manage, 0, 0));
         let crc = self.crc;
         let out = self.core.out.tx();
