@@ -269,7 +269,9 @@ impl Progress {
     /// Show an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::Started { protocol, check } => {
+            Event::Started {
+                protocol, check, ..
+            } => {
                 self.verbose_line(&format!("started: {protocol} with {check}"));
             }
             // Nothing is drawn: a fast link has an event per 1 KiB subpacket, and updating

@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 use xyzmodem::driver::Handler;
 use xyzmodem::files::{FileError, names};
-use xyzmodem::proto::{Check, Event, Position, Protocol};
+use xyzmodem::proto::{Check, Event, Position};
 
 use super::exit::{self, UsageError};
 use super::hints;
@@ -131,7 +131,8 @@ pub struct Recorder {
     /// [`set_stored`](Self::set_stored)).
     stored: Vec<Option<PathBuf>>,
     check: Option<Check>,
-    protocol: Option<Protocol>,
+    /// The protocol's name, from [`Event::Started`].
+    protocol: Option<&'static str>,
     /// Retries outside any file (before a header was acknowledged, the end of the batch).
     loose_retries: u32,
     /// The last frame the receiver did not acknowledge, if the sender stopped waiting for it.
@@ -213,8 +214,12 @@ impl Recorder {
     /// Note an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
-            Event::Started { protocol, check } => {
-                self.protocol = Some(*protocol);
+            Event::Started {
+                protocol,
+                check,
+                block,
+            } => {
+                self.protocol = Some(protocol.name(*block));
                 self.check = Some(*check);
             }
             Event::FileStart(info) => {
@@ -276,11 +281,7 @@ impl Recorder {
     fn push(&mut self, mut f: FileRecord) {
         f.duration = f.started.map(|t| t.elapsed().as_secs_f64());
         f.check = self.check.map(|c| c.to_string());
-        f.protocol = match (self.protocol, f.block_size) {
-            (Some(Protocol::Xmodem) | None, Some(1024)) => Some("xmodem-1k"),
-            (Some(p), _) => Some(p.as_str()),
-            (None, _) => None,
-        };
+        f.protocol = self.protocol;
         self.files.push(f);
     }
 
@@ -536,7 +537,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xyzmodem::proto::{FileInfo, RetryReason};
+    use xyzmodem::proto::{FileInfo, Protocol, RetryReason};
 
     fn info(name: &str, size: Option<u64>) -> FileInfo {
         FileInfo {
@@ -557,6 +558,7 @@ mod tests {
         rec.event(&Event::Started {
             protocol: Protocol::Ymodem,
             check: Check::Crc16,
+            block: Some(1024),
         });
         rec.event(&Event::Retry {
             reason: RetryReason::Timeout,
@@ -621,6 +623,7 @@ mod tests {
         rec.event(&Event::Started {
             protocol: Protocol::Xmodem,
             check: Check::Checksum,
+            block: Some(1024),
         });
         rec.event(&Event::FileStart(FileInfo::default()));
         rec.event(&Event::Progress {
@@ -711,6 +714,7 @@ mod tests {
         rec.event(&Event::Started {
             protocol: Protocol::Zmodem,
             check: Check::Crc32,
+            block: None,
         });
         rec.event(&Event::FileStart(info("a.bin", Some(1))));
         rec.event(&Event::FileEnd { bytes: 1 });

@@ -575,7 +575,11 @@ mod tests {
     fn if_exists_names_are_the_management_names() {
         use clap::ValueEnum;
         for arg in IfExistsArg::value_variants() {
-            let name = arg.to_possible_value().expect("shown").get_name().to_owned();
+            let name = arg
+                .to_possible_value()
+                .expect("shown")
+                .get_name()
+                .to_owned();
             let (request, skip_absent) = management(*arg);
             let own = if skip_absent {
                 format!("{request}-or-skip")

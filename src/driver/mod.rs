@@ -599,7 +599,9 @@ fn hang_up(
 /// Keep the summary up to date; `done` is the byte count of the files already completed.
 fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
     match *event {
-        Event::Started { protocol, check } => {
+        Event::Started {
+            protocol, check, ..
+        } => {
             summary.protocol = Some(protocol);
             summary.check = Some(check);
         }

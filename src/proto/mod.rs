@@ -115,6 +115,16 @@ impl Protocol {
         }
     }
 
+    /// The name of the protocol as it is commonly called, given the session's block size
+    /// ([`Event::Started`]): `xmodem-1k` for XMODEM with 1024-byte blocks, else
+    /// [`Protocol::as_str`].
+    pub const fn name(self, block: Option<usize>) -> &'static str {
+        match (self, block) {
+            (Self::Xmodem, Some(1024)) => "xmodem-1k",
+            _ => self.as_str(),
+        }
+    }
+
     /// The byte the protocol pads a file's last frame with, when files arrive padded (XMODEM
     /// has no length field); `None` when files arrive exact.
     pub const fn padding(self) -> Option<u8> {
@@ -236,6 +246,10 @@ pub enum Event {
         protocol: Protocol,
         /// The check both sides agreed on.
         check: Check,
+        /// X/YMODEM: the data size of the sender's blocks, 128 or 1024 (a receiver knows it
+        /// from the first block); `None` for ZMODEM, whose subpackets vary, and for a
+        /// receiver whose session began with the end (an EOT).
+        block: Option<usize>,
     },
     /// Data was acknowledged (sender) or accepted (receiver).
     Progress {

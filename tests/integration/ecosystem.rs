@@ -673,6 +673,34 @@ fn reports_for_a_batch() {
     }
 }
 
+/// `send -k` names XMODEM-1K in its report even for a file that fits in one 128-byte block
+/// (the engine says what it speaks; no 1024-byte block has to go through): the receiver, which
+/// only sees the 128-byte block, says XMODEM.
+#[test]
+fn report_names_xmodem_1k_from_the_sender_setting() {
+    let work = Work::new();
+    let (_, data) = work.random_file("small.bin", 100, 3);
+    let mut send = ours();
+    send.args(["send", "-k", "--report", "s.json", "small.bin"])
+        .current_dir(work.dir());
+    let mut recv = ours();
+    recv.args(["recv", "--report", "r.json", "out.bin"])
+        .current_dir(work.dir());
+    crate::common::cross_connect(&mut send, &mut recv);
+    let pair = crate::common::run_pair(send, recv, LIMIT);
+    pair.assert_success();
+    crate::common::check_xmodem_copy(&work.read("out.bin"), &data, 127)
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (file, protocol) in [("s.json", "xmodem-1k"), ("r.json", "xmodem")] {
+        let lines = json_lines(&work.path(file));
+        assert_eq!(
+            (&lines[0]["protocol"], &lines[0]["block_size"]),
+            (&protocol.into(), &128.into()),
+            "{file}: {lines:?}"
+        );
+    }
+}
+
 /// `--report -` when stdout is the link is a usage error; a failed session is reported.
 #[test]
 fn report_refusals_and_failures() {

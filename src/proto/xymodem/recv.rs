@@ -379,7 +379,7 @@ impl Receiver {
         }
         if !self.started {
             let header = self.want_header && number == 0;
-            self.start(header);
+            self.start(header, Some(size));
             self.core.progress(now);
         }
         if self.want_header && number == 0 {
@@ -433,9 +433,9 @@ impl Receiver {
         }
     }
 
-    /// The session's first block (a header when `header`) or EOT has come: say what the
-    /// session speaks.
-    fn start(&mut self, header: bool) {
+    /// The session's first block (a header when `header`, of `block` data bytes) or EOT has
+    /// come: say what the session speaks.
+    fn start(&mut self, header: bool, block: Option<usize>) {
         self.started = true;
         let protocol = if self.streaming {
             Protocol::YmodemG
@@ -447,6 +447,7 @@ impl Receiver {
         self.core.out.event(Event::Started {
             protocol,
             check: self.check,
+            block,
         });
     }
 
@@ -544,7 +545,7 @@ impl Receiver {
             return self.fail(Error::ShortFile { got, want });
         }
         if !self.started {
-            self.start(false);
+            self.start(false, None);
         }
         self.core.progress(now);
         let file = self.file.take().unwrap_or_default();

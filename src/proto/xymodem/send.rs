@@ -169,6 +169,7 @@ impl Sender {
             self.core.out.event(Event::Started {
                 protocol,
                 check: self.check,
+                block: Some(self.read_size()),
             });
         }
         match self.cfg.mode {

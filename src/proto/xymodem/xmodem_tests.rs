@@ -63,7 +63,8 @@ fn sender_exact_wire_bytes_crc() {
         d.events[0],
         Event::Started {
             protocol: Protocol::Xmodem,
-            check: Check::Crc16
+            check: Check::Crc16,
+            block: Some(128),
         }
     );
     tx.handle_input(now, &[ACK]);
@@ -216,6 +217,38 @@ fn sender_resends_eot_on_nak_and_ignores_stray_ack_after() {
     assert_eq!(tx2.handle_input(now, &[ACK]), 1);
     assert!(drain(&mut tx2, now, &[], &mut 0).wire.is_empty());
     assert!(tx2.is_finished());
+}
+
+/// `Started` says XMODEM-1K itself: a sender from its setting, even when the file is
+/// short enough to go in 128-byte blocks; a receiver from the first block.
+#[test]
+fn started_names_xmodem_1k() {
+    let started = |events: &[Event]| match events.first() {
+        Some(Event::Started {
+            protocol: Protocol::Xmodem,
+            block,
+            ..
+        }) => Protocol::Xmodem.name(*block),
+        e => panic!("{e:?}"),
+    };
+    let now = Instant::now();
+    for (one_k, name) in [(true, "xmodem-1k"), (false, "xmodem")] {
+        let mut tx = Sender::xmodem(
+            SenderConfig {
+                one_k,
+                ..Default::default()
+            },
+            now,
+        );
+        tx.handle_input(now, b"C");
+        assert_eq!(started(&drain(&mut tx, now, b"abc", &mut 0).events), name);
+    }
+    for (size, name) in [(1024, "xmodem-1k"), (128, "xmodem")] {
+        let mut rx = Receiver::new(ReceiverConfig::default(), now);
+        drain(&mut rx, now, &[], &mut 0);
+        let d = feed(&mut rx, now, &block(1, b"x", size, Check::Crc16));
+        assert_eq!(started(&d.events), name);
+    }
 }
 
 #[test]

@@ -306,7 +306,8 @@ fn receiver_accepts_lrzsz_end_header_with_record_count() {
         vec![
             Event::Started {
                 protocol: Protocol::Ymodem,
-                check: Check::Crc16
+                check: Check::Crc16,
+                block: Some(128),
             },
             Event::Finished
         ]

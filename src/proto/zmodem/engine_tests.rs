@@ -128,7 +128,8 @@ fn batch_between_our_engines_is_byte_exact() {
         assert!(run.receiver_events.contains(&Event::Finished));
         assert!(run.receiver_events.contains(&Event::Started {
             protocol: Protocol::Zmodem,
-            check: crate::proto::Check::Crc32
+            check: crate::proto::Check::Crc32,
+            block: None,
         }));
         assert!(
             run.sender_wire

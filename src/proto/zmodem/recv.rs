@@ -421,6 +421,7 @@ impl Receiver {
             self.core.out.event(Event::Started {
                 protocol: Protocol::Zmodem,
                 check,
+                block: None,
             });
         }
         self.errors = 0;

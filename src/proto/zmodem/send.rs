@@ -209,6 +209,7 @@ impl Sender {
                 CrcKind::Crc16 => Check::Crc16,
                 CrcKind::Crc32 => Check::Crc32,
             },
+            block: None,
         });
         let asks_escape = flags & ESCCTL != 0;
         if asks_escape {
