@@ -223,3 +223,90 @@ impl std::fmt::Display for RetryReason {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each cause's text: what happened in protocol terms, no command-line option.
+    #[test]
+    fn each_cause_says_what_happened() {
+        let cases: [(Error, &str); 12] = [
+            (
+                Error::PeerAborted(PeerAbort::Cancelled),
+                "cancelled by peer",
+            ),
+            (
+                Error::PeerAborted(PeerAbort::SenderAborted),
+                "the sender aborted the session (ZABORT/ZFERR)",
+            ),
+            (
+                Error::PeerAborted(PeerAbort::ReceiverFileError),
+                "the receiver could not store the file and ended the transfer (ZFERR): \
+                 check its disk and permissions",
+            ),
+            (
+                Error::PeerAborted(PeerAbort::ReceiverAborted),
+                "the receiver aborted the transfer (ZABORT)",
+            ),
+            (
+                Error::PeerAborted(PeerAbort::ReceiverCancelled),
+                "the receiver cancelled the transfer (ZCAN)",
+            ),
+            (
+                Error::PeerMisbehaved(PeerMisbehaved::EndedInFile),
+                "the sender ended the session in the middle of a file",
+            ),
+            (
+                Error::PeerMisbehaved(PeerMisbehaved::EndedWithBlockDue),
+                "the sender ended the file while a damaged block was still due (its ACKs lost \
+                 sync, they carry no block number); the file is incomplete",
+            ),
+            (
+                Error::PeerMisbehaved(PeerMisbehaved::PositionPastEnd),
+                "the receiver asked for data beyond the end of the file (ZRPOS)",
+            ),
+            (
+                Error::Unsupported(Unsupported::YmodemToXmodem),
+                "the sender uses YMODEM (it sent a block 0 file header)",
+            ),
+            (
+                Error::Unsupported(Unsupported::ZmodemFileTooLarge),
+                "ZMODEM positions are 32 bits: files of 4 GiB and more cannot be sent \
+                 (use YMODEM)",
+            ),
+            (
+                Error::Unsupported(Unsupported::ZmodemPastLimit),
+                "ZMODEM positions are 32 bits: the file goes past 4 GiB (use YMODEM)",
+            ),
+            (
+                Error::Streaming {
+                    at: Position::Block(7),
+                    reason: RetryReason::Truncated,
+                },
+                "YMODEM-G transfer broken at block 7 (short block); streaming cannot \
+                 retransmit",
+            ),
+        ];
+        for (e, text) in cases {
+            assert_eq!(e.to_string(), text);
+        }
+    }
+
+    /// Exit code 3 rests on this: every way the peer ends a session, and nothing else.
+    #[test]
+    fn only_a_peer_abort_is_a_cancel_by_the_peer() {
+        for cause in [
+            PeerAbort::Cancelled,
+            PeerAbort::SenderAborted,
+            PeerAbort::ReceiverFileError,
+            PeerAbort::ReceiverAborted,
+            PeerAbort::ReceiverCancelled,
+        ] {
+            assert!(Error::PeerAborted(cause).is_cancelled_by_peer());
+        }
+        assert!(!Error::PeerMisbehaved(PeerMisbehaved::EndedInFile).is_cancelled_by_peer());
+        assert!(!Error::Unsupported(Unsupported::YmodemToXmodem).is_cancelled_by_peer());
+        assert!(!Error::Aborted(Abort::Interrupted).is_cancelled_by_peer());
+    }
+}
