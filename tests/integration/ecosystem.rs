@@ -622,6 +622,17 @@ fn json_lines(path: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Our `send` (with `send_args`) into our `recv` (with `recv_args`), both in `work`'s
+/// directory; both must succeed.
+fn transfer_in(work: &Work, send_args: &[&str], recv_args: &[&str]) {
+    let mut send = ours();
+    send.args(send_args).current_dir(work.dir());
+    let mut recv = ours();
+    recv.args(recv_args).current_dir(work.dir());
+    crate::common::cross_connect(&mut send, &mut recv);
+    crate::common::run_pair(send, recv, LIMIT).assert_success();
+}
+
 /// `send -Y a b` into `recv`, both with --report: a line per file and a session line.
 #[test]
 fn reports_for_a_batch() {
@@ -629,15 +640,11 @@ fn reports_for_a_batch() {
     let (_, a) = work.random_file("a.bin", 3000, 1);
     let (_, b) = work.random_file("b.bin", 100, 2);
     fs::create_dir(work.path("in")).expect("mkdir in");
-    let mut send = ours();
-    send.args(["send", "-Y", "--report", "s.json", "a.bin", "b.bin"])
-        .current_dir(work.dir());
-    let mut recv = ours();
-    recv.args(["recv", "--report", "r.json", "in"])
-        .current_dir(work.dir());
-    crate::common::cross_connect(&mut send, &mut recv);
-    let pair = crate::common::run_pair(send, recv, LIMIT);
-    pair.assert_success();
+    transfer_in(
+        &work,
+        &["send", "-Y", "--report", "s.json", "a.bin", "b.bin"],
+        &["recv", "--report", "r.json", "in"],
+    );
     assert_eq!(work.read("in/a.bin"), a);
     assert_eq!(work.read("in/b.bin"), b);
     for (file, direction) in [("s.json", "send"), ("r.json", "recv")] {
@@ -680,15 +687,11 @@ fn reports_for_a_batch() {
 fn report_names_xmodem_1k_from_the_sender_setting() {
     let work = Work::new();
     let (_, data) = work.random_file("small.bin", 100, 3);
-    let mut send = ours();
-    send.args(["send", "-k", "--report", "s.json", "small.bin"])
-        .current_dir(work.dir());
-    let mut recv = ours();
-    recv.args(["recv", "--report", "r.json", "out.bin"])
-        .current_dir(work.dir());
-    crate::common::cross_connect(&mut send, &mut recv);
-    let pair = crate::common::run_pair(send, recv, LIMIT);
-    pair.assert_success();
+    transfer_in(
+        &work,
+        &["send", "-k", "--report", "s.json", "small.bin"],
+        &["recv", "--report", "r.json", "out.bin"],
+    );
     crate::common::check_xmodem_copy(&work.read("out.bin"), &data, 127)
         .unwrap_or_else(|e| panic!("{e}"));
     for (file, protocol) in [("s.json", "xmodem-1k"), ("r.json", "xmodem")] {
