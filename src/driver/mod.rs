@@ -17,6 +17,8 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod handlers;
+
 use crate::files::FileError;
 use crate::link::{Link, Written};
 use crate::proto::{self, Abort, Engine, Event, Position};

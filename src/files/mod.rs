@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use crate::proto::FileInfo;
+
 pub mod names;
 mod policy;
 
@@ -29,6 +31,9 @@ pub enum FileError {
         "{0} already exists (use --overwrite to replace it, --rename to keep both, or --skip-existing)"
     )]
     Exists(PathBuf),
+    /// A file to send whose path has no file name to announce (`..`, `/`).
+    #[error("{} has no file name", .0.display())]
+    NoName(PathBuf),
     /// An I/O error on the named file.
     #[error("{op} {path}: {error}")]
     Io {
@@ -137,6 +142,26 @@ impl Source {
     /// The size in bytes, when known (not for a forced device).
     pub fn size(&self) -> Option<u64> {
         self.size
+    }
+
+    /// The file's header for a batch (YMODEM's block 0, ZMODEM's `ZFILE`) under `name`: its
+    /// size when it has one that holds, and its modification time and full mode as lrzsz
+    /// sends them. The batch counts are left to [`number_batch`](crate::proto::file::number_batch).
+    pub fn info(&self, name: Vec<u8>) -> FileInfo {
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(&self.path).ok();
+        FileInfo {
+            name,
+            // Never a size that is not known (a forced device): the field is optional.
+            size: self.size(),
+            mtime: meta
+                .as_ref()
+                .and_then(|m| u64::try_from(m.mtime()).ok())
+                .filter(|&t| t > 0),
+            mode: meta.as_ref().map(MetadataExt::mode),
+            files_left: None,
+            bytes_left: None,
+        }
     }
 
     /// The path given to [`open`](Self::open).
