@@ -27,9 +27,9 @@ impl Handler for SendHandler<'_> {
         self.files.read_file(offset, buf)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
-        self.files.event(event)?;
-        if let (Event::FileStart(_), Some(i)) = (event, self.files.current()) {
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+        let reply = self.files.file_start(info)?;
+        if let Some(i) = self.files.current() {
             let source = &self.files.sources()[i];
             let label = String::from_utf8_lossy(&self.infos[i].name).into_owned();
             let label = if label.is_empty() {
@@ -39,6 +39,10 @@ impl Handler for SendHandler<'_> {
             };
             self.progress.file_start(&label, source.size());
         }
+        Ok(reply)
+    }
+
+    fn event(&mut self, event: &Event) -> Result<(), FileError> {
         self.progress.event(event);
         Ok(())
     }
@@ -126,55 +130,53 @@ impl RecvHandler<'_> {
 }
 
 impl Handler for RecvHandler<'_> {
-    fn file_reply(&mut self) -> FileReply {
-        self.files.file_reply()
-    }
-
     fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
         self.files.write_file(offset, data)
+    }
+
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+        if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
+            && files > 1
+        {
+            let done: u64 = self.files.files().received().iter().map(|(_, n)| n).sum();
+            self.progress.set_batch_total(done + bytes);
+        }
+        self.stored.push(None);
+        let reply = self.files.file_start(info)?;
+        let Some(opened) = self.files.opened() else {
+            return Ok(reply);
+        };
+        let (Opened::Storing { path, renamed }
+        | Opened::Skipping { path, renamed }
+        | Opened::Resuming { path, renamed, .. }) = opened;
+        if let Some((raw, safe)) = renamed {
+            self.progress.note(&format!(
+                "storing {raw:?} as {:?}",
+                safe.display().to_string()
+            ));
+        }
+        let label = match opened {
+            Opened::Storing { .. } => display_name(path),
+            Opened::Resuming { from, .. } => {
+                self.progress.note(&format!(
+                    "resuming {} from its {from} bytes kept as .part",
+                    path.display()
+                ));
+                display_name(path)
+            }
+            Opened::Skipping { .. } => {
+                self.progress
+                    .note(&format!("skipping {}: it already exists", path.display()));
+                "(skipped)".to_owned()
+            }
+        };
+        self.progress.file_start(&label, info.size);
+        Ok(reply)
     }
 
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
         self.progress.event(event);
         match event {
-            Event::FileStart(info) => {
-                if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
-                    && files > 1
-                {
-                    let done: u64 = self.files.files().received().iter().map(|(_, n)| n).sum();
-                    self.progress.set_batch_total(done + bytes);
-                }
-                self.stored.push(None);
-                self.files.event(event)?;
-                let Some(opened) = self.files.opened() else {
-                    return Ok(());
-                };
-                let (Opened::Storing { path, renamed }
-                | Opened::Skipping { path, renamed }
-                | Opened::Resuming { path, renamed, .. }) = opened;
-                if let Some((raw, safe)) = renamed {
-                    self.progress.note(&format!(
-                        "storing {raw:?} as {:?}",
-                        safe.display().to_string()
-                    ));
-                }
-                let label = match opened {
-                    Opened::Storing { .. } => display_name(path),
-                    Opened::Resuming { from, .. } => {
-                        self.progress.note(&format!(
-                            "resuming {} from its {from} bytes kept as .part",
-                            path.display()
-                        ));
-                        display_name(path)
-                    }
-                    Opened::Skipping { .. } => {
-                        self.progress
-                            .note(&format!("skipping {}: it already exists", path.display()));
-                        "(skipped)".to_owned()
-                    }
-                };
-                self.progress.file_start(&label, info.size);
-            }
             Event::FileEnd { .. } => {
                 let ended = self.files.event(event);
                 self.notes();

@@ -12,7 +12,7 @@ use anyhow::Context;
 use serde::Serialize;
 use xyzmodem::driver::Handler;
 use xyzmodem::files::{FileError, names};
-use xyzmodem::proto::{Check, Event, Position, Protocol};
+use xyzmodem::proto::{Check, Event, FileInfo, FileReply, Position, Protocol};
 
 use super::exit::{self, UsageError};
 
@@ -209,40 +209,42 @@ impl Recorder {
         self.elapsed
     }
 
+    /// Note the start of a file ([`Output::FileStart`](xyzmodem::proto::Output::FileStart)).
+    pub fn file_start(&mut self, info: &FileInfo) {
+        self.close_current("the next file started early");
+        let index = self.files.len();
+        let planned = self.planned.get(index);
+        let name = match planned {
+            Some((name, _)) => Some(name.clone()),
+            None if info.name.is_empty() => self.fallback_name.clone(),
+            None => Some(String::from_utf8_lossy(&info.name).into_owned()),
+        };
+        self.current = Some(FileRecord {
+            kind: "file",
+            direction: self.direction,
+            port: self.port.clone(),
+            path: planned.map(|(name, _)| name.clone()),
+            name,
+            start: Some(rfc3339(SystemTime::now())),
+            size: info.size.or_else(|| planned.and_then(|p| p.1)),
+            bytes: 0,
+            protocol: None,
+            block_size: None,
+            check: None,
+            retries: std::mem::take(&mut self.loose_retries),
+            duration: None,
+            result: "failed",
+            error: None,
+            started: Some(Instant::now()),
+        });
+    }
+
     /// Note an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
             Event::Started { protocol, check } => {
                 self.protocol = Some(*protocol);
                 self.check = Some(*check);
-            }
-            Event::FileStart(info) => {
-                self.close_current("the next file started early");
-                let index = self.files.len();
-                let planned = self.planned.get(index);
-                let name = match planned {
-                    Some((name, _)) => Some(name.clone()),
-                    None if info.name.is_empty() => self.fallback_name.clone(),
-                    None => Some(String::from_utf8_lossy(&info.name).into_owned()),
-                };
-                self.current = Some(FileRecord {
-                    kind: "file",
-                    direction: self.direction,
-                    port: self.port.clone(),
-                    path: planned.map(|(name, _)| name.clone()),
-                    name,
-                    start: Some(rfc3339(SystemTime::now())),
-                    size: info.size.or_else(|| planned.and_then(|p| p.1)),
-                    bytes: 0,
-                    protocol: None,
-                    block_size: None,
-                    check: None,
-                    retries: std::mem::take(&mut self.loose_retries),
-                    duration: None,
-                    result: "failed",
-                    error: None,
-                    started: Some(Instant::now()),
-                });
             }
             Event::Progress { bytes, frame } => {
                 if let Some(f) = &mut self.current {
@@ -373,8 +375,9 @@ impl Handler for Recorded<'_> {
         self.inner.event(event)
     }
 
-    fn file_reply(&mut self) -> xyzmodem::proto::FileReply {
-        self.inner.file_reply()
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+        self.rec.file_start(info);
+        self.inner.file_start(info)
     }
 }
 
@@ -535,7 +538,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xyzmodem::proto::{FileInfo, RetryReason};
+    use xyzmodem::proto::RetryReason;
 
     fn info(name: &str, size: Option<u64>) -> FileInfo {
         FileInfo {
@@ -561,7 +564,7 @@ mod tests {
             reason: RetryReason::Timeout,
             attempt: 1,
         });
-        rec.event(&Event::FileStart(info("a.bin", Some(2000))));
+        rec.file_start(&info("a.bin", Some(2000)));
         rec.event(&Event::Progress {
             bytes: 1024,
             frame: 1024,
@@ -571,7 +574,7 @@ mod tests {
             frame: 128,
         });
         rec.event(&Event::FileEnd { bytes: 2000 });
-        rec.event(&Event::FileStart(info("b.bin", Some(5000))));
+        rec.file_start(&info("b.bin", Some(5000)));
         rec.event(&Event::Progress {
             bytes: 1024,
             frame: 1024,
@@ -621,7 +624,7 @@ mod tests {
             protocol: Protocol::Xmodem,
             check: Check::Checksum,
         });
-        rec.event(&Event::FileStart(FileInfo::default()));
+        rec.file_start(&FileInfo::default());
         rec.event(&Event::Progress {
             bytes: 1024,
             frame: 1024,
@@ -642,7 +645,7 @@ mod tests {
     fn report_lines_carry_no_unsafe_character_raw() {
         let mut rec = Recorder::recv(None);
         let name = "a\u{9b}2J\u{202e}txt\u{1b}";
-        rec.event(&Event::FileStart(info(name, Some(1))));
+        rec.file_start(&info(name, Some(1)));
         rec.event(&Event::FileEnd { bytes: 1 });
         rec.finish(None);
         let line = String::from_utf8(to_json(&rec.files()[0])).unwrap();
@@ -711,12 +714,12 @@ mod tests {
             protocol: Protocol::Zmodem,
             check: Check::Crc32,
         });
-        rec.event(&Event::FileStart(info("a.bin", Some(1))));
+        rec.file_start(&info("a.bin", Some(1)));
         rec.event(&Event::FileEnd { bytes: 1 });
-        rec.event(&Event::FileStart(info("b.bin", Some(9))));
+        rec.file_start(&info("b.bin", Some(9)));
         rec.event(&Event::FileEnd { bytes: 9 });
-        rec.event(&Event::FileStart(info("c.bin", Some(9))));
-        rec.event(&Event::FileStart(FileInfo::default()));
+        rec.file_start(&info("c.bin", Some(9)));
+        rec.file_start(&FileInfo::default());
         rec.set_stored(vec![
             Some("in/a.bin.1".into()),
             None,

@@ -11,7 +11,7 @@ use crate::proto::{Event, FileInfo, FileReply};
 use super::Handler;
 
 /// Sending: the files in the order the engine announces them, one per
-/// [`Event::FileStart`], read at the offsets it asks for.
+/// [`Output::FileStart`](crate::proto::Output::FileStart), read at the offsets it asks for.
 #[derive(Debug)]
 pub struct SendFiles {
     sources: Vec<Source>,
@@ -64,11 +64,9 @@ impl Handler for SendFiles {
         }
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
-        if let Event::FileStart(_) = event {
-            self.current = Some(self.current.map_or(0, |i| i + 1));
-        }
-        Ok(())
+    fn file_start(&mut self, _info: &FileInfo) -> Result<FileReply, FileError> {
+        self.current = Some(self.current.map_or(0, |i| i + 1));
+        Ok(FileReply::Accept)
     }
 }
 
@@ -79,7 +77,6 @@ impl Handler for SendFiles {
 #[derive(Debug)]
 pub struct ReceiveInto {
     files: ReceiveFiles,
-    reply: FileReply,
     opened: Option<Opened>,
     ended: Option<(PathBuf, u64)>,
 }
@@ -89,7 +86,6 @@ impl ReceiveInto {
     pub fn new(files: ReceiveFiles) -> Self {
         Self {
             files,
-            reply: FileReply::Accept,
             opened: None,
             ended: None,
         }
@@ -105,7 +101,7 @@ impl ReceiveInto {
         &mut self.files
     }
 
-    /// What the last [`Event::FileStart`] opened, until the next one.
+    /// What the last file start opened, until the next one.
     pub fn opened(&self) -> Option<&Opened> {
         self.opened.as_ref()
     }
@@ -130,24 +126,22 @@ impl Handler for ReceiveInto {
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
         match event {
             Event::Started { protocol, .. } => self.files.started(*protocol),
-            Event::FileStart(info) => {
-                self.opened = None;
-                self.ended = None;
-                let opened = self.files.start(info)?;
-                self.reply = match opened {
-                    Opened::Storing { .. } => FileReply::Accept,
-                    Opened::Skipping { .. } => FileReply::Skip,
-                    Opened::Resuming { from, crc32, .. } => FileReply::Resume { from, crc32 },
-                };
-                self.opened = Some(opened);
-            }
             Event::FileEnd { bytes } => self.ended = self.files.end(*bytes)?,
             _ => {}
         }
         Ok(())
     }
 
-    fn file_reply(&mut self) -> FileReply {
-        self.reply
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+        self.opened = None;
+        self.ended = None;
+        let opened = self.files.start(info)?;
+        let reply = match opened {
+            Opened::Storing { .. } => FileReply::Accept,
+            Opened::Skipping { .. } => FileReply::Skip,
+            Opened::Resuming { from, crc32, .. } => FileReply::Resume { from, crc32 },
+        };
+        self.opened = Some(opened);
+        Ok(reply)
     }
 }

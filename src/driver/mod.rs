@@ -115,16 +115,19 @@ pub trait Handler {
     }
 
     /// An event from the engine (progress, retries, the end). Returning an
-    /// error aborts the session, e.g. when a file cannot be created.
+    /// error aborts the session.
     fn event(&mut self, event: &Event) -> Result<(), FileError> {
         let _ = event;
         Ok(())
     }
 
-    /// Receiver: the answer to the [`Event::FileStart`] just passed to
-    /// [`event`](Self::event): accept, skip, or resume from a verified length.
-    fn file_reply(&mut self) -> proto::FileReply {
-        proto::FileReply::Accept
+    /// A file begins ([`proto::Output::FileStart`]). Receiver: the answer to the engine:
+    /// accept, skip, or resume from a verified length; an error refuses the file (one that
+    /// cannot be created) and aborts the session. Sender: the file whose data comes next;
+    /// the answer is ignored.
+    fn file_start(&mut self, info: &proto::FileInfo) -> Result<proto::FileReply, FileError> {
+        let _ = info;
+        Ok(proto::FileReply::Accept)
     }
 }
 
@@ -364,8 +367,8 @@ impl proto::Io for DriverIo<'_> {
         Ok(self.handler.event(&event)?)
     }
 
-    fn file_reply(&mut self) -> proto::FileReply {
-        self.handler.file_reply()
+    fn file_start(&mut self, info: proto::FileInfo) -> Result<proto::FileReply, Error> {
+        Ok(self.handler.file_start(&info)?)
     }
 }
 
@@ -617,7 +620,7 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
         Event::Retry { .. } => summary.retries += 1,
         Event::FileSkipped => summary.skipped += 1,
         Event::EndUnconfirmed { at } => summary.end_unconfirmed = Some(at),
-        Event::FileStart(_) | Event::Note(_) | Event::Finished | Event::Failed(_) => {}
+        Event::Note(_) | Event::Finished | Event::Failed(_) => {}
     }
 }
 

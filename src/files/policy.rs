@@ -6,7 +6,7 @@
 //! created in it, and opens the named output file (so an existing one is refused at once).
 //! Then the caller hands it the receiver's events and data:
 //!
-//! - [`start`](ReceiveFiles::start) on `Event::FileStart`: the peer's name is made safe
+//! - [`start`](ReceiveFiles::start) on `Output::FileStart`: the peer's name is made safe
 //!   ([`names`](super::names)), an existing file is refused, replaced, renamed or skipped;
 //! - [`write`](ReceiveFiles::write) for each block of data;
 //! - [`end`](ReceiveFiles::end) on `Event::FileEnd`: the file is committed under its name;

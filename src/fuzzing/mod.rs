@@ -90,9 +90,13 @@ impl<'a> Input<'a> {
     }
 }
 
-/// The caller's side of the files: answers `ReadFile`, takes `WriteFile`, follows events.
+/// The caller's side of the files: answers `ReadFile` and `FileStart`, takes `WriteFile`,
+/// follows events.
 trait Files {
     fn event(&mut self, event: &Event);
+    /// A file begins: the answer (a ZMODEM receiver skips or resumes on it), as the CLI's
+    /// handler gives it.
+    fn file_start(&mut self, info: &FileInfo) -> FileReply;
     fn write(&mut self, offset: u64, data: &[u8]);
     fn read(&mut self, offset: u64, max: usize) -> &[u8];
 
@@ -105,12 +109,6 @@ trait Files {
     /// aborts the engine as the driver does.
     fn take_failure(&mut self) -> Option<String> {
         None
-    }
-
-    /// The answer to the `FileStart` just passed to `event` (a ZMODEM receiver skips or
-    /// resumes on it), as the CLI's handler gives it.
-    fn reply(&mut self) -> FileReply {
-        FileReply::Accept
     }
 }
 
@@ -179,8 +177,11 @@ impl<F: Files> proto::Io for Checked<'_, F> {
         self.files.take_failure().map_or(Ok(()), Err)
     }
 
-    fn file_reply(&mut self) -> FileReply {
-        self.files.reply()
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        self.output();
+        assert!(!*self.ended, "FileStart after the session ended: {info:?}");
+        let reply = self.files.file_start(&info);
+        self.files.take_failure().map_or(Ok(reply), Err)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The whole receive path: engine → handler → file policy → real files.
 //!
 //! The `receiver` and `zmodem_receiver` bodies stop at the engine's outputs. This one hands
-//! them to the library's [`ReceiveFiles`] as the CLI's handler does (start on `FileStart` and
+//! them to the library's handler, [`ReceiveInto`], as the CLI does (open on `FileStart` and
 //! answer it: store, skip or resume; data on `WriteFile`, commit on `FileEnd`, abandon on
 //! failure; a file error aborts the engine), in a fresh temporary directory holding files
 //! the "user" owns, so whatever a header field drives (name sanitising, existing files,
@@ -21,6 +21,8 @@ use std::time::Instant;
 use super::receiver::send_block;
 use super::zmodem::{damage, header as zheader, subpacket};
 use super::{Common, Files, Input, Run, common_op};
+use crate::driver::Handler;
+use crate::driver::handlers::ReceiveInto;
 use crate::files::names::is_unsafe_char;
 use crate::files::{Existing, FileError, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
@@ -75,7 +77,7 @@ struct Commit {
 
 /// What the handler saw and kept.
 struct PathFiles {
-    files: ReceiveFiles,
+    files: ReceiveInto,
     /// The dir the target is in: everything must land inside it.
     dir: PathBuf,
     failure: Option<String>,
@@ -122,7 +124,7 @@ impl PathFiles {
     fn new(files: ReceiveFiles, dir: PathBuf, max_write: usize, strip_padding: bool) -> Self {
         Self {
             strip_padding,
-            files,
+            files: ReceiveInto::new(files),
             dir,
             failure: None,
             reply: FileReply::Accept,
@@ -145,7 +147,7 @@ impl PathFiles {
         }
     }
 
-    /// `Event::FileStart`: open the file as the CLI does, and note the answer.
+    /// `FileStart`: open the file through the library's handler, and check its answer.
     fn start(&mut self, info: &FileInfo) -> Result<(), FileError> {
         self.announced = info.size;
         self.shadow.clear();
@@ -155,9 +157,15 @@ impl PathFiles {
         self.resumed_part = None;
         self.resume = None;
         self.pos = 0;
-        let opened = self.files.start(info)?;
+        let reply = self.files.file_start(info)?;
+        let opened = self
+            .files
+            .opened()
+            .cloned()
+            .expect("a file start that opened");
         self.storing = !matches!(opened, Opened::Skipping { .. });
-        self.reply = match opened {
+        self.reply = reply;
+        let expected = match opened {
             Opened::Storing { path, .. } => {
                 assert!(path.starts_with(&self.dir), "{path:?} outside");
                 FileReply::Accept
@@ -191,6 +199,7 @@ impl PathFiles {
                 FileReply::Resume { from, crc32 }
             }
         };
+        assert_eq!(reply, expected, "the answer to what was opened");
         Ok(())
     }
 
@@ -207,7 +216,8 @@ impl PathFiles {
     /// `Event::FileEnd`: commit, and note what must be on disk.
     fn end(&mut self, bytes: u64) -> Result<(), FileError> {
         self.decline_below(bytes);
-        let done = self.files.end(bytes)?;
+        self.files.event(&Event::FileEnd { bytes })?;
+        let done = self.files.ended().cloned();
         let Some((path, len)) = done else {
             // Skipped, or its start failed (the engine, aborted, may have ended it already).
             assert!(!self.storing, "a file stored was not committed");
@@ -239,11 +249,9 @@ impl Files for PathFiles {
     fn event(&mut self, event: &Event) {
         let result = match event {
             Event::Started { protocol, .. } => {
-                self.files.started(*protocol);
                 self.strips = self.strip_padding && protocol.padding().is_some();
-                Ok(())
+                self.files.event(event)
             }
-            Event::FileStart(info) => self.start(info),
             Event::FileEnd { bytes } => self.end(*bytes),
             Event::Progress { bytes, .. } => {
                 self.pos = *bytes;
@@ -266,7 +274,7 @@ impl Files for PathFiles {
             | Event::Note(_)
             | Event::EndUnconfirmed { .. } => Ok(()),
         };
-        let _ = self.files.take_notes();
+        let _ = self.files.files_mut().take_notes();
         if let Err(e) = result {
             self.failure = Some(e.to_string());
         }
@@ -274,7 +282,7 @@ impl Files for PathFiles {
 
     fn write(&mut self, offset: u64, data: &[u8]) {
         self.decline_below(offset);
-        match self.files.write(offset, data) {
+        match self.files.write_file(offset, data) {
             Ok(()) if !self.skipping => {
                 assert!(
                     offset <= self.shadow.len() as u64,
@@ -301,7 +309,11 @@ impl Files for PathFiles {
         self.failure.take()
     }
 
-    fn reply(&mut self) -> FileReply {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        if let Err(e) = self.start(info) {
+            self.failure = Some(e.to_string());
+        }
+        let _ = self.files.files_mut().take_notes();
         self.reply
     }
 }

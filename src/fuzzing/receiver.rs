@@ -5,7 +5,7 @@ use std::time::Instant;
 use super::{Common, Files, Input, Run, common_op, file_info};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::xymodem::header;
-use crate::proto::{Check, Event, ReceiverConfig, RecvMode};
+use crate::proto::{Check, Event, FileInfo, FileReply, ReceiverConfig, RecvMode};
 
 // ---------------------------------------------------------------------------------------------
 // Receiver
@@ -20,13 +20,15 @@ struct RecvFiles {
 }
 
 impl Files for RecvFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        assert!(self.file.is_none(), "FileStart inside a file");
+        self.file = Some(info.size);
+        self.written = 0;
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                assert!(self.file.is_none(), "FileStart inside a file");
-                self.file = Some(info.size);
-                self.written = 0;
-            }
             Event::FileEnd { bytes } => {
                 assert!(self.file.is_some(), "FileEnd outside a file");
                 assert_eq!(*bytes, self.written, "FileEnd count != bytes written");

@@ -9,7 +9,7 @@ use crate::proto::zmodem::{
     CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat, MAX_SUBPACKET,
     Receiver, ReceiverConfig, Sender, SenderConfig,
 };
-use crate::proto::{Event, FileInfo, file};
+use crate::proto::{Event, FileInfo, FileReply, file};
 
 /// A header from the input: any type, position or flags, in any of the three formats.
 pub(super) fn header(input: &mut Input<'_>) -> (Header, HeaderFormat) {
@@ -60,14 +60,16 @@ struct ZRecvFiles {
 }
 
 impl Files for ZRecvFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        assert!(!self.in_file, "FileStart inside a file");
+        assert!(!info.name.is_empty(), "a file without a name was accepted");
+        self.in_file = true;
+        self.written = 0;
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                assert!(!self.in_file, "FileStart inside a file");
-                assert!(!info.name.is_empty(), "a file without a name was accepted");
-                self.in_file = true;
-                self.written = 0;
-            }
             Event::FileEnd { bytes } => {
                 assert!(self.in_file, "FileEnd outside a file");
                 assert_eq!(*bytes, self.written, "FileEnd count != bytes written");
@@ -192,17 +194,19 @@ struct ZSendFiles {
 }
 
 impl Files for ZSendFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        let (want, _) = self
+            .batch
+            .get(self.started)
+            .expect("more FileStarts than files");
+        assert_eq!(info, want, "files out of order");
+        self.current = Some(self.started);
+        self.started += 1;
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                let (want, _) = self
-                    .batch
-                    .get(self.started)
-                    .expect("more FileStarts than files");
-                assert_eq!(info, want, "files out of order");
-                self.current = Some(self.started);
-                self.started += 1;
-            }
             Event::FileEnd { bytes } => {
                 let index = self.current.take().expect("FileEnd outside a file");
                 assert!(*bytes <= self.batch[index].1.len() as u64);

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::xymodem::block;
-use super::{Check, Engine, Error, Event, FileInfo, Io};
+use super::{Check, Engine, Error, Event, FileInfo, FileReply, Io};
 
 pub(crate) const S: Duration = Duration::from_secs(1);
 
@@ -14,6 +14,8 @@ pub(crate) struct Drained {
     pub(crate) wire: Vec<u8>,
     pub(crate) written: Vec<u8>,
     pub(crate) events: Vec<Event>,
+    /// The files started (`Output::FileStart`), each accepted.
+    pub(crate) files: Vec<FileInfo>,
 }
 
 /// A [`Io`] over buffers: what went out, what was written, the events; file reads served
@@ -49,6 +51,11 @@ impl Io for Buffers<'_> {
         self.d.events.push(event);
         Ok(())
     }
+
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        self.d.files.push(info);
+        Ok(FileReply::Accept)
+    }
 }
 
 /// Drain all outputs, serving file reads from `file`; `*read_pos` is where the last read
@@ -79,6 +86,7 @@ pub(crate) fn feed(e: &mut dyn Engine, now: Instant, bytes: &[u8]) -> Drained {
         all.wire.extend(d.wire);
         all.written.extend(d.written);
         all.events.extend(d.events);
+        all.files.extend(d.files);
         if rest.is_empty() {
             break;
         }
@@ -131,7 +139,7 @@ pub(crate) struct Pair {
 }
 
 impl Pair {
-    /// Run `tx` (sending `files`, one per `Event::FileStart`) against `rx` to the end. Panics
+    /// Run `tx` (sending `files`, one per `Output::FileStart`) against `rx` to the end. Panics
     /// if either fails or nothing is left to do before both ended (a hang).
     pub(crate) fn run(
         &self,
@@ -239,10 +247,12 @@ impl Io for PairSender<'_> {
         unreachable!("a sender writes no file")
     }
 
+    fn file_start(&mut self, _info: FileInfo) -> Result<FileReply, Self::Error> {
+        *self.file = Some(self.file.map_or(0, |i| i + 1));
+        Ok(FileReply::Accept)
+    }
+
     fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
-        if matches!(ev, Event::FileStart(_)) {
-            *self.file = Some(self.file.map_or(0, |i| i + 1));
-        }
         assert!(!matches!(ev, Event::Failed(_)), "sender failed: {ev:?}");
         self.run.sender_events.push(ev);
         Ok(())
@@ -280,10 +290,12 @@ impl Io for PairReceiver<'_> {
         Ok(())
     }
 
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        self.run.received.push((info, Vec::new()));
+        Ok(FileReply::Accept)
+    }
+
     fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
-        if let Event::FileStart(info) = &ev {
-            self.run.received.push((info.clone(), Vec::new()));
-        }
         assert!(!matches!(ev, Event::Failed(_)), "receiver failed: {ev:?}");
         self.run.receiver_events.push(ev);
         Ok(())

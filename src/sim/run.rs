@@ -8,7 +8,7 @@ use super::line::{Line, LineStats};
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
 use crate::proto::{
-    self, Check, Engine, Error, Event, FileInfo, Receiver, RetryReason, Sender, zmodem,
+    self, Check, Engine, Error, Event, FileInfo, FileReply, Receiver, RetryReason, Sender, zmodem,
 };
 
 /// How a simulated transfer ended.
@@ -443,7 +443,6 @@ impl proto::Io for SenderSide<'_, '_> {
         match ev {
             Event::Started { check, .. } => w.check = Some(check),
             Event::Retry { .. } => w.retries += 1,
-            Event::FileStart(_) => w.file = Some(w.file.map_or(0, |i| i + 1)),
             Event::Finished => w.sender = End::Finished,
             Event::Failed(e) => w.sender = End::Failed(e),
             // The last ACK was lost: the sender ends anyway; the receiver's end judges.
@@ -454,6 +453,14 @@ impl proto::Io for SenderSide<'_, '_> {
             | Event::Note(_) => {}
         }
         Ok(())
+    }
+
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        let w = &mut *self.0;
+        // Logged as the event it was, so traces read as before.
+        w.log(format_args!("tx event FileStart({info:?})"));
+        w.file = Some(w.file.map_or(0, |i| i + 1));
+        Ok(FileReply::Accept)
     }
 }
 
@@ -513,10 +520,6 @@ impl proto::Io for ReceiverSide<'_, '_> {
                 w.retries += 1;
                 w.bad_checks += u64::from(reason == RetryReason::BadCheck);
             }
-            Event::FileStart(info) => w.received.push(Received {
-                info,
-                ..Received::default()
-            }),
             Event::FileEnd { .. } => match w.received.last_mut() {
                 Some(file) if !file.committed => file.committed = true,
                 _ => w.contract = Some("the receiver ended a file it never started"),
@@ -530,6 +533,16 @@ impl proto::Io for ReceiverSide<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        let w = &mut *self.0;
+        w.log(format_args!("rx event FileStart({info:?})"));
+        w.received.push(Received {
+            info,
+            ..Received::default()
+        });
+        Ok(FileReply::Accept)
     }
 }
 

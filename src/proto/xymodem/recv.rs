@@ -138,7 +138,7 @@ struct FileState {
 /// Receives files with XMODEM, YMODEM or YMODEM-G; accepts 128- and 1024-byte blocks mixed.
 ///
 /// Output order for a block: events, then [`Output::WriteFile`] with its data, then the ACK.
-/// For a header: [`Event::FileStart`] then the ACK, so a caller that cannot create the file
+/// For a header: [`Output::FileStart`] then the ACK, so a caller that cannot create the file
 /// can [`abort`](Engine::abort) before the sender sees an ACK. Likewise [`Event::FileEnd`]
 /// comes before the ACK of the final EOT.
 #[derive(Debug)]
@@ -606,7 +606,7 @@ impl Receiver {
                     header_crc: crc16(self.asm.data(usize::MAX)),
                     ..FileState::default()
                 });
-                self.out.event(Event::FileStart(info));
+                self.out.file_start(info);
                 if !self.streaming {
                     self.out.send(&[ACK]);
                 }
@@ -623,7 +623,7 @@ impl Receiver {
         let file = self.file.get_or_insert_with(FileState::default);
         if !file.data_started && file.size.is_none() && self.proto == Proto::Xmodem {
             // XMODEM: the file starts with its first block.
-            self.out.event(Event::FileStart(FileInfo::default()));
+            self.out.file_start(FileInfo::default());
         }
         file.data_started = true;
         let take = match file.size {
@@ -689,7 +689,7 @@ impl Receiver {
         let file = self.file.take().unwrap_or_default();
         if self.proto != Proto::Ymodem && !file.data_started {
             // An empty XMODEM file: EOT straight away.
-            self.out.event(Event::FileStart(FileInfo::default()));
+            self.out.file_start(FileInfo::default());
         }
         self.out.event(Event::FileEnd {
             bytes: file.received,
@@ -837,8 +837,8 @@ impl Engine for Receiver {
     }
 
     fn poll_output(&mut self) -> Option<Output<'_>> {
-        if let Some(event) = self.out.pop_event() {
-            return Some(Output::Event(event));
+        if let Some(out) = self.out.pop_event() {
+            return Some(out);
         }
         if let Some((offset, len)) = self.deliver.take() {
             return Some(Output::WriteFile {

@@ -123,7 +123,7 @@ enum Flight {
 /// Bytes other than NAK, `C`, `G`, ACK and CAN are ignored, so device banners and echo before
 /// the handshake do no harm. A `C` or NAK while a block waits for its ACK means "send it
 /// again" (U-Boot answers a bad block with `C`). The caller learns which file to read from
-/// [`Event::FileStart`]; data is then requested with [`Output::ReadFile`].
+/// [`Output::FileStart`]; data is then requested with [`Output::ReadFile`].
 #[derive(Debug)]
 pub struct Sender {
     cfg: SenderConfig,
@@ -280,7 +280,7 @@ impl Sender {
     /// Begin the data of `files[index]`.
     fn start_file(&mut self, now: Instant) {
         if let Some(info) = self.files.get(self.index) {
-            self.out.event(Event::FileStart(info.clone()));
+            self.out.file_start(info.clone());
         }
         self.number = 1;
         self.eof = false;

@@ -145,7 +145,7 @@ enum State {
 /// Receives a ZMODEM batch.
 ///
 /// Output order for a subpacket: events, then [`Output::WriteFile`] with its data at its
-/// offset, then any answer (`ZACK`). For a file: [`Event::FileStart`], then the `ZRPOS` that
+/// offset, then any answer (`ZACK`). For a file: [`Output::FileStart`], then the `ZRPOS` that
 /// accepts it, which [`Engine::reply_file`] can replace by a `ZSKIP` or a `ZRPOS` further on.
 #[derive(Debug)]
 pub struct Receiver {
@@ -514,7 +514,7 @@ impl Receiver {
         self.file = Some(0);
         self.announced = info.size;
         self.last_progress = now;
-        self.out.event(Event::FileStart(info));
+        self.out.file_start(info);
         // The caller may replace this answer (reply_file) before it goes out.
         self.send_zrpos(now);
     }
@@ -717,8 +717,8 @@ impl Engine for Receiver {
     }
 
     fn poll_output(&mut self) -> Option<Output<'_>> {
-        if let Some(event) = self.out.pop_event() {
-            return Some(Output::Event(event));
+        if let Some(out) = self.out.pop_event() {
+            return Some(out);
         }
         if let Some(offset) = self.deliver.take() {
             return Some(Output::WriteFile {

@@ -364,7 +364,7 @@ impl Sender {
         }
         let options = if self.cfg.resume { ZCRESUM } else { ZCBIN };
         let info = info.clone();
-        self.out.event(Event::FileStart(info.clone()));
+        self.out.file_start(info.clone());
         let manage = self.cfg.management;
         self.bin(Header::with_flags(FrameType::File, options, manage, 0, 0));
         let mut body = Vec::with_capacity(64 + info.name.len());
