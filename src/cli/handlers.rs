@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use xyzmodem::driver::Handler;
 use xyzmodem::driver::handlers::{ReceiveInto, SendFiles};
-use xyzmodem::files::{Abandoned, FileError, Opened};
+use xyzmodem::driver::{Handler, HandlerError};
+use xyzmodem::files::{Abandoned, Opened};
 use xyzmodem::proto::{Event, FileInfo, FileReply};
 
 use super::progress::{Progress, display_name};
@@ -23,11 +23,11 @@ pub struct SendHandler<'a> {
 }
 
 impl Handler for SendHandler<'_> {
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, HandlerError> {
         self.files.read_file(offset, buf)
     }
 
-    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
         let reply = self.files.file_start(info)?;
         if let Some(i) = self.files.current() {
             let source = &self.files.sources()[i];
@@ -42,7 +42,7 @@ impl Handler for SendHandler<'_> {
         Ok(reply)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         self.progress.event(event);
         Ok(())
     }
@@ -130,11 +130,11 @@ impl RecvHandler<'_> {
 }
 
 impl Handler for RecvHandler<'_> {
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), HandlerError> {
         self.files.write_file(offset, data)
     }
 
-    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
         if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
             && files > 1
         {
@@ -174,7 +174,7 @@ impl Handler for RecvHandler<'_> {
         Ok(reply)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         self.progress.event(event);
         match event {
             Event::FileEnd { .. } => {

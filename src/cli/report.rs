@@ -10,8 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use serde::Serialize;
-use xyzmodem::driver::Handler;
-use xyzmodem::files::{FileError, names};
+use xyzmodem::driver::{Handler, HandlerError};
+use xyzmodem::files::names;
 use xyzmodem::proto::{Check, Event, FileInfo, FileReply, Position, Protocol};
 
 use super::exit::{self, UsageError};
@@ -362,20 +362,20 @@ pub struct Recorded<'a> {
 }
 
 impl Handler for Recorded<'_> {
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, HandlerError> {
         self.inner.read_file(offset, buf)
     }
 
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), HandlerError> {
         self.inner.write_file(offset, data)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         self.rec.event(event);
         self.inner.event(event)
     }
 
-    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
         self.rec.file_start(info);
         self.inner.file_start(info)
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crate::files::{Abandoned, FileError, Opened, ReceiveFiles, Source};
 use crate::proto::{Event, FileInfo, FileReply};
 
-use super::Handler;
+use super::{Handler, HandlerError};
 
 /// Sending: the files in the order the engine announces them, one per
 /// [`Output::FileStart`](crate::proto::Output::FileStart), read at the offsets it asks for.
@@ -57,14 +57,14 @@ impl SendFiles {
 }
 
 impl Handler for SendFiles {
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, HandlerError> {
         match self.sources.get_mut(self.current.unwrap_or(0)) {
-            Some(source) => source.read_at(offset, buf),
+            Some(source) => Ok(source.read_at(offset, buf)?),
             None => Ok(0),
         }
     }
 
-    fn file_start(&mut self, _info: &FileInfo) -> Result<FileReply, FileError> {
+    fn file_start(&mut self, _info: &FileInfo) -> Result<FileReply, HandlerError> {
         self.current = Some(self.current.map_or(0, |i| i + 1));
         Ok(FileReply::Accept)
     }
@@ -119,11 +119,11 @@ impl ReceiveInto {
 }
 
 impl Handler for ReceiveInto {
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
-        self.files.write(offset, data)
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), HandlerError> {
+        Ok(self.files.write(offset, data)?)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         match event {
             Event::Started { protocol, .. } => self.files.started(*protocol),
             Event::FileEnd { bytes } => self.ended = self.files.end(*bytes)?,
@@ -132,7 +132,7 @@ impl Handler for ReceiveInto {
         Ok(())
     }
 
-    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, FileError> {
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
         self.opened = None;
         self.ended = None;
         let opened = self.files.start(info)?;

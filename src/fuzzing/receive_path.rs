@@ -21,10 +21,10 @@ use std::time::Instant;
 use super::receiver::send_block;
 use super::zmodem::{damage, header as zheader, subpacket};
 use super::{Common, Files, Input, Run, common_op};
-use crate::driver::Handler;
 use crate::driver::handlers::ReceiveInto;
+use crate::driver::{Handler, HandlerError};
 use crate::files::names::is_unsafe_char;
-use crate::files::{Existing, FileError, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
+use crate::files::{Existing, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::zmodem::{
     self, CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat,
@@ -148,7 +148,7 @@ impl PathFiles {
     }
 
     /// `FileStart`: open the file through the library's handler, and check its answer.
-    fn start(&mut self, info: &FileInfo) -> Result<(), FileError> {
+    fn start(&mut self, info: &FileInfo) -> Result<(), HandlerError> {
         self.announced = info.size;
         self.shadow.clear();
         self.skipping = false;
@@ -214,7 +214,7 @@ impl PathFiles {
     }
 
     /// `Event::FileEnd`: commit, and note what must be on disk.
-    fn end(&mut self, bytes: u64) -> Result<(), FileError> {
+    fn end(&mut self, bytes: u64) -> Result<(), HandlerError> {
         self.decline_below(bytes);
         self.files.event(&Event::FileEnd { bytes })?;
         let done = self.files.ended().cloned();
