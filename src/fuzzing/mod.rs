@@ -112,6 +112,15 @@ trait Files {
     }
 }
 
+/// A sender's file start, checked against `batch`: the next file in order (`started` of
+/// them have started), announced as it was given. Returns its index.
+fn next_in_batch(batch: &[(FileInfo, Vec<u8>)], started: &mut usize, info: &FileInfo) -> usize {
+    let (want, _) = batch.get(*started).expect("more FileStarts than files");
+    assert_eq!(info, want, "files out of order");
+    *started += 1;
+    *started - 1
+}
+
 /// The harness's side of [`proto::drain`]: every output checked against the contract.
 struct Checked<'a, F> {
     files: &'a mut F,

@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use super::{Common, Files, Input, Run, common_op, file_info};
+use super::{Common, Files, Input, Run, common_op, file_info, next_in_batch};
 use crate::proto::xymodem::block::{self, CRC_START, G_START, LARGE, NAK, SMALL};
 use crate::proto::{Event, FileInfo, FileReply, SendMode, Sender, SenderConfig};
 
@@ -43,13 +43,7 @@ struct SendFiles {
 impl Files for SendFiles {
     fn file_start(&mut self, info: &FileInfo) -> FileReply {
         assert!(self.current.is_none(), "FileStart inside a file");
-        let (want, _) = self
-            .batch
-            .get(self.started)
-            .expect("more FileStarts than files");
-        assert_eq!(info, want, "files out of order");
-        self.current = Some(self.started);
-        self.started += 1;
+        self.current = Some(next_in_batch(&self.batch, &mut self.started, info));
         self.pos = 0;
         FileReply::Accept
     }

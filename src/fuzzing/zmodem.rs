@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::{Common, Files, Input, Run, common_op, file_info};
+use super::{Common, Files, Input, Run, common_op, file_info, next_in_batch};
 use crate::proto::zmodem::{
     CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat, MAX_SUBPACKET,
     Receiver, ReceiverConfig, Sender, SenderConfig,
@@ -195,13 +195,7 @@ struct ZSendFiles {
 
 impl Files for ZSendFiles {
     fn file_start(&mut self, info: &FileInfo) -> FileReply {
-        let (want, _) = self
-            .batch
-            .get(self.started)
-            .expect("more FileStarts than files");
-        assert_eq!(info, want, "files out of order");
-        self.current = Some(self.started);
-        self.started += 1;
+        self.current = Some(next_in_batch(&self.batch, &mut self.started, info));
         FileReply::Accept
     }
 
