@@ -301,9 +301,7 @@ pub fn send_port(
                 escape,
                 resume,
                 management,
-                start_timeout: a.limits.start_timeout,
-                max_errors: a.limits.retries,
-                idle_limit: a.limits.idle,
+                limits: a.limits.engine(zmodem::SenderConfig::default().limits),
                 ..zmodem::SenderConfig::default()
             },
             infos.clone(),
@@ -322,10 +320,8 @@ pub fn send_port(
             let cfg = SenderConfig {
                 mode: a.protocol.mode(),
                 one_k,
-                start_timeout: a.limits.start_timeout,
+                limits: a.limits.engine(defaults.limits),
                 header_c_wait,
-                max_errors: a.limits.retries,
-                idle_limit: a.limits.idle,
                 ..defaults
             };
             Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
@@ -398,9 +394,7 @@ fn recv_port(
     let cfg = ReceiverConfig {
         mode: a.protocol.mode(),
         check: a.check,
-        start_timeout: a.limits.start_timeout,
-        max_errors: a.limits.retries,
-        idle_limit: a.limits.idle,
+        limits: a.limits.engine(ReceiverConfig::default().limits),
         // On a serial port the rate is known: the quiet before a NAK is a few characters
         // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
         char_time: port.map(|p| a.serial.for_port(p).char_time()),
@@ -421,8 +415,9 @@ fn recv_port(
     };
     let zcfg = zmodem::ReceiverConfig {
         escape_controls: a.escape_controls,
-        start_timeout: a.limits.start_timeout,
-        idle_limit: a.limits.idle,
+        limits: a
+            .limits
+            .engine_keeping_errors(zmodem::ReceiverConfig::default().limits),
         ..zmodem::ReceiverConfig::default()
     };
     let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());

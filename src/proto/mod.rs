@@ -49,11 +49,14 @@
 //!   and receiver engines);
 //! - [`detect`]: the receive front end that meets whatever sender is on the line;
 //! - [`file`](mod@file): [`FileInfo`], what a sender says about a file, and its text form;
+//! - `core`: what every engine shares: [`Limits`], the named timers, sticky failure and the
+//!   end of the output queue;
 //! - [`crc`], [`cancel`]: checks and the cancel sequence, shared by all protocols.
 //!
 //! Nothing here uses anything outside this module: no I/O, no clock, no threads.
 
 pub mod cancel;
+mod core;
 pub mod crc;
 pub mod detect;
 mod error;
@@ -65,6 +68,7 @@ pub mod zmodem;
 
 use std::time::Instant;
 
+pub use self::core::Limits;
 pub use error::{Abort, Error, RetryReason};
 
 /// Whether `byte` can be the first byte of a sender's transfer: XMODEM's and YMODEM's block

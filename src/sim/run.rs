@@ -8,7 +8,8 @@ use super::line::{Line, LineStats};
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
 use crate::proto::{
-    self, Check, Engine, Error, Event, FileInfo, FileReply, Receiver, RetryReason, Sender, zmodem,
+    self, Check, Engine, Error, Event, FileInfo, FileReply, Limits, Receiver, RetryReason, Sender,
+    zmodem,
 };
 
 /// How a simulated transfer ended.
@@ -201,13 +202,21 @@ impl<'a> Sim<'a> {
         let epoch = epoch();
         let (tx, rx): (Box<dyn Engine>, Box<dyn Engine>) = if scn.variant == Variant::Zmodem {
             let timing = |d: Duration| d.max(Duration::from_secs(1));
+            let tx = zmodem::SenderConfig::default();
             let tx = zmodem::SenderConfig {
-                start_timeout: timing(scn.sender.start_timeout),
-                ..zmodem::SenderConfig::default()
+                limits: Limits {
+                    start: timing(scn.sender.limits.start),
+                    ..tx.limits
+                },
+                ..tx
             };
+            let rx = zmodem::ReceiverConfig::default();
             let rx = zmodem::ReceiverConfig {
-                start_timeout: timing(scn.receiver.start_timeout),
-                ..zmodem::ReceiverConfig::default()
+                limits: Limits {
+                    start: timing(scn.receiver.limits.start),
+                    ..rx.limits
+                },
+                ..rx
             };
             (
                 Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch)),
