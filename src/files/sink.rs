@@ -20,7 +20,7 @@ pub enum Existing {
     /// Keep both: the new file gets the first free name of `NAME.1` ... `NAME.999`.
     Rename,
     /// Keep the existing file and discard the new one (a batch goes on with the next file).
-    /// [`ReceiveFiles`] checks for it before it opens a [`Sink`]; to a [`Sink`] it means
+    /// [`ReceiveFiles`](super::ReceiveFiles) checks for it before it opens a [`Sink`]; to a [`Sink`] it means
     /// [`Refuse`](Self::Refuse).
     Skip,
 }
