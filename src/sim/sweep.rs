@@ -4,7 +4,8 @@ use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
-use super::run::{Outcome, Report, run};
+use super::judge::{Outcome, Report};
+use super::run::run;
 use super::scenario::{Scenario, Variant};
 use crate::proto::Check;
 

@@ -203,7 +203,7 @@ fn run_judged_against(scn: &Scenario, sent: Vec<Vec<u8>>) -> Report {
     let mut sending = scn.clone();
     sending.files = sent;
     let mut r = run(&sending);
-    let redo = super::run::corruption(scn, &r.received, &r.receiver, r.protocol, r.frame);
+    let redo = super::judge::corruption(scn, &r.received, &r.receiver, r.protocol, r.frame);
     if let Some(why) = redo {
         r.outcome = Outcome::SilentCorruption;
         r.detail = Some(why);
