@@ -14,6 +14,9 @@
 //!   answering each file as the CLI does: store, skip or resume) writing real files in a
 //!   temporary directory, with hostile header text (names, sizes, times, modes) and files
 //!   already there, and checks what lands on disk.
+//! - [`auto_receiver()`] runs `recv`'s front end (`proto::detect::AutoReceiver`) against X/YMODEM
+//!   blocks and ZMODEM frames mixed on one line, through its detection and hand-over to either
+//!   engine.
 //! - [`block`] feeds the block assembler arbitrary bytes and round-trips encoded blocks.
 //! - [`header`] parses arbitrary YMODEM block 0 data and round-trips headers.
 //!
@@ -32,6 +35,7 @@
 //!   input, timeouts and aborts; an abort always ends the session;
 //! - fed only timeouts at its deadlines, an engine ends within [`MAX_TIMEOUTS`] of them.
 
+mod auto;
 mod codecs;
 mod receive_path;
 mod receiver;
@@ -40,6 +44,7 @@ mod zmodem;
 
 use std::time::{Duration, Instant};
 
+pub use auto::auto_receiver;
 pub use codecs::{block, header};
 pub use receive_path::{receive_path, receive_path_committed};
 pub use receiver::receiver;
@@ -226,8 +231,9 @@ impl<E: Engine, F: Files> Run<E, F> {
         }
     }
 
-    /// Act on every output until there is none, answering file reads at once.
-    fn drain(&mut self) {
+    /// Act on every output until there is none, answering file reads at once; returns how
+    /// many there were.
+    fn drain(&mut self) -> usize {
         let mut io = Checked {
             files: &mut self.files,
             ended: &mut self.ended,
@@ -237,6 +243,7 @@ impl<E: Engine, F: Files> Run<E, F> {
         };
         // A local failure aborted the engine inside `drain`, whose outputs it drained too.
         let _ = proto::drain(&mut self.engine, self.now, &mut io, &mut self.buf);
+        let outputs = io.count;
         self.check_deadline("drain");
         if self.ended {
             assert!(self.engine.is_finished(), "ended and drained, not finished");
@@ -251,10 +258,13 @@ impl<E: Engine, F: Files> Run<E, F> {
                 "running, nothing to do and no deadline: the session hangs"
             );
         }
+        outputs
     }
 
     /// Feed bytes that arrived from the peer, draining outputs between pieces.
     fn input(&mut self, mut bytes: &[u8]) {
+        // The last call consumed nothing.
+        let mut stalled = false;
         while !bytes.is_empty() {
             let was_settled = self.settled;
             let n = self.engine.handle_input(self.now, bytes);
@@ -264,16 +274,23 @@ impl<E: Engine, F: Files> Run<E, F> {
             }
             self.check_deadline("handle_input");
             bytes = &bytes[n..];
-            self.drain();
+            let outputs = self.drain();
             // Outputs are always drained before this call, so none was pending: nothing
             // consumed means the session ended right there, and the rest is not its own
-            // (what follows ZMODEM's `OO`).
+            // (what follows ZMODEM's `OO`), or the input made output due that must go out
+            // before it is read (`recv`'s front end sends its start character before the
+            // bytes that were waiting), once: the same bytes must then be taken.
             if n == 0 {
+                if self.ended {
+                    return;
+                }
                 assert!(
-                    self.ended,
+                    outputs > 0 && !stalled,
                     "consumed nothing of non-empty input with no output pending"
                 );
-                return;
+                stalled = true;
+            } else {
+                stalled = false;
             }
         }
     }
