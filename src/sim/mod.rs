@@ -32,4 +32,4 @@ pub use recovery::{Profile, recovery, scenario as recovery_scenario};
 pub use rng::Rng;
 pub use run::{run, run_traced};
 pub use scenario::{FaultPlan, LineConfig, REPLAY_VAR, Scenario, Variant};
-pub use sweep::{CheckStats, Summary, sweep, sweep_with};
+pub use sweep::{CheckStats, Summary, sweep, sweep_auto, sweep_with};

@@ -9,7 +9,10 @@ use super::judge::{End, Outcome, Received, Report, corruption, matches_at};
 use super::line::Line;
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
-use crate::proto::{self, Check, Engine, Event, FileInfo, Receiver, RetryReason, Sender, zmodem};
+use crate::proto::detect::{AutoReceiver, Start};
+use crate::proto::{
+    self, Check, Engine, Event, FileInfo, Receiver, ReceiverConfig, RetryReason, Sender, zmodem,
+};
 
 /// The fixed epoch all virtual times are offsets from, taken once.
 fn epoch() -> Instant {
@@ -70,25 +73,37 @@ struct World<'a> {
 impl<'a> Sim<'a> {
     fn new(scn: &'a Scenario, trace: bool) -> Self {
         let epoch = epoch();
-        let (tx, rx): (Box<dyn Engine>, Box<dyn Engine>) = if scn.variant == Variant::Zmodem {
-            let timing = |d: Duration| d.max(Duration::from_secs(1));
+        let timing = |d: Duration| d.max(Duration::from_secs(1));
+        let zrx = zmodem::ReceiverConfig {
+            start_timeout: timing(scn.receiver.start_timeout),
+            ..zmodem::ReceiverConfig::default()
+        };
+        let zmodem = scn.variant == Variant::Zmodem;
+        let tx: Box<dyn Engine> = if zmodem {
             let tx = zmodem::SenderConfig {
                 start_timeout: timing(scn.sender.start_timeout),
                 ..zmodem::SenderConfig::default()
             };
-            let rx = zmodem::ReceiverConfig {
-                start_timeout: timing(scn.receiver.start_timeout),
-                ..zmodem::ReceiverConfig::default()
-            };
-            (
-                Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch)),
-                Box::new(zmodem::Receiver::new(rx, epoch)),
-            )
+            Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch))
         } else {
-            (
-                Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch)),
-                Box::new(Receiver::new(scn.receiver.clone(), epoch)),
-            )
+            Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch))
+        };
+        let rx: Box<dyn Engine> = match (scn.auto, zmodem) {
+            (false, true) => Box::new(zmodem::Receiver::new(zrx, epoch)),
+            (false, false) => Box::new(Receiver::new(scn.receiver.clone(), epoch)),
+            // As `recv` runs it without a protocol option: X/YMODEM first (for a ZMODEM
+            // sender, the defaults with the ZMODEM receiver's start timeout).
+            (true, _) => {
+                let xy = if zmodem {
+                    ReceiverConfig {
+                        start_timeout: zrx.start_timeout,
+                        ..ReceiverConfig::default()
+                    }
+                } else {
+                    scn.receiver.clone()
+                };
+                Box::new(AutoReceiver::new(Start::Xymodem, xy, zrx, epoch))
+            }
         };
         Self::with_engines(scn, tx, rx, epoch, trace)
     }
