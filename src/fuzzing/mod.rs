@@ -23,7 +23,10 @@
 //! Invariants checked on the engines, after every call:
 //!
 //! - `handle_input` consumes at most what it was given, and at least one byte of non-empty
-//!   input when it had no pending output (it never has: outputs are drained before each call);
+//!   input when it had no pending output (it never has: outputs are drained before each call),
+//!   unless the call ended the session or made output due that goes out first (`recv`'s front
+//!   end sends its start character before the bytes that were waiting): the next call, after
+//!   the drain, must then take some;
 //! - `poll_timeout` is never in the past, and is `Some` while the session runs (else it hangs);
 //! - a `handle_timeout` before the deadline changes nothing;
 //! - `WriteFile` pieces are at most 1024 bytes, come inside a file (after its `FileStart`) and
