@@ -53,6 +53,9 @@
 //! Nothing here uses anything outside this module: no I/O, no clock, no threads.
 
 pub mod cancel;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod contract;
 pub mod crc;
 pub mod detect;
 mod error;

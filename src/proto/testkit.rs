@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use super::contract::{Checked, Contract};
 use super::xymodem::block;
 use super::{Check, Engine, Error, Event, FileInfo, Io};
 
@@ -147,6 +148,8 @@ impl Pair {
         let mut to_tx: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
         let mut file: Option<usize> = None;
         let mut buf = Vec::new();
+        // Both engines' outputs are checked against the contract.
+        let (mut tx_contract, mut rx_contract) = (Contract::default(), Contract::default());
         for _ in 0..10_000_000 {
             // Sender outputs.
             let mut side = PairSender {
@@ -156,14 +159,26 @@ impl Pair {
                 files,
                 file: &mut file,
             };
-            let Ok(()) = super::drain(tx, now, &mut side, &mut buf);
+            let Ok(()) = super::drain(
+                tx,
+                now,
+                &mut Checked::new(&mut side, &mut tx_contract),
+                &mut buf,
+            );
+            tx_contract.drained();
             // Receiver outputs.
             let mut side = PairReceiver {
                 run: &mut run,
                 to_tx: &mut to_tx,
                 at: now + self.latency,
             };
-            let Ok(()) = super::drain(rx, now, &mut side, &mut buf);
+            let Ok(()) = super::drain(
+                rx,
+                now,
+                &mut Checked::new(&mut side, &mut rx_contract),
+                &mut buf,
+            );
+            rx_contract.drained();
             if tx.is_finished() && rx.is_finished() {
                 run.elapsed = now - t0;
                 return run;

@@ -9,6 +9,7 @@ use super::judge::{End, Outcome, Received, Report, corruption, matches_at};
 use super::line::Line;
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
+use crate::proto::contract::{Checked, Contract};
 use crate::proto::detect::{AutoReceiver, Start};
 use crate::proto::{
     self, Check, Engine, Event, FileInfo, Receiver, ReceiverConfig, RetryReason, Sender, zmodem,
@@ -38,6 +39,10 @@ struct Sim<'a> {
     w: World<'a>,
     /// File reads, reused.
     buf: Vec<u8>,
+    /// Each engine's outputs are checked against the contract (a violation panics, and a
+    /// sweep counts it).
+    tx_contract: Contract,
+    rx_contract: Contract,
 }
 
 /// The two directions of the line and what has been seen so far.
@@ -152,27 +157,25 @@ impl<'a> Sim<'a> {
             rx,
             w,
             buf: Vec::new(),
+            tx_contract: Contract::default(),
+            rx_contract: Contract::default(),
         }
     }
 
     fn drain_sender(&mut self) {
         let at = self.w.at(self.w.now);
-        let Ok(()) = proto::drain(
-            &mut *self.tx,
-            at,
-            &mut SenderSide(&mut self.w),
-            &mut self.buf,
-        );
+        let mut side = SenderSide(&mut self.w);
+        let mut io = Checked::new(&mut side, &mut self.tx_contract);
+        let Ok(()) = proto::drain(&mut *self.tx, at, &mut io, &mut self.buf);
+        self.tx_contract.drained();
     }
 
     fn drain_receiver(&mut self) {
         let at = self.w.at(self.w.now);
-        let Ok(()) = proto::drain(
-            &mut *self.rx,
-            at,
-            &mut ReceiverSide(&mut self.w),
-            &mut self.buf,
-        );
+        let mut side = ReceiverSide(&mut self.w);
+        let mut io = Checked::new(&mut side, &mut self.rx_contract);
+        let Ok(()) = proto::drain(&mut *self.rx, at, &mut io, &mut self.buf);
+        self.rx_contract.drained();
     }
 
     fn run(self) -> (Report, Vec<String>) {
