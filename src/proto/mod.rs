@@ -60,6 +60,9 @@ pub mod crc;
 pub mod detect;
 mod error;
 pub mod file;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod pair;
 #[cfg(test)]
 mod testkit;
 pub mod xymodem;

@@ -1,16 +1,16 @@
-//! The simulation loop: two engines on the scenario's line, on virtual time; the result is
-//! judged by [`judge`](super::judge).
+//! A scenario run: its two engines as a [`Pair`] over its faulty line, what they deliver
+//! followed, and the result judged by [`judge`](super::judge).
 
 use std::fmt;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use super::judge::{End, Outcome, Received, Report, corruption, matches_at};
-use super::line::Line;
+use super::line::{Line, LineStats};
 use super::rng::Rng;
 use super::scenario::{Scenario, Variant};
-use crate::proto::contract::{Checked, Contract};
 use crate::proto::detect::{AutoReceiver, Start};
+use crate::proto::pair::{Host, Pair, Side, Wire};
 use crate::proto::{
     self, Check, Engine, Event, FileInfo, Receiver, ReceiverConfig, RetryReason, Sender, zmodem,
 };
@@ -23,41 +23,97 @@ fn epoch() -> Instant {
 
 /// Run `scenario` to its end on virtual time and judge it.
 pub fn run(scenario: &Scenario) -> Report {
-    Sim::new(scenario, false).run().0
+    simulate(scenario, false).0
 }
 
 /// Like [`run`], also returning a trace of every write, read, event and timeout, one line
 /// each, for replaying a failure.
 pub fn run_traced(scenario: &Scenario) -> (Report, Vec<String>) {
-    Sim::new(scenario, true).run()
+    simulate(scenario, true)
 }
 
-/// The two engines and the world they run in.
-struct Sim<'a> {
-    tx: Box<dyn Engine>,
-    rx: Box<dyn Engine>,
-    w: World<'a>,
-    /// File reads, reused.
-    buf: Vec<u8>,
-    /// Each engine's outputs are checked against the contract (a violation panics, and a
-    /// sweep counts it).
-    tx_contract: Contract,
-    rx_contract: Contract,
+/// The scenario's engines as a [`Pair`] over its line and faults, and the verdict.
+fn simulate(scn: &Scenario, trace: bool) -> (Report, Vec<String>) {
+    let epoch = epoch();
+    let (mut tx, mut rx) = engines(scn, epoch);
+    let line = |faults, delivery, stream| {
+        Line::new(
+            scn.line.baud,
+            scn.line.latency,
+            delivery,
+            faults,
+            Rng::stream(scn.plan.seed, stream),
+        )
+    };
+    let mut pair = Pair::new(
+        &mut *tx,
+        &mut *rx,
+        line(scn.plan.forward.clone(), scn.line.forward, 1),
+        line(scn.plan.reverse.clone(), scn.line.reverse, 2),
+        epoch,
+    );
+    let mut w = World {
+        scn,
+        file: None,
+        sender: End::Running,
+        receiver: End::Running,
+        check: None,
+        protocol: None,
+        frame: 0,
+        retries: 0,
+        bad_checks: 0,
+        missed_by_check: 0,
+        received: Vec::new(),
+        contract: None,
+        trace: trace.then(Vec::new),
+    };
+    let time_bound = scn.time_bound().as_nanos() as u64;
+    let (end, steps) = pair.run(&mut w, scn.step_bound(), time_bound);
+    let trace = w.trace.take().unwrap_or_default();
+    let (elapsed, forward, reverse) = (pair.now, pair.fwd.stats, pair.rev.stats);
+    (w.judge(end.err(), steps, elapsed, forward, reverse), trace)
 }
 
-/// The two directions of the line and what has been seen so far.
+/// The sender and the receiver the scenario names, started at `epoch`.
+fn engines(scn: &Scenario, epoch: Instant) -> (Box<dyn Engine>, Box<dyn Engine>) {
+    let timing = |d: Duration| d.max(Duration::from_secs(1));
+    let zrx = zmodem::ReceiverConfig {
+        start_timeout: timing(scn.receiver.start_timeout),
+        ..zmodem::ReceiverConfig::default()
+    };
+    let zmodem = scn.variant == Variant::Zmodem;
+    let tx: Box<dyn Engine> = if zmodem {
+        let tx = zmodem::SenderConfig {
+            start_timeout: timing(scn.sender.start_timeout),
+            ..zmodem::SenderConfig::default()
+        };
+        Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch))
+    } else {
+        Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch))
+    };
+    let rx: Box<dyn Engine> = match (scn.auto, zmodem) {
+        (false, true) => Box::new(zmodem::Receiver::new(zrx, epoch)),
+        (false, false) => Box::new(Receiver::new(scn.receiver.clone(), epoch)),
+        // As `recv` runs it without a protocol option: X/YMODEM first (for a ZMODEM
+        // sender, the defaults with the ZMODEM receiver's start timeout).
+        (true, _) => {
+            let xy = if zmodem {
+                ReceiverConfig {
+                    start_timeout: zrx.start_timeout,
+                    ..ReceiverConfig::default()
+                }
+            } else {
+                scn.receiver.clone()
+            };
+            Box::new(AutoReceiver::new(Start::Xymodem, xy, zrx, epoch))
+        }
+    };
+    (tx, rx)
+}
+
+/// What has been seen of the transfer so far: the [`Host`] of both engines.
 struct World<'a> {
     scn: &'a Scenario,
-    epoch: Instant,
-    now: u64,
-    /// Sender to receiver.
-    fwd: Line,
-    /// Receiver to sender.
-    rev: Line,
-    /// A side that wrote is blocked in its write until its bytes are on the wire.
-    tx_busy: u64,
-    rx_busy: u64,
-    dead: Option<u64>,
     /// Sender: the file being read.
     file: Option<usize>,
     sender: End,
@@ -75,266 +131,76 @@ struct World<'a> {
     trace: Option<Vec<String>>,
 }
 
-impl<'a> Sim<'a> {
-    fn new(scn: &'a Scenario, trace: bool) -> Self {
-        let epoch = epoch();
-        let timing = |d: Duration| d.max(Duration::from_secs(1));
-        let zrx = zmodem::ReceiverConfig {
-            start_timeout: timing(scn.receiver.start_timeout),
-            ..zmodem::ReceiverConfig::default()
-        };
-        let zmodem = scn.variant == Variant::Zmodem;
-        let tx: Box<dyn Engine> = if zmodem {
-            let tx = zmodem::SenderConfig {
-                start_timeout: timing(scn.sender.start_timeout),
-                ..zmodem::SenderConfig::default()
-            };
-            Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch))
-        } else {
-            Box::new(Sender::new(scn.sender.clone(), tx_files(scn), epoch))
-        };
-        let rx: Box<dyn Engine> = match (scn.auto, zmodem) {
-            (false, true) => Box::new(zmodem::Receiver::new(zrx, epoch)),
-            (false, false) => Box::new(Receiver::new(scn.receiver.clone(), epoch)),
-            // As `recv` runs it without a protocol option: X/YMODEM first (for a ZMODEM
-            // sender, the defaults with the ZMODEM receiver's start timeout).
-            (true, _) => {
-                let xy = if zmodem {
-                    ReceiverConfig {
-                        start_timeout: zrx.start_timeout,
-                        ..ReceiverConfig::default()
-                    }
-                } else {
-                    scn.receiver.clone()
-                };
-                Box::new(AutoReceiver::new(Start::Xymodem, xy, zrx, epoch))
-            }
-        };
-        Self::with_engines(scn, tx, rx, epoch, trace)
-    }
-
-    /// Any pair of engines, started at `epoch`, over the scenario's line and faults.
-    fn with_engines(
-        scn: &'a Scenario,
-        tx: Box<dyn Engine>,
-        rx: Box<dyn Engine>,
-        epoch: Instant,
-        trace: bool,
-    ) -> Self {
-        let line = |faults, delivery, stream| {
-            Line::new(
-                scn.line.baud,
-                scn.line.latency,
-                delivery,
-                faults,
-                Rng::stream(scn.plan.seed, stream),
-            )
-        };
-        let w = World {
-            scn,
-            epoch,
-            now: 0,
-            fwd: line(scn.plan.forward.clone(), scn.line.forward, 1),
-            rev: line(scn.plan.reverse.clone(), scn.line.reverse, 2),
-            tx_busy: 0,
-            rx_busy: 0,
-            dead: None,
-            file: None,
-            sender: End::Running,
-            receiver: End::Running,
-            check: None,
-            protocol: None,
-            frame: 0,
-            retries: 0,
-            bad_checks: 0,
-            missed_by_check: 0,
-            received: Vec::new(),
-            contract: None,
-            trace: trace.then(Vec::new),
-        };
-        Self {
-            tx,
-            rx,
-            w,
-            buf: Vec::new(),
-            tx_contract: Contract::default(),
-            rx_contract: Contract::default(),
+impl Host for World<'_> {
+    fn read_file(&mut self, side: Side, offset: u64, buf: &mut [u8]) -> usize {
+        if side == Side::Rx {
+            self.contract = Some("the receiver asked for file data");
+            return 0;
         }
-    }
-
-    fn drain_sender(&mut self) {
-        let at = self.w.at(self.w.now);
-        let mut side = SenderSide(&mut self.w);
-        let mut io = Checked::new(&mut side, &mut self.tx_contract);
-        let Ok(()) = proto::drain(&mut *self.tx, at, &mut io, &mut self.buf);
-        self.tx_contract.drained();
-    }
-
-    fn drain_receiver(&mut self) {
-        let at = self.w.at(self.w.now);
-        let mut side = ReceiverSide(&mut self.w);
-        let mut io = Checked::new(&mut side, &mut self.rx_contract);
-        let Ok(()) = proto::drain(&mut *self.rx, at, &mut io, &mut self.buf);
-        self.rx_contract.drained();
-    }
-
-    fn run(self) -> (Report, Vec<String>) {
-        self.run_loop()
-    }
-
-    fn run_loop(mut self) -> (Report, Vec<String>) {
-        let time_bound = self.w.scn.time_bound().as_nanos() as u64;
-        let step_bound = self.w.scn.step_bound();
-        let mut steps = 0u64;
-        let hang = loop {
-            steps += 1;
-            if steps > step_bound {
-                break Some("step bound reached (livelock)");
-            }
-            self.drain_sender();
-            self.drain_receiver();
-            let (tx_done, rx_done) = (self.tx.is_finished(), self.rx.is_finished());
-            if tx_done && rx_done {
-                break None;
-            }
-            let now = self.w.now;
-            // Input that has arrived, for a side not blocked in a write.
-            if !rx_done && now >= self.w.rx_busy {
-                let n = self.w.fwd.available(now);
-                if n > 0 {
-                    let at = self.w.at(now);
-                    let bytes = self.w.fwd.peek(n);
-                    let used = self.rx.handle_input(at, bytes);
-                    if self.w.trace.is_some() {
-                        let hex = hex(&bytes[..used]);
-                        self.w.log(format_args!("rx <- {used} B {hex}"));
-                    }
-                    self.w.fwd.consume(used);
-                    continue;
-                }
-            }
-            if !tx_done && now >= self.w.tx_busy {
-                let n = self.w.rev.available(now);
-                if n > 0 {
-                    let at = self.w.at(now);
-                    let bytes = self.w.rev.peek(n);
-                    let used = self.tx.handle_input(at, bytes);
-                    if self.w.trace.is_some() {
-                        let hex = hex(&bytes[..used]);
-                        self.w.log(format_args!("tx <- {used} B {hex}"));
-                    }
-                    self.w.rev.consume(used);
-                    continue;
-                }
-            }
-            if rx_done {
-                self.w.fwd.clear();
-            }
-            if tx_done {
-                self.w.rev.clear();
-            }
-            // Deadlines that have passed.
-            let mut fired = false;
-            if !tx_done
-                && now >= self.w.tx_busy
-                && let Some(d) = self.tx.poll_timeout()
-                && self.w.ns(d) <= now
-            {
-                self.w.log(format_args!("tx timeout"));
-                self.tx.handle_timeout(self.w.at(now));
-                fired = true;
-            }
-            if !rx_done
-                && now >= self.w.rx_busy
-                && let Some(d) = self.rx.poll_timeout()
-                && self.w.ns(d) <= now
-            {
-                self.w.log(format_args!("rx timeout"));
-                self.rx.handle_timeout(self.w.at(now));
-                fired = true;
-            }
-            if fired {
-                continue;
-            }
-            // Jump to the next thing that can happen.
-            let mut next = u64::MAX;
-            if !tx_done {
-                let wake = [
-                    self.tx.poll_timeout().map(|d| self.w.ns(d)),
-                    self.w.rev.next_arrival(),
-                ];
-                for t in wake.into_iter().flatten() {
-                    next = next.min(t.max(self.w.tx_busy));
-                }
-            }
-            if !rx_done {
-                let wake = [
-                    self.rx.poll_timeout().map(|d| self.w.ns(d)),
-                    self.w.fwd.next_arrival(),
-                ];
-                for t in wake.into_iter().flatten() {
-                    next = next.min(t.max(self.w.rx_busy));
-                }
-            }
-            if next == u64::MAX {
-                break Some("both sides wait with no deadline and nothing in flight");
-            }
-            if next > time_bound {
-                break Some("no end within the time bound");
-            }
-            debug_assert!(next > now, "time must advance");
-            self.w.now = next.max(now + 1);
-        };
-        let trace = self.w.trace.take().unwrap_or_default();
-        (self.w.judge(hang, steps), trace)
-    }
-}
-
-/// The sender's view of the world, for [`proto::drain`].
-struct SenderSide<'w, 'a>(&'w mut World<'a>);
-
-impl proto::Io for SenderSide<'_, '_> {
-    type Error = std::convert::Infallible;
-
-    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        let w = &mut *self.0;
-        let wrote = w.fwd.write(w.now, bytes, w.dead);
-        w.tx_busy = w.fwd.free_at();
-        w.log(format_args!("tx -> {} B {}", bytes.len(), hex(bytes)));
-        if let Some(t) = wrote.hangup {
-            w.hang_up(t);
-        }
-        Ok(())
-    }
-
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        let w = &mut *self.0;
-        let data = w
+        let data = self
             .file
-            .and_then(|i| w.scn.files.get(i))
+            .and_then(|i| self.scn.files.get(i))
             .map_or(&[][..], Vec::as_slice);
         let start = usize::try_from(offset)
             .unwrap_or(usize::MAX)
             .min(data.len());
         let chunk = &data[start..(start + buf.len()).min(data.len())];
         buf[..chunk.len()].copy_from_slice(chunk);
-        Ok(chunk.len())
+        chunk.len()
     }
 
-    fn write_file(&mut self, _offset: u64, _data: &[u8]) -> Result<(), Self::Error> {
-        self.0.contract = Some("the sender wrote file data");
-        Ok(())
+    fn write_file(&mut self, side: Side, offset: u64, bytes: &[u8]) {
+        if side == Side::Tx {
+            self.contract = Some("the sender wrote file data");
+            return;
+        }
+        let index = self.received.len().wrapping_sub(1);
+        let pad = self.protocol.and_then(proto::Protocol::padding);
+        match self.received.last_mut() {
+            Some(file) if !file.committed => {
+                let want = self.scn.files.get(index).map_or(&[][..], Vec::as_slice);
+                let at = usize::try_from(offset).unwrap_or(usize::MAX);
+                if !matches_at(want, at, bytes, pad) {
+                    self.missed_by_check += 1;
+                }
+                // Data at an earlier offset replaces what followed it.
+                file.data.truncate(at);
+                if at == file.data.len() {
+                    file.data.extend_from_slice(bytes);
+                } else {
+                    self.contract = Some("the receiver wrote past the end of its data");
+                }
+            }
+            _ => self.contract = Some("the receiver wrote data outside a file"),
+        }
     }
 
-    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
-        let w = &mut *self.0;
-        w.log(format_args!("tx event {ev:?}"));
+    fn event(&mut self, side: Side, ev: Event) {
+        match side {
+            Side::Tx => self.sender_event(ev),
+            Side::Rx => self.receiver_event(ev),
+        }
+    }
+
+    fn tracing(&self) -> bool {
+        self.trace.is_some()
+    }
+
+    fn log(&mut self, now: u64, what: fmt::Arguments<'_>) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(format!("{:>14.6?} {what}", Duration::from_nanos(now)));
+        }
+    }
+}
+
+impl World<'_> {
+    fn sender_event(&mut self, ev: Event) {
         match ev {
-            Event::Started { check, .. } => w.check = Some(check),
-            Event::Retry { .. } => w.retries += 1,
-            Event::FileStart(_) => w.file = Some(w.file.map_or(0, |i| i + 1)),
-            Event::Finished => w.sender = End::Finished,
-            Event::Failed(e) => w.sender = End::Failed(e),
+            Event::Started { check, .. } => self.check = Some(check),
+            Event::Retry { .. } => self.retries += 1,
+            Event::FileStart(_) => self.file = Some(self.file.map_or(0, |i| i + 1)),
+            Event::Finished => self.sender = End::Finished,
+            Event::Failed(e) => self.sender = End::Failed(e),
             // The last ACK was lost: the sender ends anyway; the receiver's end judges.
             Event::Progress { .. }
             | Event::FileEnd { .. }
@@ -342,113 +208,42 @@ impl proto::Io for SenderSide<'_, '_> {
             | Event::FileSkipped
             | Event::Note(_) => {}
         }
-        Ok(())
-    }
-}
-
-/// The receiver's view of the world, for [`proto::drain`].
-struct ReceiverSide<'w, 'a>(&'w mut World<'a>);
-
-impl proto::Io for ReceiverSide<'_, '_> {
-    type Error = std::convert::Infallible;
-
-    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        let w = &mut *self.0;
-        let wrote = w.rev.write(w.now, bytes, w.dead);
-        w.rx_busy = w.rev.free_at();
-        w.log(format_args!("rx -> {} B {}", bytes.len(), hex(bytes)));
-        if let Some(t) = wrote.hangup {
-            w.hang_up(t);
-        }
-        Ok(())
     }
 
-    fn read_file(&mut self, _offset: u64, _buf: &mut [u8]) -> Result<usize, Self::Error> {
-        self.0.contract = Some("the receiver asked for file data");
-        Ok(0)
-    }
-
-    fn write_file(&mut self, offset: u64, bytes: &[u8]) -> Result<(), Self::Error> {
-        let w = &mut *self.0;
-        let index = w.received.len().wrapping_sub(1);
-        let pad = w.protocol.and_then(proto::Protocol::padding);
-        match w.received.last_mut() {
-            Some(file) if !file.committed => {
-                let want = w.scn.files.get(index).map_or(&[][..], Vec::as_slice);
-                let at = usize::try_from(offset).unwrap_or(usize::MAX);
-                if !matches_at(want, at, bytes, pad) {
-                    w.missed_by_check += 1;
-                }
-                // Data at an earlier offset replaces what followed it.
-                file.data.truncate(at);
-                if at == file.data.len() {
-                    file.data.extend_from_slice(bytes);
-                } else {
-                    w.contract = Some("the receiver wrote past the end of its data");
-                }
-            }
-            _ => w.contract = Some("the receiver wrote data outside a file"),
-        }
-        Ok(())
-    }
-
-    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
-        let w = &mut *self.0;
-        w.log(format_args!("rx event {ev:?}"));
+    fn receiver_event(&mut self, ev: Event) {
         match ev {
-            Event::Started { protocol, .. } => w.protocol = Some(protocol),
-            Event::Progress { frame, .. } => w.frame = w.frame.max(frame),
+            Event::Started { protocol, .. } => self.protocol = Some(protocol),
+            Event::Progress { frame, .. } => self.frame = self.frame.max(frame),
             Event::Retry { reason, .. } => {
-                w.retries += 1;
-                w.bad_checks += u64::from(reason == RetryReason::BadCheck);
+                self.retries += 1;
+                self.bad_checks += u64::from(reason == RetryReason::BadCheck);
             }
-            Event::FileStart(info) => w.received.push(Received {
+            Event::FileStart(info) => self.received.push(Received {
                 info,
                 ..Received::default()
             }),
-            Event::FileEnd { .. } => match w.received.last_mut() {
+            Event::FileEnd { .. } => match self.received.last_mut() {
                 Some(file) if !file.committed => file.committed = true,
-                _ => w.contract = Some("the receiver ended a file it never started"),
+                _ => self.contract = Some("the receiver ended a file it never started"),
             },
-            Event::Finished => w.receiver = End::Finished,
-            Event::Failed(e) => w.receiver = End::Failed(e),
-            Event::FileSkipped => w.contract = Some("the receiver skipped a file unasked"),
+            Event::Finished => self.receiver = End::Finished,
+            Event::Failed(e) => self.receiver = End::Failed(e),
+            Event::FileSkipped => self.contract = Some("the receiver skipped a file unasked"),
             Event::Note(_) => {}
             Event::EndUnconfirmed { .. } => {
-                w.contract = Some("the receiver reported an unconfirmed end (a sender's event)");
+                self.contract = Some("the receiver reported an unconfirmed end (a sender's event)");
             }
         }
-        Ok(())
-    }
-}
-
-impl World<'_> {
-    fn at(&self, t: u64) -> Instant {
-        self.epoch + Duration::from_nanos(t)
     }
 
-    fn ns(&self, t: Instant) -> u64 {
-        t.saturating_duration_since(self.epoch).as_nanos() as u64
-    }
-
-    fn log(&mut self, what: fmt::Arguments<'_>) {
-        if let Some(trace) = &mut self.trace {
-            trace.push(format!("{:>14.6?} {what}", Duration::from_nanos(self.now)));
-        }
-    }
-
-    fn hang_up(&mut self, t: u64) {
-        self.log(format_args!(
-            "line hangs up at {:?}",
-            Duration::from_nanos(t)
-        ));
-        let t = self.dead.map_or(t, |d| d.min(t));
-        self.dead = Some(t);
-        self.fwd.cut(t);
-        self.rev.cut(t);
-    }
-
-    fn judge(self, hang: Option<&'static str>, steps: u64) -> Report {
+    fn judge(
+        self,
+        hang: Option<&'static str>,
+        steps: u64,
+        elapsed: u64,
+        forward: LineStats,
+        reverse: LineStats,
+    ) -> Report {
         let scn = self.scn;
         let mut detail = hang.map(str::to_string);
         let outcome = if hang.is_some() {
@@ -488,9 +283,9 @@ impl World<'_> {
             check: self.check,
             protocol: self.protocol,
             frame: self.frame,
-            elapsed: Duration::from_nanos(self.now),
-            forward: self.fwd.stats,
-            reverse: self.rev.stats,
+            elapsed: Duration::from_nanos(elapsed),
+            forward,
+            reverse,
             retries: self.retries,
             bad_checks: self.bad_checks,
             missed_by_check: self.missed_by_check,
@@ -509,15 +304,36 @@ fn tx_files(scn: &Scenario) -> Vec<FileInfo> {
     }
 }
 
-/// Bytes as hex, the first 24 and the count of the rest.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    let mut s = String::new();
-    for b in bytes.iter().take(24) {
-        let _ = write!(s, "{b:02x} ");
+impl Wire for Line {
+    fn write(&mut self, now: u64, bytes: &[u8], dead: Option<u64>) -> Option<u64> {
+        Self::write(self, now, bytes, dead).hangup
     }
-    if bytes.len() > 24 {
-        let _ = write!(s, "… (+{})", bytes.len() - 24);
+
+    fn free_at(&self) -> u64 {
+        Self::free_at(self)
     }
-    s
+
+    fn available(&self, now: u64) -> usize {
+        Self::available(self, now)
+    }
+
+    fn peek(&self, n: usize) -> &[u8] {
+        Self::peek(self, n)
+    }
+
+    fn consume(&mut self, n: usize) {
+        Self::consume(self, n);
+    }
+
+    fn next_arrival(&self) -> Option<u64> {
+        Self::next_arrival(self)
+    }
+
+    fn clear(&mut self) {
+        Self::clear(self);
+    }
+
+    fn cut(&mut self, t: u64) {
+        Self::cut(self, t);
+    }
 }
