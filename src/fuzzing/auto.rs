@@ -4,57 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use super::zmodem::{damage, frame, header, subpacket};
-use super::{Common, Files, Input, Run, common_op, file_info};
+use super::receiver::header_block;
+use super::zmodem::{ZRecvFiles, damage, frame, header, subpacket};
+use super::{Common, Input, Run, common_op};
 use crate::proto::detect::{AutoReceiver, Start, ZRQINIT_PREFIX};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
-use crate::proto::xymodem::header as block0;
-use crate::proto::zmodem::{
-    CrcKind, Encoder, EscapeProfile, MAX_SUBPACKET, ReceiverConfig as ZConfig,
-};
-use crate::proto::{Check, Event, ReceiverConfig, RecvMode};
-
-/// Follows the files of whichever receiver runs: data only inside a file and in order,
-/// `FileEnd` counting exactly the bytes held.
-#[derive(Default)]
-struct AutoFiles {
-    in_file: bool,
-    written: u64,
-}
-
-impl Files for AutoFiles {
-    fn event(&mut self, event: &Event) {
-        match event {
-            Event::FileStart(_) => {
-                assert!(!self.in_file, "FileStart inside a file");
-                self.in_file = true;
-                self.written = 0;
-            }
-            Event::FileEnd { bytes } => {
-                assert!(self.in_file, "FileEnd outside a file");
-                assert_eq!(*bytes, self.written, "FileEnd count != bytes written");
-                self.in_file = false;
-            }
-            Event::Progress { .. } => assert!(self.in_file, "Progress outside a file"),
-            _ => {}
-        }
-    }
-
-    fn write(&mut self, offset: u64, data: &[u8]) {
-        assert!(self.in_file, "WriteFile outside a file");
-        assert!(!data.is_empty(), "empty WriteFile");
-        assert_eq!(offset, self.written, "data is stored in order");
-        self.written += data.len() as u64;
-    }
-
-    fn read(&mut self, _offset: u64, _max: usize) -> &[u8] {
-        panic!("a receiver asked for file data");
-    }
-
-    fn max_write(&self) -> usize {
-        MAX_SUBPACKET
-    }
-}
+use crate::proto::zmodem::{CrcKind, Encoder, EscapeProfile, ReceiverConfig as ZConfig};
+use crate::proto::{Check, ReceiverConfig, RecvMode};
 
 /// `recv`'s front end. `data[0]`: the start (bits 0-1: X/YMODEM then ZMODEM, X/YMODEM only,
 /// ZMODEM first, X/YMODEM then ZMODEM), the X/YMODEM mode (bit 2: detect or YMODEM-G), the
@@ -95,7 +51,7 @@ pub fn auto_receiver(data: &[u8]) {
     let now = Instant::now();
     let mut run = Run::new(
         AutoReceiver::new(start, xy, z, now),
-        AutoFiles::default(),
+        ZRecvFiles::any_names(),
         now,
     );
     let mut enc = Encoder::new(EscapeProfile::Minimal);
@@ -131,18 +87,7 @@ pub fn auto_receiver(data: &[u8]) {
             // A YMODEM header (an empty name makes the end-of-batch header).
             130..=144 => {
                 let shape = input.u8();
-                let info = file_info(&mut input);
-                body.clear();
-                let size = if info.name.is_empty() {
-                    body.resize(SMALL, 0);
-                    SMALL
-                } else {
-                    block0::encode(&info, &mut body).unwrap_or_else(|_| {
-                        body.truncate(LARGE);
-                        LARGE
-                    })
-                };
-                block::encode(&mut wire, 0, &body, size, check(shape), 0);
+                header_block(&mut input, &mut body, &mut wire, check(shape));
                 next = 1;
             }
             145..=154 => wire.push(EOT),

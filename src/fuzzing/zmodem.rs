@@ -52,11 +52,24 @@ pub(super) fn subpacket(
 }
 
 /// Follows a ZMODEM receiver's files: data only inside a file and in order (or from where a
-/// resume starts), `FileEnd` counting exactly the bytes held.
+/// resume starts), `FileEnd` counting exactly the bytes held. Also `recv`'s front end's, where
+/// an XMODEM file has no name.
 #[derive(Default)]
-struct ZRecvFiles {
+pub(super) struct ZRecvFiles {
     in_file: bool,
-    written: u64,
+    pub(super) written: u64,
+    /// A file without a name is allowed (XMODEM, behind the front end).
+    unnamed: bool,
+}
+
+impl ZRecvFiles {
+    /// For a receiver that may also speak XMODEM, whose files have no name.
+    pub(super) fn any_names() -> Self {
+        Self {
+            unnamed: true,
+            ..Self::default()
+        }
+    }
 }
 
 impl Files for ZRecvFiles {
@@ -64,7 +77,10 @@ impl Files for ZRecvFiles {
         match event {
             Event::FileStart(info) => {
                 assert!(!self.in_file, "FileStart inside a file");
-                assert!(!info.name.is_empty(), "a file without a name was accepted");
+                assert!(
+                    self.unnamed || !info.name.is_empty(),
+                    "a file without a name was accepted"
+                );
                 self.in_file = true;
                 self.written = 0;
             }
