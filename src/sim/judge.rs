@@ -39,9 +39,9 @@ impl fmt::Display for Outcome {
 /// How one side ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
-    /// It reported [`Event::Finished`].
+    /// It reported [`Event::Finished`](crate::proto::Event::Finished).
     Finished,
-    /// It reported [`Event::Failed`].
+    /// It reported [`Event::Failed`](crate::proto::Event::Failed).
     Failed(Error),
     /// It had not ended when the simulation stopped.
     Running,
@@ -64,7 +64,7 @@ pub struct Received {
     pub info: FileInfo,
     /// The bytes it delivered.
     pub data: Vec<u8>,
-    /// The receiver reported the file's end ([`Event::FileEnd`]): a caller would keep it.
+    /// The receiver reported the file's end ([`Event::FileEnd`](crate::proto::Event::FileEnd)): a caller would keep it.
     pub committed: bool,
 }
 
