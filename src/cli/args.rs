@@ -28,7 +28,9 @@ peer, 4 local file or device error, 130 interrupted.";
 ///
 /// Only protocol bytes ever go to the link; messages and progress go to
 /// stderr. A terminal used as the link is put in raw mode for the transfer
-/// and restored afterwards, also on errors and interrupts.
+/// and restored afterwards, also on errors and interrupts. There, xyzmodem says
+/// what it waits for, and Ctrl-C (a byte in raw mode) cancels until the
+/// transfer starts; then five Ctrl-X do.
 #[derive(Debug, Parser)]
 #[command(name = "xyzmodem", version, after_help = EXAMPLES, max_term_width = 100)]
 pub struct Cli {

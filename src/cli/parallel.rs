@@ -87,13 +87,12 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
             }
             Err(e) => {
                 failed += 1;
-                let text = format!("{e:#}");
                 eprintln!(
                     "xyzmodem: {port}: failed: {}",
-                    xyzmodem::files::names::printable(&text)
+                    xyzmodem::files::names::printable(&without_port(&e, port))
                 );
                 if first_error.is_none() {
-                    first_error = Some(e.context(port.clone()));
+                    first_error = Some(naming_port(e, port));
                 }
             }
         }
@@ -110,6 +109,37 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
     match error {
         Some(e) => Err(e),
         None => reported,
+    }
+}
+
+/// The text of `e` (as `{e:#}` shows it) for a line that already names `port`: a message that
+/// starts with the port's name (a link's errors do: `/dev/ttyUSB0: the device did not
+/// print ...`) loses that start.
+fn without_port(e: &anyhow::Error, port: &str) -> String {
+    let prefix = format!("{port}: ");
+    let parts: Vec<String> = e
+        .chain()
+        .map(|cause| {
+            let text = cause.to_string();
+            match text.strip_prefix(&prefix) {
+                Some(rest) => rest.to_owned(),
+                None => text,
+            }
+        })
+        .collect();
+    parts.join(": ")
+}
+
+/// `e`, named by `port` once: as it is when one of its messages already starts with the
+/// port's name, else with the name as context.
+fn naming_port(e: anyhow::Error, port: &str) -> anyhow::Error {
+    let prefix = format!("{port}: ");
+    if e.chain()
+        .any(|cause| cause.to_string().starts_with(&prefix))
+    {
+        e
+    } else {
+        e.context(port.to_owned())
     }
 }
 
@@ -159,5 +189,34 @@ mod tests {
             ]
         );
         assert_eq!(trace_paths(None, &same), [None, None]);
+    }
+
+    /// A port's error that names the port itself is shown with the name once.
+    #[test]
+    fn the_port_is_named_once() {
+        let port = "/dev/ttyP2";
+        let own = anyhow::anyhow!("{port}: the device did not print \"Ready\"");
+        assert_eq!(
+            without_port(&own, port),
+            "the device did not print \"Ready\""
+        );
+        assert_eq!(
+            format!("{:#}", naming_port(own, port)),
+            "/dev/ttyP2: the device did not print \"Ready\""
+        );
+        let deep = anyhow::anyhow!("{port}: the link was closed").context("sending f.bin");
+        assert_eq!(
+            without_port(&deep, port),
+            "sending f.bin: the link was closed"
+        );
+        assert_eq!(
+            format!("{:#}", naming_port(deep, port)),
+            "sending f.bin: /dev/ttyP2: the link was closed"
+        );
+        let other = anyhow::anyhow!("cancelled by peer").context("sending f.bin");
+        assert_eq!(
+            format!("{:#}", naming_port(other, port)),
+            "/dev/ttyP2: sending f.bin: cancelled by peer"
+        );
     }
 }

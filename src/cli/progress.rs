@@ -54,6 +54,10 @@ pub struct Progress {
     drawn: Option<Instant>,
     /// The display is hidden (quiet, or stderr is no terminal): progress is not followed.
     hidden: bool,
+    /// The terminal's width now ([`stderr_width`]; tests set their own).
+    width: fn() -> u16,
+    /// The width the bars' styles were chosen for.
+    styled_for: u16,
 }
 
 /// How often the bars are redrawn on progress (each bar also redraws itself on a steady tick,
@@ -66,15 +70,52 @@ const TICK: Duration = Duration::from_millis(200);
 /// What the sender's bar says once all of a file's data is acknowledged.
 pub const AWAITING_END: &str = "all data acknowledged; waiting for the receiver to confirm the end";
 
-fn style(known_total: bool) -> ProgressStyle {
-    let template = if known_total {
-        "{prefix:20!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
-    } else {
-        "{spinner} {prefix:20!} {bytes} {bytes_per_sec} {elapsed} {msg}"
-    };
+/// A bar's look for a terminal `width` columns wide: the widest layout whose fixed part fits
+/// (at most, each field at its longest: sizes `1023.99 KiB`, rates `1023.99 KiB/s`, times cut
+/// to 3 columns such as `59s`, `12h`), and the message in what is left of the line, cut to
+/// fit (`{wide_msg}`). A bar never wraps: a wrapped line (the message "waiting for the
+/// receiver to confirm the end" on 120 columns) made each redraw leave a stale line behind.
+fn style(known_total: bool, width: u16) -> ProgressStyle {
+    // (template, the columns its fixed part takes at most)
+    const KNOWN: [(&str, u16); 5] = [
+        (
+            "{prefix:20!} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta:3!} {wide_msg}",
+            100,
+        ),
+        (
+            "{prefix:16!} [{bar:12}] {bytes}/{total_bytes} {bytes_per_sec} {wide_msg}",
+            70,
+        ),
+        ("{prefix:12!} {percent:>3}% {bytes_per_sec} {wide_msg}", 32),
+        ("{prefix:8!} {percent:>3}% {wide_msg}", 14),
+        ("{percent:>3}% {wide_msg}", 5),
+    ];
+    const UNKNOWN: [(&str, u16); 4] = [
+        (
+            "{spinner} {prefix:20!} {bytes} {bytes_per_sec} {elapsed:3!} {wide_msg}",
+            53,
+        ),
+        ("{spinner} {prefix:12!} {bytes} {wide_msg}", 27),
+        ("{spinner} {bytes} {wide_msg}", 14),
+        ("{spinner} {wide_msg}", 2),
+    ];
+    let layouts: &[(&str, u16)] = if known_total { &KNOWN } else { &UNKNOWN };
+    let template = layouts
+        .iter()
+        .find(|&&(_, fixed)| fixed <= width)
+        .map_or("{wide_msg}", |&(template, _)| template);
     ProgressStyle::with_template(template)
         .expect("valid template")
         .progress_chars("=> ")
+}
+
+/// The width of the terminal on stderr; 80 when it does not say.
+fn stderr_width() -> u16 {
+    rustix::termios::tcgetwinsize(rustix::stdio::stderr())
+        .ok()
+        .map(|w| w.ws_col)
+        .filter(|&w| w > 0)
+        .unwrap_or(80)
 }
 
 impl Progress {
@@ -110,7 +151,27 @@ impl Progress {
         batch_total: Option<u64>,
         tag: String,
     ) -> Self {
-        let total = batch_total.map(|n| total_bar(multi, n, &tag));
+        Self::measured(
+            multi,
+            verbosity,
+            stderr_is_link,
+            batch_total,
+            tag,
+            stderr_width,
+        )
+    }
+
+    /// [`in_display`](Self::in_display) on a terminal whose width `width` tells.
+    fn measured(
+        multi: &MultiProgress,
+        verbosity: Verbosity,
+        stderr_is_link: bool,
+        batch_total: Option<u64>,
+        tag: String,
+        width: fn() -> u16,
+    ) -> Self {
+        let columns = width();
+        let total = batch_total.map(|n| total_bar(multi, n, &tag, columns));
         Self {
             hidden: multi.is_hidden(),
             multi: multi.clone(),
@@ -123,6 +184,8 @@ impl Progress {
             tag,
             sending: false,
             drawn: None,
+            width,
+            styled_for: columns,
         }
     }
 
@@ -143,6 +206,13 @@ impl Progress {
             return;
         }
         self.drawn = Some(now);
+        let width = (self.width)();
+        if width != self.styled_for {
+            self.styled_for = width;
+            for bar in self.file.iter().chain(&self.total) {
+                bar.set_style(style(bar.length().is_some(), width));
+            }
+        }
         for bar in self.file.iter().chain(&self.total) {
             bar.force_draw();
         }
@@ -152,7 +222,7 @@ impl Progress {
     /// YMODEM header), unless there is one already.
     pub fn set_batch_total(&mut self, total: u64) {
         if self.total.is_none() {
-            let bar = total_bar(&self.multi, total, &self.tag);
+            let bar = total_bar(&self.multi, total, &self.tag, self.styled_for);
             bar.set_position(self.done);
             self.total = Some(bar);
         }
@@ -168,11 +238,16 @@ impl Progress {
             Some(t) => self.multi.insert_before(t, bar),
             None => self.multi.add(bar),
         };
-        bar.set_style(style(size.is_some()));
+        bar.set_style(style(size.is_some(), self.styled_for));
         bar.set_prefix(format!("{}{}", self.tag, printable(label)));
         bar.enable_steady_tick(TICK);
         self.file = Some(bar);
         self.redraw(true);
+    }
+
+    /// Its notes start with a port's name (several ports run at once).
+    pub fn tagged(&self) -> bool {
+        !self.tag.is_empty()
     }
 
     /// Print a note above the bars, unless quiet (or stderr is the link). Characters unsafe
@@ -269,9 +344,9 @@ impl Progress {
 }
 
 /// The total bar of a batch of `n` bytes.
-fn total_bar(multi: &MultiProgress, n: u64, tag: &str) -> ProgressBar {
+fn total_bar(multi: &MultiProgress, n: u64, tag: &str, width: u16) -> ProgressBar {
     let bar = multi.add(ProgressBar::new(n));
-    bar.set_style(style(true));
+    bar.set_style(style(true, width));
     bar.set_prefix(format!("{tag}total"));
     bar.enable_steady_tick(TICK);
     bar
@@ -289,8 +364,14 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     /// A terminal that keeps every line drawn.
-    #[derive(Debug, Clone, Default)]
-    struct Screen(Arc<Mutex<Vec<String>>>);
+    #[derive(Debug, Clone)]
+    struct Screen(Arc<Mutex<Vec<String>>>, u16);
+
+    impl Default for Screen {
+        fn default() -> Self {
+            Self(Arc::default(), 200)
+        }
+    }
 
     impl Screen {
         /// The last line drawn that starts with `prefix`.
@@ -307,7 +388,7 @@ mod tests {
 
     impl TermLike for Screen {
         fn width(&self) -> u16 {
-            200
+            self.1
         }
         fn move_cursor_up(&self, _: usize) -> std::io::Result<()> {
             Ok(())
@@ -340,7 +421,69 @@ mod tests {
     fn progress(screen: &Screen, batch: u64) -> Progress {
         let target = ProgressDrawTarget::term_like_with_hz(Box::new(screen.clone()), 20);
         let multi = MultiProgress::with_draw_target(target);
-        Progress::in_display(&multi, Verbosity::Normal, false, Some(batch), String::new()).sending()
+        Progress::measured(
+            &multi,
+            Verbosity::Normal,
+            false,
+            Some(batch),
+            String::new(),
+            || 200,
+        )
+        .sending()
+    }
+
+    /// The width [`bars_fit_any_width`] draws at.
+    static WIDTH: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+    /// At every width from 1 to 200 columns, with every field at its longest (a long name, a
+    /// size over 1000 GiB, a rate in PiB/s, the sender's waiting message and retries), no
+    /// line drawn is wider than the terminal, for a bar of known size and one without. At 120
+    /// columns "waiting for the receiver to confirm the end" used to wrap.
+    #[test]
+    fn bars_fit_any_width() {
+        use std::sync::atomic::Ordering;
+        const BIG: u64 = (1 << 40) - 1;
+        // 120 first: the width the wrap was seen at.
+        for width in std::iter::once(120).chain(1..=200u16) {
+            WIDTH.store(width, Ordering::Relaxed);
+            let screen = Screen(Arc::default(), width);
+            let target = ProgressDrawTarget::term_like_with_hz(Box::new(screen.clone()), 20);
+            let multi = MultiProgress::with_draw_target(target);
+            let mut p = Progress::measured(
+                &multi,
+                Verbosity::Normal,
+                false,
+                Some(2 * BIG),
+                "ttyUSB0: ".to_owned(),
+                || WIDTH.load(Ordering::Relaxed),
+            )
+            .sending();
+            p.file_start("a-file-name-longer-than-any-label.bin", Some(BIG));
+            p.event(&block(BIG - 1));
+            p.event(&block(BIG));
+            p.event(&Event::Retry {
+                reason: xyzmodem::proto::RetryReason::Timeout,
+                attempt: 1,
+            });
+            p.event(&Event::FileEnd { bytes: BIG });
+            p.file_start("no-size-known-for-this-one.bin", None);
+            p.event(&block(BIG));
+            p.redraw(true);
+            p.finish();
+            let lines = screen.0.lock().unwrap().clone();
+            assert!(lines.iter().any(|l| l.contains('%') || l.contains("B")) || width < 6);
+            for line in lines.iter() {
+                assert!(
+                    line.chars().count() <= usize::from(width),
+                    "{width} columns: {} in {line:?}",
+                    line.chars().count()
+                );
+            }
+            if width == 120 {
+                let awaiting = lines.iter().find(|l| l.contains("all data acknowledged"));
+                assert!(awaiting.is_some(), "{lines:#?}");
+            }
+        }
     }
 
     fn block(bytes: u64) -> Event {

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -25,12 +25,101 @@ use super::settings::{RecvProtocol, RecvSettings, SendProtocol, SendSettings, Se
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Set by an lrzsz personality, which prints lrzsz's own waiting line (`rz waiting to
+/// receive.`): the session then prints none of its own.
+pub static LRZSZ_WAITING_LINE: AtomicBool = AtomicBool::new(false);
+
+/// How a session on stdin/stdout is cancelled, said while it waits: in raw mode Ctrl-C is a
+/// byte, taken as an interrupt only until the transfer starts (`driver::Options::ctrl_c`).
+const TERMINAL_CANCEL: &str = "Ctrl-C cancels until the transfer starts; then cancel it on the other side, or type Ctrl-X five times";
+
+/// What the other side has to do for a send to start.
+fn send_waiting(protocol: SendProtocol, what: &str) -> String {
+    match protocol {
+        SendProtocol::Xmodem { .. } => format!(
+            "sending {what} with XMODEM: start an XMODEM receive on the other side now \
+             (lrzsz: rx -c FILE; a terminal program: its XMODEM download)"
+        ),
+        SendProtocol::Ymodem { .. } => format!(
+            "sending {what} with YMODEM: start a YMODEM receive on the other side now \
+             (lrzsz: rb; a terminal program: its YMODEM download)"
+        ),
+        SendProtocol::Zmodem { .. } => format!(
+            "sending {what} with ZMODEM: the other side starts its receive by itself if it can \
+             (lrzsz rz on a shell, most terminal programs), else start a ZMODEM receive there now"
+        ),
+    }
+}
+
+/// What the other side has to do for a receive to start.
+fn recv_waiting(protocol: RecvProtocol) -> &'static str {
+    match protocol {
+        RecvProtocol::Detect => {
+            "waiting for an XMODEM, YMODEM or ZMODEM sender: start the send on the other side \
+             now (lrzsz: sx FILE, sb FILE or sz FILE; a terminal program: its upload)"
+        }
+        RecvProtocol::Xmodem => {
+            "waiting for an XMODEM sender: start the send on the other side now \
+             (lrzsz: sx FILE; a terminal program: its XMODEM upload)"
+        }
+        RecvProtocol::Ymodem => {
+            "waiting for a YMODEM sender: start the send on the other side now \
+             (lrzsz: sb FILE; a terminal program: its YMODEM upload)"
+        }
+        RecvProtocol::YmodemG => {
+            "waiting for a YMODEM-G sender: start the send on the other side now \
+             (lrzsz: sb FILE; a terminal program: its YMODEM-G upload)"
+        }
+        RecvProtocol::Zmodem => {
+            "waiting for a ZMODEM sender: start the send on the other side now \
+             (lrzsz: sz FILE; a terminal program: its ZMODEM upload)"
+        }
+    }
+}
+
+/// Say, once, what the session waits for: on stdin/stdout that is a terminal (someone typed
+/// the command there and must now act on the other side) unless `-q`, printed before the
+/// terminal goes raw; on a port with `-v`, as a note (`progress`) once the handshake is done.
+/// An lrzsz personality prints its own line instead.
+fn say_waiting(
+    waiting: &str,
+    port: Option<&str>,
+    verbosity: Verbosity,
+    progress: Option<&Progress>,
+) {
+    if LRZSZ_WAITING_LINE.load(Ordering::Relaxed) {
+        return;
+    }
+    match (port, progress) {
+        (None, None) if verbosity != Verbosity::Quiet && stdio_is_terminal() => {
+            eprintln!("xyzmodem: {waiting}\nxyzmodem: {TERMINAL_CANCEL}");
+        }
+        (Some(port), Some(progress)) if verbosity == Verbosity::Verbose => {
+            // With several ports, each note already starts with its port.
+            let port = if progress.tagged() {
+                String::new()
+            } else {
+                format!("{port}: ")
+            };
+            progress.note(&format!("{port}{waiting}; Ctrl-C cancels"));
+        }
+        _ => {}
+    }
+}
+
+/// True when stdin or stdout, the link without `--port`, is a terminal: a person typed the
+/// command there.
+fn stdio_is_terminal() -> bool {
+    std::io::stdin().is_terminal() || std::io::stdout().is_terminal()
+}
+
 /// The driver's options: [`INTERRUPTED`], and writes that may wait for room as long as the
 /// other side has to start (`--timeout`).
-fn driver_options(timeout: Duration) -> driver::Options<'static> {
+fn driver_options(timeout: Duration, ctrl_c: bool) -> driver::Options<'static> {
     driver::Options {
         interrupt: Some(&INTERRUPTED),
         write_timeout: timeout,
+        ctrl_c,
     }
 }
 
@@ -209,6 +298,10 @@ pub fn send_port(
     } else {
         infos.push(FileInfo::default());
     }
+    let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+    let waiting = send_waiting(a.protocol, &what);
+    say_waiting(&waiting, port, verbosity, None);
+    let typed_on = port.is_none() && stdio_is_terminal();
     let (link, stderr_is_link) = open_link(&a.serial, port)?;
     let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
     let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
@@ -226,9 +319,7 @@ pub fn send_port(
                 escape,
                 resume,
                 management,
-                start_timeout: a.limits.start_timeout,
-                max_errors: a.limits.retries,
-                idle_limit: a.limits.idle,
+                limits: a.limits.engine(zmodem::SenderConfig::default().limits),
                 ..zmodem::SenderConfig::default()
             },
             infos.clone(),
@@ -247,10 +338,8 @@ pub fn send_port(
             let cfg = SenderConfig {
                 mode: a.protocol.mode(),
                 one_k,
-                start_timeout: a.limits.start_timeout,
+                limits: a.limits.engine(defaults.limits),
                 header_c_wait,
-                max_errors: a.limits.retries,
-                idle_limit: a.limits.idle,
                 ..defaults
             };
             Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
@@ -265,6 +354,7 @@ pub fn send_port(
         None => Progress::new(verbosity, stderr_is_link, batch),
     }
     .sending();
+    say_waiting(&waiting, port, verbosity, Some(&progress));
     let result = driver::run_with(
         engine.as_mut(),
         wire.link(),
@@ -277,10 +367,9 @@ pub fn send_port(
             },
             rec,
         },
-        &driver_options(a.limits.start_timeout),
+        &driver_options(a.limits.start_timeout, typed_on),
     );
     progress.finish();
-    let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
     let result = result
         .with_context(|| format!("sending {what}"))
         .and_then(|summary| wire.after(&a.board).map(|()| summary));
@@ -314,6 +403,9 @@ fn recv_port(
     if let Some(name) = files.fixed_path().or(a.target.xmodem_name()) {
         rec.set_fallback_name(name.display().to_string());
     }
+    let waiting = recv_waiting(a.protocol);
+    say_waiting(waiting, port, verbosity, None);
+    let typed_on = port.is_none() && stdio_is_terminal();
     let (link, stderr_is_link) = open_link(&a.serial, port)?;
     let mut echo = handshake::echo(verbosity, stderr_is_link, None, port);
     let trace = a.records.trace.as_deref();
@@ -321,15 +413,14 @@ fn recv_port(
     let cfg = ReceiverConfig {
         mode: a.protocol.mode(),
         check: a.check,
-        start_timeout: a.limits.start_timeout,
-        max_errors: a.limits.retries,
-        idle_limit: a.limits.idle,
+        limits: a.limits.engine(ReceiverConfig::default().limits),
         // On a serial port the rate is known: the quiet before a NAK is a few characters
         // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
         char_time: port.map(|p| a.serial.for_port(p).char_time()),
         ..ReceiverConfig::default()
     };
     let mut progress = Progress::new(verbosity, stderr_is_link, None);
+    say_waiting(waiting, port, verbosity, Some(&progress));
     let mut handler = RecvHandler {
         files,
         progress: &mut progress,
@@ -344,8 +435,9 @@ fn recv_port(
     };
     let zcfg = zmodem::ReceiverConfig {
         escape_controls: a.escape_controls,
-        start_timeout: a.limits.start_timeout,
-        idle_limit: a.limits.idle,
+        limits: a
+            .limits
+            .engine_keeping_errors(zmodem::ReceiverConfig::default().limits),
         ..zmodem::ReceiverConfig::default()
     };
     let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());
@@ -356,7 +448,7 @@ fn recv_port(
             inner: &mut handler,
             rec,
         },
-        &driver_options(a.limits.start_timeout),
+        &driver_options(a.limits.start_timeout, typed_on),
     );
     handler.progress.finish();
     let after = match &result {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use xyzmodem::files::{Existing, KeepPartial, ReceivePolicy, Target};
 use xyzmodem::link::{FlowControl, Parity, SerialSettings};
 use xyzmodem::proto::zmodem::EscapeProfile;
-use xyzmodem::proto::{Check, RecvMode, SendMode};
+use xyzmodem::proto::{self, Check, RecvMode, SendMode};
 
 use super::args::{
     BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, ParityArg, ProtocolArgs,
@@ -133,6 +133,30 @@ pub struct Limits {
     pub start_timeout: Duration,
     /// How long a started session may go without progress.
     pub idle: Duration,
+}
+
+impl Limits {
+    /// An engine's limits under these options, from the engine's `defaults`: `--timeout`,
+    /// `--idle-timeout` and `--retries` set the start bound, the idle bound and the errors
+    /// allowed; the answer timeout stays the engine's. Every engine's config gets its
+    /// limits from here (or [`Limits::engine_keeping_errors`]).
+    pub fn engine(&self, defaults: proto::Limits) -> proto::Limits {
+        proto::Limits {
+            start: self.start_timeout,
+            idle: self.idle,
+            max_errors: self.retries,
+            answer: defaults.answer,
+        }
+    }
+
+    /// As [`Limits::engine`], but the engine keeps its own count of errors: the ZMODEM
+    /// receiver counts them per file (20, as lrzsz `rz`), where `--retries` counts per block.
+    pub fn engine_keeping_errors(&self, defaults: proto::Limits) -> proto::Limits {
+        proto::Limits {
+            max_errors: defaults.max_errors,
+            ..self.engine(defaults)
+        }
+    }
 }
 
 /// The serial settings, without the port (there may be several).
@@ -488,6 +512,39 @@ mod tests {
         let e = resolved(args).unwrap_err();
         assert!(e.chain().any(|c| c.is::<UsageError>()), "{args:?}: {e:#}");
         format!("{e:#}")
+    }
+
+    /// `--timeout`, `--idle-timeout` and `--retries` reach every engine through one mapping;
+    /// the answer timeout stays the engine's, and the ZMODEM receiver keeps its count of
+    /// errors per file.
+    #[test]
+    fn limits_map_onto_every_engine() {
+        let r = recv_of(&[
+            "recv",
+            "--timeout",
+            "7",
+            "--idle-timeout",
+            "9",
+            "--retries",
+            "3",
+        ]);
+        let s = Duration::from_secs(1);
+        let defaults = proto::Limits::default();
+        let want = proto::Limits {
+            start: 7 * s,
+            answer: defaults.answer,
+            idle: 9 * s,
+            max_errors: 3,
+        };
+        assert_eq!(r.limits.engine(defaults), want);
+        let zrecv = xyzmodem::proto::zmodem::ReceiverConfig::default().limits;
+        assert_eq!(
+            r.limits.engine_keeping_errors(zrecv),
+            proto::Limits {
+                max_errors: 20,
+                ..want
+            }
+        );
     }
 
     #[test]

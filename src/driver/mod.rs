@@ -9,14 +9,16 @@
 //! [`INTERRUPT_CHECK`], also while a write waits for room; it makes the engine
 //! send its cancel sequence and the loop end normally, so guards such as
 //! terminal raw mode are restored. A write that finds no room for
-//! [`Options::write_timeout`] (the other side stopped reading) fails the session.
+//! [`Options::write_timeout`] (the other side stopped reading) fails the session; while it
+//! waits, what the other side sends is read and goes to the engine first, so a receiver that
+//! stopped reading because it cancelled is seen to cancel.
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::files::FileError;
-use crate::link::Link;
+use crate::link::{Link, Written};
 use crate::proto::{self, Abort, Engine, Event, Position};
 
 /// The longest the driver blocks on the link before it looks at the
@@ -36,6 +38,13 @@ pub struct Options<'a> {
     /// control holds the line) fails the session with a [`Error::Link`] of kind
     /// [`io::ErrorKind::TimedOut`].
     pub write_timeout: Duration,
+    /// The link is a terminal a person types on (raw mode keeps Ctrl-C from making a
+    /// signal): a Ctrl-C byte (0x03) read before the transfer starts interrupts the session
+    /// as the interrupt flag does. Before the transfer starts means before the engine's
+    /// [`Event::Started`] and before any byte that can begin a sender's transfer
+    /// ([`proto::begins_transfer`]): until then no peer sends 0x03, and from then on it may
+    /// be data.
+    pub ctrl_c: bool,
 }
 
 impl Default for Options<'_> {
@@ -43,6 +52,7 @@ impl Default for Options<'_> {
         Self {
             interrupt: None,
             write_timeout: WRITE_TIMEOUT,
+            ctrl_c: false,
         }
     }
 }
@@ -54,6 +64,10 @@ const READ_BUF: usize = 64 * 1024;
 /// is now), so a stream of small frames costs one write per this many bytes; they go out
 /// at once whenever the engine is about to wait.
 const WRITE_CHUNK: usize = 64 * 1024;
+
+/// What a write waiting for room may read from the other side before the engine sees it
+/// (see [`Link::write_or_read`]): a receiver's cancel sequence is 20 bytes.
+const WAIT_INPUT: usize = 4096;
 
 /// A sender streaming faster than one frame per this long looks at its input once per
 /// this long rather than after every frame (see the loop in [`run_with`]).
@@ -172,6 +186,36 @@ pub struct Summary {
     pub elapsed: Duration,
 }
 
+/// A Ctrl-C typed on the terminal that is the link (see [`Options::ctrl_c`]).
+const CTRL_C: u8 = 0x03;
+
+/// Watches the input for [`Options::ctrl_c`] until the transfer starts.
+#[derive(Debug)]
+struct CtrlC {
+    /// Still looking: the option is on and the transfer has not started.
+    watching: bool,
+}
+
+impl CtrlC {
+    /// True if `input` holds a Ctrl-C before anything that begins a transfer. Stops looking
+    /// at the first such byte: the rest is the transfer's.
+    fn typed(&mut self, input: &[u8]) -> bool {
+        if !self.watching {
+            return false;
+        }
+        for &byte in input {
+            if byte == CTRL_C {
+                return true;
+            }
+            if proto::begins_transfer(byte) {
+                self.watching = false;
+                return false;
+            }
+        }
+        false
+    }
+}
+
 /// The driver's side of [`proto::drain`]: the link, the caller's handler, and what the
 /// session has told so far.
 struct DriverIo<'a> {
@@ -192,10 +236,19 @@ struct DriverIo<'a> {
     stuck: bool,
     /// Writes to the link so far: one that happened may have waited for room.
     writes: u64,
+    /// What the other side sent while a write waited for room ([`Link::write_or_read`]),
+    /// its first `input_len` bytes: it goes to the engine before anything read later, and
+    /// before the rest of `wbuf` is written.
+    input: Vec<u8>,
+    input_len: usize,
+    /// Since when a write has been waiting for room, if it returned with bytes left (input
+    /// arrived), so the write timeout counts from the first wait, not from each return.
+    blocked_since: Option<Instant>,
     /// A write found the other side gone; the engine is told after the drain.
     hung_up: Option<io::Error>,
     interrupt: Option<&'a AtomicBool>,
     write_timeout: Duration,
+    ctrl_c: CtrlC,
 }
 
 impl DriverIo<'_> {
@@ -208,16 +261,45 @@ impl DriverIo<'_> {
 
     /// Write what was collected, waiting at most the write timeout for room. A peer that
     /// went away is noted for the engine ([`Engine::handle_hang_up`]) rather than failed.
+    /// When the other side sends something while the write waits, the write returns with the
+    /// rest kept in `wbuf` and the input in `input`, for the engine to see first.
     fn flush_out(&mut self) -> Result<(), Error> {
         if self.wbuf.is_empty() || self.link_dead {
             self.wbuf.clear();
+            self.blocked_since = None;
+            return Ok(());
+        }
+        if self.input_len > 0 {
             return Ok(());
         }
         self.writes += 1;
+        let stall = self.blocked_since.map_or(self.write_timeout, |t| {
+            self.write_timeout.saturating_sub(t.elapsed())
+        });
         let result = self
             .link
-            .write_all(&self.wbuf, self.write_timeout, self.interrupt);
+            .write_or_read(&self.wbuf, stall, self.interrupt, &mut self.input);
+        let result = match result {
+            Ok(Written { written, read }) => {
+                self.input_len = read.min(self.input.len());
+                if written >= self.wbuf.len() {
+                    self.wbuf.clear();
+                    self.blocked_since = None;
+                } else {
+                    self.wbuf.drain(..written);
+                    if written > 0 || self.blocked_since.is_none() {
+                        self.blocked_since = Some(Instant::now());
+                    }
+                }
+                return Ok(());
+            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                Err(crate::link::stalled(self.write_timeout))
+            }
+            Err(e) => Err(e),
+        };
         self.wbuf.clear();
+        self.blocked_since = None;
         result
             .or_else(|e| {
                 if matches!(
@@ -272,6 +354,7 @@ impl proto::Io for DriverIo<'_> {
     fn event(&mut self, event: Event) -> Result<(), Error> {
         note(&mut self.summary, &mut self.done_bytes, &event);
         match &event {
+            Event::Started { .. } => self.ctrl_c.watching = false,
             Event::Finished => self.outcome = Some(Ok(())),
             Event::Failed(e) => self.outcome = Some(Err(e.clone())),
             _ => {}
@@ -320,9 +403,15 @@ pub fn run_with(
         chunk: MIN_CHUNK,
         stuck: false,
         writes: 0,
+        input: vec![0; WAIT_INPUT],
+        input_len: 0,
+        blocked_since: None,
         hung_up: None,
         interrupt,
         write_timeout: options.write_timeout,
+        ctrl_c: CtrlC {
+            watching: options.ctrl_c,
+        },
     };
     let mut buf = vec![0u8; READ_BUF];
     let mut file_buf = Vec::new();
@@ -347,7 +436,19 @@ pub fn run_with(
             now = Instant::now();
         }
         let streaming = engine.poll_timeout().is_some_and(|d| d <= now);
-        if !streaming || engine.is_finished() {
+        if engine.is_finished() && io.blocked_since.is_some() && matches!(io.outcome, Some(Err(_)))
+        {
+            // The session failed (most likely on the other side's cancel, read while a write
+            // waited) with the line full: no one takes the rest, and waiting for room would
+            // only hold the exit for the write timeout.
+            io.wbuf.clear();
+            io.stuck = true;
+        } else if !streaming || engine.is_finished() {
+            if engine.is_finished() {
+                // Nothing reads input any more: what a write read while it waited must not
+                // hold back the rest of it (a receiver's last ACK).
+                io.input_len = 0;
+            }
             let writes = io.writes;
             let flushed = io.flush_out();
             if io.writes != writes {
@@ -371,7 +472,18 @@ pub fn run_with(
             break;
         }
 
-        // 2. Feed input left over from the last read, if the engine paused.
+        // 2. Feed input left over from the last read, if the engine paused, then what the
+        // other side sent while a write waited for room.
+        if pending_from == pending_to && io.input_len > 0 {
+            let n = io.input_len;
+            buf[..n].copy_from_slice(&io.input[..n]);
+            (pending_from, pending_to) = (0, n);
+            io.input_len = 0;
+            if io.ctrl_c.typed(&buf[..n]) {
+                interrupted(engine, &mut local_error, now);
+                continue;
+            }
+        }
         if pending_from < pending_to {
             let n = engine.handle_input(now, &buf[pending_from..pending_to]);
             pending_from += n;
@@ -380,8 +492,7 @@ pub fn run_with(
 
         // 3. Interrupted? Cancel, and let the loop wind down normally.
         if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) && local_error.is_none() {
-            local_error = Some(Error::Interrupted);
-            engine.abort(now, Abort::Interrupted);
+            interrupted(engine, &mut local_error, now);
             continue;
         }
 
@@ -414,6 +525,7 @@ pub fn run_with(
         }
         match read {
             Ok(0) => engine.handle_timeout(now),
+            Ok(n) if io.ctrl_c.typed(&buf[..n]) => interrupted(engine, &mut local_error, now),
             Ok(n) => {
                 // Something arrived: look again next time.
                 last_look = None;
@@ -435,11 +547,14 @@ pub fn run_with(
         }
     }
 
-    if !io.link_dead
-        && !io.stuck
-        && let Err(e) = io.flush_out()
-    {
-        local_error.get_or_insert(e);
+    // The engine has ended: input that arrives while the rest waits for room is of no use,
+    // and must not hold the rest back (each wait still counts towards the write timeout).
+    while !io.link_dead && !io.stuck && !io.wbuf.is_empty() {
+        io.input_len = 0;
+        if let Err(e) = io.flush_out() {
+            local_error.get_or_insert(e);
+            break;
+        }
     }
     if !io.link_dead && !io.stuck {
         let _ = io.link.flush();
@@ -456,6 +571,14 @@ pub fn run_with(
             name: io.link.name().to_owned(),
             error: io::Error::other("the session ended without a result"),
         }),
+    }
+}
+
+/// The user interrupted: cancel, and let the loop wind down normally.
+fn interrupted(engine: &mut dyn Engine, local_error: &mut Option<Error>, now: Instant) {
+    if local_error.is_none() {
+        *local_error = Some(Error::Interrupted);
+        engine.abort(now, Abort::Interrupted);
     }
 }
 
@@ -499,6 +622,138 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::link::testing::Script;
+    use crate::proto::cancel::CANCEL_SEQUENCE;
+    use crate::proto::{FileInfo, zmodem};
+
+    /// A sender whose writes find no room (the receiver stopped reading) sees the receiver's
+    /// cancel, read while it waits, and fails as cancelled by the other side at once, rather
+    /// than when the write timeout runs out.
+    #[test]
+    fn a_write_waiting_for_room_sees_the_other_sides_cancel() {
+        let mut link = Script {
+            stuck: true,
+            ..Script::new(&[b"**", &CANCEL_SEQUENCE])
+        };
+        let files = vec![FileInfo {
+            name: b"f".to_vec(),
+            size: Some(1),
+            ..FileInfo::default()
+        }];
+        let mut engine =
+            zmodem::Sender::new(zmodem::SenderConfig::default(), files, Instant::now());
+        let options = Options {
+            interrupt: None,
+            write_timeout: Duration::from_millis(500),
+            ctrl_c: false,
+        };
+        let began = Instant::now();
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &options);
+        let took = began.elapsed();
+        assert!(
+            matches!(result, Err(Error::Protocol(proto::Error::CancelledByPeer))),
+            "{result:?}"
+        );
+        // Nothing was written, the cancel included: the line is full.
+        assert!(link.written.is_empty(), "{:?}", link.written);
+        assert!(took < Duration::from_millis(400), "{took:?}");
+    }
+
+    struct NoFiles;
+    impl Handler for NoFiles {}
+
+    /// A script whose `stuck_at`-th ACK written (counting from 1) first finds no room once.
+    struct AckStuckOnce {
+        script: Script,
+        acks: u32,
+        stuck_at: u32,
+        was_stuck: bool,
+    }
+
+    impl Link for AckStuckOnce {
+        fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+            self.script.read(buf, timeout)
+        }
+        fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+            if data.first() == Some(&0x06) {
+                if self.acks + 1 == self.stuck_at && !self.was_stuck {
+                    self.was_stuck = true;
+                    return Ok(0);
+                }
+                self.acks += 1;
+            }
+            self.script.write(data, timeout)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn name(&self) -> &str {
+            "script"
+        }
+    }
+
+    /// A receiver's last ACK that first finds no room, while the sender's next bytes arrive,
+    /// still goes out once there is room: the engine has ended, and input it will never read
+    /// must not hold the ACK back (the sender would wait for it in vain).
+    #[test]
+    fn the_last_ack_goes_out_after_input_read_while_it_waited() {
+        use crate::proto::Check;
+        use crate::proto::xymodem::block::{EOT, encode};
+        let mut block = Vec::new();
+        encode(&mut block, 1, b"data", 128, Check::Crc16, 0x1A);
+        let mut link = AckStuckOnce {
+            script: Script::new(&[&block, &[EOT], &[EOT], b"more"]),
+            acks: 0,
+            stuck_at: 2,
+            was_stuck: false,
+        };
+        let mut engine = proto::Receiver::new(proto::ReceiverConfig::default(), Instant::now());
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &Options::default());
+        assert!(result.is_ok(), "{result:?}");
+        assert!(link.was_stuck);
+        assert_eq!(link.acks, 2, "{:02x?}", link.script.written);
+        assert_eq!(link.script.written.last(), Some(&0x06));
+    }
+
+    /// On a terminal link, a Ctrl-C byte typed before the sender begins (keys typed first
+    /// do not matter) interrupts: the cancel goes out and the session ends as interrupted.
+    #[test]
+    fn a_ctrl_c_typed_before_the_transfer_interrupts() {
+        let mut link = Script::new(&[b"ls\r", &[CTRL_C]]);
+        let mut engine = proto::Receiver::new(proto::ReceiverConfig::default(), Instant::now());
+        let options = Options {
+            ctrl_c: true,
+            ..Options::default()
+        };
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &options);
+        assert!(matches!(result, Err(Error::Interrupted)), "{result:?}");
+        assert!(
+            link.written.ends_with(&CANCEL_SEQUENCE),
+            "{:?}",
+            link.written
+        );
+    }
+
+    /// Once a byte that begins a transfer has come, or the engine has started, 0x03 is the
+    /// peer's data, never a Ctrl-C.
+    #[test]
+    fn a_ctrl_c_byte_after_the_transfer_begins_is_data() {
+        use crate::proto::cancel::CAN;
+        use crate::proto::xymodem::block::SOH;
+        let mut watch = CtrlC { watching: true };
+        assert!(!watch.typed(b"hello\r\n"));
+        assert!(!watch.typed(&[SOH, 1, 0xFE, CTRL_C]));
+        assert!(!watch.typed(&[CTRL_C]));
+        for start in [SOH, CAN, b'*'] {
+            let mut watch = CtrlC { watching: true };
+            assert!(!watch.typed(&[start]));
+            assert!(!watch.typed(&[CTRL_C]), "after {start:#04x}");
+        }
+        let mut watch = CtrlC { watching: true };
+        assert!(watch.typed(&[b'C', CTRL_C]));
+        let mut watch = CtrlC { watching: false };
+        assert!(!watch.typed(&[CTRL_C]));
+    }
 
     /// A link at 115200 baud takes 11 520 bytes a second: a 64 KiB write keeps the driver
     /// from the input for 5.7 s, so the next collection is what goes in 20 ms (230 bytes,

@@ -10,7 +10,7 @@ use super::{Common, Input, Run, common_op};
 use crate::proto::detect::{AutoReceiver, Start, ZRQINIT_PREFIX};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::zmodem::{CrcKind, Encoder, EscapeProfile, ReceiverConfig as ZConfig};
-use crate::proto::{Check, ReceiverConfig, RecvMode};
+use crate::proto::{Check, Limits, ReceiverConfig, RecvMode};
 
 /// `recv`'s front end. `data[0]`: the start (bits 0-1: X/YMODEM then ZMODEM, X/YMODEM only,
 /// ZMODEM first, X/YMODEM then ZMODEM), the X/YMODEM mode (bit 2: detect or YMODEM-G), the
@@ -28,7 +28,7 @@ pub fn auto_receiver(data: &[u8]) {
         Start::Zmodem,
         Start::Xymodem,
     ][usize::from(flags & 3)];
-    let start_timeout = Duration::from_secs(if flags & 32 == 0 { 60 } else { 3 });
+    let start_limit = Duration::from_secs(if flags & 32 == 0 { 60 } else { 3 });
     let xy = ReceiverConfig {
         mode: if flags & 4 == 0 {
             RecvMode::Detect
@@ -40,12 +40,18 @@ pub fn auto_receiver(data: &[u8]) {
         } else {
             Check::Checksum
         },
-        start_timeout,
+        limits: Limits {
+            start: start_limit,
+            ..ReceiverConfig::default().limits
+        },
         ..ReceiverConfig::default()
     };
     let z = ZConfig {
         escape_controls: flags & 16 != 0,
-        start_timeout,
+        limits: Limits {
+            start: start_limit,
+            ..ZConfig::default().limits
+        },
         ..ZConfig::default()
     };
     let now = Instant::now();

@@ -28,7 +28,7 @@ use crate::proto::zmodem::{
     self, CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat,
     MAX_SUBPACKET, ZF0, ZF1,
 };
-use crate::proto::{Check, Event, FileInfo, FileReply, Receiver, ReceiverConfig, RecvMode};
+use crate::proto::{Check, Event, FileInfo, FileReply, Limits, Receiver, ReceiverConfig, RecvMode};
 
 /// Files the user had before the session: name and content. `a.part` is what `--keep-partial`
 /// must never replace; `sub` is a directory and `link` a symlink out of the target.
@@ -564,7 +564,10 @@ fn zmodem_session(flags: u8, handler: PathFiles, input: &mut Input<'_>) -> PathF
         escape_controls: flags & 1 != 0,
         buffer_size: if flags & 2 != 0 { 2048 } else { 0 },
         max_data: if flags & 0x10 != 0 { 1024 } else { 8192 },
-        max_errors: if flags & 0x80 != 0 { 3 } else { 20 },
+        limits: Limits {
+            max_errors: if flags & 0x80 != 0 { 3 } else { 20 },
+            ..Limits::default()
+        },
         ..zmodem::ReceiverConfig::default()
     };
     let mut enc = Encoder::new(if cfg.escape_controls {

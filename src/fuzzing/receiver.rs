@@ -5,7 +5,7 @@ use std::time::Instant;
 use super::{Common, Files, Input, Run, common_op, file_info};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::xymodem::header;
-use crate::proto::{Check, Event, ReceiverConfig, RecvMode};
+use crate::proto::{Check, Event, Limits, ReceiverConfig, RecvMode};
 
 // ---------------------------------------------------------------------------------------------
 // Receiver
@@ -83,7 +83,10 @@ pub fn receiver(data: &[u8]) {
         },
         nak_first_eot: flags & 8 == 0,
         crc_attempts: [Some(4), None, Some(1), Some(0)][usize::from((flags >> 4) & 3)],
-        max_errors: [10, 10, 1, 0][usize::from(flags >> 6)],
+        limits: Limits {
+            max_errors: [10, 10, 1, 0][usize::from(flags >> 6)],
+            ..Limits::default()
+        },
         ..ReceiverConfig::default()
     };
     let now = Instant::now();

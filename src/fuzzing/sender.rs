@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use super::{Common, Files, Input, Run, common_op, file_info};
 use crate::proto::xymodem::block::{self, CRC_START, G_START, LARGE, NAK, SMALL};
-use crate::proto::{Event, FileInfo, SendMode, Sender, SenderConfig};
+use crate::proto::{Event, FileInfo, Limits, SendMode, Sender, SenderConfig};
 
 // ---------------------------------------------------------------------------------------------
 // Sender
@@ -100,7 +100,10 @@ pub fn sender(data: &[u8]) {
         },
         one_k: flags & 2 != 0,
         tail_threshold: if flags & 4 == 0 { 7 * SMALL } else { 0 },
-        max_errors: [10, 10, 1, 0][usize::from((flags >> 3) & 3)],
+        limits: Limits {
+            max_errors: [10, 10, 1, 0][usize::from((flags >> 3) & 3)],
+            ..Limits::default()
+        },
         ..SenderConfig::default()
     };
     let count = if cfg.mode == SendMode::Xmodem {

@@ -9,7 +9,7 @@ use crate::proto::zmodem::{
     CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat, MAX_SUBPACKET,
     Receiver, ReceiverConfig, Sender, SenderConfig,
 };
-use crate::proto::{Event, FileInfo, file};
+use crate::proto::{Event, FileInfo, Limits, file};
 
 /// A header from the input: any type, position or flags, in any of the three formats.
 pub(super) fn header(input: &mut Input<'_>) -> (Header, HeaderFormat) {
@@ -125,7 +125,10 @@ pub fn zmodem_receiver(data: &[u8]) {
         escape_controls: flags & 1 != 0,
         buffer_size: if flags & 2 != 0 { 2048 } else { 0 },
         max_data: [8192, 1024, 64, 1][usize::from((flags >> 2) & 3)],
-        max_errors: [20, 5, 1, 0][usize::from((flags >> 4) & 3)],
+        limits: Limits {
+            max_errors: [20, 5, 1, 0][usize::from((flags >> 4) & 3)],
+            ..Limits::default()
+        },
         ..ReceiverConfig::default()
     };
     let now = Instant::now();

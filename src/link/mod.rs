@@ -51,7 +51,22 @@ pub trait Link {
         stall: Duration,
         interrupt: Option<&AtomicBool>,
     ) -> io::Result<()> {
-        write_all_in_slices(self, data, stall, interrupt)
+        write_in_slices(self, data, stall, interrupt, &mut []).map(|_| ())
+    }
+
+    /// [`write_all`](Self::write_all), but a wait for room also looks at what the other side
+    /// sent: after each [`WRITE_SLICE`] in which the link took nothing, one read that does
+    /// not wait fills `input`, and the call returns as soon as a read brings bytes, with how
+    /// much of `data` was written by then. A sender blocked on a full line so still sees a
+    /// receiver's cancel (the receiver that stopped reading because it gave up).
+    fn write_or_read(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+        input: &mut [u8],
+    ) -> io::Result<Written> {
+        write_in_slices(self, data, stall, interrupt, input)
     }
 
     /// Wait until written data has left (best effort).
@@ -77,6 +92,15 @@ impl<L: Link + ?Sized> Link for &mut L {
     ) -> io::Result<()> {
         (**self).write_all(data, stall, interrupt)
     }
+    fn write_or_read(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+        input: &mut [u8],
+    ) -> io::Result<Written> {
+        (**self).write_or_read(data, stall, interrupt, input)
+    }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
     }
@@ -101,6 +125,15 @@ impl<L: Link + ?Sized> Link for Box<L> {
     ) -> io::Result<()> {
         (**self).write_all(data, stall, interrupt)
     }
+    fn write_or_read(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+        input: &mut [u8],
+    ) -> io::Result<Written> {
+        (**self).write_or_read(data, stall, interrupt, input)
+    }
     fn flush(&mut self) -> io::Result<()> {
         (**self).flush()
     }
@@ -113,32 +146,51 @@ impl<L: Link + ?Sized> Link for Box<L> {
 /// again (the driver's `INTERRUPT_CHECK`).
 pub const WRITE_SLICE: Duration = Duration::from_millis(100);
 
+/// What a [`Link::write_or_read`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Bytes of the data written: all of it, unless input arrived first.
+    pub written: usize,
+    /// Bytes read into the input buffer (0 when all the data was written without a wait
+    /// that found input).
+    pub read: usize,
+}
+
 /// [`Link::write_all`]'s rule, over [`Link::write`]: waits of at most [`WRITE_SLICE`], the
 /// interrupt flag looked at whenever one ends with nothing written, and a failure once nothing
-/// went for `stall`.
-fn write_all_in_slices<L: Link + ?Sized>(
+/// went for `stall`. With room in `input`, such a wait also reads it without waiting, and
+/// returns early when that brought bytes ([`Link::write_or_read`]).
+fn write_in_slices<L: Link + ?Sized>(
     link: &mut L,
-    mut data: &[u8],
+    data: &[u8],
     stall: Duration,
     interrupt: Option<&AtomicBool>,
-) -> io::Result<()> {
+    input: &mut [u8],
+) -> io::Result<Written> {
+    let mut written = 0;
     let mut since = Instant::now();
-    while !data.is_empty() {
+    while written < data.len() {
         let left = stall.saturating_sub(since.elapsed());
-        let n = link.write(data, left.min(WRITE_SLICE))?;
+        let n = link.write(&data[written..], left.min(WRITE_SLICE))?;
         if n > 0 {
-            data = &data[n.min(data.len())..];
+            written = (written + n).min(data.len());
             since = Instant::now();
             continue;
         }
         if interrupt.is_some_and(|f| f.load(Ordering::Relaxed)) {
             return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
         }
+        if !input.is_empty() {
+            let read = link.read(input, Duration::ZERO)?;
+            if read > 0 {
+                return Ok(Written { written, read });
+            }
+        }
         if since.elapsed() >= stall {
             return Err(stalled(stall));
         }
     }
-    Ok(())
+    Ok(Written { written, read: 0 })
 }
 
 /// The error for a write that could not proceed for `stall`.

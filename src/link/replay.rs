@@ -10,7 +10,7 @@ use std::io;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use super::Link;
+use super::{Link, Written};
 
 /// `inner`, with `leftover` bytes read first.
 #[derive(Debug)]
@@ -76,6 +76,22 @@ impl<L: Link> Link for Replay<L> {
         self.inner.write_all(data, stall, interrupt)
     }
 
+    /// Bytes not handed out yet arrived before anything the write could read: they come
+    /// first, before any byte is written.
+    fn write_or_read(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+        input: &mut [u8],
+    ) -> io::Result<Written> {
+        if !self.pending().is_empty() && !input.is_empty() {
+            let read = self.read(input, Duration::ZERO)?;
+            return Ok(Written { written: 0, read });
+        }
+        self.inner.write_or_read(data, stall, interrupt, input)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
@@ -107,6 +123,26 @@ mod tests {
         link.write_all(b"x", Duration::ZERO, None).unwrap();
         assert_eq!(link.name(), "script");
         assert_eq!(link.into_inner().written, b"x");
+    }
+
+    /// A write that waits for room hands out the leftover first: it came before anything
+    /// the inner link holds.
+    #[test]
+    fn a_write_that_reads_takes_the_leftover_first() {
+        let inner = Script {
+            stuck: true,
+            ..Script::new(&[b"later"])
+        };
+        let mut link = Replay::new(inner, b"first".to_vec());
+        let mut input = [0u8; 16];
+        for want in [b"first", b"later"] {
+            let done = link
+                .write_or_read(b"x", Duration::from_secs(1), None, &mut input)
+                .unwrap();
+            let read = 5;
+            assert_eq!(done, Written { written: 0, read });
+            assert_eq!(&input[..read], want);
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use super::Link;
+use super::{Link, Written};
 
 /// Hex bytes shown per line.
 const HEX_MAX: usize = 64;
@@ -195,6 +195,30 @@ impl<L: Link> Link for Trace<L> {
         let r = self.inner.write_all(data, stall, interrupt);
         if let Err(e) = &r {
             self.log_error(self.start.elapsed(), Dir::Out, e);
+        }
+        r
+    }
+
+    /// The bytes written, then the bytes read while the write waited, each as one line.
+    fn write_or_read(
+        &mut self,
+        data: &[u8],
+        stall: Duration,
+        interrupt: Option<&AtomicBool>,
+        input: &mut [u8],
+    ) -> io::Result<Written> {
+        let r = self.inner.write_or_read(data, stall, interrupt, input);
+        let at = self.start.elapsed();
+        match &r {
+            Ok(done) => {
+                if done.written > 0 {
+                    self.log(at, Dir::Out, &data[..done.written]);
+                }
+                if done.read > 0 {
+                    self.log(at, Dir::In, &input[..done.read]);
+                }
+            }
+            Err(e) => self.log_error(at, Dir::Out, e),
         }
         r
     }

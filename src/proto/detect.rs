@@ -97,14 +97,14 @@ impl AutoReceiver {
         let (inner, start_limit, fallback_at) = match start {
             Start::Xymodem | Start::XymodemOnly => (
                 Inner::Xy(XyReceiver::new(xy.clone(), now)),
-                now + xy.start_timeout,
+                now + xy.limits.start,
                 None,
             ),
             Start::Zmodem => {
-                let fallback = Self::ZMODEM_FALLBACK.min(z.start_timeout * 2 / 3);
+                let fallback = Self::ZMODEM_FALLBACK.min(z.limits.start * 2 / 3);
                 (
                     Inner::Z(ZReceiver::new(z.clone(), now)),
-                    now + z.start_timeout,
+                    now + z.limits.start,
                     Some(now + fallback),
                 )
             }
@@ -132,10 +132,8 @@ impl AutoReceiver {
     /// Hand the session to the ZMODEM receiver, which sends `ZRINIT` at once; it has what is
     /// left of the start timeout.
     fn switch_to_zmodem(&mut self, now: Instant) {
-        let cfg = ZConfig {
-            start_timeout: self.start_limit.saturating_duration_since(now),
-            ..self.z.clone()
-        };
+        let mut cfg = self.z.clone();
+        cfg.limits.start = self.start_limit.saturating_duration_since(now);
         self.inner = Inner::Z(ZReceiver::new(cfg, now));
         self.fallback_at = None;
         self.switch_at = None;
@@ -144,10 +142,8 @@ impl AutoReceiver {
     /// Hand the session to the X/YMODEM receiver, which asks with its start character at
     /// once; it has what is left of the start timeout.
     fn switch_to_xymodem(&mut self, now: Instant) {
-        let cfg = XyConfig {
-            start_timeout: self.start_limit.saturating_duration_since(now),
-            ..self.xy.clone()
-        };
+        let mut cfg = self.xy.clone();
+        cfg.limits.start = self.start_limit.saturating_duration_since(now);
         self.inner = Inner::Xy(XyReceiver::new(cfg, now));
         self.fallback_at = None;
     }
@@ -630,11 +626,17 @@ mod tests {
         let t0 = Instant::now();
         let xy = XyConfig {
             mode: crate::proto::RecvMode::Detect,
-            start_timeout: timeout,
+            limits: crate::proto::Limits {
+                start: timeout,
+                ..XyConfig::default().limits
+            },
             ..XyConfig::default()
         };
         let z = ZConfig {
-            start_timeout: timeout,
+            limits: crate::proto::Limits {
+                start: timeout,
+                ..ZConfig::default().limits
+            },
             ..ZConfig::default()
         };
         let mut rx = AutoReceiver::new(start, xy, z, t0);
@@ -665,11 +667,9 @@ mod tests {
     }
 
     /// The start timeout bounds the whole start, whichever engines take part and whatever
-    /// the sender repeats before its first file. A `ZRQINIT` used to give the ZMODEM receiver
-    /// a start timeout of its own, `recv -Z` gave the X/YMODEM receiver it falls back to one
-    /// more, and each `ZSINIT` a new 10 s: with a timeout of 8 s a silent sender took 16 s
-    /// (`recv -Z`), a `ZSINIT` storm up to 67 s (`recv`) or 75 s (`recv -Z`); with 60 s,
-    /// `recv -Z` took 100 to 107 s.
+    /// the sender repeats before its first file: neither a `ZRQINIT` (a switch to the ZMODEM
+    /// receiver), nor `recv -Z`'s fall back to X/YMODEM, nor a `ZSINIT` starts a timeout of
+    /// its own, or a silent or chattering sender would hold the line for several timeouts.
     #[test]
     fn the_start_timeout_bounds_every_start() {
         let zrqinit: &[u8] = b"**\x18B00000000000000\r\x8a\x11";
@@ -694,17 +694,22 @@ mod tests {
     }
 
     /// With a start timeout under 60 s, `recv -Z` gives ZMODEM two thirds of it, so an
-    /// X/YMODEM sender still has time to answer the `C`. It fell back only at the timeout
-    /// itself, and gave the X/YMODEM receiver a whole timeout more.
+    /// X/YMODEM sender still has time to answer the `C` within the same timeout.
     #[test]
     fn zmodem_first_falls_back_after_two_thirds_of_a_short_timeout() {
         let t0 = Instant::now();
         let xy = XyConfig {
-            start_timeout: 9 * S,
+            limits: crate::proto::Limits {
+                start: 9 * S,
+                ..XyConfig::default().limits
+            },
             ..XyConfig::default()
         };
         let z = ZConfig {
-            start_timeout: 9 * S,
+            limits: crate::proto::Limits {
+                start: 9 * S,
+                ..ZConfig::default().limits
+            },
             ..ZConfig::default()
         };
         let mut rx = AutoReceiver::new(Start::Zmodem, xy, z, t0);

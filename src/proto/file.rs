@@ -81,3 +81,32 @@ pub fn parse_info(data: &[u8]) -> FileInfo {
         .and(fields.next().and_then(|f| f.parse().ok()));
     info
 }
+
+/// A sender's batch: the files in order, and the one being sent.
+#[derive(Debug, Clone)]
+pub(crate) struct Batch {
+    files: Vec<FileInfo>,
+    /// An index into `files`; `files.len()` once all are done.
+    index: usize,
+}
+
+impl Batch {
+    pub(crate) fn new(files: Vec<FileInfo>) -> Self {
+        Self { files, index: 0 }
+    }
+
+    /// The file being sent; `None` past the last one (the end of the batch).
+    pub(crate) fn current(&self) -> Option<&FileInfo> {
+        self.files.get(self.index)
+    }
+
+    /// Every file has been sent (or skipped).
+    pub(crate) fn is_done(&self) -> bool {
+        self.index >= self.files.len()
+    }
+
+    /// On to the next file.
+    pub(crate) fn advance(&mut self) {
+        self.index += 1;
+    }
+}

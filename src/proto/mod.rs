@@ -48,6 +48,8 @@
 //!   and receiver engines);
 //! - [`detect`]: the receive front end that meets whatever sender is on the line;
 //! - [`file`](mod@file): [`FileInfo`], what a sender says about a file, and its text form;
+//! - `core`: what every engine shares: [`Limits`], the named timers, sticky failure and the
+//!   end of the output queue;
 //! - [`crc`], [`cancel`]: checks and the cancel sequence, shared by all protocols.
 //!
 //! Nothing here uses anything outside this module: no I/O, no clock, no threads.
@@ -56,6 +58,7 @@ pub mod cancel;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod contract;
+mod core;
 pub mod crc;
 pub mod detect;
 mod error;
@@ -70,7 +73,26 @@ pub mod zmodem;
 
 use std::time::Instant;
 
+pub use self::core::Limits;
 pub use error::{Abort, Error, RetryReason};
+
+/// Whether `byte` can be the first byte of a sender's transfer: XMODEM's and YMODEM's block
+/// starts (SOH, STX), EOT and CAN, ZMODEM's ZPAD (`*`, which begins every header, the first
+/// `ZRQINIT` included).
+///
+/// Before one of these has come, and before [`Event::Started`], the other side has sent
+/// nothing but start requests (NAK, `C`, `G`, a hex `ZRINIT`, lrzsz's `rz\r`), none of which
+/// holds a Ctrl-C byte (0x03); the driver's `ctrl_c` option relies on it.
+pub fn begins_transfer(byte: u8) -> bool {
+    matches!(
+        byte,
+        xymodem::block::SOH
+            | xymodem::block::STX
+            | xymodem::block::EOT
+            | cancel::CAN
+            | zmodem::ZPAD
+    )
+}
 pub use file::FileInfo;
 pub use xymodem::{Receiver, ReceiverConfig, RecvMode, SendMode, Sender, SenderConfig};
 

@@ -12,7 +12,8 @@ use super::scenario::{Scenario, Variant};
 use crate::proto::detect::{AutoReceiver, Start};
 use crate::proto::pair::{Host, Pair, Side, Wire};
 use crate::proto::{
-    self, Check, Engine, Event, FileInfo, Receiver, ReceiverConfig, RetryReason, Sender, zmodem,
+    self, Check, Engine, Event, FileInfo, Limits, Receiver, ReceiverConfig, RetryReason, Sender,
+    zmodem,
 };
 
 /// The fixed epoch all virtual times are offsets from, taken once.
@@ -77,15 +78,23 @@ fn simulate(scn: &Scenario, trace: bool) -> (Report, Vec<String>) {
 /// The sender and the receiver the scenario names, started at `epoch`.
 fn engines(scn: &Scenario, epoch: Instant) -> (Box<dyn Engine>, Box<dyn Engine>) {
     let timing = |d: Duration| d.max(Duration::from_secs(1));
+    let zrx = zmodem::ReceiverConfig::default();
     let zrx = zmodem::ReceiverConfig {
-        start_timeout: timing(scn.receiver.start_timeout),
-        ..zmodem::ReceiverConfig::default()
+        limits: Limits {
+            start: timing(scn.receiver.limits.start),
+            ..zrx.limits
+        },
+        ..zrx
     };
     let zmodem = scn.variant == Variant::Zmodem;
     let tx: Box<dyn Engine> = if zmodem {
+        let tx = zmodem::SenderConfig::default();
         let tx = zmodem::SenderConfig {
-            start_timeout: timing(scn.sender.start_timeout),
-            ..zmodem::SenderConfig::default()
+            limits: Limits {
+                start: timing(scn.sender.limits.start),
+                ..tx.limits
+            },
+            ..tx
         };
         Box::new(zmodem::Sender::new(tx, tx_files(scn), epoch))
     } else {
@@ -98,9 +107,13 @@ fn engines(scn: &Scenario, epoch: Instant) -> (Box<dyn Engine>, Box<dyn Engine>)
         // sender, the defaults with the ZMODEM receiver's start timeout).
         (true, _) => {
             let xy = if zmodem {
+                let xy = ReceiverConfig::default();
                 ReceiverConfig {
-                    start_timeout: zrx.start_timeout,
-                    ..ReceiverConfig::default()
+                    limits: Limits {
+                        start: zrx.limits.start,
+                        ..xy.limits
+                    },
+                    ..xy
                 }
             } else {
                 scn.receiver.clone()

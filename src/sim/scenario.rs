@@ -304,8 +304,8 @@ impl Scenario {
         let max_errors = u64::from(self.max_errors());
         let frame =
             Duration::from_nanos((MAX_FRAME as u64 * 10_000_000_000) / u64::from(self.line.baud));
-        let per_error = self.sender.ack_timeout
-            + self.receiver.block_timeout
+        let per_error = self.sender.limits.answer
+            + self.receiver.limits.answer
             + self.receiver.purge_quiet
             + frame
             + 2 * self.line.latency;
@@ -313,7 +313,7 @@ impl Scenario {
             .iter()
             .filter_map(|f| f.stall.map(|s| s.duration))
             .sum();
-        self.sender.start_timeout.max(self.receiver.start_timeout)
+        self.sender.limits.start.max(self.receiver.limits.start)
             + per_error * u32::try_from(blocks * max_errors).unwrap_or(u32::MAX)
             + stalls
     }
@@ -327,9 +327,13 @@ impl Scenario {
 
     /// The most errors either side allows per block or file (ZMODEM: its receiver's 20).
     fn max_errors(&self) -> u32 {
-        let xy = self.sender.max_errors.max(self.receiver.max_errors);
+        let xy = (self.sender.limits.max_errors).max(self.receiver.limits.max_errors);
         if self.variant == Variant::Zmodem {
-            xy.max(crate::proto::zmodem::ReceiverConfig::default().max_errors)
+            xy.max(
+                crate::proto::zmodem::ReceiverConfig::default()
+                    .limits
+                    .max_errors,
+            )
         } else {
             xy
         }

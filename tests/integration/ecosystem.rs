@@ -1041,3 +1041,93 @@ fn parallel_send_interrupted() {
         assert!(stderr.contains(&want), "no {want:?} in:\n{stderr}");
     }
 }
+
+/// Two ports whose devices print nothing within `--expect-timeout`: each line names its port
+/// once, and so does the final error. They used to repeat it (`PORT: failed: PORT: the
+/// device did not print ...`, `... in port order: PORT: PORT: the device ...`).
+#[test]
+fn parallel_errors_name_the_port_once() {
+    if !require_peers(&["socat"]) {
+        return;
+    }
+    let work = Work::new();
+    let input = work.write("fw.bin", b"firmware");
+    let ptys = ptys(&work, 2);
+    let mut send = ours();
+    send.args(["send", "-Y", "--expect", "Ready", "--expect-timeout", "0.3"])
+        .arg("--port")
+        .arg(&ptys.near[0])
+        .arg("--port")
+        .arg(&ptys.near[1])
+        .arg(&input)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null());
+    let mut procs = [Proc::spawn(send, work.path("send.err"))];
+    let report = wait_all(&mut procs, LIMIT);
+    assert_eq!(procs[0].code(), Some(1), "{report}");
+    let stderr = procs[0].stderr();
+    let why = "the device did not print \"Ready\" within 0.3 s (it printed nothing)";
+    let (a, b) = (ptys.near[0].display(), ptys.near[1].display());
+    let want = [
+        format!("xyzmodem: {a}: failed: {why}"),
+        format!("xyzmodem: {b}: failed: {why}"),
+        format!("xyzmodem: error: 2 of 2 ports failed; the first in port order: {a}: {why}"),
+    ];
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), want, "{stderr}");
+}
+
+/// With `--port` and `-v`, `send` and `recv` say once, when the port is open, what they wait
+/// for; without `-v` they do not (a port is usually a board, not a person). It used to say
+/// nothing either way.
+#[test]
+fn a_port_session_says_once_what_it_waits_for() {
+    if !require_peers(&["socat"]) {
+        return;
+    }
+    use rustix::process::{Pid, Signal, kill_process};
+    let work = Work::new();
+    let input = work.write("fw.bin", b"firmware");
+    let ptys = ptys(&work, 1);
+    let port = ptys.near[0].display().to_string();
+    let send = format!(
+        "xyzmodem: {port}: sending fw.bin with XMODEM: start an XMODEM receive on the other side \
+         now (lrzsz: rx -c FILE; a terminal program: its XMODEM download); Ctrl-C cancels"
+    );
+    let recv = format!(
+        "xyzmodem: {port}: waiting for an XMODEM, YMODEM or ZMODEM sender: start the send on \
+         the other side now (lrzsz: sx FILE, sb FILE or sz FILE; a terminal program: its \
+         upload); Ctrl-C cancels"
+    );
+    for (args, want) in [
+        (vec!["-v", "send"], Some(&send)),
+        (vec!["send"], None),
+        (vec!["-v", "recv"], Some(&recv)),
+        (vec!["recv"], None),
+    ] {
+        let mut cmd = ours();
+        cmd.args(&args)
+            .arg("--port")
+            .arg(&ptys.near[0])
+            .arg(if args.contains(&"send") {
+                input.clone()
+            } else {
+                work.path("dst/")
+            })
+            .stdin(Stdio::null())
+            .stdout(Stdio::null());
+        let mut procs = [Proc::spawn(cmd, work.path("err"))];
+        thread::sleep(Duration::from_millis(500));
+        kill_process(Pid::from_child(&procs[0].child), Signal::INT).expect("SIGINT");
+        let report = wait_all(&mut procs, LIMIT);
+        assert_eq!(procs[0].code(), Some(130), "{args:?}: {report}");
+        let stderr = procs[0].stderr();
+        let waiting: Vec<&str> = stderr
+            .lines()
+            .filter(|l| l.contains("on the other side now"))
+            .collect();
+        match want {
+            Some(want) => assert_eq!(waiting, [want.as_str()], "{args:?}: {stderr}"),
+            None => assert!(waiting.is_empty(), "{args:?}: {stderr}"),
+        }
+    }
+}

@@ -1,7 +1,9 @@
 //! Bounded waits (issue 9): a sender whose receiver stopped reading (item 5), and a receiver
 //! whose last ACK never comes back (item 7), with scripted peers and with lrzsz on ptys.
 
+use std::fs::File;
 use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread::{self, JoinHandle};
@@ -9,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{
     ACK, DEADLINE, EOT, NAK, Scripted, Socat, Work, check_xmodem_copy, crc_block, hex, open_rw,
-    padded_128, require_peers, run_pair, xyzmodem, ymodem_end,
+    padded_128, require_peers, run_pair, wait_or_kill, xyzmodem, ymodem_end,
 };
 
 /// How long a scripted step may take before the test fails.
@@ -160,6 +162,119 @@ fn a_sender_writing_to_a_full_pipe_fails_after_its_timeout() {
             && stderr.contains("nothing could be written for 2 s"),
         "{stderr}"
     );
+}
+
+/// Two ptys joined by the test: whatever is written to one's slave comes out of the other's,
+/// one thread per direction, so that a direction no one reads (it fills, and its thread blocks
+/// in `write`) never holds up the other. socat relays both directions in one thread: its
+/// blocking write towards a receiver that had exited kept the receiver's cancel from ever
+/// reaching the sender. The slaves stay open here too, so the line never hangs up.
+struct Line {
+    a: PathBuf,
+    b: PathBuf,
+    _slaves: [File; 2],
+}
+
+impl Line {
+    fn open() -> Self {
+        use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
+        let pty = || {
+            let master = openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY).expect("openpt");
+            grantpt(&master).expect("grantpt");
+            unlockpt(&master).expect("unlockpt");
+            let name = ptsname(&master, Vec::new()).expect("ptsname");
+            let path = PathBuf::from(name.to_str().expect("utf-8 pty name"));
+            let slave = File::options()
+                .read(true)
+                .write(true)
+                .open(&path)
+                .expect("open pty slave");
+            (File::from(master), path, slave)
+        };
+        let (ma, a, sa) = pty();
+        let (mb, b, sb) = pty();
+        let relay = |mut from: File, mut to: File| {
+            thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n @ 1..) = from.read(&mut buf) {
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
+                    }
+                }
+            });
+        };
+        relay(ma.try_clone().expect("dup"), mb.try_clone().expect("dup"));
+        relay(mb, ma);
+        Self {
+            a,
+            b,
+            _slaves: [sa, sb],
+        }
+    }
+}
+
+/// Our sender on pty `a`, our receiver on pty `b`; once data flows, SIGINT to the receiver.
+/// It sends its cancel and exits 130 while the sender's writes find the line full (no one
+/// reads `b` any more). The sender must see that cancel while it waits for room and exit 3
+/// (cancelled by the other side) at once; it used to stop reading and sit until
+/// `--timeout` (60 s), then exit 1.
+fn a_receivers_ctrl_c_stops_a_sender_on_a_full_line(send: &[&str], recv: &[&str]) {
+    use rustix::process::{Pid, Signal, kill_process};
+    let work = Work::new();
+    let line = Line::open();
+    work.random_file("big.bin", 64 << 20, 0x5108);
+    let dst = work.path("dst");
+    std::fs::create_dir(&dst).expect("create dst");
+    let spawn = |args: &[&str], port: &Path, last: &Path| {
+        xyzmodem()
+            .args(args)
+            .arg("--port")
+            .arg(port)
+            .arg(last)
+            .current_dir(work.dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn xyzmodem")
+    };
+    let mut sender = spawn(send, &line.a, Path::new("big.bin"));
+    let mut receiver = spawn(recv, &line.b, &dst);
+    // Data flows once the receiver has a file open (its hidden temporary file).
+    let end = Instant::now() + ANSWER;
+    while std::fs::read_dir(&dst).expect("read dst").next().is_none() {
+        assert!(Instant::now() < end, "the transfer did not start");
+        thread::sleep(Duration::from_millis(5));
+    }
+    thread::sleep(Duration::from_millis(300));
+    kill_process(Pid::from_child(&receiver), Signal::INT).expect("send SIGINT");
+    let sent = Instant::now();
+    let (status, killed) = wait_or_kill(&mut receiver, sent + ANSWER);
+    assert!(!killed && status.code() == Some(130), "receiver: {status}");
+    let (status, killed) = wait_or_kill(&mut sender, sent + Duration::from_secs(5));
+    let took = sent.elapsed();
+    let mut stderr = String::new();
+    let _ = sender
+        .stderr
+        .take()
+        .expect("piped")
+        .read_to_string(&mut stderr);
+    assert!(
+        !killed && status.code() == Some(3),
+        "sender: {status}, killed {killed}, {took:?} after the receiver's SIGINT\n{stderr}"
+    );
+    assert!(took < Duration::from_secs(3), "{took:?}\n{stderr}");
+    assert!(stderr.contains("cancelled by peer"), "{stderr}");
+}
+
+#[test]
+fn a_receivers_ctrl_c_stops_a_zmodem_sender_on_a_full_line() {
+    a_receivers_ctrl_c_stops_a_sender_on_a_full_line(&["send", "-Z"], &["recv"]);
+}
+
+#[test]
+fn a_receivers_ctrl_c_stops_a_ymodem_g_sender_on_a_full_line() {
+    a_receivers_ctrl_c_stops_a_sender_on_a_full_line(&["send", "-Y"], &["recv", "-g"]);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -38,7 +38,7 @@ const CANCEL: [u8; 20] = [
 ];
 
 /// `xyzmodem install-links WORK/bin EXTRA`; returns `WORK/bin`.
-fn install(work: &Work, extra: &[&str]) -> PathBuf {
+pub fn install(work: &Work, extra: &[&str]) -> PathBuf {
     let bin = work.path("bin");
     let out = xyzmodem()
         .arg("install-links")
@@ -660,4 +660,23 @@ fn sigterm_exits_143() {
 #[test]
 fn sigint_exits_130() {
     killed_by(rustix::process::Signal::INT, 130);
+}
+
+/// `sx FILE` says, as lrzsz sx does, that the receiver has to be started by hand (lrzsz
+/// 0.12.21: `Sending FILE, N blocks: Give your local XMODEM receive command now.\r\n`, N the
+/// size in 128-byte blocks rounded down); it used to say nothing. `-q`: nothing.
+#[test]
+fn sx_says_to_start_the_receiver() {
+    let work = Work::new();
+    let bin = install(&work, &[]);
+    work.random_file("f.bin", 5000, 0x5A);
+    let (_, _, err) = run_alone(ours(&bin, "sx", &["f.bin"], work.dir()));
+    assert!(
+        err.starts_with(
+            "Sending f.bin, 39 blocks: Give your local XMODEM receive command now.\r\n"
+        ),
+        "{err:?}"
+    );
+    let (_, _, err) = run_alone(ours(&bin, "sx", &["-q", "f.bin"], work.dir()));
+    assert!(!err.contains("Give your"), "{err:?}");
 }

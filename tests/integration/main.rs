@@ -28,6 +28,8 @@ mod hangs;
 // How a session ends when the other side ends it, hangs up, goes silent or moves nothing on;
 // exit 3 for every cancel by the other side; the summary after a skipped file (issue 17).
 mod endings;
+// The source layout: files short enough to do one job, no import circle between modules.
+mod layout;
 // Seeded fault-injection properties and clean-line efficiency on the link simulator.
 mod sim;
 // What a receive leaves on disk and says: modes, partial files, batches into a file name,

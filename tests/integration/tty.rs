@@ -3,6 +3,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -228,4 +229,174 @@ fn a_second_signal_restores_the_terminal_too() {
     kill_process(pid, Signal::CONT).expect("kill");
     assert_eq!(wait(&mut child), 130);
     assert!(pty.cooked(), "terminal restored");
+}
+
+// ---------------------------------------------------------------------------------------------
+// A person at a terminal: the command typed in a tmux pane
+
+/// A tmux server of the test's own (its own socket) with one pane running a plain shell in
+/// `dir`, `width` columns wide; killed when dropped.
+pub struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// None (and a note) when tmux is not installed.
+    pub fn start(dir: &Path, width: u16) -> Option<Self> {
+        if !crate::common::require_peers(&["tmux"]) {
+            return None;
+        }
+        static SERIAL: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmux = Self {
+            socket: format!("xyzmodem-test-{}-{n}", std::process::id()),
+        };
+        let width = width.to_string();
+        tmux.run(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            &width,
+            "-y",
+            "40",
+            "-s",
+            "t",
+            "-c",
+            dir.to_str().expect("utf-8 dir"),
+            "env PS1='$ ' bash --norc --noprofile",
+        ]);
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Type `line` and Enter.
+    pub fn type_line(&self, line: &str) {
+        self.run(&["send-keys", "-t", "t", "-l", line]);
+        self.run(&["send-keys", "-t", "t", "Enter"]);
+    }
+
+    /// Press a key as tmux names it (`C-c`).
+    pub fn press(&self, key: &str) {
+        self.run(&["send-keys", "-t", "t", key]);
+    }
+
+    /// The pane as it shows now, one string per screen row.
+    pub fn screen(&self) -> Vec<String> {
+        self.run(&["capture-pane", "-p", "-t", "t"])
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// Wait up to `limit` for a row that contains `text`; the screen then, or a failure that
+    /// shows it.
+    pub fn wait_for(&self, text: &str, limit: Duration) -> Vec<String> {
+        let end = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if screen.iter().any(|row| row.contains(text)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < end,
+                "{text:?} not on the screen within {limit:?}:\n{}",
+                screen.join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+/// `command` typed in a terminal, as a person would, prints `waiting` while it waits for the
+/// other side; Ctrl-C then ends it with exit 130 within a second, the terminal's settings as
+/// before (`stty -a`) and echo and line editing back. It used to print nothing and take
+/// Ctrl-C as a byte of the transfer (raw mode): only five Ctrl-X ended it.
+fn ctrl_c_ends_the_wait_at_a_terminal(command: &str, waiting: &str) {
+    let work = Work::new();
+    work.random_file("f.bin", 5000, 0xC7C);
+    let Some(tmux) = Tmux::start(work.dir(), 200) else {
+        return;
+    };
+    tmux.wait_for("$", LIMIT);
+    tmux.type_line(&format!(
+        "stty -a > before.txt; {command}; echo exit=$?; stty -a > after.txt; echo done-$((6*7))"
+    ));
+    tmux.wait_for(waiting, LIMIT);
+    let pressed = Instant::now();
+    tmux.press("C-c");
+    let screen = tmux.wait_for("done-42", LIMIT);
+    let took = pressed.elapsed();
+    assert!(
+        screen.iter().any(|row| row == "exit=130"),
+        "{}",
+        screen.join("\n")
+    );
+    // A second at most, plus the shell's two commands and the screen polling.
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(work.read("after.txt"), work.read("before.txt"), "stty -a");
+    tmux.type_line("echo typed-$((2+3))");
+    let screen = tmux.wait_for("typed-5", LIMIT);
+    assert!(
+        screen
+            .iter()
+            .any(|row| row.ends_with("echo typed-$((2+3))")),
+        "the typed line is echoed: {}",
+        screen.join("\n")
+    );
+}
+
+#[test]
+fn ctrl_c_typed_while_send_waits_for_the_receiver() {
+    let command = format!("{} send f.bin", crate::common::BIN);
+    ctrl_c_ends_the_wait_at_a_terminal(
+        &command,
+        "xyzmodem: sending f.bin with XMODEM: start an XMODEM receive on the other side now",
+    );
+}
+
+#[test]
+fn ctrl_c_typed_while_recv_waits_for_the_sender() {
+    let command = format!("{} recv out/", crate::common::BIN);
+    ctrl_c_ends_the_wait_at_a_terminal(
+        &command,
+        "xyzmodem: waiting for an XMODEM, YMODEM or ZMODEM sender: start the send on the other side now",
+    );
+}
+
+/// The personalities keep lrzsz's own words: `rz waiting to receive.`, and `sz`'s `rz` and
+/// first `ZRQINIT` (`**\x18B00...`, of which the screen shows `B00000000000000`).
+#[test]
+fn ctrl_c_typed_while_sz_or_rz_waits() {
+    let work = Work::new();
+    let bin = crate::lrzsz::install(&work, &[]);
+    let rz = format!("{}", bin.join("rz").display());
+    ctrl_c_ends_the_wait_at_a_terminal(&rz, "rz waiting to receive.");
+    let sz = format!("{} f.bin", bin.join("sz").display());
+    ctrl_c_ends_the_wait_at_a_terminal(&sz, "B00000000000000");
 }

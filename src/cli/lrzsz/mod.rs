@@ -89,6 +89,19 @@ impl Personality {
             let mut err = std::io::stderr();
             let _ = write!(err, "{} waiting to receive.", self.name).and_then(|()| err.flush());
         }
+        if self.side == Side::Send
+            && proto == Proto::Xmodem
+            && !flags.quiet
+            && let Some(name) = flags.operands.first()
+        {
+            // lrzsz sx's words: an XMODEM receiver has to be started by hand.
+            let blocks = std::fs::metadata(name).map_or(0, |m| m.len() >> 7);
+            eprint!(
+                "Sending {}, {blocks} blocks: Give your local XMODEM receive command now.\r\n",
+                xyzmodem::files::names::printable(&name.to_string_lossy())
+            );
+        }
+        super::session::LRZSZ_WAITING_LINE.store(true, std::sync::atomic::Ordering::Relaxed);
         exit::record_signals();
         let result = run(&cli);
         if let Err(e) = &result {

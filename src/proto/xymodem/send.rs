@@ -1,82 +1,14 @@
 //! The sender engine: XMODEM (one file) or a YMODEM batch, YMODEM-G when the receiver asks.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::block::{self, ACK, CRC_START, EOT, G_START, LARGE, NAK, SMALL};
+use super::config::{SendMode, SenderConfig};
 use super::header;
-use crate::proto::FileInfo;
-use crate::proto::cancel::{CANCEL_SEQUENCE, CanDetector};
-use crate::proto::{
-    Abort, Check, Engine, Error, Event, Outbox, Output, Position, Protocol, RetryReason,
-};
-
-/// Which protocol the sender speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SendMode {
-    /// XMODEM: one file, no header.
-    #[default]
-    Xmodem,
-    /// YMODEM batch: a block 0 header before each file and an empty one at the end. A receiver
-    /// that asks with `G` gets YMODEM-G (1K blocks streamed without waiting for ACKs).
-    Ymodem,
-}
-
-/// Sender settings. The defaults are the ones documented in the README.
-#[derive(Debug, Clone)]
-pub struct SenderConfig {
-    /// The protocol (default XMODEM).
-    pub mode: SendMode,
-    /// Send 1024-byte (STX) blocks instead of 128-byte (SOH) ones.
-    pub one_k: bool,
-    /// In 1K mode, a file tail of at most this many bytes goes out as 128-byte blocks, which
-    /// costs fewer bytes on the wire than one padded 1K block (lrzsz uses 896 = 7 x 128).
-    /// 0 disables the switch.
-    pub tail_threshold: usize,
-    /// How long to wait for the receiver's first NAK, `C` or `G` (default 60 s).
-    pub start_timeout: Duration,
-    /// How long to wait for the answer to a block or EOT before sending it again (default
-    /// 10 s). YMODEM: also how long to wait for the `C` before each later header, after which
-    /// the header is sent anyway.
-    pub ack_timeout: Duration,
-    /// YMODEM: after the ACK of a header, how long to wait for the receiver's `C` before
-    /// sending the first data block anyway (default 0.5 s). U-Boot `loady` never sends that
-    /// `C`; lrzsz `sb` waits for it, which costs 4.25 s per file with U-Boot.
-    pub header_c_wait: Duration,
-    /// Errors allowed per block (NAKs and timeouts); reaching this number cancels (default 10).
-    pub max_errors: u32,
-    /// Byte used to pad the last block (default 0x1A, CP/M EOF).
-    pub pad: u8,
-    /// How long the last frame of the session (XMODEM's EOT, YMODEM's end-of-batch header) may
-    /// go unanswered, everything before it being acknowledged, before the sender stops
-    /// waiting and ends the session successfully with [`Event::EndUnconfirmed`] (default
-    /// 6 s). The frame is sent again once, halfway (3 s is more than a receiver takes to
-    /// answer a damaged frame: 1 s byte timeout, 1 s of quiet before its NAK); an answer other than ACK (a NAK) restarts
-    /// the wait. lrzsz `rx` and `rb` flush their last ACK away on a pseudo-terminal, which
-    /// used to cost `max_errors` answer timeouts and a failure.
-    pub end_timeout: Duration,
-    /// Once the receiver has started the session, the longest time without progress (a block,
-    /// header or EOT acknowledged) before the session fails with [`Error::NoProgress`], or
-    /// [`Error::Silent`] when the receiver sent nothing for at least `ack_timeout` of it (or
-    /// all of it) (default 100 s: what `max_errors` answer timeouts take by default).
-    pub idle_limit: Duration,
-}
-
-impl Default for SenderConfig {
-    fn default() -> Self {
-        Self {
-            mode: SendMode::Xmodem,
-            one_k: false,
-            tail_threshold: 7 * SMALL,
-            start_timeout: Duration::from_secs(60),
-            ack_timeout: Duration::from_secs(10),
-            header_c_wait: Duration::from_millis(500),
-            max_errors: 10,
-            pad: block::PAD,
-            end_timeout: Duration::from_secs(6),
-            idle_limit: Duration::from_secs(100),
-        }
-    }
-}
+use crate::proto::cancel::CanDetector;
+use crate::proto::core::{self, Core, Session, Timer, Timers};
+use crate::proto::file::{Batch, FileInfo};
+use crate::proto::{Abort, Check, Engine, Error, Event, Position, Protocol, RetryReason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -123,15 +55,15 @@ enum Flight {
 /// Bytes other than NAK, `C`, `G`, ACK and CAN are ignored, so device banners and echo before
 /// the handshake do no harm. A `C` or NAK while a block waits for its ACK means "send it
 /// again" (U-Boot answers a bad block with `C`). The caller learns which file to read from
-/// [`Event::FileStart`]; data is then requested with [`Output::ReadFile`].
+/// [`Event::FileStart`]; data is then requested with [`Output::ReadFile`](crate::proto::Output::ReadFile).
 #[derive(Debug)]
 pub struct Sender {
+    /// The output queue, the limits, the progress times: what every engine shares.
+    core: Core,
     cfg: SenderConfig,
-    files: Vec<FileInfo>,
-    /// The file being sent (an index into `files`); `files.len()` means end of batch.
-    index: usize,
+    /// The files, and the one being sent.
+    batch: Batch,
     state: State,
-    out: Outbox,
     can: CanDetector,
     check: Check,
     streaming: bool,
@@ -156,27 +88,21 @@ pub struct Sender {
     /// The last frame of the session went unanswered once already (see
     /// [`SenderConfig::end_timeout`]).
     end_silent: bool,
-    /// When the transfer last moved on; `None` before the receiver started it.
-    last_progress: Option<Instant>,
-    /// When bytes from the receiver last came: silent or busy, when the idle limit comes.
-    last_input: Option<Instant>,
-    finished_polled: bool,
 }
 
 impl Sender {
     /// A sender of `files` that starts waiting for the receiver at `now`. XMODEM sends exactly
     /// one file (its name is not used); YMODEM sends the batch, which may be empty.
     pub fn new(cfg: SenderConfig, files: Vec<FileInfo>, now: Instant) -> Self {
-        let deadline = now + cfg.start_timeout;
+        let deadline = now + cfg.limits.start;
         Self {
+            core: Core::new(cfg.limits),
             cfg,
-            files,
-            index: 0,
+            batch: Batch::new(files),
             state: State::WaitStart {
                 deadline,
                 first: true,
             },
-            out: Outbox::default(),
             can: CanDetector::default(),
             check: Check::Checksum,
             streaming: false,
@@ -193,9 +119,6 @@ impl Sender {
             errors: 0,
             acked_bytes: 0,
             end_silent: false,
-            last_progress: None,
-            last_input: None,
-            finished_polled: false,
         }
     }
 
@@ -229,7 +152,7 @@ impl Sender {
     /// The receiver asked to start (or for the next header) with `c`.
     fn on_start(&mut self, now: Instant, c: u8, first: bool) {
         if first {
-            self.last_progress = Some(now);
+            self.core.progress(now);
             self.check = if c == NAK {
                 Check::Checksum
             } else {
@@ -241,7 +164,7 @@ impl Sender {
                 (SendMode::Ymodem, false) => Protocol::Ymodem,
                 (SendMode::Ymodem, true) => Protocol::YmodemG,
             };
-            self.out.event(Event::Started {
+            self.core.out.event(Event::Started {
                 protocol,
                 check: self.check,
             });
@@ -255,7 +178,7 @@ impl Sender {
     /// YMODEM: send the header of `files[index]`, or the empty end-of-batch header.
     fn send_header(&mut self, now: Instant) {
         self.data.clear();
-        let size = match self.files.get(self.index) {
+        let size = match self.batch.current() {
             Some(info) => match header::encode(info, &mut self.data) {
                 Ok(size) => size,
                 Err(e) => {
@@ -279,8 +202,8 @@ impl Sender {
 
     /// Begin the data of `files[index]`.
     fn start_file(&mut self, now: Instant) {
-        if let Some(info) = self.files.get(self.index) {
-            self.out.event(Event::FileStart(info.clone()));
+        if let Some(info) = self.batch.current() {
+            self.core.out.event(Event::FileStart(info.clone()));
         }
         self.number = 1;
         self.eof = false;
@@ -296,7 +219,7 @@ impl Sender {
     fn next_block(&mut self, now: Instant) {
         if self.pos >= self.data.len() {
             if self.eof {
-                self.out.send(&[EOT]);
+                self.core.out.send(&[EOT]);
                 self.errors = 0;
                 self.end_silent = false;
                 self.state = State::WaitEotAck {
@@ -306,7 +229,9 @@ impl Sender {
             }
             self.data.clear();
             self.pos = 0;
-            self.out.request_read(self.read_offset, self.read_size());
+            self.core
+                .out
+                .request_read(self.read_offset, self.read_size());
             self.state = State::NeedData;
             return;
         }
@@ -327,7 +252,7 @@ impl Sender {
     fn transmit_block(&mut self, now: Instant) {
         let (start, len) = self.block;
         block::encode(
-            self.out.tx(),
+            self.core.out.tx(),
             self.number,
             &self.data[start..start + len],
             self.block_size,
@@ -343,26 +268,26 @@ impl Sender {
                 self.on_block_done(now);
                 return;
             }
-            (true, Flight::Header) if self.index >= self.files.len() => {
+            (true, Flight::Header) if self.batch.is_done() => {
                 // The end-of-batch header: YMODEM-G receivers do not answer it.
                 self.finish();
                 return;
             }
             (true, Flight::Header) => State::WaitGo {
-                deadline: now + self.cfg.ack_timeout,
+                deadline: now + self.cfg.limits.answer,
             },
             (false, _) if self.is_end_of_batch() => State::WaitAck {
                 deadline: now + self.cfg.end_timeout / 2,
             },
             (false, _) => State::WaitAck {
-                deadline: now + self.cfg.ack_timeout,
+                deadline: now + self.cfg.limits.answer,
             },
         };
     }
 
     /// The frame in flight is the empty header that ends a YMODEM batch.
     fn is_end_of_batch(&self) -> bool {
-        self.flight == Flight::Header && self.index >= self.files.len()
+        self.flight == Flight::Header && self.batch.is_done()
     }
 
     /// When to give up waiting for the answer to an EOT sent `now`: XMODEM's EOT is the last
@@ -370,7 +295,7 @@ impl Sender {
     fn eot_deadline(&self, now: Instant) -> Instant {
         match self.cfg.mode {
             SendMode::Xmodem => now + self.cfg.end_timeout / 2,
-            SendMode::Ymodem => now + self.cfg.ack_timeout,
+            SendMode::Ymodem => now + self.cfg.limits.answer,
         }
     }
 
@@ -394,61 +319,16 @@ impl Sender {
                 _ => self.resend_block(now, RetryReason::Timeout),
             };
         }
-        self.out.event(Event::EndUnconfirmed { at });
+        self.core.out.event(Event::EndUnconfirmed { at });
         match at {
             Position::EndOfFile => self.on_eot_acked(now),
             _ => self.finish(),
         }
     }
 
-    /// The deadline of the state itself, without the idle limit.
-    fn state_deadline(&self) -> Option<Instant> {
-        match self.state {
-            State::WaitStart { deadline, .. }
-            | State::WaitGo { deadline }
-            | State::WaitAck { deadline }
-            | State::WaitEotAck { deadline } => Some(deadline),
-            State::Stream { at } => Some(at),
-            State::NeedData | State::Done | State::Failed => None,
-        }
-    }
-
-    /// When the session fails for want of progress, if it has started.
-    fn idle_deadline(&self) -> Option<Instant> {
-        match self.state {
-            State::WaitStart { first: true, .. }
-            | State::NeedData
-            | State::Done
-            | State::Failed => None,
-            _ => self.last_progress.map(|t| t + self.cfg.idle_limit),
-        }
-    }
-
-    /// The idle limit's error: the receiver went silent, or it kept the line busy without
-    /// moving the transfer on.
-    fn idle_error(&self, now: Instant) -> Error {
-        let heard = self.last_input.max(self.last_progress);
-        Error::idle(
-            "receiver",
-            self.cfg.idle_limit,
-            self.cfg.ack_timeout,
-            heard,
-            now,
-        )
-    }
-
     fn finish(&mut self) {
         self.state = State::Done;
-        self.out.event(Event::Finished);
-    }
-
-    fn fail(&mut self, error: Error) {
-        self.out.clear_tx();
-        if !error.is_cancelled_by_peer() {
-            self.out.send(&CANCEL_SEQUENCE);
-        }
-        self.out.event(Event::Failed(error));
-        self.state = State::Failed;
+        self.core.out.event(Event::Finished);
     }
 
     /// Count an error on the block in flight and send it again, or give up.
@@ -461,7 +341,7 @@ impl Sender {
     /// Count an error on EOT and send it again, or give up.
     fn resend_eot(&mut self, now: Instant, reason: RetryReason, report: bool) {
         if self.count_error(reason, report) {
-            self.out.send(&[EOT]);
+            self.core.out.send(&[EOT]);
             self.state = State::WaitEotAck {
                 deadline: self.eot_deadline(now),
             };
@@ -475,7 +355,7 @@ impl Sender {
             self.end_silent = false;
         }
         self.errors += 1;
-        if self.errors >= self.cfg.max_errors {
+        if self.errors >= self.cfg.limits.max_errors {
             self.fail(Error::RetriesExhausted {
                 at: self.position(),
                 attempts: self.errors,
@@ -484,7 +364,7 @@ impl Sender {
             return false;
         }
         if report {
-            self.out.event(Event::Retry {
+            self.core.out.event(Event::Retry {
                 reason,
                 attempt: self.errors,
             });
@@ -494,9 +374,9 @@ impl Sender {
 
     /// The block in flight was acknowledged (or, streaming, sent).
     fn on_block_done(&mut self, now: Instant) {
-        self.last_progress = Some(now);
+        self.core.progress(now);
         match self.flight {
-            Flight::Header if self.index >= self.files.len() => self.finish(),
+            Flight::Header if self.batch.is_done() => self.finish(),
             Flight::Header => {
                 self.state = State::WaitGo {
                     deadline: now + self.cfg.header_c_wait,
@@ -506,7 +386,7 @@ impl Sender {
                 self.acked_data = true;
                 self.acked_bytes += self.block.1 as u64;
                 self.number = self.number.wrapping_add(1);
-                self.out.event(Event::Progress {
+                self.core.out.event(Event::Progress {
                     bytes: self.acked_bytes,
                     frame: self.block_size,
                 });
@@ -521,16 +401,16 @@ impl Sender {
     }
 
     fn on_eot_acked(&mut self, now: Instant) {
-        self.last_progress = Some(now);
-        self.out.event(Event::FileEnd {
+        self.core.progress(now);
+        self.core.out.event(Event::FileEnd {
             bytes: self.acked_bytes,
         });
-        self.index += 1;
+        self.batch.advance();
         match self.cfg.mode {
             SendMode::Xmodem => self.finish(),
             SendMode::Ymodem => {
                 self.state = State::WaitStart {
-                    deadline: now + self.cfg.ack_timeout,
+                    deadline: now + self.cfg.limits.answer,
                     first: false,
                 };
             }
@@ -538,19 +418,61 @@ impl Sender {
     }
 }
 
-impl Engine for Sender {
-    fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
-        if self.out.is_pending() {
-            return 0;
+impl Session for Sender {
+    const WAITING_FOR_START: &'static str = "the receiver to start (NAK, C or G)";
+    const IDLE_PEER: Option<&'static str> = Some("receiver");
+
+    core::session_items!(State);
+
+    fn timers(&self) -> Timers {
+        let state = match self.state {
+            State::WaitStart { deadline, .. }
+            | State::WaitGo { deadline }
+            | State::WaitAck { deadline }
+            | State::WaitEotAck { deadline } => Some(deadline),
+            State::Stream { at } => Some(at),
+            State::NeedData | State::Done | State::Failed => None,
+        };
+        // From the receiver's start; not while the file is being read (our time).
+        let idle = match self.state {
+            State::WaitStart { first: true, .. }
+            | State::NeedData
+            | State::Done
+            | State::Failed => None,
+            _ => self.core.idle_at(),
+        };
+        Timers::default()
+            .with(Timer::State, state)
+            .with(Timer::Idle, idle)
+    }
+
+    fn on_state_timeout(&mut self, now: Instant) {
+        match self.state {
+            State::WaitStart { first: true, .. } => self.fail(core::start_error::<Self>()),
+            // No `C` before a later header: send it anyway, as lrzsz does.
+            State::WaitStart { first: false, .. } => self.send_header(now),
+            State::WaitGo { .. } if self.streaming => self.fail(Error::Timeout {
+                waiting_for: "the receiver's G after the file header",
+            }),
+            State::WaitGo { .. } => {
+                // No `C` after the header ACK (U-Boot never sends one): go anyway.
+                self.absorb_late_c = true;
+                self.start_file(now);
+            }
+            State::WaitAck { .. } if self.is_end_of_batch() => {
+                self.end_silence(now, Position::EndOfBatch);
+            }
+            State::WaitAck { .. } => self.resend_block(now, RetryReason::Timeout),
+            State::Stream { .. } => self.next_block(now),
+            State::WaitEotAck { .. } if self.cfg.mode == SendMode::Xmodem => {
+                self.end_silence(now, Position::EndOfFile);
+            }
+            State::WaitEotAck { .. } => self.resend_eot(now, RetryReason::Timeout, true),
+            State::NeedData | State::Done | State::Failed => {}
         }
-        if self.idle_deadline().is_some_and(|d| now >= d) {
-            // A storm of answers that move nothing on.
-            self.fail(self.idle_error(now));
-            return bytes.len();
-        }
-        if !bytes.is_empty() {
-            self.last_input = Some(now);
-        }
+    }
+
+    fn on_input(&mut self, now: Instant, bytes: &[u8], _previous: Option<Instant>) -> usize {
         // A sender receives no data, so CAN CAN anywhere in the input is the peer cancelling,
         // whatever else came with it.
         if bytes.iter().any(|&b| self.can.feed(b)) {
@@ -585,7 +507,7 @@ impl Engine for Sender {
                     self.absorb_late_c = false;
                     let header = self.flight == Flight::Header;
                     self.on_block_done(now);
-                    if header && self.index < self.files.len() {
+                    if header && !self.batch.is_done() {
                         // "ACK C" often arrives in one piece: the C is the go-ahead.
                         continue;
                     }
@@ -626,68 +548,17 @@ impl Engine for Sender {
         }
         bytes.len()
     }
+}
 
-    fn handle_timeout(&mut self, now: Instant) {
-        if self.out.is_pending() || self.poll_timeout().is_none_or(|d| now < d) {
-            return;
-        }
-        if self.state_deadline().is_none_or(|d| now < d) {
-            // Only the idle limit has come (when both come at once, the state's own rule
-            // fails with the more telling error, e.g. retries exhausted).
-            return self.fail(self.idle_error(now));
-        }
-        match self.state {
-            State::WaitStart { first: true, .. } => self.fail(Error::Timeout {
-                waiting_for: "the receiver to start (NAK, C or G)",
-            }),
-            // No `C` before a later header: send it anyway, as lrzsz does.
-            State::WaitStart { first: false, .. } => self.send_header(now),
-            State::WaitGo { .. } if self.streaming => self.fail(Error::Timeout {
-                waiting_for: "the receiver's G after the file header",
-            }),
-            State::WaitGo { .. } => {
-                // No `C` after the header ACK (U-Boot never sends one): go anyway.
-                self.absorb_late_c = true;
-                self.start_file(now);
-            }
-            State::WaitAck { .. } if self.is_end_of_batch() => {
-                self.end_silence(now, Position::EndOfBatch);
-            }
-            State::WaitAck { .. } => self.resend_block(now, RetryReason::Timeout),
-            State::Stream { .. } => self.next_block(now),
-            State::WaitEotAck { .. } if self.cfg.mode == SendMode::Xmodem => {
-                self.end_silence(now, Position::EndOfFile);
-            }
-            State::WaitEotAck { .. } => self.resend_eot(now, RetryReason::Timeout, true),
-            State::NeedData | State::Done | State::Failed => {}
-        }
-        if self.idle_deadline().is_some_and(|d| now >= d) {
-            // Both had come: the state's rule went first, and the session is still idle.
-            self.fail(self.idle_error(now));
-        }
-    }
-
-    fn poll_output(&mut self) -> Option<Output<'_>> {
-        let out = self.out.poll();
-        if out.is_none() && matches!(self.state, State::Done | State::Failed) {
-            self.finished_polled = true;
-        }
-        out
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        match (self.state_deadline(), self.idle_deadline()) {
-            (Some(d), Some(idle)) => Some(d.min(idle)),
-            (d, _) => d,
-        }
-    }
+impl Engine for Sender {
+    core::engine_items!(sender);
 
     fn provide_data(&mut self, now: Instant, data: &[u8]) {
         if self.state != State::NeedData {
             return;
         }
         // Time spent reading the file is ours, not the receiver's.
-        self.last_progress = Some(now);
+        self.core.progress(now);
         let max = self.read_size();
         let data = &data[..data.len().min(max)];
         self.eof = data.len() < max;
@@ -695,16 +566,6 @@ impl Engine for Sender {
         self.data.extend_from_slice(data);
         self.pos = 0;
         self.next_block(now);
-    }
-
-    fn abort(&mut self, _now: Instant, why: Abort) {
-        if !matches!(self.state, State::Done | State::Failed) {
-            self.fail(Error::Aborted(why));
-        }
-    }
-
-    fn is_finished(&self) -> bool {
-        self.finished_polled && !self.out.is_pending()
     }
 
     fn handle_hang_up(&mut self, now: Instant) -> bool {
@@ -715,7 +576,7 @@ impl Engine for Sender {
             State::WaitAck { .. } if self.is_end_of_batch() => Position::EndOfBatch,
             _ => return false,
         };
-        self.out.clear_tx();
+        self.core.out.clear_tx();
         self.end_silent = true;
         self.end_silence(now, at);
         true

@@ -384,7 +384,10 @@ fn receiver_gives_up_at_the_start_timeout_however_busy_the_line() {
         let t0 = Instant::now();
         let cfg = ReceiverConfig {
             mode: RecvMode::Detect,
-            start_timeout: 8 * S,
+            limits: crate::proto::Limits {
+                start: 8 * S,
+                ..ReceiverConfig::default().limits
+            },
             ..ReceiverConfig::default()
         };
         let mut rx = Receiver::new(cfg, t0);

@@ -648,7 +648,10 @@ fn receiver_gives_up_on_a_storm_of_repeated_headers() {
     let t0 = Instant::now();
     let cfg = ReceiverConfig {
         mode: RecvMode::Ymodem,
-        idle_limit: 30 * S,
+        limits: crate::proto::Limits {
+            idle: 30 * S,
+            ..ReceiverConfig::default().limits
+        },
         ..ReceiverConfig::default()
     };
     let mut rx = Receiver::new(cfg, t0);

@@ -544,7 +544,10 @@ fn receiver_gives_up_rather_than_set_a_deadline_in_the_past() {
 fn a_zsinit_storm_before_any_file_ends_at_the_start_timeout() {
     let t0 = Instant::now();
     let cfg = ReceiverConfig {
-        start_timeout: 8 * S,
+        limits: crate::proto::Limits {
+            start: 8 * S,
+            ..ReceiverConfig::default().limits
+        },
         ..ReceiverConfig::default()
     };
     let mut rx = Receiver::new(cfg, t0);
@@ -769,9 +772,9 @@ fn a_full_window_waits_four_times_the_slowest_zack_before_sending_again() {
     assert!(d.events.iter().any(|e| matches!(e, Event::Retry { .. })));
     // A slow line's ZACKs (4 s) make it wait longer, never more than the answer timeout.
     let mut slow = Sender::new(SenderConfig::default(), vec![], t0);
-    slow.ack_delay = Some(4 * S);
+    slow.window.ack_delay = Some(4 * S);
     assert_eq!(slow.ack_wait(), 10 * S);
-    slow.ack_delay = Some(ms(2000));
+    slow.window.ack_delay = Some(ms(2000));
     assert_eq!(slow.ack_wait(), 8 * S);
 }
 
@@ -906,10 +909,13 @@ fn a_zrpos_see_saw_gives_up_after_the_errors_allowed() {
 #[test]
 fn a_zrpos_see_saw_ends_at_the_idle_limit() {
     // The default limit, and a small one (--idle-timeout 8).
-    for limit in [SenderConfig::default().idle_limit, 8 * S] {
+    for limit in [SenderConfig::default().limits.idle, 8 * S] {
         let cfg = SenderConfig {
-            max_errors: u32::MAX,
-            idle_limit: limit,
+            limits: crate::proto::Limits {
+                max_errors: u32::MAX,
+                idle: limit,
+                ..SenderConfig::default().limits
+            },
             ..SenderConfig::default()
         };
         let (after, e, _) = zrpos_see_saw(cfg);

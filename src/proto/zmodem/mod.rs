@@ -33,8 +33,8 @@
 //! [`EscapeTable::escape`] adds single bytes to any table, and
 //! [`EscapeTable::escape_controls`] adds what ESCCTL asks for to any profile. The bytes to
 //! escape are found 32 at a time with a quick test that compiles to vector compares
-//! (`scan.rs`), and the runs between them are copied with one `extend_from_slice` each:
-//! about 3 GiB/s for random data with the minimal profile (`cargo bench --bench zmodem`).
+//! (`scan.rs`), and the runs between them are copied with one `extend_from_slice` each
+//! (`cargo bench --bench zmodem`; the figures are in docs/BENCHMARKS.md).
 //!
 //! # Decoding
 //!
@@ -59,9 +59,18 @@
 //! - five CAN bytes in a row (ZDLE followed by four CAN) are [`Item::Cancel`], in any
 //!   state. Valid encoding never puts two CANs in a row, so data cannot trigger it.
 //!
+//! # Engines
+//!
+//! `send.rs` and `recv.rs` hold the two engines, on the shared core of `proto` (limits,
+//! named timers, sticky failure), and `config.rs` their settings. `window.rs` is the
+//! sender's flow control: the subpacket size, how each subpacket ends against the
+//! receiver's buffer and the window, and how long a full window waits for a `ZACK`;
+//! `send/zcrc.rs` its answer to a receiver's `ZCRC` (the CRC of the file's first bytes).
+//!
 //! CRC-32 ([`crc32`]) for frames lives in this module; `proto/crc.rs` has CRC-16 and the
 //! piecewise CRC-32 a `ZCRC` answer needs.
 
+mod config;
 mod crc32;
 mod decode;
 mod encode;
@@ -76,7 +85,9 @@ mod scan;
 mod send;
 #[cfg(test)]
 mod tests;
+mod window;
 
+pub use config::{ReceiverConfig, SenderConfig};
 pub use crc32::crc32;
 pub use decode::{BadData, BadHeader, DEFAULT_MAX_DATA, Decoder, DecoderConfig, Item};
 pub use encode::{Encoder, MAX_HEADER};
@@ -85,8 +96,9 @@ pub use frame::{
     CANBRK, CANCRY, CANFC32, CANFDX, CANLZW, CANOVIO, CrcKind, ESC8, ESCCTL, FrameEnd, FrameType,
     Header, HeaderFormat, UnknownFrameType, ZF0, ZF1, ZF2, ZF3,
 };
-pub use recv::{Receiver, ReceiverConfig};
-pub use send::{MAX_SUBPACKET, Sender, SenderConfig};
+pub use recv::Receiver;
+pub use send::Sender;
+pub use window::MAX_SUBPACKET;
 
 /// `*`: the padding byte that starts every header.
 pub const ZPAD: u8 = b'*';

@@ -9,17 +9,18 @@
 //! `ZCOMPL` and a note. After `ZFIN` it answers `ZFIN` and reads nothing but the sender's `OO`,
 //! so a shell prompt that follows is left for the shell.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
+use super::Encoder;
+use super::config::ReceiverConfig;
 use super::{
     CANFC32, CANFDX, CANOVIO, CrcKind, Decoder, DecoderConfig, ESCCTL, EscapeProfile, FrameEnd,
     FrameType, Header, HeaderFormat, Item,
 };
-use super::{DEFAULT_MAX_DATA, Encoder};
-use crate::proto::cancel::CANCEL_SEQUENCE;
+use crate::proto::core::{self, Core, Session, Timers};
 use crate::proto::file::{self, FileInfo};
 use crate::proto::{
-    Abort, Check, Engine, Error, Event, FileReply, Outbox, Output, Position, Protocol, RetryReason,
+    Check, Engine, Error, Event, FileReply, Output, Position, Protocol, RetryReason,
 };
 
 /// `ZCOMPL` status for a refused command: lrzsz `rz` without `-C` also answers with a
@@ -38,57 +39,6 @@ const MAX_FIN_REPEATS: u8 = 3;
 
 /// The largest position ZMODEM can express.
 const MAX_POSITION: u64 = u32::MAX as u64;
-
-/// Receiver settings. The defaults are the ones documented in docs/PROTOCOL_NOTES.md.
-#[derive(Debug, Clone)]
-pub struct ReceiverConfig {
-    /// Ask the sender to escape every control character (`ESCCTL`), for links that eat them.
-    pub escape_controls: bool,
-    /// The receive buffer announced in `ZRINIT` (0: none, stream freely). A sender must end a
-    /// subpacket with `ZCRCW` at least once per this many bytes.
-    pub buffer_size: u16,
-    /// Longest data subpacket accepted (default 8192, what lrzsz `sz -8` sends).
-    pub max_data: usize,
-    /// Time between `ZRINIT`s while the sender has not started (default 10 s).
-    pub init_interval: Duration,
-    /// How long to wait for the sender to start at all (default 60 s).
-    pub start_timeout: Duration,
-    /// How long to wait for the next header or subpacket once started (default 10 s).
-    pub header_timeout: Duration,
-    /// In a file, `ZRPOS` goes out again after this long without a byte from the sender
-    /// (default 1 s): our `ZRPOS` or `ZACK`, or the sender's answer to it, was lost. The
-    /// sender has nothing in flight then, so nothing is resent for nothing; the data goes
-    /// on from where it would have anyway. Once per silence: if nothing comes after that
-    /// resend either (a sender held by flow control), the header timeout applies, so a long
-    /// stall costs no more errors than before.
-    pub quiet_resend: Duration,
-    /// Errors allowed per file, counted again from 0 after each good subpacket (default 20,
-    /// as lrzsz).
-    pub max_errors: u32,
-    /// After our `ZFIN`, how long to wait for the sender's `OO` (default 1 s; the session
-    /// has succeeded either way).
-    pub fin_wait: Duration,
-    /// Once started, the session fails after this long without progress (a new file, new
-    /// data, a file's end), whatever else the sender repeats (default 100 s).
-    pub idle_limit: Duration,
-}
-
-impl Default for ReceiverConfig {
-    fn default() -> Self {
-        Self {
-            escape_controls: false,
-            buffer_size: 0,
-            max_data: DEFAULT_MAX_DATA,
-            init_interval: Duration::from_secs(10),
-            start_timeout: Duration::from_secs(60),
-            header_timeout: Duration::from_secs(10),
-            quiet_resend: Duration::from_secs(1),
-            max_errors: 20,
-            fin_wait: Duration::from_secs(1),
-            idle_limit: Duration::from_secs(100),
-        }
-    }
-}
 
 /// The subpacket expected after a header that announces one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,9 +99,10 @@ enum State {
 /// accepts it, which [`Engine::reply_file`] can replace by a `ZSKIP` or a `ZRPOS` further on.
 #[derive(Debug)]
 pub struct Receiver {
+    /// The output queue, the limits, the progress times: what every engine shares.
+    core: Core,
     cfg: ReceiverConfig,
     state: State,
-    out: Outbox,
     dec: Decoder,
     enc: Encoder,
     /// When the sender must have started by.
@@ -165,17 +116,12 @@ pub struct Receiver {
     crc: CrcKind,
     errors: u32,
     attn: Vec<u8>,
-    /// Offset of the decoder's data to hand out as `WriteFile`.
-    deliver: Option<u64>,
-    /// The last time the session moved on.
-    last_progress: Instant,
     /// The last time a byte came, or we asked for data (`ZRPOS`, `ZACK`): the start of a
     /// silence ([`ReceiverConfig::quiet_resend`]).
     heard: Instant,
     /// Bytes came since the last resend after a silence: the next silence gets one too
     /// (a stalled sender gets one, then the header timeout, as before).
     quiet_armed: bool,
-    finished_polled: bool,
 }
 
 impl Receiver {
@@ -186,10 +132,10 @@ impl Receiver {
             drop_controls: cfg.escape_controls,
         });
         let mut r = Self {
-            start_limit: now + cfg.start_timeout,
+            start_limit: now + cfg.limits.start,
+            core: Core::new(cfg.limits),
             cfg,
             state: State::Done,
-            out: Outbox::default(),
             dec,
             enc: Encoder::new(EscapeProfile::Minimal),
             started: false,
@@ -198,12 +144,11 @@ impl Receiver {
             crc: CrcKind::Crc16,
             errors: 0,
             attn: Vec::new(),
-            deliver: None,
-            last_progress: now,
             heard: now,
             quiet_armed: false,
-            finished_polled: false,
         };
+        // The idle limit counts from here once the session has started.
+        r.core.progress(now);
         r.send_zrinit(now);
         r
     }
@@ -232,14 +177,14 @@ impl Receiver {
         let from = match matches {
             Some(true) => from,
             Some(false) => {
-                self.out.event(Event::Note(format!(
+                self.core.out.event(Event::Note(format!(
                     "the kept part ({from} bytes) is not the start of the sender's file: \
                      receiving it from the start"
                 )));
                 0
             }
             None => {
-                self.out.event(Event::Note(
+                self.core.out.event(Event::Note(
                     "the sender did not answer the check of the kept part (ZCRC): receiving \
                      the file from the start"
                         .into(),
@@ -251,34 +196,13 @@ impl Receiver {
         self.send_zrpos(now);
     }
 
-    /// When the session fails for want of progress, once it has started (and not while it
-    /// says goodbye).
-    fn idle_deadline(&self) -> Option<Instant> {
-        (self.started && !matches!(self.state, State::Done | State::Failed | State::Fin { .. }))
-            .then(|| self.last_progress + self.cfg.idle_limit)
-    }
-
-    /// When the session fails if no file has come by then, whatever the sender repeats
-    /// before (`ZRQINIT`, `ZSINIT`, damaged headers): the start timeout bounds the whole
-    /// handshake. Not while it says goodbye to a sender that had nothing to send.
-    fn start_deadline(&self) -> Option<Instant> {
-        (!self.started && !matches!(self.state, State::Done | State::Failed | State::Fin { .. }))
-            .then_some(self.start_limit)
-    }
-
-    fn idle_failure(&mut self) {
-        self.fail(Error::NoProgress {
-            limit: self.cfg.idle_limit,
-        });
-    }
-
     /// True once the sender's first file (`ZFILE`) has come.
     pub fn has_started(&self) -> bool {
         self.started
     }
 
     fn header(&mut self, header: Header) {
-        let out = self.out.tx();
+        let out = self.core.out.tx();
         self.enc.header(out, HeaderFormat::Hex, &header);
     }
 
@@ -303,7 +227,7 @@ impl Receiver {
         self.header(header);
         self.dec.hunt();
         let deadline = if self.started {
-            now + self.cfg.header_timeout
+            now + self.cfg.limits.answer
         } else {
             (now + self.cfg.init_interval).min(self.start_limit)
         };
@@ -315,39 +239,29 @@ impl Receiver {
         let held = self.file.unwrap_or(0);
         if !self.attn.is_empty() {
             let attn = std::mem::take(&mut self.attn);
-            self.out.send(&attn);
+            self.core.out.send(&attn);
             self.attn = attn;
         }
         self.header(Header::with_position(FrameType::RPos, held as u32));
         self.dec.hunt();
         self.heard = now;
         self.state = State::File {
-            deadline: now + self.cfg.header_timeout,
+            deadline: now + self.cfg.limits.answer,
         };
-    }
-
-    fn fail(&mut self, error: Error) {
-        self.out.clear_tx();
-        self.deliver = None;
-        if !error.is_cancelled_by_peer() {
-            self.out.send(&CANCEL_SEQUENCE);
-        }
-        self.out.event(Event::Failed(error));
-        self.state = State::Failed;
     }
 
     /// Count an error: in a file, Attn and `ZRPOS`; outside, `ZRINIT` again; or give up.
     fn error(&mut self, now: Instant, reason: RetryReason) {
         self.errors += 1;
         let at = Position::Offset(self.file.unwrap_or(0));
-        if self.errors >= self.cfg.max_errors {
+        if self.errors >= self.cfg.limits.max_errors {
             return self.fail(Error::RetriesExhausted {
                 at,
                 attempts: self.errors,
                 last: reason,
             });
         }
-        self.out.event(Event::Retry {
+        self.core.out.event(Event::Retry {
             reason,
             attempt: self.errors,
         });
@@ -359,7 +273,7 @@ impl Receiver {
     }
 
     fn finish(&mut self) {
-        self.out.event(Event::Finished);
+        self.core.out.event(Event::Finished);
         self.state = State::Done;
     }
 
@@ -392,7 +306,7 @@ impl Receiver {
                 self.crc = format.data_crc();
                 self.dec.expect_data(self.crc);
                 self.state = State::Data {
-                    deadline: now + self.cfg.header_timeout,
+                    deadline: now + self.cfg.limits.answer,
                 };
             }
             FrameType::Data => self.error(now, RetryReason::BadSequence),
@@ -409,8 +323,8 @@ impl Receiver {
                 }
                 self.file = None;
                 self.errors = 0;
-                self.last_progress = now;
-                self.out.event(Event::FileEnd { bytes: held });
+                self.core.progress(now);
+                self.core.out.event(Event::FileEnd { bytes: held });
                 self.send_zrinit(now);
             }
             FrameType::Fin if in_file => self.fail(Error::Incompatible(
@@ -442,7 +356,7 @@ impl Receiver {
         self.dec.expect_data(self.crc);
         self.state = State::Subpacket {
             what,
-            deadline: now + self.cfg.header_timeout,
+            deadline: now + self.cfg.limits.answer,
         };
     }
 
@@ -454,7 +368,7 @@ impl Receiver {
                 Awaited::FileInfo { .. } | Awaited::Attn | Awaited::Command => {
                     self.header(Header::new(FrameType::Nak));
                     self.state = State::Init {
-                        deadline: now + self.cfg.header_timeout,
+                        deadline: now + self.cfg.limits.answer,
                     };
                 }
                 Awaited::FileRepeat => self.send_zrpos(now),
@@ -467,19 +381,19 @@ impl Receiver {
                 self.attn = data[..len.min(MAX_ATTN)].to_vec();
                 self.header(Header::with_position(FrameType::Ack, 1));
                 self.state = State::Init {
-                    deadline: now + self.cfg.header_timeout,
+                    deadline: now + self.cfg.limits.answer,
                 };
             }
             Awaited::Command => {
                 let data = self.dec.data();
                 let len = data.iter().position(|&b| b == 0).unwrap_or(data.len());
                 let shown = String::from_utf8_lossy(&data[..len.min(200)]).into_owned();
-                self.out.event(Event::Note(format!(
+                self.core.out.event(Event::Note(format!(
                     "refused the sender's command {shown:?}: xyzmodem never runs commands"
                 )));
                 self.header(Header::with_position(FrameType::Compl, REFUSED));
                 self.state = State::Init {
-                    deadline: now + self.cfg.header_timeout,
+                    deadline: now + self.cfg.limits.answer,
                 };
             }
             Awaited::FileRepeat => self.send_zrpos(now),
@@ -490,12 +404,12 @@ impl Receiver {
     fn on_file(&mut self, now: Instant, format: HeaderFormat) {
         let info: FileInfo = file::parse_info(self.dec.data());
         if info.name.is_empty() {
-            self.out.event(Event::Note(
+            self.core.out.event(Event::Note(
                 "skipped a file the sender sent without a name".into(),
             ));
             self.header(Header::new(FrameType::Skip));
             self.state = State::Init {
-                deadline: now + self.cfg.header_timeout,
+                deadline: now + self.cfg.limits.answer,
             };
             return;
         }
@@ -505,7 +419,7 @@ impl Receiver {
                 CrcKind::Crc16 => Check::Crc16,
                 CrcKind::Crc32 => Check::Crc32,
             };
-            self.out.event(Event::Started {
+            self.core.out.event(Event::Started {
                 protocol: Protocol::Zmodem,
                 check,
             });
@@ -513,8 +427,8 @@ impl Receiver {
         self.errors = 0;
         self.file = Some(0);
         self.announced = info.size;
-        self.last_progress = now;
-        self.out.event(Event::FileStart(info));
+        self.core.progress(now);
+        self.core.out.event(Event::FileStart(info));
         // The caller may replace this answer (reply_file) before it goes out.
         self.send_zrpos(now);
     }
@@ -530,15 +444,15 @@ impl Receiver {
         }
         self.errors = 0;
         if len > 0 {
-            self.deliver = Some(held);
-            self.last_progress = now;
+            self.core.write = Some((held, self.dec.data().len()));
+            self.core.progress(now);
         }
         self.file = Some(next);
-        self.out.event(Event::Progress {
+        self.core.out.event(Event::Progress {
             bytes: next,
             frame: len as usize,
         });
-        let deadline = now + self.cfg.header_timeout;
+        let deadline = now + self.cfg.limits.answer;
         match end {
             FrameEnd::CrcW => {
                 self.header(Header::with_position(FrameType::Ack, next as u32));
@@ -573,7 +487,7 @@ impl Receiver {
                 } => {
                     self.header(Header::new(FrameType::Nak));
                     self.state = State::Init {
-                        deadline: now + self.cfg.header_timeout,
+                        deadline: now + self.cfg.limits.answer,
                     };
                 }
                 _ => self.error(now, RetryReason::BadCheck),
@@ -582,26 +496,53 @@ impl Receiver {
     }
 }
 
-impl Engine for Receiver {
-    fn handle_input(&mut self, now: Instant, bytes: &[u8]) -> usize {
-        if self.deliver.is_some() || self.out.is_pending() {
-            return 0;
+impl Session for Receiver {
+    const WAITING_FOR_START: &'static str = "the ZMODEM sender to start";
+    const IDLE_PEER: Option<&'static str> = None;
+
+    core::session_items!(State);
+
+    fn timers(&self) -> Timers {
+        // Neither bound while the session says goodbye. The start bound holds until a file
+        // has come, whatever the sender repeats before (`ZRQINIT`, `ZSINIT`, damaged
+        // headers): it bounds the whole handshake.
+        let live = !matches!(self.state, State::Done | State::Failed | State::Fin { .. });
+        self.core
+            .receiver_timers(live, self.started, self.start_limit, self.state_deadline())
+    }
+
+    fn on_state_timeout(&mut self, now: Instant) {
+        match self.state {
+            State::Init { .. } if !self.started => self.send_zrinit(now),
+            State::Init { .. }
+            | State::Subpacket { .. }
+            | State::File { .. }
+            | State::Data { .. } => {
+                // A resend after a silence (or the header timeout): the next silence waits
+                // for the header timeout unless bytes come first.
+                self.quiet_armed = false;
+                self.error(now, RetryReason::Timeout);
+            }
+            State::Verify { from, .. } => self.verified(now, from, None),
+            State::Fin { .. } => self.finish(),
+            State::Done | State::Failed => {}
         }
+    }
+
+    /// A file error: say so in ZMODEM terms too (lrzsz keeps receiving into a full disk
+    /// otherwise), before the cancel sequence.
+    fn on_local_abort(&mut self) {
+        let mut ferr = Vec::new();
+        self.enc
+            .header(&mut ferr, HeaderFormat::Hex, &Header::new(FrameType::FErr));
+        let tx = self.core.out.tx();
+        tx.splice(0..0, ferr);
+    }
+
+    fn on_input(&mut self, now: Instant, bytes: &[u8], _previous: Option<Instant>) -> usize {
         if !bytes.is_empty() {
             self.heard = now;
             self.quiet_armed = true;
-        }
-        if self.idle_deadline().is_some_and(|d| now >= d) {
-            // Input keeps coming (so no timeout fires), but nothing moves on: a storm.
-            self.idle_failure();
-            return bytes.len();
-        }
-        if self.start_deadline().is_some_and(|d| now >= d) {
-            // The same for a sender that never sends a file but keeps the line busy.
-            self.fail(Error::Timeout {
-                waiting_for: "the ZMODEM sender to start",
-            });
-            return bytes.len();
         }
         let mut used = 0;
         while used < bytes.len() {
@@ -637,7 +578,7 @@ impl Engine for Receiver {
                             matched,
                             repeats,
                         };
-                        if !self.out.is_pending() {
+                        if !self.core.out.is_pending() {
                             continue;
                         }
                         return used;
@@ -670,7 +611,7 @@ impl Engine for Receiver {
                     used += n;
                     if let Some(item) = item {
                         self.on_item(now, item);
-                        if self.out.is_pending() || self.deliver.is_some() {
+                        if self.core.is_busy() {
                             return used;
                         }
                     }
@@ -679,87 +620,17 @@ impl Engine for Receiver {
         }
         used
     }
+}
 
-    fn handle_timeout(&mut self, now: Instant) {
-        if self.deliver.is_some()
-            || self.out.is_pending()
-            || self.poll_timeout().is_none_or(|d| now < d)
-        {
-            return;
-        }
-        if self.start_deadline().is_some_and(|d| now >= d) {
-            return self.fail(Error::Timeout {
-                waiting_for: "the ZMODEM sender to start",
-            });
-        }
-        if self.state_deadline().is_none_or(|d| now < d) {
-            return self.idle_failure();
-        }
-        match self.state {
-            State::Init { .. } if !self.started => self.send_zrinit(now),
-            State::Init { .. }
-            | State::Subpacket { .. }
-            | State::File { .. }
-            | State::Data { .. } => {
-                // A resend after a silence (or the header timeout): the next silence waits
-                // for the header timeout unless bytes come first.
-                self.quiet_armed = false;
-                self.error(now, RetryReason::Timeout);
-            }
-            State::Verify { from, .. } => self.verified(now, from, None),
-            State::Fin { .. } => self.finish(),
-            State::Done | State::Failed => {}
-        }
-        if self.idle_deadline().is_some_and(|d| now >= d) {
-            // Both had come: the state's rule went first, and the session is still idle.
-            self.idle_failure();
-        }
-    }
+impl Engine for Receiver {
+    core::engine_items!();
 
     fn poll_output(&mut self) -> Option<Output<'_>> {
-        if let Some(event) = self.out.pop_event() {
-            return Some(Output::Event(event));
-        }
-        if let Some(offset) = self.deliver.take() {
-            return Some(Output::WriteFile {
-                offset,
-                data: self.dec.data(),
-            });
-        }
-        let out = self.out.poll();
-        if out.is_none() && matches!(self.state, State::Done | State::Failed) {
-            self.finished_polled = true;
-        }
-        out
-    }
-
-    fn poll_timeout(&self) -> Option<Instant> {
-        [self.idle_deadline(), self.start_deadline()]
-            .into_iter()
-            .flatten()
-            .fold(self.state_deadline(), |d, limit| {
-                Some(d.map_or(limit, |d| d.min(limit)))
-            })
+        let over = self.is_over();
+        self.core.poll(over, |_| self.dec.data())
     }
 
     fn provide_data(&mut self, _now: Instant, _data: &[u8]) {}
-
-    fn abort(&mut self, _now: Instant, why: Abort) {
-        if matches!(self.state, State::Done | State::Failed) {
-            return;
-        }
-        let local = matches!(why, Abort::Local(_));
-        self.fail(Error::Aborted(why));
-        if local {
-            // A file error: say so in ZMODEM terms too (lrzsz keeps receiving into a full
-            // disk otherwise), before the cancel sequence.
-            let mut ferr = Vec::new();
-            self.enc
-                .header(&mut ferr, HeaderFormat::Hex, &Header::new(FrameType::FErr));
-            let tx = self.out.tx();
-            tx.splice(0..0, ferr);
-        }
-    }
 
     fn reply_file(&mut self, now: Instant, reply: FileReply) {
         if !matches!(self.state, State::File { .. }) || self.file != Some(0) {
@@ -768,26 +639,26 @@ impl Engine for Receiver {
         match reply {
             FileReply::Accept => {}
             FileReply::Skip => {
-                self.out.clear_tx();
+                self.core.out.clear_tx();
                 self.file = None;
-                self.out.event(Event::FileSkipped);
+                self.core.out.event(Event::FileSkipped);
                 self.header(Header::new(FrameType::Skip));
                 self.state = State::Init {
-                    deadline: now + self.cfg.header_timeout,
+                    deadline: now + self.cfg.limits.answer,
                 };
             }
             FileReply::Resume { from: 0, .. } => {}
             FileReply::Resume { from, crc32 } => {
                 // Ask the sender for the CRC of its first `from` bytes (lrzsz `sz` answers
                 // ZCRC); resume only if they are the bytes we hold.
-                self.out.clear_tx();
+                self.core.out.clear_tx();
                 let from = from.min(MAX_POSITION);
                 self.header(Header::with_position(FrameType::Crc, from as u32));
                 self.dec.hunt();
                 self.state = State::Verify {
                     from,
                     want: crc32,
-                    deadline: now + self.cfg.header_timeout,
+                    deadline: now + self.cfg.limits.answer,
                 };
             }
         }
@@ -800,12 +671,8 @@ impl Engine for Receiver {
         if !matches!(self.state, State::Fin { .. }) {
             return false;
         }
-        self.out.clear_tx();
+        self.core.out.clear_tx();
         self.finish();
         true
-    }
-
-    fn is_finished(&self) -> bool {
-        self.finished_polled && self.deliver.is_none() && !self.out.is_pending()
     }
 }
