@@ -13,6 +13,7 @@ mod replay;
 mod serial;
 mod stdio;
 #[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod trace;
 mod tty;
