@@ -67,9 +67,11 @@
 
 pub mod driver;
 pub mod files;
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod link;
 pub mod proto;
+#[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod sim;

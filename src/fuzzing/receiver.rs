@@ -130,20 +130,8 @@ pub fn receiver(data: &[u8]) {
             }
             // A YMODEM header (an empty name makes the end-of-batch header).
             180..=209 => {
-                let info = file_info(&mut input);
-                body.clear();
-                let size = if info.name.is_empty() {
-                    body.resize(SMALL, 0);
-                    SMALL
-                } else {
-                    // A header too long for 1K goes out cut, without its NUL (as lrzsz does).
-                    header::encode(&info, &mut body).unwrap_or_else(|_| {
-                        body.truncate(LARGE);
-                        LARGE
-                    })
-                };
                 let check = run.engine.check();
-                block::encode(&mut wire, 0, &body, size, check, 0);
+                header_block(&mut input, &mut body, &mut wire, check);
                 if send_block(&mut run, &mut wire, &mut input) {
                     next = 1;
                 }
@@ -157,6 +145,29 @@ pub fn receiver(data: &[u8]) {
         }
     }
     run.run_out();
+}
+
+/// A YMODEM header block (block 0) with file information from the input, in `wire`; an
+/// empty name makes the end-of-batch header.
+pub(super) fn header_block(
+    input: &mut Input<'_>,
+    body: &mut Vec<u8>,
+    wire: &mut Vec<u8>,
+    check: Check,
+) {
+    let info = file_info(input);
+    body.clear();
+    let size = if info.name.is_empty() {
+        body.resize(SMALL, 0);
+        SMALL
+    } else {
+        // A header too long for 1K goes out cut, without its NUL (as lrzsz does).
+        header::encode(&info, body).unwrap_or_else(|_| {
+            body.truncate(LARGE);
+            LARGE
+        })
+    };
+    block::encode(wire, 0, body, size, check, 0);
 }
 
 /// Feed an encoded block, mostly intact (whole or in pieces), else with one byte flipped,

@@ -15,6 +15,7 @@ mod replay;
 mod serial;
 mod stdio;
 #[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod trace;
 mod tty;

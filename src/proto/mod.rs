@@ -56,11 +56,17 @@
 //! Nothing here uses anything outside this module: no I/O, no clock, no threads.
 
 pub mod cancel;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod contract;
 mod core;
 pub mod crc;
 pub mod detect;
 mod error;
 pub mod file;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod pair;
 #[cfg(test)]
 mod testkit;
 pub mod xymodem;

@@ -8,11 +8,11 @@
 //! or a window is set (`ZCRCQ`, and a pause while the window is full). After each subpacket
 //! the engine's deadline is "now", so the caller looks at the input before the next and a
 //! `ZRPOS`, `ZSKIP` or cancel is seen within one subpacket (the driver looks at most once per
-//! 20 µs, which only a pipe outpaces). Every offset a receiver names is checked against the
-//! file.
+//! 20 µs). Every offset a receiver names is checked against the file.
 
 use std::time::{Duration, Instant};
 
+mod stale;
 mod zcrc;
 
 use super::config::SenderConfig;
@@ -87,6 +87,7 @@ pub struct Sender {
     batch: Batch,
     state: State,
     dec: Decoder,
+    ahead: stale::Lookahead,
     enc: Encoder,
     /// Headers and subpackets go as binary headers with this CRC.
     crc: CrcKind,
@@ -133,6 +134,7 @@ impl Sender {
             core: Core::new(cfg.limits),
             window: Window::new(cfg.window, cfg.subpacket),
             dec: Decoder::new(DecoderConfig::default()),
+            ahead: stale::Lookahead::new(),
             enc: Encoder::new(cfg.escape),
             crc: CrcKind::Crc16,
             zrqinits: 0,
@@ -648,6 +650,9 @@ impl Session for Sender {
                     return bytes.len();
                 }
                 Some(Item::Header { header, .. }) => {
+                    if self.stale_rpos(header, &bytes[used..]) {
+                        continue;
+                    }
                     self.on_header(now, header);
                     if self.core.out.is_pending() {
                         return used;
