@@ -40,6 +40,7 @@
 
 mod auto;
 mod codecs;
+mod path_files;
 mod receive_path;
 mod receiver;
 mod sender;
