@@ -42,7 +42,7 @@ pub fn for_error(e: &Error) -> Code {
         }
         Error::Protocol(_) => Code::TransferFailed,
         e if e.is_hang_up() || e.is_stalled() => Code::TransferFailed,
-        Error::File(_) | Error::Link { .. } => Code::LocalIo,
+        Error::Handler(_) | Error::Link { .. } => Code::LocalIo,
         _ => Code::TransferFailed,
     }
 }

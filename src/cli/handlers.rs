@@ -1,58 +1,59 @@
 //! The driver's [`Handler`]s of the two directions: file data in and out, and the engine's
-//! events to the progress display. The file policy itself is the library's
-//! ([`Source`], [`ReceiveFiles`]); these only add what the user sees.
+//! events to the progress display. The file handling itself is the library's
+//! ([`SendFiles`], [`ReceiveInto`]); these only add what the user sees.
 
 use std::path::PathBuf;
 
-use xyzmodem::driver::Handler;
-use xyzmodem::files::{Abandoned, FileError, Opened, ReceiveFiles, Source};
+use xyzmodem::driver::handlers::{ReceiveInto, SendFiles};
+use xyzmodem::driver::{Handler, HandlerError};
+use xyzmodem::files::{Abandoned, Opened};
 use xyzmodem::proto::{Event, FileInfo, FileReply};
 
 use super::progress::{Progress, display_name};
 
-/// Sending: reads the files in order, one per `FileStart`.
+/// Sending: the library's [`SendFiles`] reads the files in order, one per `FileStart`; this
+/// shows their progress.
 pub struct SendHandler<'a> {
     /// The files, in the order the engine announces them.
-    pub sources: &'a mut [Source],
+    pub files: SendFiles,
     /// Their headers (names for the bars).
     pub infos: &'a [FileInfo],
-    /// Index of the file being sent; advanced on each `FileStart`.
-    pub current: Option<usize>,
     /// Where progress goes.
     pub progress: &'a mut Progress,
 }
 
 impl Handler for SendHandler<'_> {
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
-        let i = self.current.unwrap_or(0);
-        self.sources[i].read_at(offset, buf)
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, HandlerError> {
+        self.files.read_file(offset, buf)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
-        if let Event::FileStart(_) = event {
-            let i = self.current.map_or(0, |i| i + 1);
-            self.current = Some(i);
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
+        let reply = self.files.file_start(info)?;
+        if let Some(i) = self.files.current() {
+            let source = &self.files.sources()[i];
             let label = String::from_utf8_lossy(&self.infos[i].name).into_owned();
             let label = if label.is_empty() {
-                display_name(self.sources[i].path())
+                display_name(source.path())
             } else {
                 label
             };
-            self.progress.file_start(&label, self.sources[i].size());
+            self.progress.file_start(&label, source.size());
         }
+        Ok(reply)
+    }
+
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         self.progress.event(event);
         Ok(())
     }
 }
 
-/// Receiving: the library's [`ReceiveFiles`] decides and stores; this shows it.
+/// Receiving: the library's [`ReceiveInto`] decides and stores; this shows it.
 pub struct RecvHandler<'a> {
     /// The files of the session.
-    pub files: ReceiveFiles,
+    pub files: ReceiveInto,
     /// Where progress and notes go.
     pub progress: &'a mut Progress,
-    /// The answer to the last `FileStart`.
-    pub reply: FileReply,
     /// `--delete-partial` was given (the message on a failure says it was asked for).
     pub delete_partial: bool,
     /// Where each file's data is, in the order the files started (`None`: nothing stored).
@@ -112,83 +113,80 @@ impl RecvHandler<'_> {
     }
 
     fn notes(&mut self) {
-        for note in self.files.take_notes() {
+        for note in self.files.files_mut().take_notes() {
             self.progress.note(&note);
         }
     }
 
     /// The files received, with their lengths.
     pub fn received(&self) -> Vec<(PathBuf, u64)> {
-        self.files.received().to_vec()
+        self.files.files().received().to_vec()
     }
 
     /// Bytes of the files received that were already there (resumed `NAME.part` files).
     pub fn already_there(&self) -> u64 {
-        self.files.already_there()
+        self.files.files().already_there()
     }
 }
 
 impl Handler for RecvHandler<'_> {
-    fn file_reply(&mut self) -> FileReply {
-        self.reply
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), HandlerError> {
+        self.files.write_file(offset, data)
     }
 
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
-        self.files.write(offset, data)
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
+        if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
+            && files > 1
+        {
+            let done: u64 = self.files.files().received().iter().map(|(_, n)| n).sum();
+            self.progress.set_batch_total(done + bytes);
+        }
+        self.stored.push(None);
+        let reply = self.files.file_start(info)?;
+        let Some(opened) = self.files.opened() else {
+            return Ok(reply);
+        };
+        let (Opened::Storing { path, renamed }
+        | Opened::Skipping { path, renamed }
+        | Opened::Resuming { path, renamed, .. }) = opened;
+        if let Some((raw, safe)) = renamed {
+            self.progress.note(&format!(
+                "storing {raw:?} as {:?}",
+                safe.display().to_string()
+            ));
+        }
+        let label = match opened {
+            Opened::Storing { .. } => display_name(path),
+            Opened::Resuming { from, .. } => {
+                self.progress.note(&format!(
+                    "resuming {} from its {from} bytes kept as .part",
+                    path.display()
+                ));
+                display_name(path)
+            }
+            Opened::Skipping { .. } => {
+                self.progress
+                    .note(&format!("skipping {}: it already exists", path.display()));
+                "(skipped)".to_owned()
+            }
+        };
+        self.progress.file_start(&label, info.size);
+        Ok(reply)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         self.progress.event(event);
         match event {
-            Event::FileStart(info) => {
-                if let (Some(files), Some(bytes)) = (info.files_left, info.bytes_left)
-                    && files > 1
-                {
-                    let done: u64 = self.files.received().iter().map(|(_, n)| n).sum();
-                    self.progress.set_batch_total(done + bytes);
-                }
-                self.stored.push(None);
-                let opened = self.files.start(info)?;
-                let (Opened::Storing { path, renamed }
-                | Opened::Skipping { path, renamed }
-                | Opened::Resuming { path, renamed, .. }) = &opened;
-                self.reply = match opened {
-                    Opened::Storing { .. } => FileReply::Accept,
-                    Opened::Skipping { .. } => FileReply::Skip,
-                    Opened::Resuming { from, crc32, .. } => FileReply::Resume { from, crc32 },
-                };
-                if let Some((raw, safe)) = renamed {
-                    self.progress.note(&format!(
-                        "storing {raw:?} as {:?}",
-                        safe.display().to_string()
-                    ));
-                }
-                let label = match &opened {
-                    Opened::Storing { .. } => display_name(path),
-                    Opened::Resuming { from, .. } => {
-                        self.progress.note(&format!(
-                            "resuming {} from its {from} bytes kept as .part",
-                            path.display()
-                        ));
-                        display_name(path)
-                    }
-                    Opened::Skipping { .. } => {
-                        self.progress
-                            .note(&format!("skipping {}: it already exists", path.display()));
-                        "(skipped)".to_owned()
-                    }
-                };
-                self.progress.file_start(&label, info.size);
-            }
-            Event::Started { protocol, .. } => self.files.started(*protocol),
-            Event::FileEnd { bytes } => {
-                let ended = self.files.end(*bytes);
+            Event::FileEnd { .. } => {
+                let ended = self.files.event(event);
                 self.notes();
-                if let (Some((path, _)), Some(last)) = (ended?, self.stored.last_mut()) {
-                    *last = Some(path);
+                ended?;
+                if let (Some((path, _)), Some(last)) = (self.files.ended(), self.stored.last_mut())
+                {
+                    *last = Some(path.clone());
                 }
             }
-            _ => {}
+            _ => self.files.event(event)?,
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use xyzmodem::proto::{self, Unsupported};
 pub fn for_session(e: &driver::Error) -> Option<&'static str> {
     match e {
         driver::Error::Protocol(e) => for_protocol(e),
-        driver::Error::File(e) => for_file(e),
+        driver::Error::Handler(driver::HandlerError::File(e)) => for_file(e),
         _ => None,
     }
 }
@@ -28,7 +28,7 @@ fn for_file(e: &FileError) -> Option<&'static str> {
             Some("use --overwrite to replace it, --rename to keep both, or --skip-existing")
         }
         FileError::Device { .. } => Some("--force-device sends it anyway, without a size"),
-        FileError::NoName { .. } => Some("give one with --output NAME"),
+        FileError::NoXmodemName { .. } => Some("give one with --output NAME"),
         _ => None,
     }
 }
@@ -88,14 +88,19 @@ mod tests {
              streaming cannot retransmit; retry without -g"
         );
         assert_eq!(
-            shown(driver::Error::File(FileError::Exists(PathBuf::from("a")))),
+            shown(driver::Error::Handler(
+                FileError::Exists(PathBuf::from("a")).into()
+            )),
             "receiving: a already exists; \
              use --overwrite to replace it, --rename to keep both, or --skip-existing"
         );
         assert_eq!(
-            shown(driver::Error::File(FileError::NoName {
-                dir: PathBuf::from("d"),
-            })),
+            shown(driver::Error::Handler(
+                FileError::NoXmodemName {
+                    dir: PathBuf::from("d"),
+                }
+                .into()
+            )),
             "receiving: cannot receive into d: the sender uses XMODEM, which sends no file \
              name; give one with --output NAME"
         );

@@ -324,10 +324,7 @@ impl Progress {
             }
             Event::Note(text) => self.note(text),
             // The session prints the warning once the terminal is free.
-            Event::FileStart(_)
-            | Event::EndUnconfirmed { .. }
-            | Event::Finished
-            | Event::Failed(_) => {}
+            Event::EndUnconfirmed { .. } | Event::Finished | Event::Failed(_) => {}
         }
     }
 

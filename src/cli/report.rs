@@ -10,9 +10,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use serde::Serialize;
-use xyzmodem::driver::Handler;
-use xyzmodem::files::{FileError, names};
-use xyzmodem::proto::{Check, Event, Position};
+use xyzmodem::driver::{Handler, HandlerError};
+use xyzmodem::files::names;
+use xyzmodem::proto::{Check, Event, FileInfo, FileReply, Position};
 
 use super::exit::{self, UsageError};
 use super::hints;
@@ -211,6 +211,36 @@ impl Recorder {
         self.elapsed
     }
 
+    /// Note the start of a file ([`Output::FileStart`](xyzmodem::proto::Output::FileStart)).
+    pub fn file_start(&mut self, info: &FileInfo) {
+        self.close_current("the next file started early");
+        let index = self.files.len();
+        let planned = self.planned.get(index);
+        let name = match planned {
+            Some((name, _)) => Some(name.clone()),
+            None if info.name.is_empty() => self.fallback_name.clone(),
+            None => Some(String::from_utf8_lossy(&info.name).into_owned()),
+        };
+        self.current = Some(FileRecord {
+            kind: "file",
+            direction: self.direction,
+            port: self.port.clone(),
+            path: planned.map(|(name, _)| name.clone()),
+            name,
+            start: Some(rfc3339(SystemTime::now())),
+            size: info.size.or_else(|| planned.and_then(|p| p.1)),
+            bytes: 0,
+            protocol: None,
+            block_size: None,
+            check: None,
+            retries: std::mem::take(&mut self.loose_retries),
+            duration: None,
+            result: "failed",
+            error: None,
+            started: Some(Instant::now()),
+        });
+    }
+
     /// Note an engine event.
     pub fn event(&mut self, event: &Event) {
         match event {
@@ -221,34 +251,6 @@ impl Recorder {
             } => {
                 self.protocol = Some(protocol.name(*block));
                 self.check = Some(*check);
-            }
-            Event::FileStart(info) => {
-                self.close_current("the next file started early");
-                let index = self.files.len();
-                let planned = self.planned.get(index);
-                let name = match planned {
-                    Some((name, _)) => Some(name.clone()),
-                    None if info.name.is_empty() => self.fallback_name.clone(),
-                    None => Some(String::from_utf8_lossy(&info.name).into_owned()),
-                };
-                self.current = Some(FileRecord {
-                    kind: "file",
-                    direction: self.direction,
-                    port: self.port.clone(),
-                    path: planned.map(|(name, _)| name.clone()),
-                    name,
-                    start: Some(rfc3339(SystemTime::now())),
-                    size: info.size.or_else(|| planned.and_then(|p| p.1)),
-                    bytes: 0,
-                    protocol: None,
-                    block_size: None,
-                    check: None,
-                    retries: std::mem::take(&mut self.loose_retries),
-                    duration: None,
-                    result: "failed",
-                    error: None,
-                    started: Some(Instant::now()),
-                });
             }
             Event::Progress { bytes, frame } => {
                 if let Some(f) = &mut self.current {
@@ -362,21 +364,22 @@ pub struct Recorded<'a> {
 }
 
 impl Handler for Recorded<'_> {
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, HandlerError> {
         self.inner.read_file(offset, buf)
     }
 
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), HandlerError> {
         self.inner.write_file(offset, data)
     }
 
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         self.rec.event(event);
         self.inner.event(event)
     }
 
-    fn file_reply(&mut self) -> xyzmodem::proto::FileReply {
-        self.inner.file_reply()
+    fn file_start(&mut self, info: &FileInfo) -> Result<FileReply, HandlerError> {
+        self.rec.file_start(info);
+        self.inner.file_start(info)
     }
 }
 
@@ -537,7 +540,7 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xyzmodem::proto::{FileInfo, Protocol, RetryReason};
+    use xyzmodem::proto::{Protocol, RetryReason};
 
     fn info(name: &str, size: Option<u64>) -> FileInfo {
         FileInfo {
@@ -564,7 +567,7 @@ mod tests {
             reason: RetryReason::Timeout,
             attempt: 1,
         });
-        rec.event(&Event::FileStart(info("a.bin", Some(2000))));
+        rec.file_start(&info("a.bin", Some(2000)));
         rec.event(&Event::Progress {
             bytes: 1024,
             frame: 1024,
@@ -574,7 +577,7 @@ mod tests {
             frame: 128,
         });
         rec.event(&Event::FileEnd { bytes: 2000 });
-        rec.event(&Event::FileStart(info("b.bin", Some(5000))));
+        rec.file_start(&info("b.bin", Some(5000)));
         rec.event(&Event::Progress {
             bytes: 1024,
             frame: 1024,
@@ -625,7 +628,7 @@ mod tests {
             check: Check::Checksum,
             block: Some(1024),
         });
-        rec.event(&Event::FileStart(FileInfo::default()));
+        rec.file_start(&FileInfo::default());
         rec.event(&Event::Progress {
             bytes: 1024,
             frame: 1024,
@@ -646,7 +649,7 @@ mod tests {
     fn report_lines_carry_no_unsafe_character_raw() {
         let mut rec = Recorder::recv(None);
         let name = "a\u{9b}2J\u{202e}txt\u{1b}";
-        rec.event(&Event::FileStart(info(name, Some(1))));
+        rec.file_start(&info(name, Some(1)));
         rec.event(&Event::FileEnd { bytes: 1 });
         rec.finish(None);
         let line = String::from_utf8(to_json(&rec.files()[0])).unwrap();
@@ -716,12 +719,12 @@ mod tests {
             check: Check::Crc32,
             block: None,
         });
-        rec.event(&Event::FileStart(info("a.bin", Some(1))));
+        rec.file_start(&info("a.bin", Some(1)));
         rec.event(&Event::FileEnd { bytes: 1 });
-        rec.event(&Event::FileStart(info("b.bin", Some(9))));
+        rec.file_start(&info("b.bin", Some(9)));
         rec.event(&Event::FileEnd { bytes: 9 });
-        rec.event(&Event::FileStart(info("c.bin", Some(9))));
-        rec.event(&Event::FileStart(FileInfo::default()));
+        rec.file_start(&info("c.bin", Some(9)));
+        rec.file_start(&FileInfo::default());
         rec.set_stored(vec![
             Some("in/a.bin.1".into()),
             None,

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use indicatif::MultiProgress;
+use xyzmodem::driver::handlers::{ReceiveInto, SendFiles};
 use xyzmodem::driver::{self, Summary};
 use xyzmodem::files::{KeepPartial, ReceiveFiles, Source, names};
 use xyzmodem::link::{Link, SerialLink, StdioLink};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
-use xyzmodem::proto::{Engine, FileReply, zmodem};
+use xyzmodem::proto::{Engine, zmodem};
 use xyzmodem::proto::{FileInfo, Position, ReceiverConfig, Sender, SenderConfig};
 
 use super::exit::UsageError;
@@ -201,7 +202,6 @@ fn files_label(n: usize, only: Option<&str>) -> String {
 /// The YMODEM header for a file being sent: name, size, mtime and full mode, as lrzsz does.
 fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
     let path = source.path();
     let name = if full_path {
         anyhow::ensure!(
@@ -215,19 +215,7 @@ fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
             .map(|n| n.as_bytes().to_vec())
             .ok_or_else(|| anyhow::anyhow!("{} has no file name", path.display()))?
     };
-    let meta = std::fs::metadata(path).ok();
-    Ok(FileInfo {
-        name,
-        // Never a size that is not known (a forced device): the field is optional.
-        size: source.size(),
-        mtime: meta
-            .as_ref()
-            .and_then(|m| u64::try_from(m.mtime()).ok())
-            .filter(|&t| t > 0),
-        mode: meta.as_ref().map(MetadataExt::mode),
-        files_left: None,
-        bytes_left: None,
-    })
+    Ok(source.info(name))
 }
 
 /// Send over one port (or stdin/stdout), with the report and the summary line.
@@ -263,7 +251,7 @@ pub fn send_port(
     rec: &mut Recorder,
 ) -> anyhow::Result<Summary> {
     // The files first: a typo fails before anything touches the link.
-    let mut sources = a
+    let sources = a
         .files
         .iter()
         .map(|f| Source::open_with(f, a.force_device))
@@ -288,13 +276,7 @@ pub fn send_port(
             ))
             .with_context(|| big.path().display().to_string());
         }
-        let mut bytes_left: u64 = infos.iter().filter_map(|i| i.size).sum();
-        let count = infos.len() as u64;
-        for (k, info) in infos.iter_mut().enumerate() {
-            info.files_left = Some(count - k as u64);
-            info.bytes_left = Some(bytes_left);
-            bytes_left -= info.size.unwrap_or(0);
-        }
+        xyzmodem::proto::file::number_batch(&mut infos);
     } else {
         infos.push(FileInfo::default());
     }
@@ -362,9 +344,8 @@ pub fn send_port(
         wire.link(),
         &mut Recorded {
             inner: &mut SendHandler {
-                sources: &mut sources,
+                files: SendFiles::new(sources),
                 infos: &infos,
-                current: None,
                 progress: &mut progress,
             },
             rec,
@@ -424,9 +405,8 @@ fn recv_port(
     let mut progress = Progress::new(verbosity, stderr_is_link, None);
     say_waiting(waiting, port, verbosity, Some(&progress));
     let mut handler = RecvHandler {
-        files,
+        files: ReceiveInto::new(files),
         progress: &mut progress,
-        reply: FileReply::Accept,
         delete_partial: a.policy.keep_partial == KeepPartial::Never,
         stored: Vec::new(),
     };

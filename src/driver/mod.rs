@@ -17,6 +17,8 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub mod handlers;
+
 use crate::files::FileError;
 use crate::link::{Link, Written};
 use crate::proto::{self, Abort, Engine, Event, Position};
@@ -101,29 +103,46 @@ fn next_chunk(chunk: usize, len: usize, took: Duration) -> usize {
 /// implements what its direction needs.
 pub trait Handler {
     /// Sender: fill `buf` with file data from `offset` on; fewer bytes only at end of file.
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, FileError> {
+    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, HandlerError> {
         let _ = (offset, buf);
         Ok(0)
     }
 
     /// Receiver: store file data at `offset` of the current file.
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), FileError> {
+    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), HandlerError> {
         let _ = (offset, data);
         Ok(())
     }
 
     /// An event from the engine (progress, retries, the end). Returning an
-    /// error aborts the session, e.g. when a file cannot be created.
-    fn event(&mut self, event: &Event) -> Result<(), FileError> {
+    /// error aborts the session.
+    fn event(&mut self, event: &Event) -> Result<(), HandlerError> {
         let _ = event;
         Ok(())
     }
 
-    /// Receiver: the answer to the [`Event::FileStart`] just passed to
-    /// [`event`](Self::event): accept, skip, or resume from a verified length.
-    fn file_reply(&mut self) -> proto::FileReply {
-        proto::FileReply::Accept
+    /// A file begins ([`proto::Output::FileStart`]). Receiver: the answer to the engine:
+    /// accept, skip, or resume from a verified length; an error refuses the file (one that
+    /// cannot be created) and aborts the session. Sender: the file whose data comes next;
+    /// the answer is ignored.
+    fn file_start(&mut self, info: &proto::FileInfo) -> Result<proto::FileReply, HandlerError> {
+        let _ = info;
+        Ok(proto::FileReply::Accept)
     }
+}
+
+/// Why a [`Handler`] refused an output: it aborts the session (the engine sends its cancel
+/// sequence) and [`run`] returns it as [`Error::Handler`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum HandlerError {
+    /// A local file could not be opened, created, read or written.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The handler's own reason, for a program embedding the library (its storage failed, a
+    /// file its rules refuse); the message is the error's.
+    #[error(transparent)]
+    Other(Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// Why a session failed.
@@ -133,9 +152,10 @@ pub enum Error {
     /// The protocol failed: timeout, retries, lost sync, cancelled by peer.
     #[error(transparent)]
     Protocol(proto::Error),
-    /// A local file could not be read or written.
+    /// The handler failed: a local file could not be read or written, or the caller's own
+    /// handler refused.
     #[error(transparent)]
-    File(#[from] FileError),
+    Handler(#[from] HandlerError),
     /// The link failed or the other side hung up.
     #[error("{name}: {error}")]
     Link {
@@ -362,8 +382,8 @@ impl proto::Io for DriverIo<'_> {
         Ok(self.handler.event(&event)?)
     }
 
-    fn file_reply(&mut self) -> proto::FileReply {
-        self.handler.file_reply()
+    fn file_start(&mut self, info: proto::FileInfo) -> Result<proto::FileReply, Error> {
+        Ok(self.handler.file_start(&info)?)
     }
 }
 
@@ -617,7 +637,7 @@ fn note(summary: &mut Summary, done: &mut u64, event: &Event) {
         Event::Retry { .. } => summary.retries += 1,
         Event::FileSkipped => summary.skipped += 1,
         Event::EndUnconfirmed { at } => summary.end_unconfirmed = Some(at),
-        Event::FileStart(_) | Event::Note(_) | Event::Finished | Event::Failed(_) => {}
+        Event::Note(_) | Event::Finished | Event::Failed(_) => {}
     }
 }
 
@@ -668,6 +688,37 @@ mod tests {
 
     struct NoFiles;
     impl Handler for NoFiles {}
+
+    /// A handler of the caller's own that refuses every file.
+    struct Refuses;
+    impl Handler for Refuses {
+        fn file_start(&mut self, _info: &FileInfo) -> Result<proto::FileReply, HandlerError> {
+            Err(HandlerError::Other("no files accepted here".into()))
+        }
+    }
+
+    /// A file the handler refuses at its start is never acknowledged: the engine sends its
+    /// cancel sequence instead, and the session fails with the handler's own message.
+    #[test]
+    fn a_file_the_handler_refuses_is_cancelled_before_its_ack() {
+        use crate::proto::Check;
+        use crate::proto::xymodem::block::{ACK, encode};
+        let mut block = Vec::new();
+        encode(&mut block, 1, b"data", 128, Check::Crc16, 0x1A);
+        let mut link = Script::new(&[&block]);
+        let mut engine = proto::Receiver::new(proto::ReceiverConfig::default(), Instant::now());
+        let result = run_with(&mut engine, &mut link, &mut Refuses, &Options::default());
+        let Err(e @ Error::Handler(HandlerError::Other(_))) = &result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(e.to_string(), "no files accepted here");
+        assert!(!link.written.contains(&ACK), "{:02x?}", link.written);
+        assert!(
+            link.written.ends_with(&CANCEL_SEQUENCE),
+            "{:02x?}",
+            link.written
+        );
+    }
 
     /// A script whose `stuck_at`-th ACK written (counting from 1) first finds no room once.
     struct AckStuckOnce {

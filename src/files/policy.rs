@@ -6,7 +6,7 @@
 //! created in it, and opens the named output file (so an existing one is refused at once).
 //! Then the caller hands it the receiver's events and data:
 //!
-//! - [`start`](ReceiveFiles::start) on `Event::FileStart`: the peer's name is made safe
+//! - [`start`](ReceiveFiles::start) on `Output::FileStart`: the peer's name is made safe
 //!   ([`names`](super::names)), an existing file is refused, replaced, renamed or skipped;
 //! - [`write`](ReceiveFiles::write) for each block of data;
 //! - [`end`](ReceiveFiles::end) on `Event::FileEnd`: the file is committed under its name;
@@ -241,7 +241,7 @@ impl ReceiveFiles {
         let path = if info.name.is_empty() {
             // XMODEM: no name on the wire.
             let Some(name) = &self.xmodem_name else {
-                return Err(FileError::NoName {
+                return Err(FileError::NoXmodemName {
                     dir: self.dir.clone(),
                 });
             };
@@ -594,7 +594,7 @@ mod tests {
         let mut rx = ReceiveFiles::new(into(tmp.path()), ReceivePolicy::default()).unwrap();
         assert!(matches!(
             rx.start(&info(b"", None)),
-            Err(FileError::NoName { .. })
+            Err(FileError::NoXmodemName { .. })
         ));
         let target = Target::Dir {
             dir: tmp.path().to_path_buf(),

@@ -14,13 +14,19 @@
 //!   answering each file as the CLI does: store, skip or resume) writing real files in a
 //!   temporary directory, with hostile header text (names, sizes, times, modes) and files
 //!   already there, and checks what lands on disk.
+//! - [`auto_receiver()`] runs `recv`'s front end (`proto::detect::AutoReceiver`) against X/YMODEM
+//!   blocks and ZMODEM frames mixed on one line, through its detection and hand-over to either
+//!   engine.
 //! - [`block`] feeds the block assembler arbitrary bytes and round-trips encoded blocks.
 //! - [`header`] parses arbitrary YMODEM block 0 data and round-trips headers.
 //!
 //! Invariants checked on the engines, after every call:
 //!
 //! - `handle_input` consumes at most what it was given, and at least one byte of non-empty
-//!   input when it had no pending output (it never has: outputs are drained before each call);
+//!   input when it had no pending output (it never has: outputs are drained before each call),
+//!   unless the call ended the session or made output due that goes out first (`recv`'s front
+//!   end sends its start character before the bytes that were waiting): the next call, after
+//!   the drain, must then take some;
 //! - `poll_timeout` is never in the past, and is `Some` while the session runs (else it hangs);
 //! - a `handle_timeout` before the deadline changes nothing;
 //! - `WriteFile` pieces are at most 1024 bytes, come inside a file (after its `FileStart`) and
@@ -32,7 +38,9 @@
 //!   input, timeouts and aborts; an abort always ends the session;
 //! - fed only timeouts at its deadlines, an engine ends within [`MAX_TIMEOUTS`] of them.
 
+mod auto;
 mod codecs;
+mod path_files;
 mod receive_path;
 mod receiver;
 mod sender;
@@ -40,6 +48,7 @@ mod zmodem;
 
 use std::time::{Duration, Instant};
 
+pub use auto::auto_receiver;
 pub use codecs::{block, header};
 pub use receive_path::{receive_path, receive_path_committed};
 pub use receiver::receiver;
@@ -47,6 +56,7 @@ pub use sender::sender;
 pub use zmodem::{zmodem_receiver, zmodem_sender};
 
 use crate::proto::cancel::CAN;
+use crate::proto::contract::{Checked, Contract};
 use crate::proto::xymodem::block::LARGE;
 use crate::proto::{self, Abort, Engine, Event, FileInfo, FileReply};
 
@@ -57,9 +67,6 @@ pub const MAX_TIMEOUTS: usize = 500;
 /// fed only timeouts: files of at most 20 KiB in subpackets of at least 32 bytes, resent a few
 /// times, stay far below it.
 pub const MAX_STREAM_STEPS: usize = 100_000;
-
-/// Most outputs one drain may produce: a sign of an output loop when exceeded.
-const MAX_OUTPUTS_PER_DRAIN: usize = 10_000;
 
 /// Reads fuzz input front to back; past the end every number is 0 and every slice empty.
 struct Input<'a> {
@@ -90,9 +97,13 @@ impl<'a> Input<'a> {
     }
 }
 
-/// The caller's side of the files: answers `ReadFile`, takes `WriteFile`, follows events.
+/// The caller's side of the files: answers `ReadFile` and `FileStart`, takes `WriteFile`,
+/// follows events.
 trait Files {
     fn event(&mut self, event: &Event);
+    /// A file begins: the answer (a ZMODEM receiver skips or resumes on it), as the CLI's
+    /// handler gives it.
+    fn file_start(&mut self, info: &FileInfo) -> FileReply;
     fn write(&mut self, offset: u64, data: &[u8]);
     fn read(&mut self, offset: u64, max: usize) -> &[u8];
 
@@ -106,81 +117,52 @@ trait Files {
     fn take_failure(&mut self) -> Option<String> {
         None
     }
-
-    /// The answer to the `FileStart` just passed to `event` (a ZMODEM receiver skips or
-    /// resumes on it), as the CLI's handler gives it.
-    fn reply(&mut self) -> FileReply {
-        FileReply::Accept
-    }
 }
 
-/// The harness's side of [`proto::drain`]: every output checked against the contract.
-struct Checked<'a, F> {
-    files: &'a mut F,
-    ended: &'a mut bool,
-    started: &'a mut bool,
-    /// The session had ended and been drained before this drain: no output may come.
-    settled: bool,
-    count: usize,
+/// A sender's file start, checked against `batch`: the next file in order (`started` of
+/// them have started), announced as it was given. Returns its index.
+fn next_in_batch(batch: &[(FileInfo, Vec<u8>)], started: &mut usize, info: &FileInfo) -> usize {
+    let (want, _) = batch.get(*started).expect("more FileStarts than files");
+    assert_eq!(info, want, "files out of order");
+    *started += 1;
+    *started - 1
 }
 
-impl<F: Files> Checked<'_, F> {
-    fn output(&mut self) {
-        assert!(
-            !self.settled,
-            "output after the session ended and was drained"
-        );
-        self.count += 1;
-        assert!(self.count < MAX_OUTPUTS_PER_DRAIN, "endless outputs");
-    }
-}
+/// The harness's files as an [`proto::Io`]; the contract checks around it are
+/// [`Checked`]'s.
+struct FilesIo<'a, F>(&'a mut F);
 
-impl<F: Files> proto::Io for Checked<'_, F> {
+impl<F: Files> proto::Io for FilesIo<'_, F> {
     type Error = String;
 
-    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.output();
-        assert!(!bytes.is_empty(), "empty Transmit");
+    fn transmit(&mut self, _bytes: &[u8]) -> Result<(), Self::Error> {
         Ok(())
     }
 
     fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        self.output();
-        assert!(!*self.ended, "ReadFile after the session ended");
-        let data = self.files.read(offset, buf.len());
+        let data = self.0.read(offset, buf.len());
         buf[..data.len()].copy_from_slice(data);
         Ok(data.len())
     }
 
     fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error> {
-        self.output();
         assert!(
-            data.len() <= self.files.max_write(),
+            data.len() <= self.0.max_write(),
             "WriteFile of {} bytes",
             data.len()
         );
-        assert!(!*self.ended, "WriteFile after the session ended");
-        self.files.write(offset, data);
-        self.files.take_failure().map_or(Ok(()), Err)
+        self.0.write(offset, data);
+        self.0.take_failure().map_or(Ok(()), Err)
     }
 
     fn event(&mut self, event: Event) -> Result<(), Self::Error> {
-        self.output();
-        assert!(!*self.ended, "event after the session ended: {event:?}");
-        match event {
-            Event::Finished | Event::Failed(_) => *self.ended = true,
-            Event::Started { .. } => {
-                assert!(!*self.started, "Started twice");
-                *self.started = true;
-            }
-            _ => {}
-        }
-        self.files.event(&event);
-        self.files.take_failure().map_or(Ok(()), Err)
+        self.0.event(&event);
+        self.0.take_failure().map_or(Ok(()), Err)
     }
 
-    fn file_reply(&mut self) -> FileReply {
-        self.files.reply()
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        let reply = self.0.file_start(&info);
+        self.0.take_failure().map_or(Ok(reply), Err)
     }
 }
 
@@ -189,12 +171,9 @@ struct Run<E, F> {
     engine: E,
     files: F,
     now: Instant,
-    /// `Finished` or `Failed` has been reported.
-    ended: bool,
-    /// Ended, and all outputs drained since: from now on nothing may change.
-    settled: bool,
-    /// `Started` has been reported.
-    started: bool,
+    /// What the outputs so far said: started, ended, ended and drained (from then on
+    /// nothing may change).
+    contract: Contract,
     /// File reads, reused.
     buf: Vec<u8>,
 }
@@ -205,9 +184,7 @@ impl<E: Engine, F: Files> Run<E, F> {
             engine,
             files,
             now,
-            ended: false,
-            settled: false,
-            started: false,
+            contract: Contract::default(),
             buf: Vec::new(),
         };
         run.check_deadline("new");
@@ -217,7 +194,10 @@ impl<E: Engine, F: Files> Run<E, F> {
 
     fn check_deadline(&self, after: &str) {
         if let Some(deadline) = self.engine.poll_timeout() {
-            assert!(!self.ended, "deadline after the session ended ({after})");
+            assert!(
+                !self.contract.ended,
+                "deadline after the session ended ({after})"
+            );
             assert!(
                 deadline >= self.now,
                 "deadline in the past after {after}: {:?} before now",
@@ -226,21 +206,18 @@ impl<E: Engine, F: Files> Run<E, F> {
         }
     }
 
-    /// Act on every output until there is none, answering file reads at once.
-    fn drain(&mut self) {
-        let mut io = Checked {
-            files: &mut self.files,
-            ended: &mut self.ended,
-            started: &mut self.started,
-            settled: self.settled,
-            count: 0,
-        };
+    /// Act on every output until there is none, answering file reads at once; returns how
+    /// many there were.
+    fn drain(&mut self) -> usize {
+        let mut files = FilesIo(&mut self.files);
+        let mut io = Checked::new(&mut files, &mut self.contract);
         // A local failure aborted the engine inside `drain`, whose outputs it drained too.
         let _ = proto::drain(&mut self.engine, self.now, &mut io, &mut self.buf);
+        let outputs = io.outputs();
         self.check_deadline("drain");
-        if self.ended {
+        if self.contract.ended {
             assert!(self.engine.is_finished(), "ended and drained, not finished");
-            self.settled = true;
+            self.contract.drained();
         } else {
             assert!(
                 !self.engine.is_finished(),
@@ -251,12 +228,15 @@ impl<E: Engine, F: Files> Run<E, F> {
                 "running, nothing to do and no deadline: the session hangs"
             );
         }
+        outputs
     }
 
     /// Feed bytes that arrived from the peer, draining outputs between pieces.
     fn input(&mut self, mut bytes: &[u8]) {
+        // The last call consumed nothing.
+        let mut stalled = false;
         while !bytes.is_empty() {
-            let was_settled = self.settled;
+            let was_settled = self.contract.settled;
             let n = self.engine.handle_input(self.now, bytes);
             assert!(n <= bytes.len(), "consumed {n} of {} bytes", bytes.len());
             if was_settled {
@@ -264,16 +244,23 @@ impl<E: Engine, F: Files> Run<E, F> {
             }
             self.check_deadline("handle_input");
             bytes = &bytes[n..];
-            self.drain();
+            let outputs = self.drain();
             // Outputs are always drained before this call, so none was pending: nothing
             // consumed means the session ended right there, and the rest is not its own
-            // (what follows ZMODEM's `OO`).
+            // (what follows ZMODEM's `OO`), or the input made output due that must go out
+            // before it is read (`recv`'s front end sends its start character before the
+            // bytes that were waiting), once: the same bytes must then be taken.
             if n == 0 {
+                if self.contract.ended {
+                    return;
+                }
                 assert!(
-                    self.ended,
+                    outputs > 0 && !stalled,
                     "consumed nothing of non-empty input with no output pending"
                 );
-                return;
+                stalled = true;
+            } else {
+                stalled = false;
             }
         }
     }
@@ -311,7 +298,7 @@ impl<E: Engine, F: Files> Run<E, F> {
         self.engine.abort(self.now, Abort::Interrupted);
         self.check_deadline("abort");
         self.drain();
-        assert!(self.ended, "abort did not end the session");
+        assert!(self.contract.ended, "abort did not end the session");
     }
 
     /// Feed nothing but timeouts at the deadlines: the session must end, and soon. A

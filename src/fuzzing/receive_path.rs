@@ -1,11 +1,13 @@
 //! The whole receive path: engine → handler → file policy → real files.
 //!
 //! The `receiver` and `zmodem_receiver` bodies stop at the engine's outputs. This one hands
-//! them to the library's [`ReceiveFiles`] as the CLI's handler does (start on `FileStart` and
-//! answer it: store, skip or resume; data on `WriteFile`, commit on `FileEnd`, abandon on
-//! failure; a file error aborts the engine), in a fresh temporary directory holding files
-//! the "user" owns, so whatever a header field drives (name sanitising, existing files,
-//! sizes, times, modes, `.part` files, a resume's offset and CRC) runs on real files.
+//! them to the library's handler, [`ReceiveInto`](crate::driver::handlers::ReceiveInto), as
+//! the CLI does (`path_files.rs`, which also keeps the shadow the checks compare with: open on
+//! `FileStart` and answer it: store, skip or resume; data on `WriteFile`, commit on `FileEnd`,
+//! abandon on failure; a file error aborts the engine), in a fresh temporary directory
+//! holding files the "user" owns, so whatever a header field drives (name sanitising,
+//! existing files, sizes, times, modes, `.part` files, a resume's offset and CRC) runs on
+//! real files.
 //!
 //! The engine is the X/YMODEM receiver, fed blocks as in `receiver`, or the ZMODEM
 //! receiver, fed frames built with the library's own codec: `ZFILE` with any options (F0,
@@ -18,17 +20,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use super::path_files::{Commit, PathFiles};
 use super::receiver::send_block;
 use super::zmodem::{damage, header as zheader, subpacket};
-use super::{Common, Files, Input, Run, common_op};
+use super::{Common, Input, Run, common_op};
 use crate::files::names::is_unsafe_char;
-use crate::files::{Existing, FileError, KeepPartial, Opened, ReceiveFiles, ReceivePolicy, Target};
+use crate::files::{Existing, KeepPartial, ReceiveFiles, ReceivePolicy, Target};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::zmodem::{
     self, CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat,
     MAX_SUBPACKET, ZF0, ZF1,
 };
-use crate::proto::{Check, Event, FileInfo, FileReply, Limits, Receiver, ReceiverConfig, RecvMode};
+use crate::proto::{Check, Limits, Receiver, ReceiverConfig, RecvMode};
 
 /// Files the user had before the session: name and content. `a.part` is what `--keep-partial`
 /// must never replace; `sub` is a directory and `link` a symlink out of the target.
@@ -58,253 +61,6 @@ const NAMES: [&[u8]; 16] = [
     b"\x9b\xe9raw",
     b"d/e/f",
 ];
-
-/// A file committed, with what the harness expects of it.
-struct Commit {
-    path: PathBuf,
-    /// The length `ReceiveFiles::end` reported.
-    len: u64,
-    /// The length its header announced.
-    announced: Option<u64>,
-    /// The engine's count (`FileEnd`): the bytes the file holds, the resumed part included.
-    bytes: u64,
-    /// What the engine wrote, on top of the part file's first bytes when it was resumed: the
-    /// file's content (less padding, where it is stripped).
-    content: Vec<u8>,
-}
-
-/// What the handler saw and kept.
-struct PathFiles {
-    files: ReceiveFiles,
-    /// The dir the target is in: everything must land inside it.
-    dir: PathBuf,
-    failure: Option<String>,
-    /// The answer to the last `FileStart`, as the CLI's handler gives it.
-    reply: FileReply,
-    /// The longest `WriteFile` the engine may produce.
-    max_write: usize,
-    /// The length the current file's header announced.
-    announced: Option<u64>,
-    /// The current file's content so far, as the writes and a resumed part make it.
-    shadow: Vec<u8>,
-    /// The current file is being skipped (its data is discarded).
-    skipping: bool,
-    /// The current file was opened to be stored, and is not committed yet.
-    storing: bool,
-    /// The current file continues `NAME.part` from this length (until a write from before it
-    /// declines the resume, as `ReceiveFiles::write` does).
-    resumed_from: Option<u64>,
-    /// That part file.
-    resumed_part: Option<PathBuf>,
-    /// The last resume answered: its length and CRC-32 (what a sender with the same file
-    /// answers to `ZCRC`).
-    resume: Option<(u64, u32)>,
-    /// The next offset the receiver wants, as far as the harness can tell.
-    pos: u64,
-    /// The policy strips padding, where the protocol pads.
-    strip_padding: bool,
-    /// Padding is stripped at the end (XMODEM with strip-padding).
-    strips: bool,
-    /// Every file committed.
-    committed: Vec<Commit>,
-    /// Part files continued by a resume and not committed under their name since: they may
-    /// have grown (verified data appended), never changed in their first bytes.
-    continued: Vec<(PathBuf, Vec<u8>)>,
-    /// Part files a completed resume turned into its file: gone.
-    consumed: Vec<PathBuf>,
-    /// Partial files kept on failure.
-    kept: Vec<PathBuf>,
-    finished: bool,
-    failed: bool,
-}
-
-impl PathFiles {
-    fn new(files: ReceiveFiles, dir: PathBuf, max_write: usize, strip_padding: bool) -> Self {
-        Self {
-            strip_padding,
-            files,
-            dir,
-            failure: None,
-            reply: FileReply::Accept,
-            max_write,
-            announced: None,
-            shadow: Vec::new(),
-            skipping: false,
-            storing: false,
-            resumed_from: None,
-            resumed_part: None,
-            resume: None,
-            pos: 0,
-            strips: false,
-            committed: Vec::new(),
-            continued: Vec::new(),
-            consumed: Vec::new(),
-            kept: Vec::new(),
-            finished: false,
-            failed: false,
-        }
-    }
-
-    /// `Event::FileStart`: open the file as the CLI does, and note the answer.
-    fn start(&mut self, info: &FileInfo) -> Result<(), FileError> {
-        self.announced = info.size;
-        self.shadow.clear();
-        self.skipping = false;
-        self.storing = false;
-        self.resumed_from = None;
-        self.resumed_part = None;
-        self.resume = None;
-        self.pos = 0;
-        let opened = self.files.start(info)?;
-        self.storing = !matches!(opened, Opened::Skipping { .. });
-        self.reply = match opened {
-            Opened::Storing { path, .. } => {
-                assert!(path.starts_with(&self.dir), "{path:?} outside");
-                FileReply::Accept
-            }
-            Opened::Skipping { path, .. } => {
-                assert!(path.starts_with(&self.dir), "{path:?} outside");
-                self.skipping = true;
-                FileReply::Skip
-            }
-            Opened::Resuming {
-                path, from, crc32, ..
-            } => {
-                assert!(path.starts_with(&self.dir), "{path:?} outside");
-                let mut part = path.into_os_string();
-                part.push(".part");
-                let part = PathBuf::from(part);
-                let held = std::fs::read(&part).expect("the part file to resume");
-                assert!(
-                    held.len() as u64 >= from && info.size.is_some_and(|s| from <= s) && from > 0,
-                    "resuming {from} bytes of a {}-byte part, announced {:?}",
-                    held.len(),
-                    info.size
-                );
-                self.shadow = held[..from as usize].to_vec();
-                assert_eq!(crc32, crate::proto::crc::crc32(&self.shadow), "part's CRC");
-                self.continued.retain(|(p, _)| *p != part);
-                self.continued.push((part.clone(), held));
-                self.resumed_from = Some(from);
-                self.resumed_part = Some(part);
-                self.resume = Some((from, crc32));
-                FileReply::Resume { from, crc32 }
-            }
-        };
-        Ok(())
-    }
-
-    /// Data from before the resumed part's end, or an end there: the resume is declined,
-    /// the part stays as it was and the file starts again in a new file.
-    fn decline_below(&mut self, offset: u64) {
-        if self.resumed_from.is_some_and(|from| offset < from) {
-            self.resumed_from = None;
-            self.resumed_part = None;
-            self.shadow.clear();
-        }
-    }
-
-    /// `Event::FileEnd`: commit, and note what must be on disk.
-    fn end(&mut self, bytes: u64) -> Result<(), FileError> {
-        self.decline_below(bytes);
-        let done = self.files.end(bytes)?;
-        let Some((path, len)) = done else {
-            // Skipped, or its start failed (the engine, aborted, may have ended it already).
-            assert!(!self.storing, "a file stored was not committed");
-            return Ok(());
-        };
-        self.storing = false;
-        assert!(!self.skipping, "a skipped file was committed");
-        assert!(path.starts_with(&self.dir), "{path:?} outside");
-        if let Some(part) = self.resumed_part.take() {
-            // The part became the file.
-            self.continued.retain(|(p, _)| *p != part);
-            self.committed.retain(|c| c.path != part);
-            self.consumed.push(part);
-        }
-        self.continued.retain(|(p, _)| *p != path);
-        self.committed.push(Commit {
-            path,
-            len,
-            announced: self.announced,
-            bytes,
-            content: std::mem::take(&mut self.shadow),
-        });
-        self.pos = 0;
-        Ok(())
-    }
-}
-
-impl Files for PathFiles {
-    fn event(&mut self, event: &Event) {
-        let result = match event {
-            Event::Started { protocol, .. } => {
-                self.files.started(*protocol);
-                self.strips = self.strip_padding && protocol.padding().is_some();
-                Ok(())
-            }
-            Event::FileStart(info) => self.start(info),
-            Event::FileEnd { bytes } => self.end(*bytes),
-            Event::Progress { bytes, .. } => {
-                self.pos = *bytes;
-                Ok(())
-            }
-            Event::Finished => {
-                self.finished = true;
-                Ok(())
-            }
-            Event::Failed(_) => {
-                self.failed = true;
-                for part in self.files.abandon().into_iter().filter_map(|a| a.kept) {
-                    assert!(part.starts_with(&self.dir), "part {part:?} outside");
-                    self.kept.push(part);
-                }
-                Ok(())
-            }
-            Event::Retry { .. }
-            | Event::FileSkipped
-            | Event::Note(_)
-            | Event::EndUnconfirmed { .. } => Ok(()),
-        };
-        let _ = self.files.take_notes();
-        if let Err(e) = result {
-            self.failure = Some(e.to_string());
-        }
-    }
-
-    fn write(&mut self, offset: u64, data: &[u8]) {
-        self.decline_below(offset);
-        match self.files.write(offset, data) {
-            Ok(()) if !self.skipping => {
-                assert!(
-                    offset <= self.shadow.len() as u64,
-                    "a write at {offset} past the {} bytes held was taken (a hole)",
-                    self.shadow.len()
-                );
-                self.shadow.truncate(offset as usize);
-                self.shadow.extend_from_slice(data);
-            }
-            Ok(()) => {}
-            Err(e) => self.failure = Some(e.to_string()),
-        }
-    }
-
-    fn read(&mut self, _offset: u64, _max: usize) -> &[u8] {
-        panic!("a receiver asked for file data");
-    }
-
-    fn max_write(&self) -> usize {
-        self.max_write
-    }
-
-    fn take_failure(&mut self) -> Option<String> {
-        self.failure.take()
-    }
-
-    fn reply(&mut self) -> FileReply {
-        self.reply
-    }
-}
 
 /// A number for a header field, as text: small ones, the edges of 32 and 64 bits, `2^63`
 /// (a time no clock holds), too many digits, or bytes straight from the input.

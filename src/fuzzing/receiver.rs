@@ -5,7 +5,7 @@ use std::time::Instant;
 use super::{Common, Files, Input, Run, common_op, file_info};
 use crate::proto::xymodem::block::{self, EOT, LARGE, SMALL};
 use crate::proto::xymodem::header;
-use crate::proto::{Check, Event, Limits, ReceiverConfig, RecvMode};
+use crate::proto::{Check, Event, FileInfo, FileReply, Limits, ReceiverConfig, RecvMode};
 
 // ---------------------------------------------------------------------------------------------
 // Receiver
@@ -20,13 +20,15 @@ struct RecvFiles {
 }
 
 impl Files for RecvFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        assert!(self.file.is_none(), "FileStart inside a file");
+        self.file = Some(info.size);
+        self.written = 0;
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                assert!(self.file.is_none(), "FileStart inside a file");
-                self.file = Some(info.size);
-                self.written = 0;
-            }
             Event::FileEnd { bytes } => {
                 assert!(self.file.is_some(), "FileEnd outside a file");
                 assert_eq!(*bytes, self.written, "FileEnd count != bytes written");
@@ -128,20 +130,8 @@ pub fn receiver(data: &[u8]) {
             }
             // A YMODEM header (an empty name makes the end-of-batch header).
             180..=209 => {
-                let info = file_info(&mut input);
-                body.clear();
-                let size = if info.name.is_empty() {
-                    body.resize(SMALL, 0);
-                    SMALL
-                } else {
-                    // A header too long for 1K goes out cut, without its NUL (as lrzsz does).
-                    header::encode(&info, &mut body).unwrap_or_else(|_| {
-                        body.truncate(LARGE);
-                        LARGE
-                    })
-                };
                 let check = run.engine.check();
-                block::encode(&mut wire, 0, &body, size, check, 0);
+                header_block(&mut input, &mut body, &mut wire, check);
                 if send_block(&mut run, &mut wire, &mut input) {
                     next = 1;
                 }
@@ -155,6 +145,29 @@ pub fn receiver(data: &[u8]) {
         }
     }
     run.run_out();
+}
+
+/// A YMODEM header block (block 0) with file information from the input, in `wire`; an
+/// empty name makes the end-of-batch header.
+pub(super) fn header_block(
+    input: &mut Input<'_>,
+    body: &mut Vec<u8>,
+    wire: &mut Vec<u8>,
+    check: Check,
+) {
+    let info = file_info(input);
+    body.clear();
+    let size = if info.name.is_empty() {
+        body.resize(SMALL, 0);
+        SMALL
+    } else {
+        // A header too long for 1K goes out cut, without its NUL (as lrzsz does).
+        header::encode(&info, body).unwrap_or_else(|_| {
+            body.truncate(LARGE);
+            LARGE
+        })
+    };
+    block::encode(wire, 0, body, size, check, 0);
 }
 
 /// Feed an encoded block, mostly intact (whole or in pieces), else with one byte flipped,

@@ -2,9 +2,9 @@
 
 use std::time::Instant;
 
-use super::{Common, Files, Input, Run, common_op, file_info};
+use super::{Common, Files, Input, Run, common_op, file_info, next_in_batch};
 use crate::proto::xymodem::block::{self, CRC_START, G_START, LARGE, NAK, SMALL};
-use crate::proto::{Event, FileInfo, Limits, SendMode, Sender, SenderConfig};
+use crate::proto::{Event, FileInfo, FileReply, Limits, SendMode, Sender, SenderConfig};
 
 // ---------------------------------------------------------------------------------------------
 // Sender
@@ -41,19 +41,15 @@ struct SendFiles {
 }
 
 impl Files for SendFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        assert!(self.current.is_none(), "FileStart inside a file");
+        self.current = Some(next_in_batch(&self.batch, &mut self.started, info));
+        self.pos = 0;
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                assert!(self.current.is_none(), "FileStart inside a file");
-                let (want, _) = self
-                    .batch
-                    .get(self.started)
-                    .expect("more FileStarts than files");
-                assert_eq!(info, want, "files out of order");
-                self.current = Some(self.started);
-                self.started += 1;
-                self.pos = 0;
-            }
             Event::FileEnd { bytes } => {
                 let index = self.current.take().expect("FileEnd outside a file");
                 let len = self.batch[index].1.len();

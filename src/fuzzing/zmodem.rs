@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-use super::{Common, Files, Input, Run, common_op, file_info};
+use super::{Common, Files, Input, Run, common_op, file_info, next_in_batch};
 use crate::proto::zmodem::{
     CrcKind, Encoder, EscapeProfile, FrameEnd, FrameType, Header, HeaderFormat, MAX_SUBPACKET,
     Receiver, ReceiverConfig, Sender, SenderConfig,
 };
-use crate::proto::{Event, FileInfo, Limits, file};
+use crate::proto::{Event, FileInfo, FileReply, Limits, file};
 
 /// A header from the input: any type, position or flags, in any of the three formats.
 pub(super) fn header(input: &mut Input<'_>) -> (Header, HeaderFormat) {
@@ -52,22 +52,40 @@ pub(super) fn subpacket(
 }
 
 /// Follows a ZMODEM receiver's files: data only inside a file and in order (or from where a
-/// resume starts), `FileEnd` counting exactly the bytes held.
+/// resume starts), `FileEnd` counting exactly the bytes held. Also `recv`'s front end's, where
+/// an XMODEM file has no name.
 #[derive(Default)]
-struct ZRecvFiles {
+pub(super) struct ZRecvFiles {
     in_file: bool,
-    written: u64,
+    pub(super) written: u64,
+    /// A file without a name is allowed (XMODEM, behind the front end).
+    unnamed: bool,
+}
+
+impl ZRecvFiles {
+    /// For a receiver that may also speak XMODEM, whose files have no name.
+    pub(super) fn any_names() -> Self {
+        Self {
+            unnamed: true,
+            ..Self::default()
+        }
+    }
 }
 
 impl Files for ZRecvFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        assert!(!self.in_file, "FileStart inside a file");
+        assert!(
+            self.unnamed || !info.name.is_empty(),
+            "a file without a name was accepted"
+        );
+        self.in_file = true;
+        self.written = 0;
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                assert!(!self.in_file, "FileStart inside a file");
-                assert!(!info.name.is_empty(), "a file without a name was accepted");
-                self.in_file = true;
-                self.written = 0;
-            }
             Event::FileEnd { bytes } => {
                 assert!(self.in_file, "FileEnd outside a file");
                 assert_eq!(*bytes, self.written, "FileEnd count != bytes written");
@@ -122,7 +140,8 @@ pub fn zmodem_receiver(data: &[u8]) {
     let mut crc = CrcKind::Crc32;
     while !input.is_empty() {
         wire.clear();
-        match input.u8() {
+        let op = input.u8();
+        match op {
             0..=29 => common_op(&mut run, Common::Raw, &mut input),
             30..=34 => common_op(&mut run, Common::RawLong, &mut input),
             35..=89 => {
@@ -131,46 +150,16 @@ pub fn zmodem_receiver(data: &[u8]) {
                 enc.header(&mut wire, format, &h);
             }
             90..=149 => subpacket(&mut enc, &mut input, &mut wire, crc),
-            150..=169 => {
-                // A well-formed ZFILE with its file information.
-                let info: FileInfo = file_info(&mut input);
-                enc.header(
+            150..=214 => {
+                crc = frame(
+                    op - 150,
+                    &mut input,
+                    &mut enc,
                     &mut wire,
-                    HeaderFormat::Bin32,
-                    &Header::new(FrameType::File),
-                );
-                let mut body = Vec::new();
-                file::encode_info(&info, &mut body);
-                body.truncate(MAX_SUBPACKET);
-                enc.subpacket(&mut wire, &body, FrameEnd::CrcW, CrcKind::Crc32);
-                crc = CrcKind::Crc32;
-            }
-            170..=199 => {
-                // ZDATA at the receiver's offset (or next to it) and a subpacket.
-                let skew = u64::from(input.u8() % 4);
-                let at = (run.files.written + skew).saturating_sub(1) as u32;
-                let at = if skew == 1 {
-                    run.files.written as u32
-                } else {
-                    at
-                };
-                enc.header(
-                    &mut wire,
-                    HeaderFormat::Bin32,
-                    &Header::with_position(FrameType::Data, at),
-                );
-                crc = CrcKind::Crc32;
-                subpacket(&mut enc, &mut input, &mut wire, crc);
-            }
-            200..=209 => {
-                let at = run.files.written as u32 + u32::from(input.u8() % 2);
-                enc.header(
-                    &mut wire,
-                    HeaderFormat::Bin32,
-                    &Header::with_position(FrameType::Eof, at),
+                    run.files.written,
+                    crc,
                 );
             }
-            210..=214 => enc.header(&mut wire, HeaderFormat::Hex, &Header::new(FrameType::Fin)),
             215..=219 => wire.extend_from_slice(b"OO"),
             220..=234 => common_op(&mut run, Common::Advance, &mut input),
             235..=246 => common_op(&mut run, Common::Expire, &mut input),
@@ -186,6 +175,59 @@ pub fn zmodem_receiver(data: &[u8]) {
     run.run_out();
 }
 
+/// A well-formed frame of a sender in session, picked by `pick` (0 to 64): a `ZFILE` with its
+/// file information, `ZDATA` at the receiver's offset `written` (or next to it) and a
+/// subpacket, `ZEOF` at that offset or one past it, `ZFIN`. Returns the CRC of the data that
+/// follows.
+pub(super) fn frame(
+    pick: u8,
+    input: &mut Input<'_>,
+    enc: &mut Encoder,
+    wire: &mut Vec<u8>,
+    written: u64,
+    crc: CrcKind,
+) -> CrcKind {
+    match pick {
+        0..=19 => {
+            let info: FileInfo = file_info(input);
+            enc.header(wire, HeaderFormat::Bin32, &Header::new(FrameType::File));
+            let mut body = Vec::new();
+            file::encode_info(&info, &mut body);
+            body.truncate(MAX_SUBPACKET);
+            enc.subpacket(wire, &body, FrameEnd::CrcW, CrcKind::Crc32);
+            CrcKind::Crc32
+        }
+        20..=49 => {
+            let skew = u64::from(input.u8() % 4);
+            let at = if skew == 1 {
+                written as u32
+            } else {
+                (written + skew).saturating_sub(1) as u32
+            };
+            enc.header(
+                wire,
+                HeaderFormat::Bin32,
+                &Header::with_position(FrameType::Data, at),
+            );
+            subpacket(enc, input, wire, CrcKind::Crc32);
+            CrcKind::Crc32
+        }
+        50..=59 => {
+            let at = written as u32 + u32::from(input.u8() % 2);
+            enc.header(
+                wire,
+                HeaderFormat::Bin32,
+                &Header::with_position(FrameType::Eof, at),
+            );
+            crc
+        }
+        _ => {
+            enc.header(wire, HeaderFormat::Hex, &Header::new(FrameType::Fin));
+            crc
+        }
+    }
+}
+
 /// Serves a ZMODEM sender's reads at any offset it asks for, checking each is within the
 /// file and the batch goes in order.
 struct ZSendFiles {
@@ -195,17 +237,13 @@ struct ZSendFiles {
 }
 
 impl Files for ZSendFiles {
+    fn file_start(&mut self, info: &FileInfo) -> FileReply {
+        self.current = Some(next_in_batch(&self.batch, &mut self.started, info));
+        FileReply::Accept
+    }
+
     fn event(&mut self, event: &Event) {
         match event {
-            Event::FileStart(info) => {
-                let (want, _) = self
-                    .batch
-                    .get(self.started)
-                    .expect("more FileStarts than files");
-                assert_eq!(info, want, "files out of order");
-                self.current = Some(self.started);
-                self.started += 1;
-            }
             Event::FileEnd { bytes } => {
                 let index = self.current.take().expect("FileEnd outside a file");
                 assert!(*bytes <= self.batch[index].1.len() as u64);

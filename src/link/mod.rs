@@ -1,18 +1,21 @@
 //! Links: the byte pipes a transfer runs over.
 //!
-//! A [`Link`] reads with a timeout and writes whole buffers. Two exist:
+//! A [`Link`] reads with a timeout and writes whole buffers. Three exist:
 //! [`StdioLink`] (stdin/stdout, the default, and how lrzsz-style callers
-//! such as minicom hand us a port) and [`SerialLink`] (a serial device
-//! opened by path). A terminal used as a link is switched to raw mode for
+//! such as minicom hand us a port), [`SerialLink`] (a serial device
+//! opened by path) and [`FdLink`] (any file descriptors a program holds: a
+//! socket, a pair of pipes). A terminal used as a link is switched to raw mode for
 //! the transfer by a [`RawModeGuard`] and restored when it drops.
 //!
 //! Two wrappers add to any link: [`Trace`] logs every byte with a timestamp, and [`Replay`]
 //! hands out bytes already read (after a bootloader handshake) before reading again.
 
+mod fd;
 mod replay;
 mod serial;
 mod stdio;
 #[doc(hidden)]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod trace;
 mod tty;
@@ -21,6 +24,7 @@ use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+pub use fd::FdLink;
 pub use replay::Replay;
 pub use serial::{FlowControl, OpenError, Parity, SerialLink, SerialSettings};
 pub use stdio::StdioLink;

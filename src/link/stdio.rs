@@ -157,6 +157,25 @@ pub(crate) fn write_within(
     }
 }
 
+/// Read what `fd` has into `buf`, waiting at most `timeout` (spinning first, see [`Spin`]) for
+/// the first byte: `Ok(0)` when the time ran out, the end of the input as a hang-up.
+pub(crate) fn read_within(
+    spin: &mut Spin,
+    fd: BorrowedFd<'_>,
+    buf: &mut [u8],
+    timeout: Duration,
+) -> io::Result<usize> {
+    if !spin.wait_readable(&fd, timeout)? {
+        return Ok(0);
+    }
+    match rustix::io::read(fd, buf) {
+        Ok(0) => Err(hung_up()),
+        Ok(n) => Ok(n),
+        Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => Ok(0),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Adaptive spinning before a blocking wait.
 ///
 /// A stop-and-wait protocol spends most of its time waiting for an answer that, from a process
@@ -236,15 +255,7 @@ impl Spin {
 
 impl Link for StdioLink {
     fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        if !self.spin.wait_readable(&self.stdin, timeout)? {
-            return Ok(0);
-        }
-        match rustix::io::read(&self.stdin, buf) {
-            Ok(0) => Err(hung_up()),
-            Ok(n) => Ok(n),
-            Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => Ok(0),
-            Err(e) => Err(e.into()),
-        }
+        read_within(&mut self.spin, self.stdin.as_fd(), buf, timeout)
     }
 
     fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {

@@ -183,8 +183,8 @@ impl Core {
         ended: bool,
         data: impl FnOnce(usize) -> &'a [u8],
     ) -> Option<Output<'a>> {
-        if let Some(event) = self.out.pop_event() {
-            return Some(Output::Event(event));
+        if let Some(out) = self.out.pop_event() {
+            return Some(out);
         }
         if let Some((offset, len)) = self.write.take() {
             return Some(Output::WriteFile {

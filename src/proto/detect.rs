@@ -202,6 +202,7 @@ impl AutoReceiver {
             return bytes.len();
         }
         self.held = None;
+        self.switch_to_xymodem(now);
         // The start character is out first (it is due), then these bytes are fed again.
         0
     }
@@ -243,11 +244,10 @@ impl Engine for AutoReceiver {
         if let Some(at) = self.held {
             if now >= at {
                 // Nothing was waiting, or no ZRQINIT followed the announcement: the start
-                // character goes out, and the X/YMODEM receiver's timing starts with it.
+                // character goes out, and the X/YMODEM receiver's timing starts with it (a
+                // late call, from a suspended process, finds none of its deadlines passed).
                 self.held = None;
-                if self.announced {
-                    self.switch_to_xymodem(now);
-                }
+                self.switch_to_xymodem(now);
             }
             return;
         }
@@ -263,6 +263,7 @@ impl Engine for AutoReceiver {
         if let (Some(at), Inner::Z(r)) = (self.fallback_at, &self.inner)
             && now >= at
             && !r.has_started()
+            && !r.is_finished()
         {
             // Nobody answered our ZRINITs: an X/YMODEM sender, perhaps, waiting for `C`.
             return self.switch_to_xymodem(now);
@@ -356,6 +357,50 @@ mod tests {
     /// the first `C` or `ZRINIT` it reads after it for the protocol. The waiting input is read
     /// before anything goes out, and only `ZRINIT` does. The start character went out first
     /// and `sz` fell back to YMODEM (100 MiB: 8.6 s instead of 1.5 s).
+    /// The first look at the line comes late (a suspended process): the start character
+    /// goes out then, and no deadline of the X/YMODEM receiver is left in the past.
+    #[test]
+    fn a_late_first_look_leaves_no_deadline_in_the_past() {
+        let t0 = Instant::now();
+        for late in [5 * S, 61 * S] {
+            let mut rx = AutoReceiver::xymodem(XyConfig::default(), t0);
+            drain(&mut rx, t0, &[], &mut 0);
+            let now = t0 + late;
+            let d = tick(&mut rx, now);
+            let deadline = rx.poll_timeout();
+            assert!(deadline.is_none_or(|d| d >= now), "{late:?}: {deadline:?}");
+            if late < 60 * S {
+                assert_eq!(d.wire, b"C");
+                assert_eq!(deadline, Some(now + 3 * S), "the next C after 3 s");
+            } else {
+                assert!(
+                    matches!(failed(&d.events), Some(Error::Timeout { .. })),
+                    "{:?}",
+                    d.events
+                );
+                assert!(rx.is_finished());
+            }
+        }
+    }
+
+    /// A session that ended before its ZMODEM receiver started (cancelled, aborted) stays
+    /// ended: the fall-back to X/YMODEM does not bring it back.
+    #[test]
+    fn an_ended_session_does_not_fall_back_to_xymodem() {
+        let t0 = Instant::now();
+        let mut rx = AutoReceiver::new(Start::Zmodem, XyConfig::default(), ZConfig::default(), t0);
+        drain(&mut rx, t0, &[], &mut 0);
+        rx.abort(t0, Abort::Interrupted);
+        let d = drain(&mut rx, t0, &[], &mut 0);
+        assert!(failed(&d.events).is_some());
+        assert!(rx.is_finished());
+        let at = t0 + AutoReceiver::ZMODEM_FALLBACK;
+        let d = tick(&mut rx, at);
+        assert!(d.wire.is_empty() && d.events.is_empty(), "{d:?}");
+        assert!(rx.is_finished());
+        assert_eq!(rx.poll_timeout(), None);
+    }
+
     #[test]
     fn a_zmodem_sender_that_started_first_gets_zrinit_and_never_a_c() {
         let t0 = Instant::now();

@@ -28,6 +28,18 @@ pub struct FileInfo {
 /// at all and is dropped, as if absent.
 pub const MAX_MTIME: u64 = i64::MAX as u64;
 
+/// Fill in the batch counts of `infos`, the files of one batch in order: each one's files and
+/// bytes left, itself included (a file of unknown size counts no bytes).
+pub fn number_batch(infos: &mut [FileInfo]) {
+    let mut bytes_left: u64 = infos.iter().filter_map(|i| i.size).sum();
+    let count = infos.len() as u64;
+    for (k, info) in infos.iter_mut().enumerate() {
+        info.files_left = Some(count - k as u64);
+        info.bytes_left = Some(bytes_left);
+        bytes_left -= info.size.unwrap_or(0);
+    }
+}
+
 /// Append the text form of `info` to `out`: the name, NUL, and (when the size is known) the
 /// fields and a closing NUL. Nothing is padded.
 pub fn encode_info(info: &FileInfo, out: &mut Vec<u8>) {

@@ -15,12 +15,13 @@
 //! 1. Drain [`Engine::poll_output`] until it returns `None` ([`drain`] does
 //!    this for any caller that implements [`Io`]), acting on each
 //!    [`Output`] in order: write [`Output::Transmit`] bytes to the link, answer
-//!    [`Output::ReadFile`] with [`Engine::provide_data`], store
+//!    [`Output::ReadFile`] with [`Engine::provide_data`], answer a receiver's
+//!    [`Output::FileStart`] with [`Engine::reply_file`], store
 //!    [`Output::WriteFile`] bytes, and report [`Output::Event`]s. Outputs must
-//!    be acted on in the order they come: events first (a file's start before
-//!    its data), then file data, then bytes to transmit. A receiver's ACK thus
-//!    goes out only after the caller has stored the block and accepted the
-//!    file, so a failure there can still cancel.
+//!    be acted on in the order they come: events and file starts first (a
+//!    file's start before its data), then file data, then bytes to transmit. A
+//!    receiver's ACK thus goes out only after the caller has stored the block
+//!    and accepted the file, so a failure there can still cancel.
 //! 2. Stop if [`Engine::is_finished`]. Otherwise read
 //!    [`Engine::poll_timeout`] (`None`: no deadline).
 //! 3. Wait for link input or the deadline, whichever comes first. Feed input
@@ -55,11 +56,17 @@
 //! Nothing here uses anything outside this module: no I/O, no clock, no threads.
 
 pub mod cancel;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod contract;
 mod core;
 pub mod crc;
 pub mod detect;
 mod error;
 pub mod file;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod pair;
 #[cfg(test)]
 mod testkit;
 pub mod xymodem;
@@ -224,6 +231,12 @@ pub enum Output<'a> {
         /// The most bytes the engine can take.
         max: usize,
     },
+    /// A file begins. Receiver: a YMODEM header arrived (the name is untrusted peer input), or
+    /// an XMODEM transfer started (empty name, no size); answer with [`Engine::reply_file`]
+    /// (accept, skip, resume) before polling again, or abort to refuse it. An engine that is
+    /// not answered accepts the file. Sender: the data of this file is about to be requested;
+    /// nothing to answer.
+    FileStart(FileInfo),
     /// Receiver only: store these bytes in the current file at `offset`. An offset before the
     /// end of what was written replaces everything from there on.
     WriteFile {
@@ -236,7 +249,8 @@ pub enum Output<'a> {
     Event(Event),
 }
 
-/// Events an engine reports; none of them needs an answer.
+/// Events an engine reports; none of them needs an answer (a file's start, which a receiver
+/// answers, is the request [`Output::FileStart`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
     /// The handshake is done and data starts to flow.
@@ -260,10 +274,6 @@ pub enum Event {
         /// 1024, whatever part of it the file filled).
         frame: usize,
     },
-    /// A file begins. Receiver: a YMODEM header arrived (the name is untrusted peer input), or
-    /// an XMODEM transfer started (empty name, no size). Sender: the data of this file is
-    /// about to be requested.
-    FileStart(FileInfo),
     /// Sender: the receiver declined the file (ZMODEM `ZSKIP`); nothing of it was sent and
     /// the next file follows. Receiver: the caller's [`FileReply::Skip`] took effect.
     FileSkipped,
@@ -329,9 +339,10 @@ pub trait Engine {
     /// engine emits its cancel sequence and then [`Event::Failed`].
     fn abort(&mut self, now: Instant, why: Abort);
 
-    /// Receiver: the caller's answer to the [`Event::FileStart`] just polled. Engines that
-    /// cannot skip or resume (X/YMODEM) ignore it; [`drain`] calls it after every
-    /// `FileStart` with what [`Io::file_reply`] says.
+    /// Receiver: the caller's answer to the [`Output::FileStart`] just polled, as
+    /// [`provide_data`](Self::provide_data) answers [`Output::ReadFile`]. Engines that cannot
+    /// skip or resume (X/YMODEM) ignore it, as senders do; [`drain`] calls it after every
+    /// `FileStart` with what [`Io::file_start`] answered.
     fn reply_file(&mut self, now: Instant, reply: FileReply) {
         let _ = (now, reply);
     }
@@ -353,7 +364,7 @@ pub trait Engine {
     fn is_finished(&self) -> bool;
 }
 
-/// A receiving caller's answer to [`Event::FileStart`].
+/// A receiving caller's answer to [`Output::FileStart`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FileReply {
     /// Receive the file from its start.
@@ -390,14 +401,14 @@ pub trait Io {
     /// Receiver: store `data` at `offset` of the current file.
     fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error>;
 
-    /// An event. An error here refuses what it announced (e.g. a file that cannot be
-    /// created): the engine is aborted before the answer that would accept it goes out.
+    /// An event.
     fn event(&mut self, event: Event) -> Result<(), Self::Error>;
 
-    /// The answer to the [`Event::FileStart`] just passed to [`event`](Self::event).
-    fn file_reply(&mut self) -> FileReply {
-        FileReply::Accept
-    }
+    /// A file begins ([`Output::FileStart`]). Receiver: the answer goes to the engine
+    /// ([`Engine::reply_file`]); an error refuses the file (e.g. one that cannot be created):
+    /// the engine is aborted before the answer that would accept it goes out. Sender: the
+    /// answer is ignored.
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error>;
 }
 
 /// Step 1 of the contract: act on every output of `engine`, in order, until it has none.
@@ -421,15 +432,10 @@ where
             None => break,
             Some(Output::Transmit(bytes)) => io.transmit(bytes),
             Some(Output::WriteFile { offset, data }) => io.write_file(offset, data),
-            Some(Output::Event(event)) => {
-                let start = matches!(event, Event::FileStart(_));
-                let result = io.event(event);
-                if start && result.is_ok() {
-                    let reply = io.file_reply();
-                    engine.reply_file(now, reply);
-                }
-                result
-            }
+            Some(Output::Event(event)) => io.event(event),
+            Some(Output::FileStart(info)) => io.file_start(info).map(|reply| {
+                engine.reply_file(now, reply);
+            }),
             Some(Output::ReadFile { offset, max }) => {
                 read = Some((offset, max));
                 Ok(())
@@ -455,14 +461,30 @@ where
 }
 
 /// The output queue shared by the engines: control bytes to transmit, a
-/// pending file-read request, and events. Buffers are reused, so steady
+/// pending file-read request, and events and file starts. Buffers are reused, so steady
 /// state allocates nothing.
 #[derive(Debug, Default)]
 pub(crate) struct Outbox {
     tx: Vec<u8>,
     tx_taken: bool,
     read: Option<(u64, usize)>,
-    events: std::collections::VecDeque<Event>,
+    events: std::collections::VecDeque<Queued>,
+}
+
+/// What goes out of an [`Outbox`] in the order it came, before file data and bytes.
+#[derive(Debug)]
+enum Queued {
+    Event(Event),
+    FileStart(FileInfo),
+}
+
+impl From<Queued> for Output<'_> {
+    fn from(queued: Queued) -> Self {
+        match queued {
+            Queued::Event(event) => Self::Event(event),
+            Queued::FileStart(info) => Self::FileStart(info),
+        }
+    }
 }
 
 impl Outbox {
@@ -501,7 +523,12 @@ impl Outbox {
     }
 
     pub(crate) fn event(&mut self, event: Event) {
-        self.events.push_back(event);
+        self.events.push_back(Queued::Event(event));
+    }
+
+    /// Queue a file's start ([`Output::FileStart`]), in order with the events.
+    pub(crate) fn file_start(&mut self, info: FileInfo) {
+        self.events.push_back(Queued::FileStart(info));
     }
 
     /// True while the caller has something left to poll.
@@ -509,17 +536,17 @@ impl Outbox {
         (!self.tx.is_empty() && !self.tx_taken) || self.read.is_some() || !self.events.is_empty()
     }
 
-    /// The next event, if any.
-    pub(crate) fn pop_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+    /// The next event or file start, if any.
+    pub(crate) fn pop_event(&mut self) -> Option<Output<'static>> {
+        self.events.pop_front().map(Output::from)
     }
 
     /// Events first, so that a caller can refuse a file (abort) before the ACK that would
     /// accept it goes out; then a read request; then bytes to transmit.
     pub(crate) fn poll(&mut self) -> Option<Output<'_>> {
         self.recycle();
-        if let Some(event) = self.events.pop_front() {
-            return Some(Output::Event(event));
+        if let Some(queued) = self.events.pop_front() {
+            return Some(queued.into());
         }
         if let Some((offset, max)) = self.read.take() {
             return Some(Output::ReadFile { offset, max });

@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use super::pair::{self, Host, Side, Wire};
 use super::xymodem::block;
-use super::{Check, Engine, Error, Event, FileInfo, Io};
+use super::{Check, Engine, Error, Event, FileInfo, FileReply, Io};
 
 pub(crate) const S: Duration = Duration::from_secs(1);
 
@@ -14,6 +15,8 @@ pub(crate) struct Drained {
     pub(crate) wire: Vec<u8>,
     pub(crate) written: Vec<u8>,
     pub(crate) events: Vec<Event>,
+    /// The files started (`Output::FileStart`), each accepted.
+    pub(crate) files: Vec<FileInfo>,
 }
 
 /// A [`Io`] over buffers: what went out, what was written, the events; file reads served
@@ -49,6 +52,11 @@ impl Io for Buffers<'_> {
         self.d.events.push(event);
         Ok(())
     }
+
+    fn file_start(&mut self, info: FileInfo) -> Result<FileReply, Self::Error> {
+        self.d.files.push(info);
+        Ok(FileReply::Accept)
+    }
 }
 
 /// Drain all outputs, serving file reads from `file`; `*read_pos` is where the last read
@@ -79,6 +87,7 @@ pub(crate) fn feed(e: &mut dyn Engine, now: Instant, bytes: &[u8]) -> Drained {
         all.wire.extend(d.wire);
         all.written.extend(d.written);
         all.events.extend(d.events);
+        all.files.extend(d.files);
         if rest.is_empty() {
             break;
         }
@@ -124,14 +133,15 @@ pub(crate) struct Run {
     pub(crate) elapsed: Duration,
 }
 
-/// Joins two engines over a perfect line, optionally with a fixed one-way latency.
+/// Joins two engines over a perfect line, optionally with a fixed one-way latency: a
+/// [`pair::Pair`] over two [`Perfect`] wires.
 #[derive(Debug, Default)]
 pub(crate) struct Pair {
     pub(crate) latency: Duration,
 }
 
 impl Pair {
-    /// Run `tx` (sending `files`, one per `Event::FileStart`) against `rx` to the end. Panics
+    /// Run `tx` (sending `files`, one per `Output::FileStart`) against `rx` to the end. Panics
     /// if either fails or nothing is left to do before both ended (a hang).
     pub(crate) fn run(
         &self,
@@ -140,135 +150,113 @@ impl Pair {
         files: &[Vec<u8>],
         t0: Instant,
     ) -> Run {
-        let mut run = Run::default();
-        let mut now = t0;
-        // In-flight bytes with their arrival times, one queue per direction.
-        let mut to_rx: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
-        let mut to_tx: std::collections::VecDeque<(Instant, Vec<u8>)> = Default::default();
-        let mut file: Option<usize> = None;
-        let mut buf = Vec::new();
-        for _ in 0..10_000_000 {
-            // Sender outputs.
-            let mut side = PairSender {
-                run: &mut run,
-                to_rx: &mut to_rx,
-                at: now + self.latency,
-                files,
-                file: &mut file,
-            };
-            let Ok(()) = super::drain(tx, now, &mut side, &mut buf);
-            // Receiver outputs.
-            let mut side = PairReceiver {
-                run: &mut run,
-                to_tx: &mut to_tx,
-                at: now + self.latency,
-            };
-            let Ok(()) = super::drain(rx, now, &mut side, &mut buf);
-            if tx.is_finished() && rx.is_finished() {
-                run.elapsed = now - t0;
-                return run;
-            }
-            // Deliver what has arrived, else jump to the next arrival or deadline.
-            if let Some((at, _)) = to_rx.front()
-                && *at <= now
-            {
-                let (_, mut bytes) = to_rx.pop_front().expect("front");
-                let n = rx.handle_input(now, &bytes);
-                if n < bytes.len() {
-                    to_rx.push_front((now, bytes.split_off(n)));
-                }
-                continue;
-            }
-            if let Some((at, _)) = to_tx.front()
-                && *at <= now
-            {
-                let (_, mut bytes) = to_tx.pop_front().expect("front");
-                let n = tx.handle_input(now, &bytes);
-                if n < bytes.len() {
-                    to_tx.push_front((now, bytes.split_off(n)));
-                }
-                continue;
-            }
-            let next = [
-                tx.poll_timeout(),
-                rx.poll_timeout(),
-                to_rx.front().map(|f| f.0),
-                to_tx.front().map(|f| f.0),
-            ]
-            .into_iter()
-            .flatten()
-            .min()
-            .expect("both engines idle without a deadline: hang");
-            now = now.max(next);
-            tx.handle_timeout(now);
-            rx.handle_timeout(now);
+        let latency = self.latency.as_nanos() as u64;
+        let wire = || Perfect {
+            latency,
+            ..Perfect::default()
+        };
+        let mut pair = pair::Pair::new(tx, rx, wire(), wire(), t0);
+        let mut host = Collect {
+            run: Run::default(),
+            files,
+            file: None,
+        };
+        let (end, _) = pair.run(&mut host, 10_000_000, u64::MAX);
+        if let Err(why) = end {
+            panic!("the session did not end: {why}");
         }
-        panic!("session did not end");
+        let mut run = host.run;
+        run.sender_wire = std::mem::take(&mut pair.fwd.written);
+        run.elapsed = Duration::from_nanos(pair.now);
+        run
     }
 }
 
-type Queue = std::collections::VecDeque<(Instant, Vec<u8>)>;
+/// A line that delivers every byte intact, `latency` after it was written, and never blocks
+/// its writer; it keeps everything written.
+#[derive(Debug, Default)]
+struct Perfect {
+    latency: u64,
+    /// Bytes in flight from `start` on.
+    data: Vec<u8>,
+    start: usize,
+    /// Each write: when it arrives, and where it ends in `data`.
+    writes: std::collections::VecDeque<(u64, usize)>,
+    written: Vec<u8>,
+}
 
-/// The sender's side of a [`Pair`]: bytes go into the queue to the receiver.
-struct PairSender<'a> {
-    run: &'a mut Run,
-    to_rx: &'a mut Queue,
-    at: Instant,
+impl Wire for Perfect {
+    fn write(&mut self, now: u64, bytes: &[u8], _dead: Option<u64>) -> Option<u64> {
+        self.data.extend_from_slice(bytes);
+        self.writes.push_back((now + self.latency, self.data.len()));
+        self.written.extend_from_slice(bytes);
+        None
+    }
+
+    fn free_at(&self) -> u64 {
+        0
+    }
+
+    fn available(&self, now: u64) -> usize {
+        self.writes
+            .iter()
+            .take_while(|(at, _)| *at <= now)
+            .last()
+            .map_or(0, |(_, end)| end - self.start)
+    }
+
+    fn peek(&self, n: usize) -> &[u8] {
+        &self.data[self.start..self.start + n]
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.start += n;
+        while self
+            .writes
+            .front()
+            .is_some_and(|(_, end)| *end <= self.start)
+        {
+            self.writes.pop_front();
+        }
+        if self.writes.is_empty() {
+            self.clear();
+        }
+    }
+
+    fn next_arrival(&self) -> Option<u64> {
+        self.writes.front().map(|(at, _)| *at)
+    }
+
+    fn clear(&mut self) {
+        self.data.clear();
+        self.start = 0;
+        self.writes.clear();
+    }
+
+    fn cut(&mut self, _t: u64) {}
+}
+
+/// The callers of both engines of a [`Pair`]: file data served from `files`, what the
+/// receiver delivers and every event collected; a failure panics.
+struct Collect<'a> {
+    run: Run,
     files: &'a [Vec<u8>],
-    file: &'a mut Option<usize>,
+    /// The sender's file, by its `FileStart`s.
+    file: Option<usize>,
 }
 
-impl Io for PairSender<'_> {
-    type Error = std::convert::Infallible;
-
-    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.run.sender_wire.extend_from_slice(bytes);
-        self.to_rx.push_back((self.at, bytes.to_vec()));
-        Ok(())
-    }
-
-    fn read_file(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, Self::Error> {
+impl Host for Collect<'_> {
+    fn read_file(&mut self, side: Side, offset: u64, buf: &mut [u8]) -> usize {
+        assert_eq!(side, Side::Tx, "a receiver reads no file");
         let data = &self.files[self.file.expect("read before FileStart")];
         let start = usize::try_from(offset).map_or(data.len(), |o| o.min(data.len()));
         let end = (start + buf.len()).min(data.len());
         buf[..end - start].copy_from_slice(&data[start..end]);
-        Ok(end - start)
+        end - start
     }
 
-    fn write_file(&mut self, _offset: u64, _data: &[u8]) -> Result<(), Self::Error> {
-        unreachable!("a sender writes no file")
-    }
-
-    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
-        if matches!(ev, Event::FileStart(_)) {
-            *self.file = Some(self.file.map_or(0, |i| i + 1));
-        }
-        assert!(!matches!(ev, Event::Failed(_)), "sender failed: {ev:?}");
-        self.run.sender_events.push(ev);
-        Ok(())
-    }
-}
-
-/// The receiver's side of a [`Pair`]: bytes go into the queue to the sender.
-struct PairReceiver<'a> {
-    run: &'a mut Run,
-    to_tx: &'a mut Queue,
-    at: Instant,
-}
-
-impl Io for PairReceiver<'_> {
-    type Error = std::convert::Infallible;
-
-    fn transmit(&mut self, bytes: &[u8]) -> Result<(), Self::Error> {
-        self.to_tx.push_back((self.at, bytes.to_vec()));
-        Ok(())
-    }
-
-    fn read_file(&mut self, _offset: u64, _buf: &mut [u8]) -> Result<usize, Self::Error> {
-        unreachable!("a receiver reads no file")
-    }
-
-    fn write_file(&mut self, offset: u64, data: &[u8]) -> Result<(), Self::Error> {
+    fn write_file(&mut self, side: Side, offset: u64, data: &[u8]) {
+        assert_eq!(side, Side::Rx, "a sender writes no file");
         let file = &mut self
             .run
             .received
@@ -277,15 +265,26 @@ impl Io for PairReceiver<'_> {
             .1;
         assert_eq!(offset, file.len() as u64, "data out of order");
         file.extend_from_slice(data);
-        Ok(())
     }
 
-    fn event(&mut self, ev: Event) -> Result<(), Self::Error> {
-        if let Event::FileStart(info) = &ev {
-            self.run.received.push((info.clone(), Vec::new()));
+    fn event(&mut self, side: Side, ev: Event) {
+        match side {
+            Side::Tx => {
+                assert!(!matches!(ev, Event::Failed(_)), "sender failed: {ev:?}");
+                self.run.sender_events.push(ev);
+            }
+            Side::Rx => {
+                assert!(!matches!(ev, Event::Failed(_)), "receiver failed: {ev:?}");
+                self.run.receiver_events.push(ev);
+            }
         }
-        assert!(!matches!(ev, Event::Failed(_)), "receiver failed: {ev:?}");
-        self.run.receiver_events.push(ev);
-        Ok(())
+    }
+
+    fn file_start(&mut self, side: Side, info: FileInfo) -> FileReply {
+        match side {
+            Side::Tx => self.file = Some(self.file.map_or(0, |i| i + 1)),
+            Side::Rx => self.run.received.push((info, Vec::new())),
+        }
+        FileReply::Accept
     }
 }

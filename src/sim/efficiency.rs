@@ -11,7 +11,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::run::{Outcome, run};
+use super::judge::Outcome;
+use super::run::run;
 use super::scenario::{Scenario, Variant};
 use crate::proto::xymodem::block::{LARGE, SMALL};
 

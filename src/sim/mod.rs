@@ -15,6 +15,7 @@
 //! `Display` prints both with a replay command; see `docs/SIMULATION.md`.
 
 mod efficiency;
+mod judge;
 mod line;
 mod recovery;
 mod rng;
@@ -25,9 +26,10 @@ mod sweep;
 mod tests;
 
 pub use efficiency::Efficiency;
+pub use judge::{End, Outcome, Received, Report};
 pub use line::{CanBurst, Delivery, Faults, LineStats, Stall};
 pub use recovery::{Profile, recovery, scenario as recovery_scenario};
 pub use rng::Rng;
-pub use run::{End, Outcome, Received, Report, run, run_traced};
+pub use run::{run, run_traced};
 pub use scenario::{FaultPlan, LineConfig, REPLAY_VAR, Scenario, Variant};
-pub use sweep::{CheckStats, Summary, sweep, sweep_with};
+pub use sweep::{CheckStats, Summary, sweep, sweep_auto, sweep_with};

@@ -169,10 +169,26 @@ pub struct Scenario {
     pub infos: Vec<FileInfo>,
     /// Made by [`Scenario::random`] from `plan.seed`: printable as a replay string.
     pub generated: bool,
+    /// The receiver is `recv`'s front end ([`AutoReceiver`](crate::proto::detect::AutoReceiver),
+    /// starting with X/YMODEM and taking a ZMODEM sender's `ZRQINIT`) around the variant's
+    /// receiver, instead of that receiver alone. Judged by the variant's rule all the same.
+    pub auto: bool,
 }
 
 /// The environment variable the replay test reads: `VARIANT:SEED`.
 pub const REPLAY_VAR: &str = "XYZMODEM_SIM_REPLAY";
+
+/// What a variant's name starts with when the receiver is behind the front end.
+const AUTO: &str = "auto-";
+
+/// `variant`'s name, with [`AUTO`] first when `auto`.
+pub(super) fn label(variant: Variant, auto: bool) -> String {
+    if auto {
+        format!("{AUTO}{variant}")
+    } else {
+        variant.to_string()
+    }
+}
 
 impl Scenario {
     /// `files` sent with `variant`'s default settings over a clean 115200-baud line without
@@ -198,7 +214,35 @@ impl Scenario {
             files,
             infos,
             generated: false,
+            auto: false,
         }
+    }
+
+    /// [`Scenario::random`] with the receiver behind `recv`'s front end (`auto`): the same
+    /// files, line and faults as the variant's own scenario of that seed.
+    pub fn random_auto(variant: Variant, seed: u64) -> Self {
+        Self {
+            auto: true,
+            ..Self::random(variant, seed)
+        }
+    }
+
+    /// The scenario a replay string names: `VARIANT:SEED` (the seed in hex), the variant's
+    /// name prefixed with `auto-` for one behind the front end, as [`Scenario`]'s `Display`
+    /// prints it.
+    pub fn replay(spec: &str) -> Option<Self> {
+        let (name, seed) = spec.split_once(':')?;
+        let seed = u64::from_str_radix(seed.trim_start_matches("0x"), 16).ok()?;
+        match name.strip_prefix(AUTO) {
+            Some(name) => Some(Self::random_auto(Variant::from_name(name)?, seed)),
+            None => Some(Self::random(Variant::from_name(name)?, seed)),
+        }
+    }
+
+    /// The variant's name as summaries and replay strings give it (`auto-` first for a
+    /// receiver behind the front end).
+    pub fn label(&self) -> String {
+        label(self.variant, self.auto)
     }
 
     /// A random scenario, entirely determined by `variant` and `seed`: files of 0 to 5 KiB
@@ -369,12 +413,13 @@ fn random_faults(r: &mut Rng, bytes: u64) -> Faults {
 
 impl fmt::Display for Scenario {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} seed={:#018x}", self.variant, self.plan.seed)?;
+        let label = self.label();
+        write!(f, "{label} seed={:#018x}", self.plan.seed)?;
         if self.generated {
             write!(
                 f,
-                " (replay: {REPLAY_VAR}={}:{:#x} cargo test --test integration sim::replay -- --nocapture)",
-                self.variant, self.plan.seed
+                " (replay: {REPLAY_VAR}={label}:{:#x} cargo test --test integration sim::replay -- --nocapture)",
+                self.plan.seed
             )?;
         }
         let lens: Vec<usize> = self.files.iter().map(Vec::len).collect();

@@ -4,8 +4,9 @@ use std::fmt;
 use std::ops::Range;
 use std::time::Duration;
 
-use super::run::{Outcome, Report, run};
-use super::scenario::{Scenario, Variant};
+use super::judge::{Outcome, Report};
+use super::run::run;
+use super::scenario::{Scenario, Variant, label};
 use crate::proto::Check;
 
 /// What the block check (CRC-16 or checksum) did over a sweep.
@@ -26,6 +27,8 @@ pub struct CheckStats {
 pub struct Summary {
     /// The variant swept.
     pub variant: Variant,
+    /// Its receiver was behind `recv`'s front end ([`Scenario::auto`]).
+    pub auto: bool,
     /// Transfers run.
     pub runs: u64,
     /// Of which with at least one fault planned (the others had a clean line).
@@ -63,10 +66,17 @@ pub fn sweep(variant: Variant, seeds: Range<u64>) -> Summary {
     sweep_with(variant, seeds, |seed| Scenario::random(variant, seed))
 }
 
+/// Run [`Scenario::random_auto`]`(variant, seed)` for every seed in `seeds`: the receiver
+/// behind `recv`'s front end.
+pub fn sweep_auto(variant: Variant, seeds: Range<u64>) -> Summary {
+    sweep_with(variant, seeds, |seed| Scenario::random_auto(variant, seed))
+}
+
 /// Run `make(seed)` (a scenario of `variant`) for every seed in `seeds`.
 pub fn sweep_with(variant: Variant, seeds: Range<u64>, make: impl Fn(u64) -> Scenario) -> Summary {
     let mut s = Summary {
         variant,
+        auto: false,
         runs: 0,
         faulted: 0,
         completed: 0,
@@ -85,6 +95,7 @@ pub fn sweep_with(variant: Variant, seeds: Range<u64>, make: impl Fn(u64) -> Sce
     for seed in seeds {
         let scn = make(seed);
         s.runs += 1;
+        s.auto |= scn.auto;
         s.faulted += u64::from(!(scn.plan.forward.is_clean() && scn.plan.reverse.is_clean()));
         let report = match std::panic::catch_unwind(|| run(&scn)) {
             Ok(report) => report,
@@ -166,7 +177,7 @@ impl fmt::Display for Summary {
             f,
             "sim: {} {} runs ({} faulted): {} completed, {} failed ({} split), {} corrupt, {} hang, \
              {} panics; {} retries",
-            self.variant,
+            label(self.variant, self.auto),
             self.runs,
             self.faulted,
             self.completed,

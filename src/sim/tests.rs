@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use super::line::Line;
 use super::*;
+use crate::proto::Protocol;
 use crate::proto::cancel::CAN;
 
 const MS: u64 = 1_000_000;
@@ -151,6 +152,32 @@ fn a_run_replays_exactly() {
 }
 
 #[test]
+fn the_front_end_completes_with_every_sender_and_replays() {
+    // Every sender kind, ZMODEM's included, meets `recv`'s front end on a clean line and
+    // delivers the files with the protocol it speaks; the replay string names the front end.
+    let protocols = [
+        (Variant::XmodemChecksum, Protocol::Xmodem),
+        (Variant::XmodemCrc, Protocol::Xmodem),
+        (Variant::Xmodem1k, Protocol::Xmodem),
+        (Variant::Ymodem, Protocol::Ymodem),
+        (Variant::YmodemG, Protocol::YmodemG),
+        (Variant::Zmodem, Protocol::Zmodem),
+    ];
+    for (variant, protocol) in protocols {
+        let mut scn = Scenario::random_auto(variant, 7);
+        scn.plan.forward = Faults::default();
+        scn.plan.reverse = Faults::default();
+        let r = run(&scn);
+        assert_eq!(r.outcome, Outcome::Completed, "{scn}\n{r}");
+        assert_eq!(r.protocol, Some(protocol), "{scn}");
+        let spec = format!("auto-{variant}:0x7");
+        assert!(scn.to_string().contains(&spec), "{scn}");
+        let again = Scenario::replay(&spec).expect("a replay string");
+        assert!(again.auto && again.variant == variant);
+    }
+}
+
+#[test]
 fn clean_lines_complete_and_match_the_timing_model() {
     // The engines add no idle time: a clean transfer takes exactly the bound with the fixed
     // exchanges, whatever the rate, the latency and the file size.
@@ -203,7 +230,7 @@ fn run_judged_against(scn: &Scenario, sent: Vec<Vec<u8>>) -> Report {
     let mut sending = scn.clone();
     sending.files = sent;
     let mut r = run(&sending);
-    let redo = super::run::corruption(scn, &r.received, &r.receiver, r.protocol, r.frame);
+    let redo = super::judge::corruption(scn, &r.received, &r.receiver, r.protocol, r.frame);
     if let Some(why) = redo {
         r.outcome = Outcome::SilentCorruption;
         r.detail = Some(why);
@@ -231,10 +258,7 @@ fn replay() {
     let Ok(spec) = std::env::var(REPLAY_VAR) else {
         return;
     };
-    let (name, seed) = spec.split_once(':').expect("VARIANT:SEED");
-    let variant = Variant::from_name(name).expect("variant name");
-    let seed = u64::from_str_radix(seed.trim_start_matches("0x"), 16).expect("hex seed");
-    let scn = Scenario::random(variant, seed);
+    let scn = Scenario::replay(&spec).expect("VARIANT:SEED");
     let (report, trace) = run_traced(&scn);
     println!("{scn}");
     for line in trace {

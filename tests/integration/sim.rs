@@ -10,17 +10,28 @@ use std::time::{Duration, Instant};
 use xyzmodem::proto::RecvMode;
 use xyzmodem::sim::{
     self, Efficiency, Profile, REPLAY_VAR, Scenario, Summary, Variant, recovery, recovery_scenario,
-    sweep, sweep_with,
+    sweep, sweep_auto, sweep_with,
 };
 
-/// Random scenarios per variant: 6 x 3000 = 18 000 transfers per run, seeds `0..RUNS`.
+/// Random scenarios per variant: 12 x 3000 = 36 000 transfers per run (each of the 6 variants
+/// with its own receiver and behind `recv`'s front end), seeds `0..RUNS`.
 const RUNS: u64 = 3000;
 
 /// Run the sweep of `variant`, print its summary line and every run that broke a property,
 /// and check the properties.
 fn faulted(variant: Variant) {
+    faulted_with(|| sweep(variant, 0..RUNS));
+}
+
+/// [`faulted`] with the receiver behind `recv`'s front end (X/YMODEM first, ZMODEM on a
+/// `ZRQINIT`), as `xyzmodem recv` runs it: the same scenarios as the variant's own sweep.
+fn faulted_auto(variant: Variant) {
+    faulted_with(|| sweep_auto(variant, 0..RUNS));
+}
+
+fn faulted_with(run: impl FnOnce() -> Summary) {
     let t0 = Instant::now();
-    let s = sweep(variant, 0..RUNS);
+    let s = run();
     println!("{s} [{:.1?}]", t0.elapsed());
     for (scn, report) in &s.violations {
         println!("  {scn}\n  => {report}");
@@ -94,6 +105,36 @@ fn ymodem_g_faulted() {
 #[test]
 fn zmodem_faulted() {
     faulted(Variant::Zmodem);
+}
+
+#[test]
+fn auto_xmodem_checksum_faulted() {
+    faulted_auto(Variant::XmodemChecksum);
+}
+
+#[test]
+fn auto_xmodem_crc_faulted() {
+    faulted_auto(Variant::XmodemCrc);
+}
+
+#[test]
+fn auto_xmodem_1k_faulted() {
+    faulted_auto(Variant::Xmodem1k);
+}
+
+#[test]
+fn auto_ymodem_faulted() {
+    faulted_auto(Variant::Ymodem);
+}
+
+#[test]
+fn auto_ymodem_g_faulted() {
+    faulted_auto(Variant::YmodemG);
+}
+
+#[test]
+fn auto_zmodem_faulted() {
+    faulted_auto(Variant::Zmodem);
 }
 
 /// Recovery from line errors: for every variant and every kind of noise of
@@ -186,10 +227,7 @@ fn replay() {
     let Ok(spec) = std::env::var(REPLAY_VAR) else {
         return;
     };
-    let (name, seed) = spec.split_once(':').expect("VARIANT:SEED");
-    let variant = Variant::from_name(name).expect("a variant name");
-    let seed = u64::from_str_radix(seed.trim_start_matches("0x"), 16).expect("a hex seed");
-    let scn = Scenario::random(variant, seed);
+    let scn = Scenario::replay(&spec).expect("a VARIANT:SEED replay string");
     let (report, trace) = sim::run_traced(&scn);
     println!("{scn}");
     for line in trace {

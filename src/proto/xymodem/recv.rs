@@ -64,7 +64,7 @@ struct FileState {
 /// Receives files with XMODEM, YMODEM or YMODEM-G; accepts 128- and 1024-byte blocks mixed.
 ///
 /// Output order for a block: events, then [`Output::WriteFile`] with its data, then the ACK.
-/// For a header: [`Event::FileStart`] then the ACK, so a caller that cannot create the file
+/// For a header: [`Output::FileStart`](crate::proto::Output::FileStart) then the ACK, so a caller that cannot create the file
 /// can [`abort`](Engine::abort) before the sender sees an ACK. Likewise [`Event::FileEnd`]
 /// comes before the ACK of the final EOT.
 #[derive(Debug)]
@@ -471,7 +471,7 @@ impl Receiver {
                     header_crc: crc16(self.asm.data(usize::MAX)),
                     ..FileState::default()
                 });
-                self.core.out.event(Event::FileStart(info));
+                self.core.out.file_start(info);
                 if !self.streaming {
                     self.core.out.send(&[ACK]);
                 }
@@ -488,7 +488,7 @@ impl Receiver {
         let file = self.file.get_or_insert_with(FileState::default);
         if !file.data_started && file.size.is_none() && self.proto == Proto::Xmodem {
             // XMODEM: the file starts with its first block.
-            self.core.out.event(Event::FileStart(FileInfo::default()));
+            self.core.out.file_start(FileInfo::default());
         }
         file.data_started = true;
         let take = match file.size {
@@ -551,7 +551,7 @@ impl Receiver {
         let file = self.file.take().unwrap_or_default();
         if self.proto != Proto::Ymodem && !file.data_started {
             // An empty XMODEM file: EOT straight away.
-            self.core.out.event(Event::FileStart(FileInfo::default()));
+            self.core.out.file_start(FileInfo::default());
         }
         self.core.out.event(Event::FileEnd {
             bytes: file.received,

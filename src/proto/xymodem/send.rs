@@ -57,7 +57,7 @@ enum Flight {
 /// Bytes other than NAK, `C`, `G`, ACK and CAN are ignored, so device banners and echo before
 /// the handshake do no harm. A `C` or NAK while a block waits for its ACK means "send it
 /// again" (U-Boot answers a bad block with `C`). The caller learns which file to read from
-/// [`Event::FileStart`]; data is then requested with [`Output::ReadFile`](crate::proto::Output::ReadFile).
+/// [`Output::FileStart`](crate::proto::Output::FileStart); data is then requested with [`Output::ReadFile`](crate::proto::Output::ReadFile).
 #[derive(Debug)]
 pub struct Sender {
     /// The output queue, the limits, the progress times: what every engine shares.
@@ -206,7 +206,7 @@ impl Sender {
     /// Begin the data of `files[index]`.
     fn start_file(&mut self, now: Instant) {
         if let Some(info) = self.batch.current() {
-            self.core.out.event(Event::FileStart(info.clone()));
+            self.core.out.file_start(info.clone());
         }
         self.number = 1;
         self.eof = false;

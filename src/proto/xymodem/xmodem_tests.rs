@@ -985,7 +985,7 @@ fn receiver_abort_replaces_pending_ack_with_cancel() {
     // Events (started, file start, progress), then the data, all before the ACK...
     loop {
         match rx.poll_output() {
-            Some(Output::Event(_)) => {}
+            Some(Output::Event(_) | Output::FileStart(_)) => {}
             Some(Output::WriteFile { .. }) => break,
             other => panic!("expected the block's data before anything else, got {other:?}"),
         }

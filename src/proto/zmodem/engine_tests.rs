@@ -400,11 +400,11 @@ fn receiver_skips_or_resumes_as_the_caller_replies() {
         let mut rx = Receiver::new(ReceiverConfig::default(), t0);
         drain(&mut rx, t0, &[], &mut 0);
         rx.handle_input(t0, &zfile(&info("f", 9000)));
-        // What drain does: the reply follows the FileStart event.
+        // What drain does: the reply answers the FileStart.
         let mut wire = Vec::new();
         while let Some(out) = rx.poll_output() {
             match out {
-                crate::proto::Output::Event(Event::FileStart(_)) => rx.reply_file(t0, reply),
+                crate::proto::Output::FileStart(_) => rx.reply_file(t0, reply),
                 crate::proto::Output::Transmit(b) => wire.extend_from_slice(b),
                 _ => {}
             }

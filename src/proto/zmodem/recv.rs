@@ -96,7 +96,7 @@ enum State {
 /// Receives a ZMODEM batch.
 ///
 /// Output order for a subpacket: events, then [`Output::WriteFile`] with its data at its
-/// offset, then any answer (`ZACK`). For a file: [`Event::FileStart`], then the `ZRPOS` that
+/// offset, then any answer (`ZACK`). For a file: [`Output::FileStart`](crate::proto::Output::FileStart), then the `ZRPOS` that
 /// accepts it, which [`Engine::reply_file`] can replace by a `ZSKIP` or a `ZRPOS` further on.
 #[derive(Debug)]
 pub struct Receiver {
@@ -428,7 +428,7 @@ impl Receiver {
         self.file = Some(0);
         self.announced = info.size;
         self.core.progress(now);
-        self.core.out.event(Event::FileStart(info));
+        self.core.out.file_start(info);
         // The caller may replace this answer (reply_file) before it goes out.
         self.send_zrpos(now);
     }

@@ -243,7 +243,7 @@ impl Sender {
         if info.size.is_some_and(|s| s > u64::from(u32::MAX)) {
             return self.fail(Error::Unsupported(Unsupported::ZmodemFileTooLarge));
         }
-        self.core.out.event(Event::FileStart(info.clone()));
+        self.core.out.file_start(info.clone());
         self.pos = 0;
         self.acked = 0;
         self.last_rpos = None;
