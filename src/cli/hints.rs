@@ -33,7 +33,8 @@ fn for_file(e: &FileError) -> Option<&'static str> {
     }
 }
 
-/// The advice for an error that reached the user: the first typed cause in its chain decides.
+/// The advice for an error that reached the user: that of the first cause in its chain that
+/// has one.
 pub fn for_anyhow(e: &anyhow::Error) -> Option<&'static str> {
     e.chain().find_map(|cause| {
         if let Some(d) = cause.downcast_ref::<driver::Error>() {
