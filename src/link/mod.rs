@@ -79,71 +79,45 @@ pub trait Link {
     fn name(&self) -> &str;
 }
 
-/// A borrowed link is a link, so wrappers ([`Trace`], [`Replay`]) can wrap `&mut dyn Link`.
-impl<L: Link + ?Sized> Link for &mut L {
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        (**self).read(buf, timeout)
-    }
-    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
-        (**self).write(data, timeout)
-    }
-    fn write_all(
-        &mut self,
-        data: &[u8],
-        stall: Duration,
-        interrupt: Option<&AtomicBool>,
-    ) -> io::Result<()> {
-        (**self).write_all(data, stall, interrupt)
-    }
-    fn write_or_read(
-        &mut self,
-        data: &[u8],
-        stall: Duration,
-        interrupt: Option<&AtomicBool>,
-        input: &mut [u8],
-    ) -> io::Result<Written> {
-        (**self).write_or_read(data, stall, interrupt, input)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (**self).flush()
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
+/// A link behind a pointer is a link: wrappers ([`Trace`], [`Replay`]) can wrap
+/// `&mut dyn Link` or own a `Box<dyn Link>`.
+macro_rules! forward_link {
+    ($($ptr:ty),*) => {$(
+        impl<L: Link + ?Sized> Link for $ptr {
+            fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
+                (**self).read(buf, timeout)
+            }
+            fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
+                (**self).write(data, timeout)
+            }
+            fn write_all(
+                &mut self,
+                data: &[u8],
+                stall: Duration,
+                interrupt: Option<&AtomicBool>,
+            ) -> io::Result<()> {
+                (**self).write_all(data, stall, interrupt)
+            }
+            fn write_or_read(
+                &mut self,
+                data: &[u8],
+                stall: Duration,
+                interrupt: Option<&AtomicBool>,
+                input: &mut [u8],
+            ) -> io::Result<Written> {
+                (**self).write_or_read(data, stall, interrupt, input)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                (**self).flush()
+            }
+            fn name(&self) -> &str {
+                (**self).name()
+            }
+        }
+    )*};
 }
 
-/// A boxed link is a link, so wrappers can own a `Box<dyn Link>`.
-impl<L: Link + ?Sized> Link for Box<L> {
-    fn read(&mut self, buf: &mut [u8], timeout: Duration) -> io::Result<usize> {
-        (**self).read(buf, timeout)
-    }
-    fn write(&mut self, data: &[u8], timeout: Duration) -> io::Result<usize> {
-        (**self).write(data, timeout)
-    }
-    fn write_all(
-        &mut self,
-        data: &[u8],
-        stall: Duration,
-        interrupt: Option<&AtomicBool>,
-    ) -> io::Result<()> {
-        (**self).write_all(data, stall, interrupt)
-    }
-    fn write_or_read(
-        &mut self,
-        data: &[u8],
-        stall: Duration,
-        interrupt: Option<&AtomicBool>,
-        input: &mut [u8],
-    ) -> io::Result<Written> {
-        (**self).write_or_read(data, stall, interrupt, input)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        (**self).flush()
-    }
-    fn name(&self) -> &str {
-        (**self).name()
-    }
-}
+forward_link!(&mut L, Box<L>);
 
 /// The longest a [`Link::write_all`] waits for room before it looks at the interrupt flag
 /// again (the driver's `INTERRUPT_CHECK`).
