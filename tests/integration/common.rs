@@ -84,6 +84,17 @@ pub fn peer_versions() -> &'static str {
     })
 }
 
+/// The scripted U-Boot console (`tests/integration/data/fake_uboot.sh`) for the far end of a
+/// pty pair or a terminal's command: a `=> ` prompt that echoes what is typed, `loady [ADDR]`
+/// receiving one YMODEM file with lrzsz `rb` and printing U-Boot's "## Ready for binary" and
+/// "## Total Size" lines, `crc32 ADDR SIZE` over the loaded bytes in U-Boot's format, `echo`.
+/// Its programs are bash, `rb` (lrzsz) and gzip; it makes its scratch directory under
+/// `TMPDIR`, so set that to a test's work directory (a killed script cannot remove it).
+pub const FAKE_UBOOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/integration/data/fake_uboot.sh"
+);
+
 fn on_path(prog: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     env::var_os("PATH").is_some_and(|path| {

@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::common::{
-    ACK, EOT, NAK, SOH, STX, Scripted, Socat, Work, check_xmodem_copy, crc_block, hex, padded_128,
-    parse_crc_block, random_bytes, require_peers, xyzmodem,
+    ACK, EOT, FAKE_UBOOT, NAK, SOH, STX, Scripted, Socat, Work, check_xmodem_copy, crc_block, hex,
+    open_rw, padded_128, parse_crc_block, random_bytes, require_peers, xyzmodem,
 };
 
 /// How long a scripted device waits for each answer.
@@ -319,6 +319,30 @@ impl Device for PtyDevice {
     }
 }
 
+impl PtyDevice {
+    /// Everything up to and including `text`; panics if it does not come within `ANSWER`.
+    fn until(&mut self, text: &[u8]) -> Vec<u8> {
+        let end = Instant::now() + ANSWER;
+        loop {
+            if let Some(at) = self.pending.windows(text.len()).position(|w| w == text) {
+                return self.pending.drain(..at + text.len()).collect();
+            }
+            match self
+                .rx
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+            {
+                Ok(chunk) => self.pending.extend_from_slice(&chunk),
+                Err(e) => panic!(
+                    "waiting for {:?} on the pty: {e:?}, got {:?}\nthe other end's stderr:\n{}",
+                    String::from_utf8_lossy(text),
+                    String::from_utf8_lossy(&self.pending),
+                    fs::read_to_string(&self.stderr).unwrap_or_default()
+                ),
+            }
+        }
+    }
+}
+
 /// One whole SOH or STX block, checked; its number and data.
 fn get_block(dev: &mut dyn Device, start: u8) -> (u8, Vec<u8>) {
     let size = match start {
@@ -505,6 +529,62 @@ fn uboot_handshake_over_a_pty() {
     let lines = json_lines(&work.path("r.json"));
     assert_eq!(lines[0]["port"], socat.a.display().to_string(), "{lines:?}");
     assert_eq!(lines[0]["protocol"], "ymodem");
+}
+
+/// The scripted bootloader (`FAKE_UBOOT`, lrzsz `rb` behind its `loady`) on the far end of a pty
+/// pair: `send -Y --port --init 'loady ADDR\r' --expect` types the command and sends on its
+/// "Ready" line; the bootloader then prints U-Boot's "## Total Size" line, and its `crc32` over
+/// the loaded bytes is the file's CRC-32.
+#[test]
+fn uboot_flow_against_the_scripted_bootloader() {
+    if !require_peers(&["socat", "rb", "gzip"]) {
+        return;
+    }
+    let work = Work::new();
+    let socat = Socat::start(&work);
+    // Holds the near end open until the sender opens it, so the banner waits in the pty.
+    let hold = File::open(&socat.a).expect("open pty a");
+    let (stdin, stdout) = open_rw(&socat.b);
+    let mut uboot = Command::new(FAKE_UBOOT);
+    uboot.env("TMPDIR", work.dir()).stdin(stdin).stdout(stdout);
+    let _uboot = Proc::spawn(uboot, work.path("uboot.err"));
+    let (_, data) = work.random_file("fw.bin", 100_000, 0xB0B2);
+    let mut cmd = ours();
+    cmd.args(["send", "-Y", "--timeout", "5", "--port"])
+        .arg(&socat.a)
+        .args([
+            "--init",
+            "loady 0x82000000\\r",
+            "--expect",
+            "Ready for binary",
+            "fw.bin",
+        ])
+        .current_dir(work.dir())
+        .stdin(Stdio::null());
+    let started = Instant::now();
+    let mut send = [Proc::spawn(cmd, work.path("send.err"))];
+    let report = wait_all(&mut send, LIMIT);
+    eprintln!("{report}scripted U-Boot: sent in {:.2?}", started.elapsed());
+    assert_eq!(send[0].code(), Some(0), "{report}");
+
+    let mut dev = PtyDevice::open(&socat.a, work.path("uboot.err"));
+    drop(hold);
+    let loaded = dev.until(b"## Start Addr      = 0x82000000\r\n=> ");
+    let total = b"## Total Size      = 0x000186a0 = 100000 Bytes\r\n";
+    assert!(
+        loaded.windows(total.len()).any(|w| w == total),
+        "{:?}",
+        String::from_utf8_lossy(&loaded)
+    );
+    dev.put(b"crc32 82000000 186a0\r");
+    let answer = dev.until(b"\r\n=> ");
+    assert_eq!(
+        String::from_utf8_lossy(&answer),
+        format!(
+            "crc32 82000000 186a0\r\ncrc32 for 82000000 ... 8201869f ==> {:08x}\r\n=> ",
+            crc32fast::hash(&data)
+        )
+    );
 }
 
 /// The expected text never comes: exit 1, naming the text and what the device said.
