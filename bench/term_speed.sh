@@ -12,7 +12,8 @@
 #      no terminal (A read directly: what the pty pair alone does); with each terminal's CPU
 #      time.
 #   c) Keystroke latency: one byte written to the terminal's keyboard until it is read on B,
-#      1000 times in a row, median and 99th percentile, against a byte written to A directly.
+#      1000 times (10 rounds of 100 per path, the paths taking turns), median and 99th
+#      percentile, against a byte written to A directly.
 # The terminals run on a pty of their own (80x24) that this script reads as a terminal
 # emulator would, and answers cursor-position queries on; the remote programs run on B.
 # Every received file is compared with the original; a mismatch is a FAIL.
@@ -22,7 +23,8 @@
 #   TERMINALS=picocom bench/term_speed.sh     # b and c without term (term: xyzmodem term)
 #   REMOTE=ours bench/term_speed.sh           # a with our sz/rz links on B instead of lrzsz
 #   MIB=10 TEXT_MIB=5 KEYS=200 bench/term_speed.sh   # smaller runs
-#   RUNS=3 bench/term_speed.sh                # runs per cell in a and b (medians reported)
+#   RUNS=3 bench/term_speed.sh                # runs per cell in a and b, taking turns (medians)
+#   X=/path/to/xyzmodem bench/term_speed.sh   # that binary (default: this checkout, built)
 #
 # Needs (Debian): socat lrzsz picocom python3. Output: Markdown tables for docs/BENCHMARKS.md.
 set -euo pipefail
@@ -30,8 +32,11 @@ cd "$(dirname "$0")/.."
 for prog in socat python3; do
   command -v "$prog" >/dev/null || { echo "FAIL: $prog is not installed" >&2; exit 1; }
 done
-cargo build --release -q --bins
-export X=${CARGO_TARGET_DIR:-$PWD/target}/release/xyzmodem
+if [ -z "${X:-}" ]; then
+  cargo build --release -q --bins
+  X=${CARGO_TARGET_DIR:-$PWD/target}/release/xyzmodem
+fi
+export X
 export PARTS=${PARTS:-a b c} TERMINALS=${TERMINALS:-term picocom} REMOTE=${REMOTE:-lrzsz}
 export MIB=${MIB:-100} TEXT_MIB=${TEXT_MIB:-50} KEYS=${KEYS:-1000} RUNS=${RUNS:-1}
 W=$(mktemp -d)
@@ -47,6 +52,7 @@ X, W = os.environ["X"], os.environ["W"]
 PARTS, TERMINALS = os.environ["PARTS"].split(), os.environ["TERMINALS"].split()
 REMOTE, RUNS = os.environ["REMOTE"], int(os.environ["RUNS"])
 MIB, TEXT_MIB, KEYS = int(os.environ["MIB"]), int(os.environ["TEXT_MIB"]), int(os.environ["KEYS"])
+ROUNDS = 10
 failed = []
 
 
@@ -148,6 +154,10 @@ class Screen:
         """Waits until output has come and then stopped for `seconds`."""
         return self.wait(lambda: self.first is not None
                          and time.monotonic() - self.last_output >= seconds, timeout)
+
+    def settle(self):
+        """Waits until the program has printed nothing for 0.3 s (at most 3 s)."""
+        return self.wait(lambda: time.monotonic() - self.last_output >= 0.3, 3)
 
     def type(self, data):
         os.write(self.master, data)
@@ -259,7 +269,7 @@ def part_a():
             continue
         dl = fresh(f"{W}/dl")
         term = Screen(TERMINAL["term"](pair.a, dl))
-        time.sleep(0.5)
+        term.settle()
         t0 = time.monotonic()
         sz = on_b(pair, [remote("sz"), "-q", data], src)
         rc = sz.wait(600)
@@ -270,7 +280,7 @@ def part_a():
                  f"{'differs' if os.path.exists(f'{dl}/data.bin') else 'missing'}; the screen:\n"
                  + term.screen()[-1500:])
         up = fresh(f"{W}/up")
-        term.quiet_for(0.3, 5)
+        term.settle()
         term.reset()
         rz = on_b(pair, [remote("rz"), "-q"], up)
         # The terminal's file prompt: its output has come and stopped.
@@ -285,7 +295,7 @@ def part_a():
                 cell("upload term", time.monotonic() - t0)
             else:
                 fail(f"term, remote rz: rz exit {rc}; the screen:\n" + term.screen()[-1500:])
-        term.quiet_for(0.5, 5)
+        term.settle()
         code = term.quit(QUIT["term"])
         if code != 0:
             fail(f"term: Ctrl-T q: exit {code}")
@@ -309,17 +319,18 @@ def part_b():
     with open(text, "ab") as f:
         f.write(b"\n" + marker + b"\n")
     size = os.path.getsize(text)
-    rows = []
-    for who in ["none"] + TERMINALS:
-        times, cpus = [], []
-        for run in range(RUNS):
+    whos = ["none"] + TERMINALS
+    times, cpus = {w: [] for w in whos}, {w: [] for w in whos}
+    # Runs interleaved, so that a change in the machine's load hits every terminal alike.
+    for run in range(RUNS):
+        for who in whos:
             if who == "none":
                 screen = None
                 fd = os.open(pair.a, os.O_RDWR | os.O_NOCTTY)
                 tty.setraw(fd)
             else:
                 screen = Screen(TERMINAL[who](pair.a, W))
-                screen.quiet_for(0.3, 2)
+                screen.settle()
                 screen.reset(marker)
                 cpu0 = screen.cpu()
             cat = on_b(pair, ["cat", text], W)
@@ -338,19 +349,19 @@ def part_b():
                 os.close(fd)
             elif screen.wait(lambda: screen.marker_at is not None, 600):
                 first, last = screen.first, screen.marker_at
-                cpus.append(screen.cpu() - cpu0)
+                cpus[who].append(screen.cpu() - cpu0)
             else:
                 fail(f"{who}: the end of the text never showed; the screen:\n" + screen.screen()[-800:])
                 first = last = None
             cat.wait()
             if screen is not None:
-                screen.quiet_for(0.3, 5)
+                screen.settle()
                 code = screen.quit(QUIT[who])
                 if code != 0:
                     fail(f"{who}: quit key: exit {code}")
             if first is not None:
-                times.append(last - first)
-        rows.append((who, median(times), median(cpus) if cpus else None))
+                times[who].append(last - first)
+    rows = [(w, median(times[w]), median(cpus[w]) if cpus[w] else None) for w in whos]
     pair.close()
     print(f"\n### Plain output: the remote `cat`s {size / 2**20:.1f} MiB of text (median of {RUNS})\n")
     print("| terminal | first to last byte | throughput | terminal's CPU |")
@@ -372,39 +383,51 @@ def part_c():
         while select.select([b], [], [], 0)[0]:
             os.read(b, 4096)
 
-    for who in ["direct"] + TERMINALS:
-        if who == "direct":
-            screen, near = None, os.open(pair.a, os.O_RDWR | os.O_NOCTTY)
-            tty.setraw(near)
-            write = lambda byte: os.write(near, byte)
-        else:
-            screen = Screen(TERMINAL[who](pair.a, W))
-            screen.quiet_for(0.3, 2)
-            write = screen.type
-        time.sleep(0.2)
-        drain()
-        lat = []
-        for i in range(KEYS):
-            byte = b"abcdefghijklmnopqrstuvwxyz"[i % 26:i % 26 + 1]
-            t0 = time.perf_counter()
-            write(byte)
-            if not select.select([b], [], [], 2)[0]:
-                fail(f"{who}: keystroke {i} did not reach the far end within 2 s")
-                break
-            got = os.read(b, 16)
-            lat.append(time.perf_counter() - t0)
-            if got != byte:
-                fail(f"{who}: keystroke {byte!r} arrived as {got!r}")
-                break
-        if screen is None:
-            os.close(near)
-        else:
-            code = screen.quit(QUIT[who])
-            if code != 0:
-                fail(f"{who}: quit key: exit {code}")
-        if lat:
-            lat.sort()
-            rows.append((who, statistics.median(lat), lat[min(len(lat) - 1, int(len(lat) * 0.99))]))
+    whos = ["direct"] + TERMINALS
+    lat = {w: [] for w in whos}
+    broken = set()
+    # Rounds of KEYS / ROUNDS keys per path, interleaved, so that a change in the machine's
+    # load hits every path alike.
+    rounds = min(ROUNDS, KEYS)
+    for r in range(rounds):
+        for who in whos:
+            if who in broken:
+                continue
+            if who == "direct":
+                screen, near = None, os.open(pair.a, os.O_RDWR | os.O_NOCTTY)
+                tty.setraw(near)
+                write = lambda byte: os.write(near, byte)
+            else:
+                screen = Screen(TERMINAL[who](pair.a, W))
+                screen.settle()
+                write = screen.type
+            time.sleep(0.1)
+            drain()
+            for i in range(KEYS * r // rounds, KEYS * (r + 1) // rounds):
+                byte = b"abcdefghijklmnopqrstuvwxyz"[i % 26:i % 26 + 1]
+                t0 = time.perf_counter()
+                write(byte)
+                if not select.select([b], [], [], 2)[0]:
+                    fail(f"{who}: keystroke {i} did not reach the far end within 2 s")
+                    broken.add(who)
+                    break
+                got = os.read(b, 16)
+                lat[who].append(time.perf_counter() - t0)
+                if got != byte:
+                    fail(f"{who}: keystroke {byte!r} arrived as {got!r}")
+                    broken.add(who)
+                    break
+            if screen is None:
+                os.close(near)
+            else:
+                code = screen.quit(QUIT[who])
+                if code != 0:
+                    fail(f"{who}: quit key: exit {code}")
+    rows = []
+    for who in whos:
+        xs = sorted(lat[who])
+        if xs:
+            rows.append((who, statistics.median(xs), xs[min(len(xs) - 1, int(len(xs) * 0.99))]))
     os.close(b)
     pair.close()
     print(f"\n### Keystroke latency: a byte typed until it is read on the far pty ({KEYS} keys)\n")

@@ -14,6 +14,7 @@
 #   TERMINAL=picocom bench/uboot_term.sh # step 2 with picocom (Ctrl-A Ctrl-S, lrzsz `sb`)
 #   STEPS=term bench/uboot_term.sh       # only step 2 (`send` and `term` are the two steps)
 #   KEEP=1 bench/uboot_term.sh           # keep the work directory (logs, the pane's text)
+#   X=/path/to/xyzmodem bench/uboot_term.sh   # that binary (default: this checkout, built)
 #
 # Needs (Debian): qemu-system-arm u-boot-qemu tmux python3 (and lrzsz for TERMINAL=picocom).
 # U-Boot in QEMU receives at about 50 KiB/s (the emulated PL011 UART), so 256 KiB takes ~5 s
@@ -33,8 +34,10 @@ done
 [ -r "$UBOOT" ] || { echo "FAIL: no U-Boot image at $UBOOT (Debian: u-boot-qemu)" >&2; exit 1; }
 [ "$SIZE" -le $((200 << 20)) ] || { echo "FAIL: SIZE is over 200 MiB" >&2; exit 1; }
 
-cargo build --release -q --bins
-X=${CARGO_TARGET_DIR:-$PWD/target}/release/xyzmodem
+if [ -z "${X:-}" ]; then
+  cargo build --release -q --bins
+  X=${CARGO_TARGET_DIR:-$PWD/target}/release/xyzmodem
+fi
 W=$(mktemp -d)
 QEMU= CONSOLE=
 TMUX_CMD=(tmux -S "$W/tmux.sock")
@@ -90,7 +93,10 @@ console_on
 prompt() { console_has '=> *$' || { type_line ''; sleep 0.5; false; }; }
 until_true 60 prompt || { cat -v "$W/console" >&2; echo "FAIL: no U-Boot prompt on $PTY"; exit 1; }
 boot=$(since "$start")
-version=$(grep -aom1 'U-Boot [0-9][^ ]*' "$W/console" || echo 'U-Boot')
+: >"$W/console"
+type_line version
+until_true 5 console_has 'U-Boot 20[^ ]*' || true
+version=$(grep -aom1 'U-Boot 20[^ ]*' "$W/console" || echo 'U-Boot')
 console_off
 echo "booted $version in QEMU on $PTY in $boot s; file size $SIZE bytes, load address $ADDR"
 
@@ -173,8 +179,10 @@ case " $STEPS " in
         keys -l "$W/term.bin"
         keys Enter
         start=$(now)
-        if ! until_true 600 pane_has '## Total Size'; then
-          step="no '## Total Size' within 600 s"
+        # A minute, and 1 s per 10 KiB: 5 times what the data needs in QEMU.
+        limit=$((60 + SIZE / 10240))
+        if ! until_true "$limit" pane_has '## Total Size'; then
+          step="no '## Total Size' within $limit s"
         fi
         took=$(since "$start")
       fi
@@ -199,7 +207,9 @@ case " $STEPS " in
     failed=1
     [ -n "$step" ] || step="'${total:-no ## Total Size}', crc32 '${got:-none}', file's $want"
     echo "FAIL term ($TERMINAL): $step, quit: exit $code; the pane:"
-    sed 's/^/  | /' "$W/pane.txt" | tail -40
+    # The pane without its blank bottom lines.
+    awk '{ line[NR] = $0 } NF { last = NR } END { for (i = 1; i <= last; i++) print "  | " line[i] }' \
+      "$W/pane.txt" | tail -40
   fi
   ;;
 esac
