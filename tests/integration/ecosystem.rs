@@ -301,31 +301,28 @@ impl Device for PtyDevice {
         self.file.write_all(bytes).expect("write to the pty");
     }
     fn get(&mut self, n: usize) -> Vec<u8> {
-        let end = Instant::now() + ANSWER;
-        while self.pending.len() < n {
-            match self
-                .rx
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-            {
-                Ok(chunk) => self.pending.extend_from_slice(&chunk),
-                Err(e) => panic!(
-                    "waiting for {n} bytes on the pty: {e:?}, got {}\nsender's stderr:\n{}",
-                    hex(&self.pending, 32),
-                    fs::read_to_string(&self.stderr).unwrap_or_default()
-                ),
-            }
-        }
-        self.pending.drain(..n).collect()
+        self.take(&format!("{n} bytes"), |pending| {
+            (pending.len() >= n).then_some(n)
+        })
     }
 }
 
 impl PtyDevice {
     /// Everything up to and including `text`; panics if it does not come within `ANSWER`.
     fn until(&mut self, text: &[u8]) -> Vec<u8> {
+        self.take(&format!("{:?}", String::from_utf8_lossy(text)), |pending| {
+            let at = pending.windows(text.len()).position(|w| w == text)?;
+            Some(at + text.len())
+        })
+    }
+
+    /// Reads until `ready` says how many of the bytes read so far to take, and takes them;
+    /// panics, naming `what` it waited for, if they do not come within `ANSWER`.
+    fn take(&mut self, what: &str, ready: impl Fn(&[u8]) -> Option<usize>) -> Vec<u8> {
         let end = Instant::now() + ANSWER;
         loop {
-            if let Some(at) = self.pending.windows(text.len()).position(|w| w == text) {
-                return self.pending.drain(..at + text.len()).collect();
+            if let Some(n) = ready(&self.pending) {
+                return self.pending.drain(..n).collect();
             }
             match self
                 .rx
@@ -333,8 +330,8 @@ impl PtyDevice {
             {
                 Ok(chunk) => self.pending.extend_from_slice(&chunk),
                 Err(e) => panic!(
-                    "waiting for {:?} on the pty: {e:?}, got {:?}\nthe other end's stderr:\n{}",
-                    String::from_utf8_lossy(text),
+                    "waiting for {what} on the pty: {e:?}, got {} ({:?})\nthe other end's stderr:\n{}",
+                    hex(&self.pending, 32),
                     String::from_utf8_lossy(&self.pending),
                     fs::read_to_string(&self.stderr).unwrap_or_default()
                 ),
@@ -487,6 +484,24 @@ fn uboot_handshake_over_stdio() {
     assert_eq!(lines[1]["type"], "session");
 }
 
+/// `send -Y --port PORT --init 'loady 0x82000000\r' --expect 'Ready for binary'`, giving up
+/// after 5 s without a start, then `rest`; in `work`, with stdin closed.
+fn send_loady(work: &Work, port: &Path, rest: &[&str]) -> Command {
+    let mut cmd = ours();
+    cmd.args(["send", "-Y", "--timeout", "5", "--port"])
+        .arg(port)
+        .args([
+            "--init",
+            "loady 0x82000000\\r",
+            "--expect",
+            "Ready for binary",
+        ])
+        .args(rest)
+        .current_dir(work.dir())
+        .stdin(Stdio::null());
+    cmd
+}
+
 /// The same through a pty with --port: the serial link path, and `--report -` on stdout.
 #[test]
 fn uboot_handshake_over_a_pty() {
@@ -498,23 +513,12 @@ fn uboot_handshake_over_a_pty() {
     let _hold = File::open(&socat.a).expect("open pty a");
     let mut dev = PtyDevice::open(&socat.b, work.path("send.err"));
     let (_, data) = work.random_file("fw.bin", 100_000, 0xB0B1);
-    let mut cmd = ours();
-    cmd.args(["send", "-Y", "--timeout", "5", "--port"])
-        .arg(&socat.a)
-        .args([
-            "--init",
-            "loady 0x82000000\\r",
-            "--expect",
-            "Ready for binary",
-            "--after",
-            "bootm 0x82000000\\r",
-            "--report",
-            "-",
-            "fw.bin",
-        ])
-        .current_dir(work.dir())
-        .stdin(Stdio::null())
-        .stdout(File::create(work.path("r.json")).expect("create r.json"));
+    let mut cmd = send_loady(
+        &work,
+        &socat.a,
+        &["--after", "bootm 0x82000000\\r", "--report", "-", "fw.bin"],
+    );
+    cmd.stdout(File::create(work.path("r.json")).expect("create r.json"));
     let started = Instant::now();
     let mut procs = [Proc::spawn(cmd, work.path("send.err"))];
     let (_, got, c_to_header) = uboot_loady(&mut dev, b"loady 0x82000000\r");
@@ -549,18 +553,7 @@ fn uboot_flow_against_the_scripted_bootloader() {
     uboot.env("TMPDIR", work.dir()).stdin(stdin).stdout(stdout);
     let _uboot = Proc::spawn(uboot, work.path("uboot.err"));
     let (_, data) = work.random_file("fw.bin", 100_000, 0xB0B2);
-    let mut cmd = ours();
-    cmd.args(["send", "-Y", "--timeout", "5", "--port"])
-        .arg(&socat.a)
-        .args([
-            "--init",
-            "loady 0x82000000\\r",
-            "--expect",
-            "Ready for binary",
-            "fw.bin",
-        ])
-        .current_dir(work.dir())
-        .stdin(Stdio::null());
+    let cmd = send_loady(&work, &socat.a, &["fw.bin"]);
     let started = Instant::now();
     let mut send = [Proc::spawn(cmd, work.path("send.err"))];
     let report = wait_all(&mut send, LIMIT);
