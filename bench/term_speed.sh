@@ -4,9 +4,10 @@
 #   a) ZMODEM both ways, 100 MiB of random data: inside `xyzmodem term --port A` (the remote
 #      `sz FILE` is received automatically into --download-dir; for the remote `rz` the path
 #      is typed at the terminal's file prompt) against `xyzmodem recv -Z --port A` /
-#      `xyzmodem send -Z --port A` with the same remote program. Timed from the remote
-#      program's start (download) or the Enter that sends the path, or the sender's start
-#      (upload), to the end of both programs and the file complete under its final name.
+#      `xyzmodem send -Z --port A` with the same remote program. Timed from the remote `sz`'s
+#      start to its end and the file complete under its final name (download), and from the
+#      sender's start or the Enter that gives the path at the prompt to the remote `rz`'s end
+#      (upload).
 #   b) The remote `cat`s 50 MiB of text (base64 lines) to B: the time from the first to the
 #      last byte reaching the terminal's screen, through `term` and through picocom, and with
 #      no terminal (A read directly: what the pty pair alone does); with each terminal's CPU
@@ -109,6 +110,7 @@ class Screen:
         self.tail = b""  # the last 64 KiB of output
         self.total = 0
         self.first = None  # when output first came after reset()
+        self.fresh = b""  # the output since reset(), its last 4 KiB
         self.marker, self.marker_at = None, None
         self.last_output = time.monotonic()
         threading.Thread(target=self.read, daemon=True).start()
@@ -132,6 +134,7 @@ class Screen:
                 if self.marker and self.marker_at is None and self.marker in window:
                     self.marker_at = now
                 self.tail = (self.tail + data)[-65536:]
+                self.fresh = (self.fresh + data)[-4096:]
                 self.total += len(data)
                 self.last_output = now
                 self.lock.notify_all()
@@ -139,6 +142,7 @@ class Screen:
     def reset(self, marker=None):
         with self.lock:
             self.first, self.marker, self.marker_at = None, marker, None
+            self.fresh = b""
 
     def wait(self, cond, timeout):
         end = time.monotonic() + timeout
@@ -150,10 +154,13 @@ class Screen:
                 self.lock.wait(min(left, 0.05))
             return True
 
-    def quiet_for(self, seconds, timeout):
-        """Waits until output has come and then stopped for `seconds`."""
-        return self.wait(lambda: self.first is not None
-                         and time.monotonic() - self.last_output >= seconds, timeout)
+    def prompted(self, timeout):
+        """Waits until the output since reset() ends in a prompt (text ending in ": ", escape
+        sequences aside) and then nothing more comes for 0.3 s."""
+        def ready():
+            text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]|\r", b"", self.fresh)
+            return text.rstrip(b" ").endswith(b":") and time.monotonic() - self.last_output >= 0.3
+        return self.wait(ready, timeout)
 
     def settle(self):
         """Waits until the program has printed nothing for 0.3 s (at most 3 s)."""
@@ -248,20 +255,25 @@ def part_a():
         time.sleep(0.3)
         t0 = time.monotonic()
         sz = on_b(pair, [remote("sz"), "-q", data], src)
-        rc = (sz.wait(600), recv.wait(600))
-        if rc == (0, 0) and wait_file(f"{dl}/data.bin", size) and same(data, f"{dl}/data.bin"):
-            cell("download recv", time.monotonic() - t0)
+        rc = sz.wait(600)
+        complete = wait_file(f"{dl}/data.bin", size)
+        took = time.monotonic() - t0
+        rc = (rc, recv.wait(600))
+        if rc == (0, 0) and complete and same(data, f"{dl}/data.bin"):
+            cell("download recv", took)
         else:
             fail(f"recv --port: exits {rc}, {open(f'{W}/recv.err').read()[-300:]}")
         up = fresh(f"{W}/up")
         rz = on_b(pair, [remote("rz"), "-q"], up)
         time.sleep(0.3)
         t0 = time.monotonic()
-        send = subprocess.run([X, "send", "-q", "-Z", "--port", pair.a, data],
-                              stderr=open(f"{W}/send.err", "w")).returncode
-        rc = (send, rz.wait(600))
+        send = subprocess.Popen([X, "send", "-q", "-Z", "--port", pair.a, data],
+                                stderr=open(f"{W}/send.err", "w"))
+        rc = rz.wait(600)
+        took = time.monotonic() - t0
+        rc = (send.wait(600), rc)
         if rc == (0, 0) and same(data, f"{up}/data.bin"):
-            cell("upload send", time.monotonic() - t0)
+            cell("upload send", took)
         else:
             fail(f"send --port: exits {rc}, {open(f'{W}/send.err').read()[-300:]}")
 
@@ -281,10 +293,12 @@ def part_a():
                  + term.screen()[-1500:])
         up = fresh(f"{W}/up")
         term.settle()
+        # A person's pause between the two: this measures transfers, not how soon after one
+        # the terminal notices the next.
+        time.sleep(2)
         term.reset()
         rz = on_b(pair, [remote("rz"), "-q"], up)
-        # The terminal's file prompt: its output has come and stopped.
-        if not term.quiet_for(0.3, 10):
+        if not term.prompted(10):
             fail("term, remote rz: no file prompt on the screen within 10 s:\n" + term.screen()[-1500:])
             rz.kill()
         else:
