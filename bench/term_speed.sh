@@ -4,7 +4,8 @@
 #   a) ZMODEM both ways, 100 MiB of random data: inside `xyzmodem term --port A` (the remote
 #      `sz FILE` is received automatically into --download-dir; for the remote `rz` the path
 #      is typed at the terminal's file prompt) against `xyzmodem recv -Z --port A` /
-#      `xyzmodem send -Z --port A` with the same remote program. Timed from the remote `sz`'s
+#      `xyzmodem send -Z --port A` with the same remote program, each on a terminal of its
+#      own as a person runs it (so each draws its progress bar). Timed from the remote `sz`'s
 #      start to its end and the file complete under its final name (download), and from the
 #      sender's start or the Enter that gives the path at the prompt to the remote `rz`'s end
 #      (upload).
@@ -250,32 +251,31 @@ def part_a():
     for run in range(RUNS):
         # send/recv --port with the remote program on B.
         dl = fresh(f"{W}/dl")
-        recv = subprocess.Popen([X, "recv", "-q", "-Z", "--port", pair.a, dl + "/"],
-                                stderr=open(f"{W}/recv.err", "w"))
+        # On a terminal of their own, as a person runs them: with their progress bars.
+        recv = Screen([X, "recv", "-Z", "--port", pair.a, dl + "/"])
         time.sleep(0.3)
         t0 = time.monotonic()
         sz = on_b(pair, [remote("sz"), "-q", data], src)
         rc = sz.wait(600)
         complete = wait_file(f"{dl}/data.bin", size)
         took = time.monotonic() - t0
-        rc = (rc, recv.wait(600))
+        rc = (rc, recv.proc.wait(600))
         if rc == (0, 0) and complete and same(data, f"{dl}/data.bin"):
             cell("download recv", took)
         else:
-            fail(f"recv --port: exits {rc}, {open(f'{W}/recv.err').read()[-300:]}")
+            fail(f"recv --port: exits {rc}; its screen:\n" + recv.screen()[-500:])
         up = fresh(f"{W}/up")
         rz = on_b(pair, [remote("rz"), "-q"], up)
         time.sleep(0.3)
         t0 = time.monotonic()
-        send = subprocess.Popen([X, "send", "-q", "-Z", "--port", pair.a, data],
-                                stderr=open(f"{W}/send.err", "w"))
+        send = Screen([X, "send", "-Z", "--port", pair.a, data])
         rc = rz.wait(600)
         took = time.monotonic() - t0
-        rc = (send.wait(600), rc)
+        rc = (send.proc.wait(600), rc)
         if rc == (0, 0) and same(data, f"{up}/data.bin"):
             cell("upload send", took)
         else:
-            fail(f"send --port: exits {rc}, {open(f'{W}/send.err').read()[-300:]}")
+            fail(f"send --port: exits {rc}; its screen:\n" + send.screen()[-500:])
 
         if "term" not in TERMINALS:
             continue
