@@ -248,34 +248,47 @@ def part_a():
     def cell(key, secs):
         times.setdefault(key, []).append(secs)
 
+    def program(argv, on_terminal, name):
+        """send or recv: quiet with stderr in a file, or on a terminal of its own as a person
+        runs it (drawing its progress bar, as term does)."""
+        if on_terminal:
+            return Screen(argv)
+        return subprocess.Popen(argv[:2] + ["-q"] + argv[2:], stderr=open(f"{W}/{name}.err", "w"))
+
+    def ended(p):
+        return p.proc.wait(600) if isinstance(p, Screen) else p.wait(600)
+
+    def said(p, name):
+        return p.screen()[-500:] if isinstance(p, Screen) else open(f"{W}/{name}.err").read()[-500:]
+
     for run in range(RUNS):
         # send/recv --port with the remote program on B.
-        dl = fresh(f"{W}/dl")
-        # On a terminal of their own, as a person runs them: with their progress bars.
-        recv = Screen([X, "recv", "-Z", "--port", pair.a, dl + "/"])
-        time.sleep(0.3)
-        t0 = time.monotonic()
-        sz = on_b(pair, [remote("sz"), "-q", data], src)
-        rc = sz.wait(600)
-        complete = wait_file(f"{dl}/data.bin", size)
-        took = time.monotonic() - t0
-        rc = (rc, recv.proc.wait(600))
-        if rc == (0, 0) and complete and same(data, f"{dl}/data.bin"):
-            cell("download recv", took)
-        else:
-            fail(f"recv --port: exits {rc}; its screen:\n" + recv.screen()[-500:])
-        up = fresh(f"{W}/up")
-        rz = on_b(pair, [remote("rz"), "-q"], up)
-        time.sleep(0.3)
-        t0 = time.monotonic()
-        send = Screen([X, "send", "-Z", "--port", pair.a, data])
-        rc = rz.wait(600)
-        took = time.monotonic() - t0
-        rc = (send.proc.wait(600), rc)
-        if rc == (0, 0) and same(data, f"{up}/data.bin"):
-            cell("upload send", took)
-        else:
-            fail(f"send --port: exits {rc}; its screen:\n" + send.screen()[-500:])
+        for how, on_terminal in (("q", False), ("tty", True)):
+            dl = fresh(f"{W}/dl")
+            recv = program([X, "recv", "-Z", "--port", pair.a, dl + "/"], on_terminal, "recv")
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            sz = on_b(pair, [remote("sz"), "-q", data], src)
+            rc = sz.wait(600)
+            complete = wait_file(f"{dl}/data.bin", size)
+            took = time.monotonic() - t0
+            rc = (rc, ended(recv))
+            if rc == (0, 0) and complete and same(data, f"{dl}/data.bin"):
+                cell(f"download {how}", took)
+            else:
+                fail(f"recv --port: exits {rc}; it said:\n" + said(recv, "recv"))
+            up = fresh(f"{W}/up")
+            rz = on_b(pair, [remote("rz"), "-q"], up)
+            time.sleep(0.3)
+            t0 = time.monotonic()
+            send = program([X, "send", "-Z", "--port", pair.a, data], on_terminal, "send")
+            rc = rz.wait(600)
+            took = time.monotonic() - t0
+            rc = (ended(send), rc)
+            if rc == (0, 0) and same(data, f"{up}/data.bin"):
+                cell(f"upload {how}", took)
+            else:
+                fail(f"send --port: exits {rc}; it said:\n" + said(send, "send"))
 
         if "term" not in TERMINALS:
             continue
@@ -285,8 +298,10 @@ def part_a():
         t0 = time.monotonic()
         sz = on_b(pair, [remote("sz"), "-q", data], src)
         rc = sz.wait(600)
-        if rc == 0 and wait_file(f"{dl}/data.bin", size) and same(data, f"{dl}/data.bin"):
-            cell("download term", time.monotonic() - t0)
+        complete = wait_file(f"{dl}/data.bin", size)
+        took = time.monotonic() - t0
+        if rc == 0 and complete and same(data, f"{dl}/data.bin"):
+            cell("download term", took)
         else:
             fail(f"term, remote sz: sz exit {rc}, {dl}/data.bin "
                  f"{'differs' if os.path.exists(f'{dl}/data.bin') else 'missing'}; the screen:\n"
@@ -305,8 +320,9 @@ def part_a():
             t0 = time.monotonic()
             term.type(data.encode() + b"\r")
             rc = rz.wait(600)
+            took = time.monotonic() - t0
             if rc == 0 and same(data, f"{up}/data.bin"):
-                cell("upload term", time.monotonic() - t0)
+                cell("upload term", took)
             else:
                 fail(f"term, remote rz: rz exit {rc}; the screen:\n" + term.screen()[-1500:])
         term.settle()
@@ -315,13 +331,15 @@ def part_a():
             fail(f"term: Ctrl-T q: exit {code}")
     pair.close()
     print(f"\n### ZMODEM, {MIB} MiB (remote: {REMOTE} sz/rz on the far pty; median of {RUNS})\n")
-    print("| direction | `send`/`recv --port` | inside `term` | term / send-recv |")
-    print("|---|---|---|---|")
-    for d, base in (("download", "recv"), ("upload", "send")):
-        b, t = median(times.get(f"{d} {base}", [])), median(times.get(f"{d} term", []))
-        mbs = lambda s: "-" if s != s else f"{s:.2f} s ({size / s / 2**20:.1f} MiB/s)"
+    print("| direction | `send`/`recv -q --port` | `send`/`recv --port` on a terminal | inside `term` "
+          "| term / on a terminal |")
+    print("|---|---|---|---|---|")
+    mbs = lambda s: "-" if s != s else f"{s:.2f} s ({size / s / 2**20:.1f} MiB/s)"
+    for d in ("download", "upload"):
+        q, b, t = (median(times.get(f"{d} {how}", [])) for how in ("q", "tty", "term"))
         ratio = "-" if t != t or b != b else f"{t / b:.3f}"
-        print(f"| {d} (remote {'sz' if d == 'download' else 'rz'}) | {mbs(b)} | {mbs(t)} | {ratio} |")
+        print(f"| {d} (remote {'sz' if d == 'download' else 'rz'}) | {mbs(q)} | {mbs(b)} | {mbs(t)} "
+              f"| {ratio} |")
 
 
 def part_b():
