@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use crate::common::{
     ACK, EOT, FAKE_UBOOT, NAK, SOH, STX, Scripted, Socat, Work, check_xmodem_copy, crc_block, hex,
-    open_rw, padded_128, parse_crc_block, random_bytes, require_peers, xyzmodem,
+    open_rw, padded_128, parse_crc_block, random_bytes, require_peers, sha256_hex, xyzmodem,
 };
 
 /// How long a scripted device waits for each answer.
@@ -537,8 +537,9 @@ fn uboot_handshake_over_a_pty() {
 
 /// The scripted bootloader (`FAKE_UBOOT`, lrzsz `rb` behind its `loady`) on the far end of a pty
 /// pair: `send -Y --port --init 'loady ADDR\r' --expect` types the command and sends on its
-/// "Ready" line; the bootloader then prints U-Boot's "## Total Size" line, and its `crc32` over
-/// the loaded bytes is the file's CRC-32.
+/// "Ready" line; the bootloader then prints U-Boot's "## Total Size" line, runs the `bootm` of
+/// `--after` on the loaded bytes (their SHA-256), and its `crc32` over them is the file's
+/// CRC-32.
 #[test]
 fn uboot_flow_against_the_scripted_bootloader() {
     if !require_peers(&["socat", "rb", "gzip"]) {
@@ -553,7 +554,7 @@ fn uboot_flow_against_the_scripted_bootloader() {
     uboot.env("TMPDIR", work.dir()).stdin(stdin).stdout(stdout);
     let _uboot = Proc::spawn(uboot, work.path("uboot.err"));
     let (_, data) = work.random_file("fw.bin", 100_000, 0xB0B2);
-    let cmd = send_loady(&work, &socat.a, &["fw.bin"]);
+    let cmd = send_loady(&work, &socat.a, &["--after", "bootm\\r", "fw.bin"]);
     let started = Instant::now();
     let mut send = [Proc::spawn(cmd, work.path("send.err"))];
     let report = wait_all(&mut send, LIMIT);
@@ -568,6 +569,15 @@ fn uboot_flow_against_the_scripted_bootloader() {
         loaded.windows(total.len()).any(|w| w == total),
         "{:?}",
         String::from_utf8_lossy(&loaded)
+    );
+    let booted = dev.until(b"\r\n=> ");
+    assert_eq!(
+        String::from_utf8_lossy(&booted),
+        format!(
+            "bootm\r\n## Booting kernel from Legacy Image at 82000000 ...\r\n\
+             Starting kernel ...\r\nbooted {} (100000 bytes)\r\n=> ",
+            sha256_hex(&data)
+        )
     );
     dev.put(b"crc32 82000000 186a0\r");
     let answer = dev.until(b"\r\n=> ");

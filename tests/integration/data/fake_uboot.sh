@@ -8,16 +8,17 @@
 #     a simulated RAM and prints "## Total Size      = 0x… = N Bytes" and "## Start Addr";
 #   - `crc32 ADDR SIZE` prints the CRC-32 of SIZE bytes of that RAM at ADDR in U-Boot's format
 #     ("crc32 for 82000000 ... 8200ffff ==> 1a2b3c4d"), bytes never loaded being zero;
-#   - `echo WORDS`, `printenv filesize`, `bootm [ADDR]` (says what it would boot);
-#     anything else: "Unknown command 'X' - try 'help'".
+#   - `bootm [ADDR]` prints "Starting kernel ..." and "booted SHA256 (N bytes)", the SHA-256 of
+#     the N bytes the last `loady` loaded, read at ADDR (default: where they were loaded);
+#   - `echo WORDS`, `printenv filesize`; anything else: "Unknown command 'X' - try 'help'".
 # ADDR and SIZE are hex with or without 0x, as U-Boot reads them; `loady` without ADDR loads at
 # 0x82000000. `rb` reads and writes pipes, not the pty: lrzsz flushes a tty's input after each
 # `C` and its output on exit, which on a pty can drop a block or the last ACK; U-Boot reads its
-# UART without flushing. Input that comes after the batch's end and before "## Total Size" is
-# dropped, as U-Boot drops it. Needs bash, lrzsz (`rb`), coreutils and gzip. Its scratch
-# directory is made under $TMPDIR. A `loady` takes about 3 s more than its data needs: `rb`
-# pauses 1 s before its first `C`, 1 s before it acknowledges the EOT and 1 s before it asks
-# for the next header.
+# UART without flushing. What comes after the batch's end (`send --after`, typing) is read
+# as typed input once the transfer is over. Needs bash, perl, lrzsz (`rb`), coreutils and
+# gzip. Its scratch directory is made under $TMPDIR. A `loady` takes about 3 s more than its
+# data needs: `rb` pauses 1 s before its first `C`, 1 s before it acknowledges the EOT and
+# 1 s before it asks for the next header.
 set -u
 export LC_ALL=C
 LOADADDR=0x82000000
@@ -36,7 +37,10 @@ trap 'exit 143' TERM
 ram=$work/ram
 : >"$ram"
 filesize=
+loaded_at=$((LOADADDR))
 last=
+# Input that came before a `loady` ended and was not part of its transfer: read first.
+pending=
 
 out() { printf '%b' "$1"; }
 
@@ -63,19 +67,37 @@ loady() {
     return
   fi
   printf '## Ready for binary (ymodem) download to 0x%08X at 115200 bps...\r\n' "$at"
-  rm -rf "$work/rx" "$work/in"
+  rm -rf "$work/rx" "$work/in" "$work/stop"
   mkdir "$work/rx"
-  mkfifo "$work/in"
-  # The feeder is killed once `rb` is done: it is then blocked reading the pty, holding
-  # nothing, so what is typed next reaches the prompt.
-  cat <&0 >"$work/in" &
+  mkfifo "$work/in" "$work/stop"
+  # Held open here, so that what the feeder passed on and `rb` did not read (a sender's
+  # `--after`, typing) is still in the fifo when `rb` has gone.
+  exec 4<>"$work/in" 6<>"$work/stop"
+  # The feeder copies the pty to `rb` until told to stop, and then stops when it holds
+  # nothing: what is typed after that is read by the prompt, and nothing is lost between.
+  perl -e '
+    my $rin = ""; vec($rin, 0, 1) = 1; vec($rin, 5, 1) = 1;
+    while (1) {
+      select(my $rout = $rin, undef, undef, undef) > 0 or next;
+      if (vec($rout, 0, 1)) {
+        my $n = sysread(STDIN, my $buf, 65536);
+        last if !$n;
+        syswrite(STDOUT, $buf) // last;
+      } elsif (vec($rout, 5, 1)) {
+        last;
+      }
+    }' <&0 >&4 5<"$work/stop" &
   local feeder=$!
-  (cd "$work/rx" && exec rb -q ${FAKE_UBOOT_RB_FLAGS:-}) <"$work/in" 2>"$work/rb.log" | cat
+  (cd "$work/rx" && exec rb -q) <"$work/in" 2>"$work/rb.log" | cat
   local rc=${PIPESTATUS[0]}
-  kill "$feeder" 2>/dev/null
+  echo >&6
   wait "$feeder" 2>/dev/null
-  # What the sender sent after the end of the batch (U-Boot's "trailing gunk").
-  while IFS= read -r -s -n1 -d '' -t 0.05 _; do :; done
+  exec 6>&-
+  local c
+  while IFS= read -r -s -n1 -d '' -t 0.01 -u 4 c; do
+    pending+=$c
+  done
+  exec 4<&-
   local files=("$work"/rx/*) size=0
   if [ -f "${files[0]}" ]; then
     size=$(stat -c %s "${files[0]}")
@@ -84,6 +106,7 @@ loady() {
   [ "$rc" = 0 ] || printf '## rb failed (exit %s): %s\r\n' "$rc" "$(tr '\n' ' ' <"$work/rb.log")"
   printf '## Total Size      = 0x%08x = %d Bytes\r\n## Start Addr      = 0x%08X\r\n' "$size" "$size" "$at"
   filesize=$(printf '%x' "$size")
+  loaded_at=$at
 }
 
 crc() {
@@ -102,6 +125,22 @@ crc() {
   printf 'crc32 for %08x ... %08x ==> %s\r\n' "$at" $((at + len - 1)) "$sum"
 }
 
+# bootm [ADDR]: says what it would start, with the SHA-256 of the bytes last loaded (their
+# size from `loady`) at ADDR, default the load address of the last `loady`.
+boot() {
+  local at=$loaded_at
+  if [ $# -gt 0 ] && ! at=$(hex "$1"); then
+    printf "bootm: bad address '%s'\r\n" "$1"
+    return
+  fi
+  printf '## Booting kernel from Legacy Image at %08x ...\r\nStarting kernel ...\r\n' "$at"
+  local len=$((16#${filesize:-0})) sum
+  truncate -s ">$((at + len))" "$ram"
+  sum=$(dd if="$ram" bs=1M iflag=skip_bytes,count_bytes skip="$at" count="$len" 2>/dev/null \
+    | sha256sum)
+  printf 'booted %s (%d bytes)\r\n' "${sum%% *}" "$len"
+}
+
 run() {
   local -a words
   read -r -a words <<<"$1"
@@ -117,15 +156,25 @@ run() {
       printf '## Error: "%s" not defined\r\n' "${words[1]:-}"
     fi
     ;;
-  bootm) printf '## Booting kernel from Legacy Image at %s ...\r\n' "${words[1]:-${LOADADDR#0x}}" ;;
+  bootm) boot "${words[@]:1}" ;;
   *) printf "Unknown command '%s' - try 'help'\r\n" "${words[0]}" ;;
   esac
 }
 
 out "\r\n\r\nU-Boot 2023.01 (scripted, fake_uboot.sh)\r\n\r\nDRAM:  256 MiB\r\n"
 out "Hit any key to stop autoboot:  0 \r\n=> "
+# The next typed character into c: what `loady` left over first, then stdin.
+next() {
+  if [ -n "$pending" ]; then
+    c=${pending:0:1}
+    pending=${pending:1}
+  else
+    IFS= read -r -s -n1 -d '' c
+  fi
+}
+
 line=
-while IFS= read -r -s -n1 -d '' c; do
+while next; do
   case $c in
   $'\r' | $'\n')
     # CR LF from a terminal that sends both ends one line.
