@@ -88,7 +88,7 @@ pub fn peer_versions() -> &'static str {
 /// pty pair or a terminal's command: a `=> ` prompt that echoes what is typed, `loady [ADDR]`
 /// receiving one YMODEM file with lrzsz `rb` and printing U-Boot's "## Ready for binary" and
 /// "## Total Size" lines, `crc32 ADDR SIZE` over the loaded bytes in U-Boot's format, `echo`.
-/// Its programs are bash, `rb` (lrzsz) and gzip; it makes its scratch directory under
+/// Its programs are bash, perl, `rb` (lrzsz) and gzip; it makes its scratch directory under
 /// `TMPDIR`, so set that to a test's work directory (a killed script cannot remove it).
 pub const FAKE_UBOOT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),

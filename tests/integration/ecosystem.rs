@@ -542,7 +542,7 @@ fn uboot_handshake_over_a_pty() {
 /// CRC-32.
 #[test]
 fn uboot_flow_against_the_scripted_bootloader() {
-    if !require_peers(&["socat", "rb", "gzip"]) {
+    if !require_peers(&["socat", "rb", "gzip", "perl"]) {
         return;
     }
     let work = Work::new();
