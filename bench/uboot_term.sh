@@ -50,7 +50,8 @@ cleanup() {
 trap cleanup EXIT
 
 now() { date +%s.%N; }
-since() { printf '%.2f' "$(echo "$(now) - $1" | bc)"; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+kib_s() { awk -v n="$SIZE" -v s="$1" 'BEGIN { printf "%.1f", n / 1024 / s }'; }
 crc32() { python3 -c 'import sys, zlib; print("%08x" % zlib.crc32(open(sys.argv[1], "rb").read()))' "$1"; }
 
 # until_true SECS COMMAND...: runs COMMAND every 50 ms until it succeeds; false after SECS.
@@ -127,7 +128,7 @@ case " $STEPS " in
   total=$(grep -aoE '## Total Size *= 0x[0-9a-f]+ = [0-9]+ Bytes' "$W/console" || true)
   got=$(uboot_crc)
   if [ "$rc" = 0 ] && [ "$total" != "" ] && [ "$got" = "$want" ]; then
-    echo "PASS send: exit 0, $total, crc32 $got = file's $want, $took s ($(echo "scale=1; $SIZE / 1024 / $took" | bc) KiB/s), ${retries:-?} retries"
+    echo "PASS send: exit 0, $total, crc32 $got = file's $want, $took s ($(kib_s "$took") KiB/s), ${retries:-?} retries"
   else
     failed=1
     echo "FAIL send: exit $rc, '${total:-no ## Total Size}', crc32 '${got:-none}', file's $want, $took s; stderr: $(tr '\n' ' ' <"$W/send.err")"
@@ -202,7 +203,7 @@ case " $STEPS " in
   code=$(cat "$W/term.exit" 2>/dev/null || echo "none (still running)")
   pane >"$W/pane.txt" || true
   if [ -z "$step" ] && [ "$got" = "$want" ] && [ "$code" = 0 ]; then
-    echo "PASS term ($TERMINAL): $total, crc32 $got = file's $want, $took s from Enter at the path to '## Total Size' ($(echo "scale=1; $SIZE / 1024 / $took" | bc) KiB/s), quit: exit 0"
+    echo "PASS term ($TERMINAL): $total, crc32 $got = file's $want, $took s from Enter at the path to '## Total Size' ($(kib_s "$took") KiB/s), quit: exit 0"
   else
     failed=1
     [ -n "$step" ] || step="'${total:-no ## Total Size}', crc32 '${got:-none}', file's $want"
