@@ -37,6 +37,9 @@ _xyzmodem() {
             xyzmodem,send)
                 cmd="xyzmodem__subcmd__send"
                 ;;
+            xyzmodem,term)
+                cmd="xyzmodem__subcmd__term"
+                ;;
             xyzmodem__subcmd__help,completions)
                 cmd="xyzmodem__subcmd__help__subcmd__completions"
                 ;;
@@ -58,6 +61,9 @@ _xyzmodem() {
             xyzmodem__subcmd__help,send)
                 cmd="xyzmodem__subcmd__help__subcmd__send"
                 ;;
+            xyzmodem__subcmd__help,term)
+                cmd="xyzmodem__subcmd__help__subcmd__term"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +71,7 @@ _xyzmodem() {
 
     case "${cmd}" in
         xyzmodem)
-            opts="-q -v -h -V --quiet --verbose --help --version send recv completions install-links manpage ports help"
+            opts="-q -v -h -V --quiet --verbose --help --version send recv term completions install-links manpage ports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,7 +99,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__help)
-            opts="send recv completions install-links manpage ports help"
+            opts="send recv term completions install-links manpage ports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -191,6 +197,20 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__help__subcmd__send)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        xyzmodem__subcmd__help__subcmd__term)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -437,6 +457,56 @@ _xyzmodem() {
                     ;;
                 --trace)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        xyzmodem__subcmd__term)
+            opts="-p -b -q -v -h --escape-key --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --escape-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baud)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parity)
+                    COMPREPLY=($(compgen -W "none odd even" -- "${cur}"))
+                    return 0
+                    ;;
+                --stop-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flow-control)
+                    COMPREPLY=($(compgen -W "none software hardware" -- "${cur}"))
                     return 0
                     ;;
                 *)

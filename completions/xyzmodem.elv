@@ -28,6 +28,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --version 'Print version'
             cand send 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
             cand recv 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+            cand term 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand install-links 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
             cand manpage 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
@@ -123,6 +124,23 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'xyzmodem;term'= {
+            cand --escape-key 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`'
+            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand -b 'Serial speed in bits per second'
+            cand --baud 'Serial speed in bits per second'
+            cand --data-bits 'Data bits per character'
+            cand --parity 'Parity'
+            cand --stop-bits 'Stop bits'
+            cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
+            cand -q 'Print nothing but errors (no progress bar, no summary)'
+            cand --quiet 'Print nothing but errors (no progress bar, no summary)'
+            cand -v 'Say more: retries, handshake details. Repeat for more'
+            cand --verbose 'Say more: retries, handshake details. Repeat for more'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'xyzmodem;completions'= {
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
@@ -161,6 +179,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         &'xyzmodem;help'= {
             cand send 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
             cand recv 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+            cand term 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand install-links 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
             cand manpage 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
@@ -170,6 +189,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         &'xyzmodem;help;send'= {
         }
         &'xyzmodem;help;recv'= {
+        }
+        &'xyzmodem;help;term'= {
         }
         &'xyzmodem;help;completions'= {
         }

@@ -30,6 +30,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s h -l help -d 'Print h
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s V -l version -d 'Print version'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "term" -d 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
@@ -122,6 +123,20 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l escape-key -d 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s b -l baud -d 'Serial speed in bits per second' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l data-bits -d 'Data bits per character' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
+odd\t'Odd parity'
+even\t'Even parity'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l stop-bits -d 'Stop bits' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
+software\t'XON/XOFF'
+hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s h -l help -d 'Print help'
@@ -137,10 +152,11 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s h -l help 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s h -l help -d 'Print help'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "term" -d 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

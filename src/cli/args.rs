@@ -56,6 +56,11 @@ pub enum Command {
     /// Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected).
     #[command(after_help = EXAMPLES)]
     Recv(RecvArgs),
+    /// A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal
+    /// (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz`
+    /// starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits.
+    #[command(after_help = TERM_EXAMPLES)]
+    Term(TermArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -169,6 +174,56 @@ pub struct SendArgs {
 
     #[command(flatten)]
     pub records: RecordArgs,
+}
+
+const TERM_EXAMPLES: &str = "\
+Examples:
+  A serial console:
+    xyzmodem term --port /dev/ttyUSB0 --baud 115200
+  A shell on another machine:
+    xyzmodem term -- ssh board
+
+Keys (after the escape key, Ctrl-T unless --escape-key):
+  q quit   ? list the keys   Ctrl-T send a Ctrl-T
+
+Exit codes: COMMAND's exit status; 0 after Ctrl-T q; 2 usage error, 4 local file or
+device error, 130 interrupted (SIGTERM, SIGHUP).";
+
+/// `xyzmodem term`.
+#[derive(Debug, Args)]
+pub struct TermArgs {
+    /// The program to run in a new pseudo-terminal, and its arguments (after `--`), instead
+    /// of --port.
+    #[arg(last = true, value_name = "COMMAND", required_unless_present = "port")]
+    pub command: Vec<std::ffi::OsString>,
+
+    /// The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or
+    /// `^A` / `C-a`.
+    #[arg(long, value_name = "KEY", default_value = "t", value_parser = parse_escape_key)]
+    pub escape_key: EscapeKey,
+
+    #[command(flatten)]
+    pub link: LinkArgs,
+}
+
+/// The terminal's escape key: the control character typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscapeKey(pub u8);
+
+/// `t`, `T`, `^T`, `C-t` and `ctrl-t` are Ctrl-T (0x14); also `@ [ \ ] ^ _` for the control
+/// characters past the letters.
+pub fn parse_escape_key(s: &str) -> Result<EscapeKey, String> {
+    let lower = s.to_ascii_lowercase();
+    let key = ["ctrl-", "ctrl+", "c-", "^"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower);
+    match key.as_bytes() {
+        [c @ (b'a'..=b'z' | b'@' | b'[' | b'\\' | b']' | b'^' | b'_')] => {
+            Ok(EscapeKey(c.to_ascii_uppercase() & 0x1F))
+        }
+        _ => Err("expected a letter, e.g. a for Ctrl-A (or ^A, C-a)".into()),
+    }
 }
 
 /// `xyzmodem recv`.

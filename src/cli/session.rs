@@ -141,7 +141,7 @@ pub fn unconfirmed_warning(summary: &Summary) -> Option<&'static str> {
 
 /// The link named by the options, and whether stderr is the same terminal
 /// as the link (then nothing may be printed during the transfer).
-fn open_link(serial: &Serial, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
+pub fn open_link(serial: &Serial, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
     match port {
         Some(path) => Ok((Box::new(SerialLink::open(&serial.for_port(path))?), false)),
         None => {

@@ -14,7 +14,7 @@ use xyzmodem::proto::{self, Check, RecvMode, SendMode};
 
 use super::args::{
     BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, ParityArg, ProtocolArgs,
-    RecordArgs, RecvArgs, SendArgs,
+    RecordArgs, RecvArgs, SendArgs, TermArgs,
 };
 use super::exit::UsageError;
 use super::handshake::Board;
@@ -37,6 +37,8 @@ pub enum Action {
     Send(SendSettings),
     /// Receive files.
     Recv(RecvSettings),
+    /// Run the terminal.
+    Term(TermSettings),
     /// Print a completion script.
     Completions(clap_complete::Shell),
     /// Install the lrzsz-named links.
@@ -230,6 +232,26 @@ pub struct RecvSettings {
     pub records: Records,
 }
 
+/// What the terminal is connected to.
+#[derive(Debug, Clone)]
+pub enum Remote {
+    /// A serial port.
+    Port(String),
+    /// A program run in a new pseudo-terminal, with its arguments.
+    Command(Vec<std::ffi::OsString>),
+}
+
+/// `term`, resolved.
+#[derive(Debug)]
+pub struct TermSettings {
+    /// The port or the program.
+    pub remote: Remote,
+    /// The port's serial settings.
+    pub serial: Serial,
+    /// The escape key's byte (Ctrl-T: 0x14).
+    pub escape: u8,
+}
+
 /// Resolve a parsed command line. Errors: [`UsageError`] (exit 2) for options that do not go
 /// together, and whatever [`ports::expand`] reports for `--port` patterns.
 pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
@@ -241,6 +263,7 @@ pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
     let action = match &cli.command {
         Command::Send(a) => Action::Send(send(a)?),
         Command::Recv(a) => Action::Recv(recv(a)?),
+        Command::Term(a) => Action::Term(term(a)?),
         Command::Completions { shell } => Action::Completions(*shell),
         Command::InstallLinks {
             dir,
@@ -447,6 +470,29 @@ fn target(
         .into());
     }
     Ok(target)
+}
+
+fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
+    let mut ports = ports::expand(&a.link.port)?;
+    let remote = match (ports.len(), a.command.is_empty()) {
+        (1, true) => Remote::Port(ports.remove(0)),
+        (0, false) => Remote::Command(a.command.clone()),
+        (0, true) => {
+            return Err(UsageError("term needs --port DEVICE or -- COMMAND").into());
+        }
+        (1, false) => {
+            return Err(UsageError(
+                "term runs on --port DEVICE or on -- COMMAND, not both (unset XYZMODEM_PORT to run COMMAND)",
+            )
+            .into());
+        }
+        _ => return Err(UsageError("term uses one --port").into()),
+    };
+    Ok(TermSettings {
+        remote,
+        serial: serial(&a.link),
+        escape: a.escape_key.0,
+    })
 }
 
 fn limits(a: &ProtocolArgs) -> Limits {

@@ -21,6 +21,7 @@ mod trace;
 mod tty;
 
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -77,6 +78,15 @@ pub trait Link {
 
     /// A short description for messages, e.g. `/dev/ttyUSB0` or `stdio`.
     fn name(&self) -> &str;
+
+    /// The descriptor that becomes readable when input waits, for a caller that waits on the
+    /// link and on something else at once (a terminal's keyboard) with one `poll(2)`; `None`
+    /// when the link has none, or holds input of its own (such a caller reads with short
+    /// timeouts instead). A raw descriptor, as the serial port's library lends no other: it
+    /// is valid while the link lives.
+    fn input_fd(&self) -> Option<RawFd> {
+        None
+    }
 }
 
 /// A link behind a pointer is a link: wrappers ([`Trace`], [`Replay`]) can wrap
@@ -112,6 +122,9 @@ macro_rules! forward_link {
             }
             fn name(&self) -> &str {
                 (**self).name()
+            }
+            fn input_fd(&self) -> Option<RawFd> {
+                (**self).input_fd()
             }
         }
     )*};

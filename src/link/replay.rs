@@ -99,6 +99,15 @@ impl<L: Link> Link for Replay<L> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    /// None while bytes wait here: a poll of the inner link would not see them.
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        if self.pending().is_empty() {
+            self.inner.input_fd()
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]

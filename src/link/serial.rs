@@ -235,6 +235,10 @@ impl Link for SerialLink {
     fn name(&self) -> &str {
         &self.path
     }
+
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        Some(std::os::fd::AsRawFd::as_raw_fd(&self.port))
+    }
 }
 
 #[cfg(test)]

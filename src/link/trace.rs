@@ -231,6 +231,10 @@ impl<L: Link> Link for Trace<L> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.inner.input_fd()
+    }
 }
 
 impl<L> Drop for Trace<L> {

@@ -35,3 +35,5 @@ mod sim;
 // What a receive leaves on disk and says: modes, partial files, batches into a file name,
 // data beyond the announced size, resumed summaries, report records.
 mod receive_files;
+// `term` typed in a tmux pane: pass-through both ways, keys, window size, exit status.
+mod term;

@@ -1,0 +1,207 @@
+//! `xyzmodem term`: a terminal on a serial port or on a program in a pseudo-terminal of its
+//! own. The keyboard's bytes go to the remote side and the remote side's to the screen, as
+//! they come (one `poll(2)` on both, whole reads each way); the escape key (Ctrl-T) starts a
+//! command ([`keys`]). The local terminal is raw while it runs and restored on every way out.
+
+mod keys;
+mod remote;
+
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use nix::poll::{PollFd, PollFlags, poll};
+use xyzmodem::driver;
+use xyzmodem::link::RawModeGuard;
+
+use super::progress::Verbosity;
+use super::session::INTERRUPTED;
+use super::settings::{Remote, TermSettings};
+use keys::{Action, Keys};
+use remote::Connection;
+
+/// Set by SIGWINCH: the local terminal changed size.
+static RESIZED: AtomicBool = AtomicBool::new(false);
+
+/// How long a write to the remote side may find no room before the keys typed are dropped.
+const STALL: Duration = Duration::from_secs(10);
+
+/// Run the terminal until the person quits or the remote side ends; the exit code: the
+/// program's status in command mode, 0 after the quit key.
+pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
+    signal_hook::flag::register(signal_hook::consts::SIGWINCH, &RESIZED)
+        .context("cannot install the window size handler")?;
+    let conn = Connection::open(&s.remote, &s.serial)?;
+    if verbosity != Verbosity::Quiet {
+        let esc = keys::key_name(s.escape);
+        let what = match &s.remote {
+            Remote::Port(path) => format!("connected to {path}"),
+            Remote::Command(_) => format!("running {}", conn.link.name()),
+        };
+        eprintln!("xyzmodem: {what}; {esc} ? lists the keys, {esc} q quits");
+    }
+    let raw = RawModeGuard::restorable(rustix::stdio::stdin())
+        .context("cannot put the terminal in raw mode")?;
+    let mut term = Term {
+        conn,
+        keys: Keys::new(s.escape),
+        escape: s.escape,
+    };
+    let end = term.pass_through();
+    if let End::Quit = end {
+        // The local shell's prompt comes next: on a line of its own.
+        show(b"\r\n");
+    }
+    drop(raw);
+    let name = term.conn.link.name().to_owned();
+    let status = term.conn.finish()?;
+    match (end, status) {
+        (End::Quit, _) => Ok(0),
+        (End::Interrupted, _) => Err(driver::Error::Interrupted.into()),
+        (End::Closed(_), Some(code)) => Ok(code),
+        (End::Closed(error), None) => {
+            Err(error).with_context(|| format!("{name}: the port went away"))
+        }
+    }
+}
+
+/// Why the pass-through ended.
+enum End {
+    /// The quit key.
+    Quit,
+    /// SIGTERM, SIGHUP or SIGINT.
+    Interrupted,
+    /// The remote side closed (the program ended, the port went away).
+    Closed(io::Error),
+}
+
+struct Term {
+    conn: Connection,
+    keys: Keys,
+    escape: u8,
+}
+
+/// What [`Term::wait`] found ready.
+struct Ready {
+    keyboard: bool,
+    remote: bool,
+}
+
+impl Term {
+    fn pass_through(&mut self) -> End {
+        let mut typed = [0u8; 4096];
+        let mut shown = vec![0u8; 64 * 1024];
+        let mut keyboard = true;
+        loop {
+            if INTERRUPTED.load(Ordering::Relaxed) {
+                return End::Interrupted;
+            }
+            if RESIZED.swap(false, Ordering::Relaxed) {
+                self.conn.resize();
+            }
+            let ready = self.wait(keyboard);
+            if ready.remote {
+                match self.conn.link.read(&mut shown, Duration::ZERO) {
+                    Ok(n) => show(&shown[..n]),
+                    Err(e) => return End::Closed(e),
+                }
+            }
+            if ready.keyboard {
+                match rustix::io::read(rustix::stdio::stdin(), &mut typed) {
+                    // The keyboard's end (stdin not a terminal): the remote side goes on.
+                    Ok(0) => keyboard = false,
+                    Ok(n) => {
+                        if let Some(end) = self.typed(&typed[..n]) {
+                            return end;
+                        }
+                    }
+                    Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
+                    Err(_) => keyboard = false,
+                }
+            }
+        }
+    }
+
+    /// Wait for the keyboard or the remote side, until a signal comes at the latest. A
+    /// remote side with no descriptor to wait on is read every 10 ms.
+    fn wait(&self, keyboard: bool) -> Ready {
+        let remote = self.conn.link.input_fd();
+        let mut fds = Vec::with_capacity(2);
+        if keyboard {
+            fds.push(PollFd::new(0, PollFlags::POLLIN));
+        }
+        if let Some(fd) = remote {
+            fds.push(PollFd::new(fd, PollFlags::POLLIN));
+        }
+        let timeout = if remote.is_some() { 1000 } else { 10 };
+        if poll(&mut fds, timeout).is_err() {
+            // A signal: the caller looks at the flags.
+            return Ready {
+                keyboard: false,
+                remote: false,
+            };
+        }
+        let ready = |fd: &PollFd| fd.revents().is_some_and(|r| !r.is_empty());
+        Ready {
+            keyboard: keyboard && ready(&fds[0]),
+            remote: remote.is_none() || fds.last().is_some_and(ready),
+        }
+    }
+
+    /// Send what was typed, and act on the commands in it.
+    fn typed(&mut self, mut input: &[u8]) -> Option<End> {
+        let mut out = Vec::with_capacity(input.len());
+        while !input.is_empty() {
+            out.clear();
+            let (used, action) = self.keys.feed(input, &mut out);
+            input = &input[used..];
+            if !out.is_empty()
+                && let Err(e) = self.conn.link.write_all(&out, STALL, Some(&INTERRUPTED))
+            {
+                if e.kind() != io::ErrorKind::TimedOut {
+                    return Some(End::Closed(e));
+                }
+                note(&format!(
+                    "{}: {e}; the keys typed were dropped",
+                    self.conn.link.name()
+                ));
+            }
+            match action {
+                None => {}
+                Some(Action::Quit) => return Some(End::Quit),
+                Some(Action::Help) => show(keys::help(self.escape).as_bytes()),
+                Some(Action::Unknown(key)) => {
+                    let esc = keys::key_name(self.escape);
+                    note(&format!(
+                        "{esc} {}: no such key ({esc} ? lists them)",
+                        keys::key_name(key)
+                    ));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// A line of our own on the screen, on a line of its own (the terminal is raw: CR LF).
+fn note(line: &str) {
+    show(format!("\r\nxyzmodem: {line}\r\n").as_bytes());
+}
+
+/// Put bytes on the local screen (stdout), all of them.
+fn show(mut bytes: &[u8]) {
+    use rustix::event::{PollFd as Fd, PollFlags as Flags};
+    let out = rustix::stdio::stdout();
+    while !bytes.is_empty() {
+        match rustix::io::write(out, bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(rustix::io::Errno::INTR) => {}
+            Err(rustix::io::Errno::AGAIN) => {
+                let _ = rustix::event::poll(&mut [Fd::new(&out, Flags::OUT)], None);
+            }
+            // The screen is gone (the terminal closed): nothing can be shown.
+            Err(_) => return,
+        }
+    }
+}

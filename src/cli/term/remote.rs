@@ -1,0 +1,109 @@
+//! What the terminal is connected to: a serial port, or a program in a pseudo-terminal of its
+//! own. Either way a [`Link`], which the pass-through loop and the transfers use alike.
+
+use std::ffi::OsString;
+use std::os::fd::OwnedFd;
+use std::process::{Child, ExitStatus};
+
+use anyhow::Context;
+use rustix::termios::{Winsize, tcgetwinsize, tcsetwinsize};
+use xyzmodem::link::{FdLink, Link};
+
+use super::super::session;
+use super::super::settings::{Remote, Serial};
+
+/// The other side.
+pub struct Connection {
+    /// Bytes to and from it.
+    pub link: Box<dyn Link>,
+    /// The program's pseudo-terminal and process, in command mode.
+    program: Option<Program>,
+}
+
+/// COMMAND run in a pseudo-terminal.
+struct Program {
+    /// The pseudo-terminal's master side (a second handle, for its window size).
+    master: OwnedFd,
+    child: Child,
+}
+
+impl Connection {
+    /// Open the port, or start the program in a new pseudo-terminal as large as the local
+    /// one.
+    pub fn open(remote: &Remote, serial: &Serial) -> anyhow::Result<Self> {
+        match remote {
+            Remote::Port(path) => {
+                let (link, _) = session::open_link(serial, Some(path))?;
+                Ok(Self {
+                    link,
+                    program: None,
+                })
+            }
+            Remote::Command(argv) => spawn(argv),
+        }
+    }
+
+    /// Pass the local terminal's size on to the program (nothing for a port).
+    pub fn resize(&self) {
+        if let (Some(p), Some(size)) = (&self.program, local_size()) {
+            let _ = tcsetwinsize(&p.master, size);
+        }
+    }
+
+    /// The program's exit status, once it has ended (a hang-up first, if it has not: the
+    /// terminal went away). `None` for a port.
+    pub fn finish(self) -> anyhow::Result<Option<u8>> {
+        let Some(mut p) = self.program else {
+            return Ok(None);
+        };
+        // Closing the master side hangs the program's terminal up (SIGHUP), as closing a
+        // terminal window does.
+        drop(self.link);
+        drop(p.master);
+        let status = p.child.wait().context("waiting for COMMAND to end")?;
+        Ok(Some(exit_code(status)))
+    }
+}
+
+/// The local terminal's size, from stdout or stdin.
+fn local_size() -> Option<Winsize> {
+    tcgetwinsize(rustix::stdio::stdout())
+        .or_else(|_| tcgetwinsize(rustix::stdio::stdin()))
+        .ok()
+        .filter(|w| w.ws_row > 0 && w.ws_col > 0)
+}
+
+fn spawn(argv: &[OsString]) -> anyhow::Result<Connection> {
+    let name = argv[0].to_string_lossy().into_owned();
+    let (pty, pts) = pty_process::blocking::open().context("cannot open a pseudo-terminal")?;
+    if let Some(size) = local_size() {
+        pty.resize(pty_process::Size::new(size.ws_row, size.ws_col))
+            .context("cannot set the pseudo-terminal's size")?;
+    }
+    let child = pty_process::blocking::Command::new(&argv[0])
+        .args(&argv[1..])
+        .spawn(pts)
+        .with_context(|| format!("cannot run {name}"))?;
+    let master = OwnedFd::from(pty);
+    let resize = master
+        .try_clone()
+        .context("cannot duplicate the pseudo-terminal's descriptor")?;
+    let link = FdLink::new(name, master).context("cannot set up the pseudo-terminal")?;
+    Ok(Connection {
+        link: Box::new(link),
+        program: Some(Program {
+            master: resize,
+            child,
+        }),
+    })
+}
+
+/// A shell's view of a status: the code, or 128 and the signal that ended the program.
+fn exit_code(status: ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(signal)) => 128u8.wrapping_add(signal as u8),
+        (None, None) => 1,
+    }
+}

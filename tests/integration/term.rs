@@ -1,0 +1,231 @@
+//! `xyzmodem term` typed in a tmux pane, as a person would: keys go to the remote side and
+//! its output comes back, the escape key's commands, the window size, the exit status, and the
+//! terminal's settings as before (`stty -a`) once it ends.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{BIN, Work, require_peers};
+use crate::tty::Tmux;
+
+const LIMIT: Duration = Duration::from_secs(10);
+
+/// A shell on the far end of a pseudo-terminal that socat makes (a board's console, say):
+/// `link` is the device for `term --port`; killed when dropped.
+struct RemoteShell {
+    child: Child,
+    link: PathBuf,
+}
+
+impl RemoteShell {
+    /// None (and a note) without socat.
+    fn start(work: &Work) -> Option<Self> {
+        if !require_peers(&["socat"]) {
+            return None;
+        }
+        let link = work.path("console");
+        let log = File::create(work.path("socat.log")).expect("create socat.log");
+        let shell =
+            "EXEC:env PS1='remote> ' bash --norc --noprofile -i,pty,setsid,ctty,stderr,sane";
+        std::fs::create_dir_all(work.path("remote")).expect("mkdir remote");
+        let child = Command::new("socat")
+            .current_dir(work.path("remote"))
+            .arg(format!("pty,raw,echo=0,link={}", link.display()))
+            .arg(shell)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("spawn socat");
+        let end = Instant::now() + LIMIT;
+        while !link.exists() {
+            assert!(Instant::now() < end, "socat made no pty");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Some(Self { child, link })
+    }
+}
+
+impl Drop for RemoteShell {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A tmux pane in `work`'s directory, with `command` typed between two `stty -a` records, the
+/// exit status shown as `exit=N` and `done-42` after.
+fn typed(work: &Work, command: &str) -> Option<Tmux> {
+    let tmux = Tmux::start(work.dir(), 120)?;
+    tmux.wait_for("$", LIMIT);
+    tmux.type_line(&format!(
+        "stty -a > before.txt; stty size > size.txt; {command}; echo exit=$?; stty -a > after.txt; echo done-$((6*7))"
+    ));
+    Some(tmux)
+}
+
+/// After the terminal ended: the exit status shown, the settings as before, and a line typed
+/// now is echoed (line editing back).
+fn ended_with(work: &Work, tmux: &Tmux, code: i32) {
+    let screen = tmux.wait_for("done-42", LIMIT);
+    let want = format!("exit={code}");
+    assert!(
+        screen.contains(&want),
+        "{want}:\n{}",
+        screen.join("\n")
+    );
+    assert_eq!(work.read("after.txt"), work.read("before.txt"), "stty -a");
+    tmux.type_line("echo typed-$((2+3))");
+    let screen = tmux.wait_for("typed-5", LIMIT);
+    assert!(
+        screen
+            .iter()
+            .any(|row| row.ends_with("echo typed-$((2+3))")),
+        "the typed line is echoed: {}",
+        screen.join("\n")
+    );
+}
+
+/// The last row that starts with `prefix`.
+fn last_row<'a>(screen: &'a [String], prefix: &str) -> &'a str {
+    screen
+        .iter()
+        .rev()
+        .find(|row| row.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no row starts with {prefix:?}:\n{}", screen.join("\n")))
+}
+
+/// Resize the pane to `size` (`rows cols`, as `stty size` says it), and wait until the shell in
+/// the pane's terminal sees it too (tmux sets a pane's size a little after the command).
+fn resize(tmux: &Tmux, size: &str) {
+    let (rows, cols) = size.split_once(' ').expect("rows cols");
+    tmux.run(&["resize-window", "-t", "t", "-x", cols, "-y", rows]);
+    let end = Instant::now() + LIMIT;
+    loop {
+        tmux.type_line("clear; stty size");
+        std::thread::sleep(Duration::from_millis(200));
+        let screen = tmux.screen();
+        if screen.iter().any(|row| row == size) {
+            return;
+        }
+        assert!(Instant::now() < end, "{size}:\n{}", screen.join("\n"));
+    }
+}
+
+/// `term -- bash`: typed lines reach the shell and its output the screen; its terminal is as
+/// large as the pane, and follows a resize; `Ctrl-T ?` lists the keys; `Ctrl-T Ctrl-T` types
+/// one Ctrl-T; the shell's `exit 7` ends the terminal with 7 and the settings as before.
+#[test]
+fn term_runs_a_command_in_a_pty_of_the_panes_size() {
+    let work = Work::new();
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term -- env PS1='inner> ' bash --norc --noprofile"),
+    ) else {
+        return;
+    };
+    tmux.wait_for(
+        "xyzmodem: running env; Ctrl-T ? lists the keys, Ctrl-T q quits",
+        LIMIT,
+    );
+    tmux.wait_for("inner>", LIMIT);
+    tmux.type_line("stty size; echo sum-$((20+22))");
+    let screen = tmux.wait_for("sum-42", LIMIT);
+    let outer = String::from_utf8(work.read("size.txt")).expect("utf-8");
+    assert_eq!(
+        screen[screen.iter().position(|r| r == "sum-42").unwrap() - 1],
+        outer.trim(),
+        "the pty has the pane's size:\n{}",
+        screen.join("\n")
+    );
+    resize(&tmux, "30 100");
+
+    tmux.press("C-t");
+    tmux.press("?");
+    let screen = tmux.wait_for("keys after Ctrl-T:", LIMIT);
+    for want in [
+        "  q       quit",
+        "  ?       this list",
+        "  Ctrl-T  send a Ctrl-T",
+    ] {
+        assert!(
+            screen.iter().any(|r| r.starts_with(want)),
+            "{want}:\n{}",
+            screen.join("\n")
+        );
+    }
+    tmux.type_line("read -r x; printf '%s' \"$x\" | od -An -tx1");
+    tmux.wait_for("od -An", LIMIT);
+    tmux.press("C-t");
+    tmux.press("C-t");
+    tmux.press("Enter");
+    let screen = tmux.wait_for(" 14", LIMIT);
+    assert_eq!(last_row(&screen, " 1"), " 14", "{}", screen.join("\n"));
+
+    resize(&tmux, outer.trim());
+    tmux.type_line("exit 7");
+    ended_with(&work, &tmux, 7);
+}
+
+/// `Ctrl-T q` leaves a program that is still running: exit 0, the settings as before.
+#[test]
+fn ctrl_t_q_quits_with_0_and_another_escape_key_works_alike() {
+    let work = Work::new();
+    let Some(tmux) = typed(&work, &format!("{BIN} term -- sleep 100")) else {
+        return;
+    };
+    tmux.wait_for("xyzmodem: running sleep", LIMIT);
+    tmux.press("C-t");
+    tmux.press("x");
+    tmux.wait_for(
+        "xyzmodem: Ctrl-T x: no such key (Ctrl-T ? lists them)",
+        LIMIT,
+    );
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+
+    tmux.run(&["send-keys", "-t", "t", "clear", "Enter"]);
+    tmux.type_line(&format!(
+        "stty -a > before.txt; {BIN} term --escape-key a -- sleep 100; echo exit=$?; stty -a > after.txt; echo done-$((6*7))"
+    ));
+    tmux.wait_for("Ctrl-A ? lists the keys, Ctrl-A q quits", LIMIT);
+    tmux.press("C-a");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `term --port DEV` on a console whose far end is a shell: what is typed runs there and its
+/// output shows; `Ctrl-T q` ends it with 0.
+#[test]
+fn term_on_a_port_talks_to_the_shell_behind_it() {
+    let work = Work::new();
+    let Some(remote) = RemoteShell::start(&work) else {
+        return;
+    };
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term --port {}", remote.link.display()),
+    ) else {
+        return;
+    };
+    tmux.wait_for(
+        &format!("xyzmodem: connected to {}", remote.link.display()),
+        LIMIT,
+    );
+    tmux.press("Enter");
+    tmux.wait_for("remote>", LIMIT);
+    tmux.type_line("echo remote-$((3*4)); pwd");
+    let screen = tmux.wait_for("remote-12", LIMIT);
+    assert_eq!(
+        last_row(&screen, "/"),
+        work.path("remote").display().to_string(),
+        "{}",
+        screen.join("\n")
+    );
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
