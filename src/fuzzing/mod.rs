@@ -49,7 +49,7 @@ mod zmodem;
 use std::time::{Duration, Instant};
 
 pub use auto::auto_receiver;
-pub use codecs::{block, header};
+pub use codecs::{block, header, sniff};
 pub use receive_path::{receive_path, receive_path_committed};
 pub use receiver::receiver;
 pub use sender::sender;

@@ -56,6 +56,11 @@ proptest! {
     }
 
     #[test]
+    fn sniff(data in bytes()) {
+        fuzzing::sniff(&data);
+    }
+
+    #[test]
     fn zmodem_decoder(data in bytes()) {
         xyzmodem::proto::zmodem::fuzz::zmodem_decoder(&data);
     }
