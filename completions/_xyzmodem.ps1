@@ -131,7 +131,11 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             break
         }
         'xyzmodem;term' {
+            [CompletionResult]::new('--download-dir', '--download-dir', [CompletionResultType]::ParameterName, 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory')
             [CompletionResult]::new('--escape-key', '--escape-key', [CompletionResultType]::ParameterName, 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line')
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
@@ -140,6 +144,9 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--parity', '--parity', [CompletionResultType]::ParameterName, 'Parity')
             [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits')
             [CompletionResult]::new('--flow-control', '--flow-control', [CompletionResultType]::ParameterName, 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Downloads: replace an existing file (only once the new one is complete)')
+            [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...')
+            [CompletionResult]::new('--no-auto', '--no-auto', [CompletionResultType]::ParameterName, 'Do not start ZMODEM transfers by themselves when the remote side runs `sz`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')

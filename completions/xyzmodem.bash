@@ -467,13 +467,29 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__term)
-            opts="-p -b -q -v -h --escape-key --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-p -b -q -v -h --download-dir --overwrite --rename --escape-key --no-auto --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --download-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --escape-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -125,7 +125,11 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'xyzmodem;term'= {
+            cand --download-dir 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory'
             cand --escape-key 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`'
+            cand --retries 'Errors allowed per block before the transfer is cancelled'
+            cand --timeout 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading'
+            cand --idle-timeout 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line'
             cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
             cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
             cand -b 'Serial speed in bits per second'
@@ -134,6 +138,9 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --parity 'Parity'
             cand --stop-bits 'Stop bits'
             cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
+            cand --overwrite 'Downloads: replace an existing file (only once the new one is complete)'
+            cand --rename 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+            cand --no-auto 'Do not start ZMODEM transfers by themselves when the remote side runs `sz`'
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
             cand -v 'Say more: retries, handshake details. Repeat for more'

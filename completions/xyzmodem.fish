@@ -123,7 +123,11 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l download-dir -d 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l escape-key -d 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l data-bits -d 'Data bits per character' -r
@@ -134,6 +138,9 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l stop-bits -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
 software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l overwrite -d 'Downloads: replace an existing file (only once the new one is complete)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l rename -d 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-auto -d 'Do not start ZMODEM transfers by themselves when the remote side runs `sz`'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -180,8 +180,8 @@ const TERM_EXAMPLES: &str = "\
 Examples:
   A serial console:
     xyzmodem term --port /dev/ttyUSB0 --baud 115200
-  A shell on another machine:
-    xyzmodem term -- ssh board
+  A shell on another machine; `sz FILE` there downloads into ./in:
+    xyzmodem term --download-dir in -- ssh board
 
 Keys (after the escape key, Ctrl-T unless --escape-key):
   q quit   ? list the keys   Ctrl-T send a Ctrl-T
@@ -197,10 +197,30 @@ pub struct TermArgs {
     #[arg(last = true, value_name = "COMMAND", required_unless_present = "port")]
     pub command: Vec<std::ffi::OsString>,
 
+    /// Where files that the remote side sends (its `sz`) go: the same names and rules as
+    /// `recv` into a directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub download_dir: PathBuf,
+
+    /// Downloads: replace an existing file (only once the new one is complete).
+    #[arg(long, group = "existing")]
+    pub overwrite: bool,
+
+    /// Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...
+    #[arg(long, group = "existing")]
+    pub rename: bool,
+
     /// The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or
     /// `^A` / `C-a`.
     #[arg(long, value_name = "KEY", default_value = "t", value_parser = parse_escape_key)]
     pub escape_key: EscapeKey,
+
+    /// Do not start ZMODEM transfers by themselves when the remote side runs `sz`.
+    #[arg(long)]
+    pub no_auto: bool,
+
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
 
     #[command(flatten)]
     pub link: LinkArgs,

@@ -112,9 +112,11 @@ fn install_signal_handlers() -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if signals.forever().nth(1).is_some() {
-                xyzmodem::link::restore_terminals();
-                std::process::exit(Code::Interrupted as i32);
+            for _ in signals.forever() {
+                if session::SIGNALS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                    xyzmodem::link::restore_terminals();
+                    std::process::exit(Code::Interrupted as i32);
+                }
             }
         })?;
     Ok(())

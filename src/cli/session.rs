@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -25,6 +25,17 @@ use super::settings::{RecvProtocol, RecvSettings, SendProtocol, SendSettings, Se
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Signals counted since the last one was dealt with: the signal thread ends the process on
+/// a second one (a first one is still being handled).
+pub static SIGNALS: AtomicU32 = AtomicU32::new(0);
+
+/// An interrupt was dealt with and the program goes on (`term` after a transfer a Ctrl-C
+/// cancelled): the next signal is a first one again.
+pub fn interrupt_handled() {
+    SIGNALS.store(0, Ordering::SeqCst);
+    INTERRUPTED.store(false, Ordering::SeqCst);
+}
 
 /// Set by an lrzsz personality, which prints lrzsz's own waiting line (`rz waiting to
 /// receive.`): the session then prints none of its own.
@@ -393,66 +404,127 @@ fn recv_port(
     let mut echo = handshake::echo(verbosity, stderr_is_link, None, port);
     let trace = a.records.trace.as_deref();
     let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
-    let cfg = ReceiverConfig {
-        mode: a.protocol.mode(),
-        check: a.check,
-        limits: a.limits.engine(ReceiverConfig::default().limits),
-        // On a serial port the rate is known: the quiet before a NAK is a few characters
-        // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
-        char_time: port.map(|p| a.serial.for_port(p).char_time()),
-        ..ReceiverConfig::default()
-    };
-    let mut progress = Progress::new(verbosity, stderr_is_link, None);
-    say_waiting(waiting, port, verbosity, Some(&progress));
-    let mut handler = RecvHandler {
-        files: ReceiveInto::new(files),
-        progress: &mut progress,
-        delete_partial: a.policy.keep_partial == KeepPartial::Never,
-        stored: Vec::new(),
-    };
     let start = match a.protocol {
         RecvProtocol::Detect => Start::Xymodem,
         RecvProtocol::Zmodem => Start::Zmodem,
         RecvProtocol::Xmodem | RecvProtocol::Ymodem | RecvProtocol::YmodemG => Start::XymodemOnly,
     };
-    let zcfg = zmodem::ReceiverConfig {
-        escape_controls: a.escape_controls,
-        limits: a
-            .limits
-            .engine_keeping_errors(zmodem::ReceiverConfig::default().limits),
-        ..zmodem::ReceiverConfig::default()
-    };
-    let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());
-    let result = driver::run_with(
-        &mut engine,
-        wire.link(),
-        &mut Recorded {
-            inner: &mut handler,
-            rec,
-        },
-        &driver_options(a.limits.start_timeout, typed_on),
-    );
-    handler.progress.finish();
-    let after = match &result {
+    let got = Receiving {
+        settings: a,
+        start,
+        // On a serial port the rate is known: the quiet before a NAK is a few characters
+        // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
+        char_time: port.map(|p| a.serial.for_port(p).char_time()),
+        stderr_is_link,
+        ctrl_c: typed_on,
+        verbosity,
+    }
+    .run(files, wire.link(), rec, Some(waiting));
+    let after = match &got.summary {
         Ok(_) => wire.after(&a.board),
         Err(_) => Ok(()),
     };
     wire.close(); // restore the terminal before printing
-    let received = handler.received();
-    let what = files_label(
-        received.len(),
-        received.first().map(|(p, _)| p.to_str().unwrap_or("file")),
-    );
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            handler.abandon();
-            rec.set_stored(std::mem::take(&mut handler.stored));
-            return Err(e).context("receiving");
+    got.report(verbosity)?;
+    after
+}
+
+/// A receiving session over a link that is open: the engine, the progress display, the
+/// files, the report's records.
+pub struct Receiving<'a> {
+    /// Protocol, target policy, limits.
+    pub settings: &'a RecvSettings,
+    /// Which receiver starts.
+    pub start: Start,
+    /// The line's character time, when known (a port's rate).
+    pub char_time: Option<Duration>,
+    /// Nothing may be printed during the transfer.
+    pub stderr_is_link: bool,
+    /// A Ctrl-C byte read before the transfer starts interrupts it (a terminal as the link).
+    pub ctrl_c: bool,
+    /// How chatty to be.
+    pub verbosity: Verbosity,
+}
+
+/// What a receiving session did: its result, and the files it stored.
+pub struct Received {
+    /// The session's summary, or why it failed (its files abandoned then).
+    pub summary: anyhow::Result<Summary>,
+    files: Vec<(std::path::PathBuf, u64)>,
+    already: u64,
+}
+
+impl Receiving<'_> {
+    /// Run the session over `link` into `files`; `waiting` (what the other side must do) is
+    /// said with `-v` once the bar is up.
+    pub fn run(
+        &self,
+        files: ReceiveFiles,
+        link: &mut dyn Link,
+        rec: &mut Recorder,
+        waiting: Option<&str>,
+    ) -> Received {
+        let a = self.settings;
+        let cfg = ReceiverConfig {
+            mode: a.protocol.mode(),
+            check: a.check,
+            limits: a.limits.engine(ReceiverConfig::default().limits),
+            char_time: self.char_time,
+            ..ReceiverConfig::default()
+        };
+        let mut progress = Progress::new(self.verbosity, self.stderr_is_link, None);
+        if let Some(waiting) = waiting {
+            say_waiting(waiting, a.port.as_deref(), self.verbosity, Some(&progress));
         }
-    };
-    rec.set_stored(std::mem::take(&mut handler.stored));
-    if verbosity != Verbosity::Quiet {
+        let mut handler = RecvHandler {
+            files: ReceiveInto::new(files),
+            progress: &mut progress,
+            delete_partial: a.policy.keep_partial == KeepPartial::Never,
+            stored: Vec::new(),
+        };
+        let zcfg = zmodem::ReceiverConfig {
+            escape_controls: a.escape_controls,
+            limits: a
+                .limits
+                .engine_keeping_errors(zmodem::ReceiverConfig::default().limits),
+            ..zmodem::ReceiverConfig::default()
+        };
+        let mut engine = AutoReceiver::new(self.start, cfg, zcfg, Instant::now());
+        let result = driver::run_with(
+            &mut engine,
+            link,
+            &mut Recorded {
+                inner: &mut handler,
+                rec,
+            },
+            &driver_options(a.limits.start_timeout, self.ctrl_c),
+        );
+        handler.progress.finish();
+        if result.is_err() {
+            handler.abandon();
+        }
+        rec.set_stored(std::mem::take(&mut handler.stored));
+        Received {
+            summary: result.context("receiving"),
+            files: handler.received(),
+            already: handler.already_there(),
+        }
+    }
+}
+
+impl Received {
+    /// The lines after the session (once a terminal used as the link is restored): each file
+    /// with `-v` or in a batch, then the summary; or the session's error.
+    pub fn report(self, verbosity: Verbosity) -> anyhow::Result<()> {
+        let summary = self.summary?;
+        if verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        let received = self.files;
+        let what = files_label(
+            received.len(),
+            received.first().map(|(p, _)| p.to_str().unwrap_or("file")),
+        );
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {
                 eprintln!(
@@ -463,7 +535,7 @@ fn recv_port(
         }
         // A resumed file's bytes from its part file did not cross the line: the count and
         // the rate are of what did, and the rest is said apart.
-        let already = handler.already_there();
+        let already = self.already;
         let bytes = received
             .iter()
             .map(|(_, n)| n)
@@ -481,8 +553,8 @@ fn recv_port(
         } else {
             eprintln!("{line}");
         }
+        Ok(())
     }
-    after
 }
 
 /// XMODEM's `-k`.

@@ -250,6 +250,10 @@ pub struct TermSettings {
     pub serial: Serial,
     /// The escape key's byte (Ctrl-T: 0x14).
     pub escape: u8,
+    /// Start a download when the remote side starts `sz`.
+    pub auto: bool,
+    /// How downloads are received: as `recv -Z` into the download directory.
+    pub download: RecvSettings,
 }
 
 /// Resolve a parsed command line. Errors: [`UsageError`] (exit 2) for options that do not go
@@ -492,6 +496,28 @@ fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
         remote,
         serial: serial(&a.link),
         escape: a.escape_key.0,
+        auto: !a.no_auto,
+        download: RecvSettings {
+            target: target(RecvProtocol::Zmodem, Some(&a.download_dir), None)?,
+            protocol: RecvProtocol::Zmodem,
+            check: Check::Crc16,
+            policy: ReceivePolicy {
+                existing: if a.overwrite {
+                    Existing::Overwrite
+                } else if a.rename {
+                    Existing::Rename
+                } else {
+                    Existing::Refuse
+                },
+                ..ReceivePolicy::default()
+            },
+            escape_controls: false,
+            limits: limits(&a.protocol),
+            port: None,
+            serial: serial(&a.link),
+            board: Board::default(),
+            records: Records::default(),
+        },
     })
 }
 

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, Work, require_peers};
+use crate::common::{BIN, Work, require_peers, sha256_hex};
 use crate::tty::Tmux;
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -71,11 +71,7 @@ fn typed(work: &Work, command: &str) -> Option<Tmux> {
 fn ended_with(work: &Work, tmux: &Tmux, code: i32) {
     let screen = tmux.wait_for("done-42", LIMIT);
     let want = format!("exit={code}");
-    assert!(
-        screen.contains(&want),
-        "{want}:\n{}",
-        screen.join("\n")
-    );
+    assert!(screen.contains(&want), "{want}:\n{}", screen.join("\n"));
     assert_eq!(work.read("after.txt"), work.read("before.txt"), "stty -a");
     tmux.type_line("echo typed-$((2+3))");
     let screen = tmux.wait_for("typed-5", LIMIT);
@@ -227,5 +223,111 @@ fn term_on_a_port_talks_to_the_shell_behind_it() {
     );
     tmux.press("C-t");
     tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// Two files of seeded random bytes in the remote side's directory, for its `sz`.
+fn remote_files(work: &Work) -> [(&'static str, Vec<u8>); 2] {
+    std::fs::create_dir_all(work.path("remote")).expect("mkdir remote");
+    std::fs::create_dir_all(work.path("in")).expect("mkdir in");
+    let a = work.random_file("remote/a.bin", 300_000, 0xA1).1;
+    let b = work.random_file("remote/b.bin", 5_000, 0xB2).1;
+    [("a.bin", a), ("b.bin", b)]
+}
+
+/// The remote side's `sz a.bin b.bin` lands both files in the download directory, and the
+/// terminal goes on: the next command's output shows.
+fn sz_downloads_both(work: &Work, tmux: &Tmux, files: &[(&str, Vec<u8>)]) {
+    tmux.type_line("sz a.bin b.bin");
+    let screen = tmux.wait_for("xyzmodem: received 2 files", LIMIT);
+    for (name, data) in files {
+        assert_eq!(
+            sha256_hex(&work.read(&format!("in/{name}"))),
+            sha256_hex(data),
+            "{name}:\n{}",
+            screen.join("\n")
+        );
+        let line = format!("xyzmodem: received in/{name} ({} bytes)", data.len());
+        assert!(screen.contains(&line), "{line}:\n{}", screen.join("\n"));
+    }
+    tmux.type_line("echo after-$((5*5))");
+    tmux.wait_for("after-25", LIMIT);
+}
+
+/// `term --port` on a console with a shell behind it: its `sz a.bin b.bin` downloads both
+/// files byte for byte into --download-dir; a `cat` of a file holding a ZMODEM header with
+/// a wrong CRC is shown and writes nothing.
+#[test]
+fn remote_sz_downloads_into_the_download_dir_on_a_port() {
+    let work = Work::new();
+    let files = remote_files(&work);
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    let Some(remote) = RemoteShell::start(&work) else {
+        return;
+    };
+    let Some(tmux) = typed(
+        &work,
+        &format!(
+            "{BIN} term --download-dir in --port {}",
+            remote.link.display()
+        ),
+    ) else {
+        return;
+    };
+    tmux.wait_for("xyzmodem: connected to", LIMIT);
+    tmux.press("Enter");
+    tmux.wait_for("remote>", LIMIT);
+    sz_downloads_both(&work, &tmux, &files);
+
+    // A ZRQINIT with its last CRC digit changed, amid text.
+    work.write(
+        "remote/fake.txt",
+        b"before **\x18B00000000000001\r\n after\n",
+    );
+    work.write("remote/fake2.txt", b"left **\x18B0000000000000 right\n");
+    tmux.type_line("cat fake.txt fake2.txt; echo cat-$((6+6))");
+    let screen = tmux.wait_for("cat-12", LIMIT);
+    for want in [
+        "before **B00000000000001",
+        " after",
+        "left **B0000000000000 right",
+    ] {
+        assert!(
+            screen.iter().any(|r| r.starts_with(want)),
+            "{want}:\n{}",
+            screen.join("\n")
+        );
+    }
+    let mut names = std::fs::read_dir(work.path("in"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect::<Vec<_>>();
+    names.sort();
+    assert_eq!(names, ["a.bin", "b.bin"]);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `term -- bash`: the same download from the shell it runs; the shell's `exit` ends it.
+#[test]
+fn remote_sz_downloads_into_the_download_dir_in_command_mode() {
+    let work = Work::new();
+    let files = remote_files(&work);
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term --download-dir in -- env PS1='inner> ' bash --norc --noprofile"),
+    ) else {
+        return;
+    };
+    tmux.wait_for("inner>", LIMIT);
+    tmux.type_line("cd remote");
+    sz_downloads_both(&work, &tmux, &files);
+    tmux.type_line("exit");
     ended_with(&work, &tmux, 0);
 }

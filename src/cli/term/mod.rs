@@ -5,6 +5,7 @@
 
 mod keys;
 mod remote;
+mod transfer;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,13 +14,14 @@ use std::time::Duration;
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, poll};
 use xyzmodem::driver;
-use xyzmodem::link::RawModeGuard;
+use xyzmodem::proto::sniff::{Found, Sniffer, ZmodemStart};
 
 use super::progress::Verbosity;
 use super::session::INTERRUPTED;
 use super::settings::{Remote, TermSettings};
 use keys::{Action, Keys};
 use remote::Connection;
+use transfer::Local;
 
 /// Set by SIGWINCH: the local terminal changed size.
 static RESIZED: AtomicBool = AtomicBool::new(false);
@@ -27,11 +29,17 @@ static RESIZED: AtomicBool = AtomicBool::new(false);
 /// How long a write to the remote side may find no room before the keys typed are dropped.
 const STALL: Duration = Duration::from_secs(10);
 
+/// How long the remote side must be quiet before bytes held back as the possible start of a
+/// ZMODEM header are shown: much longer than a pause within one write, too short to see.
+const QUIET: Duration = Duration::from_millis(30);
+
 /// Run the terminal until the person quits or the remote side ends; the exit code: the
 /// program's status in command mode, 0 after the quit key.
 pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
     signal_hook::flag::register(signal_hook::consts::SIGWINCH, &RESIZED)
         .context("cannot install the window size handler")?;
+    // A download directory that cannot be used fails now, not at the first download.
+    xyzmodem::files::ReceiveFiles::new(s.download.target.clone(), s.download.policy)?;
     let conn = Connection::open(&s.remote, &s.serial)?;
     if verbosity != Verbosity::Quiet {
         let esc = keys::key_name(s.escape);
@@ -41,19 +49,21 @@ pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
         };
         eprintln!("xyzmodem: {what}; {esc} ? lists the keys, {esc} q quits");
     }
-    let raw = RawModeGuard::restorable(rustix::stdio::stdin())
-        .context("cannot put the terminal in raw mode")?;
+    let local = Local::raw().context("cannot put the terminal in raw mode")?;
     let mut term = Term {
+        s,
+        verbosity,
         conn,
         keys: Keys::new(s.escape),
-        escape: s.escape,
+        local,
+        sniffer: s.auto.then(Sniffer::new),
     };
     let end = term.pass_through();
     if let End::Quit = end {
         // The local shell's prompt comes next: on a line of its own.
         show(b"\r\n");
     }
-    drop(raw);
+    drop(term.local);
     let name = term.conn.link.name().to_owned();
     let status = term.conn.finish()?;
     match (end, status) {
@@ -76,10 +86,14 @@ enum End {
     Closed(io::Error),
 }
 
-struct Term {
+struct Term<'a> {
+    s: &'a TermSettings,
+    verbosity: Verbosity,
     conn: Connection,
     keys: Keys,
-    escape: u8,
+    local: Local,
+    /// Watches the remote side's output for a ZMODEM start (unless `--no-auto`).
+    sniffer: Option<Sniffer>,
 }
 
 /// What [`Term::wait`] found ready.
@@ -88,10 +102,11 @@ struct Ready {
     remote: bool,
 }
 
-impl Term {
+impl Term<'_> {
     fn pass_through(&mut self) -> End {
         let mut typed = [0u8; 4096];
-        let mut shown = vec![0u8; 64 * 1024];
+        let mut input = vec![0u8; 64 * 1024];
+        let mut shown = Vec::with_capacity(input.len());
         let mut keyboard = true;
         loop {
             if INTERRUPTED.load(Ordering::Relaxed) {
@@ -101,11 +116,21 @@ impl Term {
                 self.conn.resize();
             }
             let ready = self.wait(keyboard);
-            if ready.remote {
-                match self.conn.link.read(&mut shown, Duration::ZERO) {
-                    Ok(n) => show(&shown[..n]),
+            let got = match ready.remote {
+                true => match self.conn.link.read(&mut input, Duration::ZERO) {
+                    Ok(n) => n,
                     Err(e) => return End::Closed(e),
-                }
+                },
+                false => 0,
+            };
+            if got > 0 {
+                self.output(&input[..got], &mut shown);
+            } else if !ready.keyboard
+                && let Some(sniffer) = self.sniffer.as_mut().filter(|s| s.holding())
+            {
+                shown.clear();
+                sniffer.flush(&mut shown);
+                show(&shown);
             }
             if ready.keyboard {
                 match rustix::io::read(rustix::stdio::stdin(), &mut typed) {
@@ -123,8 +148,37 @@ impl Term {
         }
     }
 
-    /// Wait for the keyboard or the remote side, until a signal comes at the latest. A
-    /// remote side with no descriptor to wait on is read every 10 ms.
+    /// Show what the remote side sent, but for a ZMODEM start, which starts the transfer.
+    fn output(&mut self, input: &[u8], shown: &mut Vec<u8>) {
+        let Some(sniffer) = self.sniffer.as_mut() else {
+            show(input);
+            return;
+        };
+        shown.clear();
+        let found = sniffer.feed(input, shown);
+        show(shown);
+        let Some(Found {
+            start,
+            rest,
+            mut header,
+        }) = found
+        else {
+            return;
+        };
+        header.extend_from_slice(&input[rest..]);
+        *sniffer = Sniffer::new();
+        let link = self.conn.link.as_mut();
+        match start {
+            ZmodemStart::Download => {
+                transfer::download(self.s, self.verbosity, &mut self.local, link, header);
+            }
+            ZmodemStart::Upload => transfer::decline(link),
+        }
+    }
+
+    /// Wait for the keyboard or the remote side, until a signal comes at the latest (or a
+    /// short quiet time, while the sniffer holds bytes back). A remote side with no
+    /// descriptor to wait on is read every 10 ms.
     fn wait(&self, keyboard: bool) -> Ready {
         let remote = self.conn.link.input_fd();
         let mut fds = Vec::with_capacity(2);
@@ -134,7 +188,12 @@ impl Term {
         if let Some(fd) = remote {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
-        let timeout = if remote.is_some() { 1000 } else { 10 };
+        let holding = self.sniffer.as_ref().is_some_and(Sniffer::holding);
+        let timeout = match remote {
+            None => 10,
+            Some(_) if holding => QUIET.as_millis() as i32,
+            Some(_) => 1000,
+        };
         if poll(&mut fds, timeout).is_err() {
             // A signal: the caller looks at the flags.
             return Ready {
@@ -170,9 +229,9 @@ impl Term {
             match action {
                 None => {}
                 Some(Action::Quit) => return Some(End::Quit),
-                Some(Action::Help) => show(keys::help(self.escape).as_bytes()),
+                Some(Action::Help) => show(keys::help(self.s.escape).as_bytes()),
                 Some(Action::Unknown(key)) => {
-                    let esc = keys::key_name(self.escape);
+                    let esc = keys::key_name(self.s.escape);
                     note(&format!(
                         "{esc} {}: no such key ({esc} ? lists them)",
                         keys::key_name(key)
