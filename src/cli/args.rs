@@ -215,7 +215,7 @@ pub struct TermArgs {
     #[arg(long, value_name = "KEY", default_value = "t", value_parser = parse_escape_key)]
     pub escape_key: EscapeKey,
 
-    /// Do not start ZMODEM transfers by themselves when the remote side runs `sz`.
+    /// Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`.
     #[arg(long)]
     pub no_auto: bool,
 

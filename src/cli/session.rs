@@ -262,6 +262,33 @@ pub fn send_port(
     rec: &mut Recorder,
 ) -> anyhow::Result<Summary> {
     // The files first: a typo fails before anything touches the link.
+    let (sources, infos) = open_sources(a)?;
+    let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+    let waiting = send_waiting(a.protocol, &what);
+    say_waiting(&waiting, port, verbosity, None);
+    let typed_on = port.is_none() && stdio_is_terminal();
+    let (link, stderr_is_link) = open_link(&a.serial, port)?;
+    let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
+    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
+    let sending = Sending {
+        settings: a,
+        port,
+        display,
+        verbosity,
+        stderr_is_link,
+        ctrl_c: typed_on,
+    };
+    let result = sending
+        .run(sources, &infos, wire.link(), rec, Some(&waiting))
+        .with_context(|| format!("sending {what}"))
+        .and_then(|summary| wire.after(&a.board).map(|()| summary));
+    wire.close(); // restore the terminal before printing
+    result
+}
+
+/// The files of `a` opened to be sent, with their batch headers (one empty header for
+/// XMODEM). A file that cannot be sent fails here, before anything touches the link.
+fn open_sources(a: &SendSettings) -> anyhow::Result<(Vec<Source>, Vec<FileInfo>)> {
     let sources = a
         .files
         .iter()
@@ -291,14 +318,95 @@ pub fn send_port(
     } else {
         infos.push(FileInfo::default());
     }
+    Ok((sources, infos))
+}
+
+/// Send the files of `a` over a link that is open (a terminal's), then print the summary.
+pub fn send_over(
+    a: &SendSettings,
+    link: &mut dyn Link,
+    verbosity: Verbosity,
+) -> anyhow::Result<()> {
+    let (sources, infos) = open_sources(a)?;
     let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
-    let waiting = send_waiting(a.protocol, &what);
-    say_waiting(&waiting, port, verbosity, None);
-    let typed_on = port.is_none() && stdio_is_terminal();
-    let (link, stderr_is_link) = open_link(&a.serial, port)?;
-    let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
-    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
-    let mut engine: Box<dyn Engine> = match a.protocol {
+    let mut rec = Recorder::send(None, &a.files);
+    let sending = Sending {
+        settings: a,
+        port: None,
+        display: None,
+        verbosity,
+        stderr_is_link: false,
+        ctrl_c: false,
+    };
+    let summary = sending
+        .run(sources, &infos, link, &mut rec, None)
+        .with_context(|| format!("sending {what}"))?;
+    if verbosity != Verbosity::Quiet {
+        eprintln!("{}", summary_line(&sent_head(&a.files, &summary), &summary));
+        if let Some(warning) = unconfirmed_warning(&summary) {
+            eprintln!("xyzmodem: warning: {warning}");
+        }
+    }
+    Ok(())
+}
+
+/// A sending session over a link that is open: the engine, the progress display, the
+/// report's records.
+struct Sending<'a> {
+    settings: &'a SendSettings,
+    port: Option<&'a str>,
+    display: Option<&'a MultiProgress>,
+    verbosity: Verbosity,
+    stderr_is_link: bool,
+    ctrl_c: bool,
+}
+
+impl Sending<'_> {
+    /// Run the session over `link`; `waiting` (what the other side must do) is said with
+    /// `-v` once the bar is up.
+    fn run(
+        &self,
+        sources: Vec<Source>,
+        infos: &[FileInfo],
+        link: &mut dyn Link,
+        rec: &mut Recorder,
+        waiting: Option<&str>,
+    ) -> Result<Summary, driver::Error> {
+        let (a, port, verbosity) = (self.settings, self.port, self.verbosity);
+        let mut engine = engine(a, infos.to_vec());
+        let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
+        let batch = sizes
+            .filter(|s| s.len() > 1)
+            .map(|s| s.into_iter().sum::<u64>());
+        let mut progress = match self.display {
+            Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
+            None => Progress::new(verbosity, self.stderr_is_link, batch),
+        }
+        .sending();
+        if let Some(waiting) = waiting {
+            say_waiting(waiting, port, verbosity, Some(&progress));
+        }
+        let result = driver::run_with(
+            engine.as_mut(),
+            link,
+            &mut Recorded {
+                inner: &mut SendHandler {
+                    files: SendFiles::new(sources),
+                    infos,
+                    progress: &mut progress,
+                },
+                rec,
+            },
+            &driver_options(a.limits.start_timeout, self.ctrl_c),
+        );
+        progress.finish();
+        result
+    }
+}
+
+/// The sending engine for `a`'s protocol, announcing `infos`.
+fn engine(a: &SendSettings, infos: Vec<FileInfo>) -> Box<dyn Engine> {
+    match a.protocol {
         SendProtocol::Zmodem {
             subpacket,
             window,
@@ -317,7 +425,7 @@ pub fn send_port(
                 limits: a.limits.engine(zmodem::SenderConfig::default().limits),
                 ..zmodem::SenderConfig::default()
             },
-            infos.clone(),
+            infos,
             Instant::now(),
         )),
         SendProtocol::Xmodem { .. } | SendProtocol::Ymodem { .. } => {
@@ -337,38 +445,9 @@ pub fn send_port(
                 header_c_wait,
                 ..defaults
             };
-            Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
+            Box::new(Sender::new(cfg, infos, Instant::now()))
         }
-    };
-    let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
-    let batch = sizes
-        .filter(|s| s.len() > 1)
-        .map(|s| s.into_iter().sum::<u64>());
-    let mut progress = match display {
-        Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
-        None => Progress::new(verbosity, stderr_is_link, batch),
     }
-    .sending();
-    say_waiting(&waiting, port, verbosity, Some(&progress));
-    let result = driver::run_with(
-        engine.as_mut(),
-        wire.link(),
-        &mut Recorded {
-            inner: &mut SendHandler {
-                files: SendFiles::new(sources),
-                infos: &infos,
-                progress: &mut progress,
-            },
-            rec,
-        },
-        &driver_options(a.limits.start_timeout, typed_on),
-    );
-    progress.finish();
-    let result = result
-        .with_context(|| format!("sending {what}"))
-        .and_then(|summary| wire.after(&a.board).map(|()| summary));
-    wire.close(); // restore the terminal before printing
-    result
 }
 
 /// Receive over one port (or stdin/stdout), with the report and the summary line.

@@ -250,7 +250,7 @@ pub struct TermSettings {
     pub serial: Serial,
     /// The escape key's byte (Ctrl-T: 0x14).
     pub escape: u8,
-    /// Start a download when the remote side starts `sz`.
+    /// Start a transfer when the remote side starts `sz` or `rz`.
     pub auto: bool,
     /// How downloads are received: as `recv -Z` into the download directory.
     pub download: RecvSettings,

@@ -331,3 +331,125 @@ fn remote_sz_downloads_into_the_download_dir_in_command_mode() {
     tmux.type_line("exit");
     ended_with(&work, &tmux, 0);
 }
+
+/// A terminal on a console with a shell behind it, in a pane whose directory is `work`'s,
+/// at the remote prompt. None without tmux, socat or lrzsz.
+fn on_console(work: &Work, options: &str) -> Option<(RemoteShell, Tmux)> {
+    if !require_peers(&["sz", "rz"]) {
+        return None;
+    }
+    let remote = RemoteShell::start(work)?;
+    let tmux = typed(
+        work,
+        &format!("{BIN} term {options} --port {}", remote.link.display()),
+    )?;
+    tmux.wait_for("xyzmodem: connected to", LIMIT);
+    tmux.press("Enter");
+    tmux.wait_for("remote>", LIMIT);
+    Some((remote, tmux))
+}
+
+const ASKED: &str =
+    "xyzmodem: the remote side waits for files (rz); send (Tab completes, empty: none):";
+
+/// The remote side's `rz` asks for files at a prompt: Tab completes a name, quotes and globs
+/// work as in a shell, and what was named arrives byte for byte; the shell goes on after.
+#[test]
+fn remote_rz_asks_for_files_and_receives_them() {
+    let work = Work::new();
+    let (_, upload) = work.random_file("upload-file.bin", 200_000, 0xC3);
+    let (_, spaced) = work.random_file("with space.bin", 3_000, 0xC4);
+    let (_, globbed) = work.random_file("glob-1.dat", 1_000, 0xC5);
+    let Some((_remote, tmux)) = on_console(&work, "") else {
+        return;
+    };
+    tmux.type_line("rz");
+    tmux.wait_for(ASKED, LIMIT);
+    tmux.run(&["send-keys", "-t", "t", "-l", "upl"]);
+    tmux.press("Tab");
+    let screen = tmux.wait_for("upload-file.bin", LIMIT);
+    assert!(
+        screen.iter().any(|r| r.ends_with("none): upload-file.bin")),
+        "Tab completed the name:\n{}",
+        screen.join("\n")
+    );
+    tmux.press("Enter");
+    tmux.wait_for(
+        "xyzmodem: sent upload-file.bin: 195.31 KiB (200000 bytes)",
+        LIMIT,
+    );
+    tmux.type_line("echo up-$((4*4))");
+    tmux.wait_for("up-16", LIMIT);
+    assert_eq!(
+        sha256_hex(&work.read("remote/upload-file.bin")),
+        sha256_hex(&upload)
+    );
+
+    tmux.type_line("clear; echo round-$((1+1)); rz");
+    tmux.wait_for("round-2", LIMIT);
+    tmux.wait_for(ASKED, LIMIT);
+    tmux.type_line("'with space.bin' glob-*.dat");
+    tmux.wait_for("xyzmodem: sent 2 files", LIMIT);
+    tmux.type_line("echo up-$((5*5))");
+    tmux.wait_for("up-25", LIMIT);
+    assert_eq!(
+        sha256_hex(&work.read("remote/with space.bin")),
+        sha256_hex(&spaced)
+    );
+    assert_eq!(
+        sha256_hex(&work.read("remote/glob-1.dat")),
+        sha256_hex(&globbed)
+    );
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// An empty answer, Ctrl-C or Esc at the prompt sends nothing and stops the remote `rz`: its
+/// shell's prompt comes back with no junk on the screen, and what is typed next runs.
+#[test]
+fn declining_an_upload_stops_the_remote_rz_cleanly() {
+    let work = Work::new();
+    let Some((_remote, tmux)) = on_console(&work, "") else {
+        return;
+    };
+    for (n, key) in ["Enter", "C-c", "Escape"].into_iter().enumerate() {
+        // The command line holds `$((...))`, its output the number: a match is the output.
+        tmux.type_line(&format!("clear; echo round-$(({n}+200)); rz"));
+        tmux.wait_for(&format!("round-{}", n + 200), LIMIT);
+        tmux.wait_for(ASKED, LIMIT);
+        tmux.press(key);
+        tmux.wait_for(
+            "xyzmodem: sent nothing; the remote rz was told to stop",
+            LIMIT,
+        );
+        tmux.type_line(&format!("echo clean-$(({n}+100))"));
+        let want_tail = [
+            "xyzmodem: sent nothing; the remote rz was told to stop".to_owned(),
+            format!("remote>echo clean-$(({n}+100))"),
+            format!("clean-{}", n + 100),
+            "remote>".to_owned(),
+        ];
+        let end = Instant::now() + LIMIT;
+        loop {
+            let screen = tmux.screen();
+            let rows: Vec<&str> = screen
+                .iter()
+                .map(|r| r.trim_end())
+                .filter(|r| !r.is_empty())
+                .collect();
+            if rows.ends_with(&want_tail.each_ref().map(String::as_str)) {
+                break;
+            }
+            assert!(Instant::now() < end, "after {key}:\n{}", screen.join("\n"));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    let received: Vec<_> = std::fs::read_dir(work.path("remote"))
+        .expect("list remote/")
+        .collect();
+    assert!(received.is_empty(), "{received:?}");
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}

@@ -4,8 +4,10 @@
 //! command ([`keys`]). The local terminal is raw while it runs and restored on every way out.
 
 mod keys;
+mod prompt;
 mod remote;
 mod transfer;
+mod watch;
 
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, poll};
 use xyzmodem::driver;
-use xyzmodem::proto::sniff::{Found, Sniffer, ZmodemStart};
+use xyzmodem::proto::sniff::ZmodemStart;
 
 use super::progress::Verbosity;
 use super::session::INTERRUPTED;
@@ -22,6 +24,7 @@ use super::settings::{Remote, TermSettings};
 use keys::{Action, Keys};
 use remote::Connection;
 use transfer::Local;
+use watch::Watch;
 
 /// Set by SIGWINCH: the local terminal changed size.
 static RESIZED: AtomicBool = AtomicBool::new(false);
@@ -56,7 +59,7 @@ pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
         conn,
         keys: Keys::new(s.escape),
         local,
-        sniffer: s.auto.then(Sniffer::new),
+        watch: s.auto.then(Watch::default),
     };
     let end = term.pass_through();
     if let End::Quit = end {
@@ -93,7 +96,7 @@ struct Term<'a> {
     keys: Keys,
     local: Local,
     /// Watches the remote side's output for a ZMODEM start (unless `--no-auto`).
-    sniffer: Option<Sniffer>,
+    watch: Option<Watch>,
 }
 
 /// What [`Term::wait`] found ready.
@@ -126,10 +129,10 @@ impl Term<'_> {
             if got > 0 {
                 self.output(&input[..got], &mut shown);
             } else if !ready.keyboard
-                && let Some(sniffer) = self.sniffer.as_mut().filter(|s| s.holding())
+                && let Some(watch) = self.watch.as_mut().filter(|w| w.holding())
             {
                 shown.clear();
-                sniffer.flush(&mut shown);
+                watch.flush(&mut shown);
                 show(&shown);
             }
             if ready.keyboard {
@@ -150,29 +153,27 @@ impl Term<'_> {
 
     /// Show what the remote side sent, but for a ZMODEM start, which starts the transfer.
     fn output(&mut self, input: &[u8], shown: &mut Vec<u8>) {
-        let Some(sniffer) = self.sniffer.as_mut() else {
+        let Some(watch) = self.watch.as_mut() else {
             show(input);
             return;
         };
         shown.clear();
-        let found = sniffer.feed(input, shown);
+        let found = watch.feed(input, shown);
         show(shown);
-        let Some(Found {
-            start,
-            rest,
-            mut header,
-        }) = found
-        else {
+        let Some((start, bytes)) = found else {
             return;
         };
-        header.extend_from_slice(&input[rest..]);
-        *sniffer = Sniffer::new();
         let link = self.conn.link.as_mut();
+        let (s, verbosity) = (self.s, self.verbosity);
         match start {
             ZmodemStart::Download => {
-                transfer::download(self.s, self.verbosity, &mut self.local, link, header);
+                transfer::download(s, verbosity, &mut self.local, link, bytes);
             }
-            ZmodemStart::Upload => transfer::decline(link),
+            ZmodemStart::Upload => {
+                if !transfer::upload(s, verbosity, &mut self.local, link, bytes) {
+                    watch.declined();
+                }
+            }
         }
     }
 
@@ -188,7 +189,7 @@ impl Term<'_> {
         if let Some(fd) = remote {
             fds.push(PollFd::new(fd, PollFlags::POLLIN));
         }
-        let holding = self.sniffer.as_ref().is_some_and(Sniffer::holding);
+        let holding = self.watch.as_ref().is_some_and(Watch::holding);
         let timeout = match remote {
             None => 10,
             Some(_) if holding => QUIET.as_millis() as i32,

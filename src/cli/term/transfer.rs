@@ -8,12 +8,15 @@ use xyzmodem::files::ReceiveFiles;
 use xyzmodem::link::{Link, RawModeGuard, Replay};
 use xyzmodem::proto::cancel::CANCEL_SEQUENCE;
 use xyzmodem::proto::detect::Start;
+use xyzmodem::proto::zmodem::EscapeProfile;
 
+use super::super::handshake::Board;
 use super::super::hints;
 use super::super::progress::Verbosity;
 use super::super::report::Recorder;
 use super::super::session::{self, Receiving};
-use super::super::settings::TermSettings;
+use super::super::settings::{Records, SendProtocol, SendSettings, TermSettings};
+use super::prompt;
 
 /// The local terminal, raw while the person types to the remote side.
 pub struct Local {
@@ -79,10 +82,57 @@ pub fn download(
     });
 }
 
-/// Tell the remote side's `rz` that no file comes: the cancel sequence, so it ends and its
-/// shell gets no junk.
-pub fn decline(link: &mut dyn Link) {
-    cancel(link);
+/// The remote side's `rz` waits: ask for the files and send them by ZMODEM; `pending`: the
+/// bytes read past its start (its `ZRINIT` first). Returns false when the person declined
+/// (empty answer, Ctrl-C, Esc): `rz` was told to stop (the cancel sequence, so that it ends
+/// and its shell gets no junk).
+pub fn upload(
+    s: &TermSettings,
+    verbosity: Verbosity,
+    local: &mut Local,
+    link: &mut dyn Link,
+    pending: Vec<u8>,
+) -> bool {
+    local.cooked(|| {
+        eprintln!();
+        let question =
+            "xyzmodem: the remote side waits for files (rz); send (Tab completes, empty: none): ";
+        let files = match prompt::ask(question) {
+            Ok(Some(files)) => files,
+            Ok(None) => {
+                cancel(link);
+                eprintln!("xyzmodem: sent nothing; the remote rz was told to stop");
+                return false;
+            }
+            Err(e) => {
+                cancel(link);
+                failed(&anyhow::Error::new(e).context("cannot read the answer"));
+                return false;
+            }
+        };
+        let a = SendSettings {
+            files,
+            protocol: SendProtocol::Zmodem {
+                subpacket: 1024,
+                window: None,
+                escape: EscapeProfile::Minimal,
+                resume: false,
+                management: None,
+                skip_absent: false,
+            },
+            limits: s.download.limits,
+            ports: Vec::new(),
+            serial: s.download.serial.clone(),
+            board: Board::default(),
+            records: Records::default(),
+            force_device: false,
+        };
+        let mut link = Replay::new(link, pending);
+        if let Err(e) = session::send_over(&a, &mut link, verbosity) {
+            failed(&e);
+        }
+        true
+    })
 }
 
 fn cancel(link: &mut dyn Link) {
