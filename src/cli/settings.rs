@@ -208,7 +208,7 @@ pub struct SendSettings {
 }
 
 /// `recv`, resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecvSettings {
     /// Where the files go.
     pub target: Target,

@@ -174,9 +174,9 @@ fn ctrl_t_q_quits_with_0_and_another_escape_key_works_alike() {
     };
     tmux.wait_for("xyzmodem: running sleep", LIMIT);
     tmux.press("C-t");
-    tmux.press("x");
+    tmux.press("j");
     tmux.wait_for(
-        "xyzmodem: Ctrl-T x: no such key (Ctrl-T ? lists them)",
+        "xyzmodem: Ctrl-T j: no such key (Ctrl-T ? lists them)",
         LIMIT,
     );
     tmux.press("C-t");
@@ -449,6 +449,134 @@ fn declining_an_upload_stops_the_remote_rz_cleanly() {
         .expect("list remote/")
         .collect();
     assert!(received.is_empty(), "{received:?}");
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `rb` (our lrzsz-style link) on the remote side, then `Ctrl-T y` and a path: the file
+/// arrives by YMODEM, and the shell goes on.
+#[test]
+fn ctrl_t_y_sends_to_a_remote_rb() {
+    let work = Work::new();
+    let (_, ydata) = work.random_file("y-file.bin", 70_000, 0xD1);
+    let bin = crate::lrzsz::install(&work, &[]);
+    let Some((_remote, tmux)) = on_console(&work, "") else {
+        return;
+    };
+    tmux.type_line(&format!("{}", bin.join("rb").display()));
+    tmux.wait_for("rb waiting to receive.", LIMIT);
+    tmux.press("C-t");
+    tmux.press("y");
+    tmux.wait_for(
+        "xyzmodem: send files by YMODEM (Tab completes, empty: none):",
+        LIMIT,
+    );
+    tmux.type_line("y-file.bin");
+    tmux.wait_for(
+        "xyzmodem: sent y-file.bin: 68.36 KiB (70000 bytes)",
+        2 * LIMIT,
+    );
+    tmux.type_line("echo y-$((1+2))");
+    tmux.wait_for("y-3", LIMIT);
+    assert_eq!(
+        sha256_hex(&work.read("remote/y-file.bin")),
+        sha256_hex(&ydata)
+    );
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `rx FILE` (our lrzsz-style link) on the remote side, then `Ctrl-T x` and a path: the file
+/// arrives by XMODEM-1K.
+#[test]
+fn ctrl_t_x_sends_to_a_remote_rx() {
+    let work = Work::new();
+    let (_, xdata) = work.random_file("x-file.bin", 5_000, 0xD2);
+    let bin = crate::lrzsz::install(&work, &[]);
+    let Some((_remote, tmux)) = on_console(&work, "") else {
+        return;
+    };
+    tmux.type_line(&format!("{} -c x-copy.bin", bin.join("rx").display()));
+    // Its start characters, shown until the sender starts.
+    tmux.wait_for("CC", LIMIT);
+    tmux.press("C-t");
+    tmux.press("x");
+    tmux.wait_for(
+        "xyzmodem: send a file by XMODEM-1K (Tab completes, empty: none):",
+        LIMIT,
+    );
+    tmux.type_line("x-file.bin");
+    tmux.wait_for("xyzmodem: sent x-file.bin", 2 * LIMIT);
+    tmux.type_line("echo x-$((2+2))");
+    tmux.wait_for("x-4", LIMIT);
+    crate::common::check_xmodem_copy(&work.read("remote/x-copy.bin"), &xdata, 127)
+        .expect("the XMODEM copy");
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `sb FILE` on the remote side, then `Ctrl-T r`: the file lands in the download directory.
+#[test]
+fn ctrl_t_r_receives_from_a_remote_sb() {
+    let work = Work::new();
+    std::fs::create_dir_all(work.path("in")).expect("mkdir in");
+    let Some((_remote, tmux)) = on_console(&work, "--download-dir in") else {
+        return;
+    };
+    let (_, rdata) = work.random_file("remote/r-file.bin", 9_000, 0xD3);
+    tmux.type_line("sb r-file.bin");
+    tmux.press("C-t");
+    tmux.press("r");
+    tmux.wait_for(
+        "xyzmodem: receive by XMODEM or YMODEM into in; a name for XMODEM data (empty: none):",
+        LIMIT,
+    );
+    tmux.type_line("unused.bin");
+    tmux.wait_for(
+        "xyzmodem: received in/r-file.bin: 8.79 KiB (9000 bytes)",
+        LIMIT,
+    );
+    tmux.type_line("echo r-$((3+2))");
+    tmux.wait_for("r-5", LIMIT);
+    assert_eq!(sha256_hex(&work.read("in/r-file.bin")), sha256_hex(&rdata));
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// Ctrl-C during a 50 MiB download cancels it: the remote `sz` stops and its shell's prompt
+/// comes back, no file is under the final name, and the terminal goes on.
+#[test]
+fn ctrl_c_cancels_a_download_and_the_session_goes_on() {
+    let work = Work::new();
+    std::fs::create_dir_all(work.path("remote")).expect("mkdir remote");
+    std::fs::create_dir_all(work.path("in")).expect("mkdir in");
+    work.random_file("remote/big.bin", 50 << 20, 0xE1);
+    let Some((_remote, tmux)) = on_console(&work, "--download-dir in") else {
+        return;
+    };
+    tmux.type_line("sz big.bin; echo sz=$?");
+    tmux.wait_for("big.bin", LIMIT);
+    tmux.press("C-c");
+    tmux.wait_for("(press Enter for its prompt)", LIMIT);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("remote>", LIMIT);
+    assert!(
+        screen
+            .iter()
+            .any(|r| r.contains("xyzmodem: error: receiving: interrupted")),
+        "{}",
+        screen.join("\n")
+    );
+    assert!(
+        !work.path("in/big.bin").exists(),
+        "no file under the final name"
+    );
+    tmux.type_line("echo still-$((7*7))");
+    tmux.wait_for("still-49", LIMIT);
     tmux.press("C-t");
     tmux.press("q");
     ended_with(&work, &tmux, 0);

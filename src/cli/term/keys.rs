@@ -9,8 +9,25 @@ pub enum Action {
     Quit,
     /// `?` (or `h`): list the keys.
     Help,
+    /// `z`, `y`, `x`, `X`: send files with this protocol.
+    Send(Protocol),
+    /// `r`: receive X/YMODEM.
+    Receive,
     /// Any other key: said to be unknown, and not sent.
     Unknown(u8),
+}
+
+/// What `Ctrl-T z`, `y`, `x` and `X` send with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// ZMODEM.
+    Zmodem,
+    /// YMODEM (1K blocks).
+    Ymodem,
+    /// XMODEM-1K.
+    Xmodem1k,
+    /// XMODEM (128-byte blocks).
+    Xmodem,
 }
 
 /// The keys after the escape key, for `Ctrl-T ?`.
@@ -20,6 +37,11 @@ pub fn help(escape: u8) -> String {
         "keys after {esc}:\r\n  \
          q       quit\r\n  \
          ?       this list\r\n  \
+         z       send files by ZMODEM\r\n  \
+         y       send files by YMODEM\r\n  \
+         x       send a file by XMODEM-1K\r\n  \
+         X       send a file by XMODEM (128-byte blocks)\r\n  \
+         r       receive by XMODEM or YMODEM\r\n  \
          {esc}  send a {esc} to the remote side\r\n"
     )
 }
@@ -65,6 +87,11 @@ impl Keys {
                     }
                     b'q' => Action::Quit,
                     b'?' | b'h' => Action::Help,
+                    b'z' => Action::Send(Protocol::Zmodem),
+                    b'y' => Action::Send(Protocol::Ymodem),
+                    b'x' => Action::Send(Protocol::Xmodem1k),
+                    b'X' => Action::Send(Protocol::Xmodem),
+                    b'r' => Action::Receive,
                     other => Action::Unknown(other),
                 };
                 return (i + 1, Some(action));
@@ -105,8 +132,21 @@ mod tests {
             (b"abcd".to_vec(), vec![Action::Quit])
         );
         assert_eq!(
-            run(&mut keys, b"\x14?\x14z"),
-            (vec![], vec![Action::Help, Action::Unknown(b'z')])
+            run(&mut keys, b"\x14?\x14j"),
+            (vec![], vec![Action::Help, Action::Unknown(b'j')])
+        );
+        assert_eq!(
+            run(&mut keys, b"\x14z\x14y\x14x\x14X\x14r"),
+            (
+                vec![],
+                vec![
+                    Action::Send(Protocol::Zmodem),
+                    Action::Send(Protocol::Ymodem),
+                    Action::Send(Protocol::Xmodem1k),
+                    Action::Send(Protocol::Xmodem),
+                    Action::Receive
+                ]
+            )
         );
     }
 

@@ -16,6 +16,7 @@ use std::time::Duration;
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, poll};
 use xyzmodem::driver;
+use xyzmodem::link::Replay;
 use xyzmodem::proto::sniff::ZmodemStart;
 
 use super::progress::Verbosity;
@@ -28,6 +29,9 @@ use watch::Watch;
 
 /// Set by SIGWINCH: the local terminal changed size.
 static RESIZED: AtomicBool = AtomicBool::new(false);
+
+/// XMODEM's negative acknowledgement, which a checksum receiver starts with.
+const NAK: u8 = 0x15;
 
 /// How long a write to the remote side may find no room before the keys typed are dropped.
 const STALL: Duration = Duration::from_secs(10);
@@ -59,6 +63,7 @@ pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
         conn,
         keys: Keys::new(s.escape),
         local,
+        last: None,
         watch: s.auto.then(Watch::default),
     };
     let end = term.pass_through();
@@ -95,6 +100,8 @@ struct Term<'a> {
     conn: Connection,
     keys: Keys,
     local: Local,
+    /// The last byte the remote side sent.
+    last: Option<u8>,
     /// Watches the remote side's output for a ZMODEM start (unless `--no-auto`).
     watch: Option<Watch>,
 }
@@ -153,6 +160,7 @@ impl Term<'_> {
 
     /// Show what the remote side sent, but for a ZMODEM start, which starts the transfer.
     fn output(&mut self, input: &[u8], shown: &mut Vec<u8>) {
+        self.last = input.last().copied();
         let Some(watch) = self.watch.as_mut() else {
             show(input);
             return;
@@ -231,6 +239,19 @@ impl Term<'_> {
                 None => {}
                 Some(Action::Quit) => return Some(End::Quit),
                 Some(Action::Help) => show(keys::help(self.s.escape).as_bytes()),
+                Some(Action::Send(protocol)) => {
+                    // A receiver started by hand (`rx`, `rb`, U-Boot's `loady`) asks with a
+                    // start character, which is on the screen by now: the sender gets it
+                    // again rather than wait for the next one (lrzsz repeats it after 10 s).
+                    let start = self.last.filter(|&b| matches!(b, b'C' | b'G' | NAK));
+                    let link = self.conn.link.as_mut();
+                    let mut link = Replay::new(link, start.into_iter().collect());
+                    transfer::send(self.s, self.verbosity, &mut self.local, &mut link, protocol);
+                }
+                Some(Action::Receive) => {
+                    let link = self.conn.link.as_mut();
+                    transfer::receive(self.s, self.verbosity, &mut self.local, link);
+                }
                 Some(Action::Unknown(key)) => {
                     let esc = keys::key_name(self.s.escape);
                     note(&format!(

@@ -18,6 +18,43 @@ use rustyline::{
 /// Ask for files until the answer names some that exist, or is empty, Ctrl-C or Esc
 /// (`None`: send nothing).
 pub fn ask(question: &str) -> Result<Option<Vec<PathBuf>>, ReadlineError> {
+    let mut editor = editor()?;
+    loop {
+        let Some(line) = read(&mut editor, question)? else {
+            return Ok(None);
+        };
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        match paths(&line, home.as_deref()) {
+            Ok(files) if files.is_empty() => return Ok(None),
+            Ok(files) => return Ok(Some(files)),
+            Err(why) => eprintln!("xyzmodem: {why}; again (empty: send nothing)"),
+        }
+    }
+}
+
+/// Ask for one name (a file to write); `None` for an empty answer, Ctrl-C or Esc.
+pub fn ask_name(question: &str) -> Result<Option<PathBuf>, ReadlineError> {
+    let line = read(&mut editor()?, question)?;
+    Ok(line
+        .map(|l| l.trim().to_owned())
+        .filter(|l| !l.is_empty())
+        .map(PathBuf::from))
+}
+
+/// One line; `None` for Ctrl-C, Esc or the end of input.
+fn read(
+    editor: &mut Editor<Files, DefaultHistory>,
+    question: &str,
+) -> Result<Option<String>, ReadlineError> {
+    match editor.readline(question) {
+        Ok(line) => Ok(Some(line)),
+        Err(ReadlineError::Interrupted | ReadlineError::Eof) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A line editor that completes file names on Tab and takes Esc as Ctrl-C.
+fn editor() -> Result<Editor<Files, DefaultHistory>, ReadlineError> {
     let config = Config::builder()
         .completion_type(CompletionType::List)
         .auto_add_history(false)
@@ -28,19 +65,7 @@ pub fn ask(question: &str) -> Result<Option<Vec<PathBuf>>, ReadlineError> {
     let mut editor = Editor::<Files, DefaultHistory>::with_config(config)?;
     editor.set_helper(Some(Files(FilenameCompleter::new())));
     editor.bind_sequence(KeyEvent(KeyCode::Esc, Modifiers::NONE), Cmd::Interrupt);
-    loop {
-        let line = match editor.readline(question) {
-            Ok(line) => line,
-            Err(ReadlineError::Interrupted | ReadlineError::Eof) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        match paths(&line, home.as_deref()) {
-            Ok(files) if files.is_empty() => return Ok(None),
-            Ok(files) => return Ok(Some(files)),
-            Err(why) => eprintln!("xyzmodem: {why}; again (empty: send nothing)"),
-        }
-    }
+    Ok(editor)
 }
 
 /// The paths an answer names: its words as a shell splits them, `~/` and `~` for the home

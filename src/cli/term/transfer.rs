@@ -4,7 +4,9 @@
 //! lines draw as they do for `recv`, and Ctrl-C is a signal, which cancels the transfer (the
 //! other side too) and leaves the terminal running.
 
-use xyzmodem::files::ReceiveFiles;
+use std::time::{Duration, Instant};
+
+use xyzmodem::files::{ReceiveFiles, Target};
 use xyzmodem::link::{Link, RawModeGuard, Replay};
 use xyzmodem::proto::cancel::CANCEL_SEQUENCE;
 use xyzmodem::proto::detect::Start;
@@ -15,8 +17,20 @@ use super::super::hints;
 use super::super::progress::Verbosity;
 use super::super::report::Recorder;
 use super::super::session::{self, Receiving};
-use super::super::settings::{Records, SendProtocol, SendSettings, TermSettings};
+use super::super::settings::{
+    Records, RecvProtocol, RecvSettings, SendProtocol, SendSettings, TermSettings,
+};
+use super::keys::Protocol;
 use super::prompt;
+
+/// YMODEM: how long to wait for the receiver's `C` after it acknowledged a file header
+/// (`send`'s `--header-wait` default; U-Boot's `loady` sends none).
+const HEADER_WAIT: Duration = Duration::from_millis(500);
+
+/// After a failed transfer, the line counts as quiet once nothing came for this long...
+const DRAIN_QUIET: Duration = Duration::from_millis(300);
+/// ...and what comes is dropped for this long at most.
+const DRAIN_MAX: Duration = Duration::from_secs(5);
 
 /// The local terminal, raw while the person types to the remote side.
 pub struct Local {
@@ -56,29 +70,8 @@ pub fn download(
     local.cooked(|| {
         // A line of our own: the remote side's `rz\r` is on the one the cursor is on.
         eprintln!();
-        let a = &s.download;
-        let files = match ReceiveFiles::new(a.target.clone(), a.policy) {
-            Ok(files) => files,
-            Err(e) => {
-                failed(&anyhow::Error::new(e).context("cannot receive"));
-                cancel(link);
-                return;
-            }
-        };
-        let mut rec = Recorder::recv(None);
         let mut link = Replay::new(link, pending);
-        let got = Receiving {
-            settings: a,
-            start: Start::Zmodem,
-            char_time: None,
-            stderr_is_link: false,
-            ctrl_c: false,
-            verbosity,
-        }
-        .run(files, &mut link, &mut rec, None);
-        if let Err(e) = got.report(verbosity) {
-            failed(&e);
-        }
+        receive_with(&s.download, Start::Zmodem, verbosity, &mut link);
     });
 }
 
@@ -95,44 +88,180 @@ pub fn upload(
 ) -> bool {
     local.cooked(|| {
         eprintln!();
+        let mut link = Replay::new(link, pending);
         let question =
             "xyzmodem: the remote side waits for files (rz); send (Tab completes, empty: none): ";
-        let files = match prompt::ask(question) {
-            Ok(Some(files)) => files,
-            Ok(None) => {
-                cancel(link);
-                eprintln!("xyzmodem: sent nothing; the remote rz was told to stop");
-                return false;
+        let sent = ask_and_send(s, verbosity, &mut link, Protocol::Zmodem, question);
+        if !sent {
+            cancel(&mut link);
+            eprintln!("xyzmodem: sent nothing; the remote rz was told to stop");
+        }
+        sent
+    })
+}
+
+/// `Ctrl-T z`, `y`, `x`, `X`: ask for the files and send them with `protocol` (the remote
+/// side's receive was started by the person, e.g. U-Boot's `loady`).
+pub fn send(
+    s: &TermSettings,
+    verbosity: Verbosity,
+    local: &mut Local,
+    link: &mut dyn Link,
+    protocol: Protocol,
+) {
+    local.cooked(|| {
+        eprintln!();
+        let (name, what) = match protocol {
+            Protocol::Zmodem => ("ZMODEM", "files"),
+            Protocol::Ymodem => ("YMODEM", "files"),
+            Protocol::Xmodem1k => ("XMODEM-1K", "a file"),
+            Protocol::Xmodem => ("XMODEM", "a file"),
+        };
+        let question = format!("xyzmodem: send {what} by {name} (Tab completes, empty: none): ");
+        if !ask_and_send(s, verbosity, link, protocol, &question) {
+            eprintln!("xyzmodem: sent nothing");
+        }
+    });
+}
+
+/// Ask for the files and send them; false when the answer named none.
+fn ask_and_send(
+    s: &TermSettings,
+    verbosity: Verbosity,
+    link: &mut dyn Link,
+    protocol: Protocol,
+    question: &str,
+) -> bool {
+    let files = loop {
+        match prompt::ask(question) {
+            Ok(Some(files))
+                if files.len() > 1 && matches!(protocol, Protocol::Xmodem | Protocol::Xmodem1k) =>
+            {
+                eprintln!(
+                    "xyzmodem: XMODEM sends one file (YMODEM sends several: Ctrl-T y); again"
+                );
             }
+            Ok(Some(files)) => break files,
+            Ok(None) => return false,
             Err(e) => {
-                cancel(link);
                 failed(&anyhow::Error::new(e).context("cannot read the answer"));
                 return false;
             }
-        };
-        let a = SendSettings {
-            files,
-            protocol: SendProtocol::Zmodem {
-                subpacket: 1024,
-                window: None,
-                escape: EscapeProfile::Minimal,
-                resume: false,
-                management: None,
-                skip_absent: false,
-            },
-            limits: s.download.limits,
-            ports: Vec::new(),
-            serial: s.download.serial.clone(),
-            board: Board::default(),
-            records: Records::default(),
-            force_device: false,
-        };
-        let mut link = Replay::new(link, pending);
-        if let Err(e) = session::send_over(&a, &mut link, verbosity) {
-            failed(&e);
         }
-        true
-    })
+    };
+    let protocol = match protocol {
+        Protocol::Zmodem => SendProtocol::Zmodem {
+            subpacket: 1024,
+            window: None,
+            escape: EscapeProfile::Minimal,
+            resume: false,
+            management: None,
+            skip_absent: false,
+        },
+        Protocol::Ymodem => SendProtocol::Ymodem {
+            one_k: true,
+            full_path: false,
+            header_wait: HEADER_WAIT,
+        },
+        Protocol::Xmodem1k => SendProtocol::Xmodem { one_k: true },
+        Protocol::Xmodem => SendProtocol::Xmodem { one_k: false },
+    };
+    let a = SendSettings {
+        files,
+        protocol,
+        limits: s.download.limits,
+        ports: Vec::new(),
+        serial: s.download.serial.clone(),
+        board: Board::default(),
+        records: Records::default(),
+        force_device: false,
+    };
+    if let Err(e) = session::send_over(&a, link, verbosity) {
+        failed(&e);
+        drain(link);
+    }
+    true
+}
+
+/// `Ctrl-T r`: receive from an X/YMODEM sender the person started on the remote side, into
+/// the download directory; XMODEM data (which has no name) under a name asked for first.
+pub fn receive(s: &TermSettings, verbosity: Verbosity, local: &mut Local, link: &mut dyn Link) {
+    local.cooked(|| {
+        eprintln!();
+        let dir = match &s.download.target {
+            Target::Dir { dir, .. } => dir.clone(),
+            Target::File(file) => file.clone(),
+        };
+        let question = format!(
+            "xyzmodem: receive by XMODEM or YMODEM into {}; a name for XMODEM data (empty: none): ",
+            dir.display()
+        );
+        let name = match prompt::ask_name(&question) {
+            Ok(Some(name)) => name,
+            Ok(None) => {
+                eprintln!("xyzmodem: received nothing");
+                return;
+            }
+            Err(e) => {
+                failed(&anyhow::Error::new(e).context("cannot read the answer"));
+                return;
+            }
+        };
+        let mut a = s.download.clone();
+        a.protocol = RecvProtocol::Detect;
+        a.target = Target::Dir {
+            dir,
+            create: false,
+            xmodem_name: Some(name),
+        };
+        receive_with(&a, Start::Xymodem, verbosity, link);
+    });
+}
+
+/// Receive with `a` into its target, the summary or the error printed after.
+fn receive_with(a: &RecvSettings, start: Start, verbosity: Verbosity, link: &mut dyn Link) {
+    let files = match ReceiveFiles::new(a.target.clone(), a.policy) {
+        Ok(files) => files,
+        Err(e) => {
+            failed(&anyhow::Error::new(e).context("cannot receive"));
+            cancel(link);
+            return;
+        }
+    };
+    let mut rec = Recorder::recv(None);
+    let got = Receiving {
+        settings: a,
+        start,
+        char_time: None,
+        stderr_is_link: false,
+        ctrl_c: false,
+        verbosity,
+    }
+    .run(files, link, &mut rec, None);
+    if let Err(e) = got.report(verbosity) {
+        failed(&e);
+        drain(link);
+    }
+}
+
+/// After a transfer that failed (Ctrl-C, say): drop what the other side had sent before it
+/// heard the cancel (data on the way, not text), until the line is quiet, so it does not
+/// reach the screen, where binary data can switch a terminal's modes.
+fn drain(link: &mut dyn Link) {
+    let started = Instant::now();
+    let mut buf = [0u8; 16 * 1024];
+    let mut dropped = 0;
+    while started.elapsed() < DRAIN_MAX {
+        match link.read(&mut buf, DRAIN_QUIET) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => dropped += n,
+        }
+    }
+    if dropped > 0 {
+        eprintln!(
+            "xyzmodem: dropped {dropped} bytes the other side sent before it stopped (press Enter for its prompt)"
+        );
+    }
 }
 
 fn cancel(link: &mut dyn Link) {
