@@ -146,6 +146,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--flow-control', '--flow-control', [CompletionResultType]::ParameterName, 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Downloads: replace an existing file (only once the new one is complete)')
             [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...')
+            [CompletionResult]::new('--no-reconnect', '--no-reconnect', [CompletionResultType]::ParameterName, 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back')
             [CompletionResult]::new('--no-auto', '--no-auto', [CompletionResultType]::ParameterName, 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')

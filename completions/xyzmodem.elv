@@ -140,6 +140,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
             cand --overwrite 'Downloads: replace an existing file (only once the new one is complete)'
             cand --rename 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+            cand --no-reconnect 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
             cand --no-auto 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'

@@ -140,6 +140,7 @@ software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l overwrite -d 'Downloads: replace an existing file (only once the new one is complete)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l rename -d 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-reconnect -d 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-auto -d 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'

@@ -215,6 +215,11 @@ pub struct TermArgs {
     #[arg(long, value_name = "KEY", default_value = "t", value_parser = parse_escape_key)]
     pub escape_key: EscapeKey,
 
+    /// When the port goes away (a USB adapter unplugged), end instead of waiting for it to
+    /// come back.
+    #[arg(long, requires = "port")]
+    pub no_reconnect: bool,
+
     /// Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`.
     #[arg(long)]
     pub no_auto: bool,

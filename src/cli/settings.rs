@@ -252,6 +252,8 @@ pub struct TermSettings {
     pub escape: u8,
     /// Start a transfer when the remote side starts `sz` or `rz`.
     pub auto: bool,
+    /// Wait for a port that went away to come back.
+    pub reconnect: bool,
     /// How downloads are received: as `recv -Z` into the download directory.
     pub download: RecvSettings,
 }
@@ -497,6 +499,7 @@ fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
         serial: serial(&a.link),
         escape: a.escape_key.0,
         auto: !a.no_auto,
+        reconnect: !a.no_reconnect,
         download: RecvSettings {
             target: target(RecvProtocol::Zmodem, Some(&a.download_dir), None)?,
             protocol: RecvProtocol::Zmodem,

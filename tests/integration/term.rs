@@ -581,3 +581,53 @@ fn ctrl_c_cancels_a_download_and_the_session_goes_on() {
     tmux.press("q");
     ended_with(&work, &tmux, 0);
 }
+
+/// The port goes away (its pty removed) and comes back: the terminal says so, waits, and goes
+/// on with the new one; with --no-reconnect it ends (exit 4) and says which port went away.
+#[test]
+fn a_port_that_goes_away_and_comes_back_is_reopened() {
+    let work = Work::new();
+    let Some((remote, tmux)) = on_console(&work, "") else {
+        return;
+    };
+    let link = remote.link.clone();
+    drop(remote);
+    let _ = std::fs::remove_file(&link);
+    tmux.wait_for(
+        &format!(
+            "xyzmodem: disconnected, waiting for {} (Ctrl-T q quits)",
+            link.display()
+        ),
+        LIMIT,
+    );
+    let Some(_again) = RemoteShell::start(&work) else {
+        return;
+    };
+    tmux.wait_for(
+        &format!("xyzmodem: reconnected to {}", link.display()),
+        LIMIT,
+    );
+    tmux.type_line("echo back-$((8*8))");
+    tmux.wait_for("back-64", LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+#[test]
+fn no_reconnect_ends_when_the_port_goes_away() {
+    let work = Work::new();
+    let Some((remote, tmux)) = on_console(&work, "--no-reconnect") else {
+        return;
+    };
+    let link = remote.link.clone();
+    drop(remote);
+    let screen = tmux.wait_for("done-42", LIMIT);
+    let want = format!("xyzmodem: error: {}: the port went away", link.display());
+    assert!(
+        screen.iter().any(|r| r.starts_with(&want)),
+        "{want}:\n{}",
+        screen.join("\n")
+    );
+    ended_with(&work, &tmux, 4);
+}

@@ -30,6 +30,9 @@ use watch::Watch;
 /// Set by SIGWINCH: the local terminal changed size.
 static RESIZED: AtomicBool = AtomicBool::new(false);
 
+/// How often a port that went away is looked for.
+const REOPEN: Duration = Duration::from_millis(200);
+
 /// XMODEM's negative acknowledgement, which a checksum receiver starts with.
 const NAK: u8 = 0x15;
 
@@ -67,8 +70,9 @@ pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
         watch: s.auto.then(Watch::default),
     };
     let end = term.pass_through();
-    if let End::Quit = end {
-        // The local shell's prompt comes next: on a line of its own.
+    let port = matches!(s.remote, Remote::Port(_));
+    if matches!(end, End::Quit) || (port && matches!(end, End::Closed(_))) {
+        // The local shell's prompt (or the error) comes next: on a line of its own.
         show(b"\r\n");
     }
     drop(term.local);
@@ -129,7 +133,10 @@ impl Term<'_> {
             let got = match ready.remote {
                 true => match self.conn.link.read(&mut input, Duration::ZERO) {
                     Ok(n) => n,
-                    Err(e) => return End::Closed(e),
+                    Err(e) => match self.lost(e) {
+                        Some(end) => return end,
+                        None => continue,
+                    },
                 },
                 false => 0,
             };
@@ -146,14 +153,53 @@ impl Term<'_> {
                 match rustix::io::read(rustix::stdio::stdin(), &mut typed) {
                     // The keyboard's end (stdin not a terminal): the remote side goes on.
                     Ok(0) => keyboard = false,
-                    Ok(n) => {
-                        if let Some(end) = self.typed(&typed[..n]) {
-                            return end;
+                    Ok(n) => match self.typed(&typed[..n]) {
+                        Some(End::Closed(e)) => {
+                            if let Some(end) = self.lost(e) {
+                                return end;
+                            }
                         }
-                    }
+                        Some(end) => return end,
+                        None => {}
+                    },
                     Err(rustix::io::Errno::INTR | rustix::io::Errno::AGAIN) => {}
                     Err(_) => keyboard = false,
                 }
+            }
+        }
+    }
+
+    /// The remote side went away: the end, or (a port, unless `--no-reconnect`) wait for it to
+    /// come back, the quit key and signals still heard; `None` once it is back.
+    fn lost(&mut self, error: io::Error) -> Option<End> {
+        let path = match &self.s.remote {
+            Remote::Port(path) if self.s.reconnect => path,
+            _ => return Some(End::Closed(error)),
+        };
+        let esc = keys::key_name(self.s.escape);
+        note(&format!("disconnected, waiting for {path} ({esc} q quits)"));
+        let mut typed = [0u8; 256];
+        let mut ignored = Vec::new();
+        loop {
+            if INTERRUPTED.load(Ordering::Relaxed) {
+                return Some(End::Interrupted);
+            }
+            let mut fds = [PollFd::new(0, PollFlags::POLLIN)];
+            let keyboard = poll(&mut fds, REOPEN.as_millis() as i32).is_ok_and(|n| n > 0);
+            if keyboard && let Ok(n @ 1..) = rustix::io::read(rustix::stdio::stdin(), &mut typed) {
+                let mut rest = &typed[..n];
+                while !rest.is_empty() {
+                    let (used, action) = self.keys.feed(rest, &mut ignored);
+                    rest = &rest[used..];
+                    if action == Some(Action::Quit) {
+                        return Some(End::Quit);
+                    }
+                }
+            }
+            if let Ok(conn) = Connection::open(&self.s.remote, &self.s.serial) {
+                self.conn = conn;
+                note(&format!("reconnected to {path}"));
+                return None;
             }
         }
     }
