@@ -75,6 +75,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--force-device', '--force-device', [CompletionResultType]::ParameterName, 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end')
             [CompletionResult]::new('--escape-controls', '--escape-controls', [CompletionResultType]::ParameterName, 'ZMODEM: the same as --escape all')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'ZMODEM: ask the receiver to resume files it holds in part')
+            [CompletionResult]::new('--then-term', '--then-term', [CompletionResultType]::ParameterName, 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')

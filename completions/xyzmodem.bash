@@ -365,7 +365,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__send)
-            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --force-device --header-wait --escape --escape-controls --if-exists --resume --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --force-device --header-wait --escape --escape-controls --if-exists --resume --then-term --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

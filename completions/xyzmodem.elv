@@ -71,6 +71,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --force-device 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end'
             cand --escape-controls 'ZMODEM: the same as --escape all'
             cand --resume 'ZMODEM: ask the receiver to resume files it holds in part'
+            cand --then-term 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves'
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
             cand -v 'Say more: retries, handshake details. Repeat for more'

@@ -79,6 +79,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l full-path -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l force-device -d 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l resume -d 'ZMODEM: ask the receiver to resume files it holds in part'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l then-term -d 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -163,6 +163,11 @@ pub struct SendArgs {
     #[arg(long, requires = "zmodem")]
     pub resume: bool,
 
+    /// After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g.
+    /// to watch the board boot; Ctrl-T q leaves.
+    #[arg(long, requires = "port")]
+    pub then_term: bool,
+
     #[command(flatten)]
     pub protocol: ProtocolArgs,
 

@@ -64,7 +64,12 @@ fn act(cli: &Cli) -> anyhow::Result<u8> {
             if s.ports.len() > 1 {
                 parallel::send(&s, verbosity, &report)
             } else {
-                session::send(&s, verbosity, &report)
+                session::send(&s, verbosity, &report)?;
+                // The board goes on (booting what it got): the console stays open.
+                match &s.then_term {
+                    Some(t) => return term::run(t, verbosity),
+                    None => Ok(()),
+                }
             }
         }
         Action::Recv(r) => session::recv(&r, verbosity),

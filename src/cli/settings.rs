@@ -205,6 +205,8 @@ pub struct SendSettings {
     pub records: Records,
     /// Send character and block devices too (`--force-device`).
     pub force_device: bool,
+    /// `--then-term`: the terminal to open on the port after a successful send.
+    pub then_term: Option<Box<TermSettings>>,
 }
 
 /// `recv`, resolved.
@@ -314,15 +316,30 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         }
         SendProtocol::Xmodem { one_k: a.one_k }
     };
+    let ports = ports::expand(&a.link.port)?;
+    let then_term = match (a.then_term, ports.as_slice()) {
+        (false, _) => None,
+        (true, [port]) => Some(Box::new(term_on(
+            Remote::Port(port.clone()),
+            &a.link,
+            &a.protocol,
+            Path::new("."),
+            Existing::Refuse,
+        )?)),
+        (true, _) => {
+            return Err(UsageError("--then-term opens a terminal on one --port").into());
+        }
+    };
     Ok(SendSettings {
         files: a.files.clone(),
         protocol,
         limits: limits(&a.protocol),
-        ports: ports::expand(&a.link.port)?,
+        ports,
         serial: serial(&a.link),
         board: board(&a.board),
         records: records(&a.records),
         force_device: a.force_device,
+        then_term,
     })
 }
 
@@ -494,30 +511,47 @@ fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
         }
         _ => return Err(UsageError("term uses one --port").into()),
     };
+    let existing = if a.overwrite {
+        Existing::Overwrite
+    } else if a.rename {
+        Existing::Rename
+    } else {
+        Existing::Refuse
+    };
     Ok(TermSettings {
-        remote,
-        serial: serial(&a.link),
         escape: a.escape_key.0,
         auto: !a.no_auto,
         reconnect: !a.no_reconnect,
+        ..term_on(remote, &a.link, &a.protocol, &a.download_dir, existing)?
+    })
+}
+
+/// The terminal on `remote` with the default keys, downloads into `dir`.
+fn term_on(
+    remote: Remote,
+    link: &LinkArgs,
+    protocol: &ProtocolArgs,
+    dir: &Path,
+    existing: Existing,
+) -> anyhow::Result<TermSettings> {
+    Ok(TermSettings {
+        remote,
+        serial: serial(link),
+        escape: 0x14,
+        auto: true,
+        reconnect: true,
         download: RecvSettings {
-            target: target(RecvProtocol::Zmodem, Some(&a.download_dir), None)?,
+            target: target(RecvProtocol::Zmodem, Some(dir), None)?,
             protocol: RecvProtocol::Zmodem,
             check: Check::Crc16,
             policy: ReceivePolicy {
-                existing: if a.overwrite {
-                    Existing::Overwrite
-                } else if a.rename {
-                    Existing::Rename
-                } else {
-                    Existing::Refuse
-                },
+                existing,
                 ..ReceivePolicy::default()
             },
             escape_controls: false,
-            limits: limits(&a.protocol),
+            limits: limits(protocol),
             port: None,
-            serial: serial(&a.link),
+            serial: serial(link),
             board: Board::default(),
             records: Records::default(),
         },

@@ -22,13 +22,18 @@ struct RemoteShell {
 impl RemoteShell {
     /// None (and a note) without socat.
     fn start(work: &Work) -> Option<Self> {
+        Self::run(work, "env PS1='remote> ' bash --norc --noprofile -i")
+    }
+
+    /// `program` (a command line without commas) on the far end instead of a shell, in
+    /// `remote/`.
+    fn run(work: &Work, program: &str) -> Option<Self> {
         if !require_peers(&["socat"]) {
             return None;
         }
         let link = work.path("console");
         let log = File::create(work.path("socat.log")).expect("create socat.log");
-        let shell =
-            "EXEC:env PS1='remote> ' bash --norc --noprofile -i,pty,setsid,ctty,stderr,sane";
+        let shell = format!("EXEC:{program},pty,setsid,ctty,stderr,sane");
         std::fs::create_dir_all(work.path("remote")).expect("mkdir remote");
         let child = Command::new("socat")
             .current_dir(work.path("remote"))
@@ -630,4 +635,94 @@ fn no_reconnect_ends_when_the_port_goes_away() {
         screen.join("\n")
     );
     ended_with(&work, &tmux, 4);
+}
+
+/// A boot monitor in the manner of U-Boot on the far end of a console: a `=> ` prompt;
+/// `loady` says it is ready and receives by YMODEM (our `rb` link), then prints the size
+/// received; `bootm` "starts" what it got, printing its SHA-256.
+fn bootloader(work: &Work) -> Option<RemoteShell> {
+    let bin = crate::lrzsz::install(work, &[]);
+    let script = format!(
+        r#"mkdir -p loaded
+while printf '=> ' && IFS= read -r line; do
+  case "$line" in
+    loady*)
+      echo '## Ready for binary (ymodem) download to 0x82000000 at 115200 bps...'
+      (cd loaded && {rb} -q)
+      size=$(stat -c %s loaded/*)
+      printf '## Total Size      = 0x%08x = %d Bytes\n' "$size" "$size" ;;
+    bootm*)
+      echo 'Starting kernel ...'
+      echo "booted $(cat loaded/* | sha256sum | cut -c1-64)" ;;
+    '') ;;
+    *) echo "Unknown command '$line' - try 'help'" ;;
+  esac
+done
+"#,
+        rb = bin.join("rb").display()
+    );
+    work.write("boot.sh", script.as_bytes());
+    RemoteShell::run(work, &format!("bash {}", work.path("boot.sh").display()))
+}
+
+/// The U-Boot flow in one window: `loady`, `Ctrl-T y` and the image, U-Boot's size line,
+/// then `bootm` and the board's output.
+#[test]
+fn u_boot_flow_loady_ctrl_t_y_then_bootm() {
+    let work = Work::new();
+    let (_, image) = work.random_file("image.bin", 50_000, 0xF1);
+    let Some(board) = bootloader(&work) else {
+        return;
+    };
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term --port {}", board.link.display()),
+    ) else {
+        return;
+    };
+    tmux.wait_for("xyzmodem: connected to", LIMIT);
+    tmux.press("Enter");
+    tmux.wait_for("=>", LIMIT);
+    tmux.type_line("loady 0x82000000");
+    tmux.wait_for("## Ready for binary (ymodem) download to 0x82000000", LIMIT);
+    tmux.press("C-t");
+    tmux.press("y");
+    tmux.wait_for("xyzmodem: send files by YMODEM", LIMIT);
+    tmux.type_line("image.bin");
+    tmux.wait_for("xyzmodem: sent image.bin: 48.83 KiB (50000 bytes)", LIMIT);
+    tmux.wait_for("## Total Size      = 0x0000c350 = 50000 Bytes", LIMIT);
+    tmux.type_line("bootm 0x82000000");
+    tmux.wait_for(&format!("booted {}", sha256_hex(&image)), LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `send --init --expect --after --then-term`: a flashing command that hands the console to
+/// the person once the board boots; Ctrl-T q leaves with 0. (--after ends its line with LF:
+/// it reaches the script's terminal while the receiver still has it raw, where a CR is not
+/// turned into the end of a line.)
+#[test]
+fn send_then_term_hands_over_the_console() {
+    let work = Work::new();
+    let (_, image) = work.random_file("image.bin", 30_000, 0xF2);
+    let Some(board) = bootloader(&work) else {
+        return;
+    };
+    let Some(tmux) = typed(
+        &work,
+        &format!(
+            r"{BIN} send -Y --port {} --init 'loady 0x82000000\r' --expect 'Ready for binary' --after 'bootm\n' --then-term image.bin",
+            board.link.display()
+        ),
+    ) else {
+        return;
+    };
+    tmux.wait_for("xyzmodem: sent image.bin", LIMIT);
+    tmux.wait_for(&format!("booted {}", sha256_hex(&image)), LIMIT);
+    tmux.type_line("version");
+    tmux.wait_for("Unknown command 'version' - try 'help'", LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
 }

@@ -175,6 +175,7 @@ fn ask_and_send(
         board: Board::default(),
         records: Records::default(),
         force_device: false,
+        then_term: None,
     };
     if let Err(e) = session::send_over(&a, link, verbosity) {
         failed(&e);
