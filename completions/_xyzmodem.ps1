@@ -134,6 +134,8 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
         'xyzmodem;term' {
             [CompletionResult]::new('--download-dir', '--download-dir', [CompletionResultType]::ParameterName, 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory')
             [CompletionResult]::new('--escape-key', '--escape-key', [CompletionResultType]::ParameterName, 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter key, becomes LF), onlcrnl (out: LF becomes CR LF)')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'Append what the session shows to FILE (transfers summarised in a line, not their data); Ctrl-T l stops and starts it')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line')
@@ -147,6 +149,8 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--flow-control', '--flow-control', [CompletionResultType]::ParameterName, 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes')
             [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Downloads: replace an existing file (only once the new one is complete)')
             [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...')
+            [CompletionResult]::new('--local-echo', '--local-echo', [CompletionResultType]::ParameterName, 'Show what is typed (for a device that does not echo it)')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Start each line shown with the seconds since the terminal started')
             [CompletionResult]::new('--no-reconnect', '--no-reconnect', [CompletionResultType]::ParameterName, 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back')
             [CompletionResult]::new('--no-auto', '--no-auto', [CompletionResultType]::ParameterName, 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')

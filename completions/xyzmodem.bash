@@ -467,7 +467,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__term)
-            opts="-p -b -q -v -h --download-dir --overwrite --rename --escape-key --no-reconnect --no-auto --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-p -b -q -v -h --download-dir --overwrite --rename --escape-key --map --local-echo --timestamps --log --no-reconnect --no-auto --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +478,14 @@ _xyzmodem() {
                     return 0
                     ;;
                 --escape-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -128,6 +128,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         &'xyzmodem;term'= {
             cand --download-dir 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory'
             cand --escape-key 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`'
+            cand --map 'Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter key, becomes LF), onlcrnl (out: LF becomes CR LF)'
+            cand --log 'Append what the session shows to FILE (transfers summarised in a line, not their data); Ctrl-T l stops and starts it'
             cand --retries 'Errors allowed per block before the transfer is cancelled'
             cand --timeout 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading'
             cand --idle-timeout 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line'
@@ -141,6 +143,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
             cand --overwrite 'Downloads: replace an existing file (only once the new one is complete)'
             cand --rename 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+            cand --local-echo 'Show what is typed (for a device that does not echo it)'
+            cand --timestamps 'Start each line shown with the seconds since the terminal started'
             cand --no-reconnect 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
             cand --no-auto 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
             cand -q 'Print nothing but errors (no progress bar, no summary)'

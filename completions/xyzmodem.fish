@@ -126,6 +126,8 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l download-dir -d 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l escape-key -d 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l map -d 'Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter key, becomes LF), onlcrnl (out: LF becomes CR LF)' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l log -d 'Append what the session shows to FILE (transfers summarised in a line, not their data); Ctrl-T l stops and starts it' -r -F
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
@@ -141,6 +143,8 @@ software\t'XON/XOFF'
 hardware\t'RTS/CTS'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l overwrite -d 'Downloads: replace an existing file (only once the new one is complete)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l rename -d 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l local-echo -d 'Show what is typed (for a device that does not echo it)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timestamps -d 'Start each line shown with the seconds since the terminal started'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-reconnect -d 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-auto -d 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'

@@ -220,6 +220,25 @@ pub struct TermArgs {
     #[arg(long, value_name = "KEY", default_value = "t", value_parser = parse_escape_key)]
     pub escape_key: EscapeKey,
 
+    /// Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes
+    /// LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter
+    /// key, becomes LF), onlcrnl (out: LF becomes CR LF).
+    #[arg(long, value_name = "LIST", value_parser = parse_map)]
+    pub map: Option<Map>,
+
+    /// Show what is typed (for a device that does not echo it).
+    #[arg(long)]
+    pub local_echo: bool,
+
+    /// Start each line shown with the seconds since the terminal started.
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Append what the session shows to FILE (transfers summarised in a line, not their
+    /// data); Ctrl-T l stops and starts it.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
     /// When the port goes away (a USB adapter unplugged), end instead of waiting for it to
     /// come back.
     #[arg(long, requires = "port")]
@@ -234,6 +253,42 @@ pub struct TermArgs {
 
     #[command(flatten)]
     pub link: LinkArgs,
+}
+
+/// `--map`: the CR/LF mappings (as tio names them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Map {
+    /// In: CR becomes LF.
+    pub icrnl: bool,
+    /// In: CR is dropped.
+    pub igncr: bool,
+    /// In: LF becomes CR LF.
+    pub inlcrnl: bool,
+    /// Out: CR (Enter) becomes LF.
+    pub ocrnl: bool,
+    /// Out: LF becomes CR LF.
+    pub onlcrnl: bool,
+}
+
+/// Parses `--map`: names separated by commas, e.g. `inlcrnl,ocrnl`.
+pub fn parse_map(list: &str) -> Result<Map, String> {
+    let mut map = Map::default();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let flag = match name.to_ascii_lowercase().as_str() {
+            "icrnl" => &mut map.icrnl,
+            "igncr" => &mut map.igncr,
+            "inlcrnl" => &mut map.inlcrnl,
+            "ocrnl" => &mut map.ocrnl,
+            "onlcrnl" => &mut map.onlcrnl,
+            _ => {
+                return Err(format!(
+                    "unknown mapping {name}: use icrnl, igncr, inlcrnl, ocrnl or onlcrnl"
+                ));
+            }
+        };
+        *flag = true;
+    }
+    Ok(map)
 }
 
 /// The terminal's escape key: the control character typed.

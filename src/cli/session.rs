@@ -592,6 +592,11 @@ impl Receiving<'_> {
 }
 
 impl Received {
+    /// The files stored, and their lengths.
+    pub fn files(&self) -> &[(std::path::PathBuf, u64)] {
+        &self.files
+    }
+
     /// The lines after the session (once a terminal used as the link is restored): each file
     /// with `-v` or in a batch, then the summary; or the session's error.
     pub fn report(self, verbosity: Verbosity) -> anyhow::Result<()> {

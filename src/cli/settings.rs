@@ -13,8 +13,8 @@ use xyzmodem::proto::zmodem::{EscapeProfile, Management};
 use xyzmodem::proto::{self, Check, RecvMode, SendMode};
 
 use super::args::{
-    BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, ParityArg, ProtocolArgs,
-    RecordArgs, RecvArgs, SendArgs, TermArgs,
+    BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, Map, ParityArg,
+    ProtocolArgs, RecordArgs, RecvArgs, SendArgs, TermArgs,
 };
 use super::exit::UsageError;
 use super::handshake::Board;
@@ -256,6 +256,14 @@ pub struct TermSettings {
     pub auto: bool,
     /// Wait for a port that went away to come back.
     pub reconnect: bool,
+    /// CR/LF mappings.
+    pub map: Map,
+    /// Show what is typed.
+    pub local_echo: bool,
+    /// A timestamp on each line shown.
+    pub timestamps: bool,
+    /// Log what is shown into this file.
+    pub log: Option<PathBuf>,
     /// How downloads are received: as `recv -Z` into the download directory.
     pub download: RecvSettings,
 }
@@ -522,6 +530,10 @@ fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
         escape: a.escape_key.0,
         auto: !a.no_auto,
         reconnect: !a.no_reconnect,
+        map: a.map.unwrap_or_default(),
+        local_echo: a.local_echo,
+        timestamps: a.timestamps,
+        log: a.log.clone(),
         ..term_on(remote, &a.link, &a.protocol, &a.download_dir, existing)?
     })
 }
@@ -540,6 +552,10 @@ fn term_on(
         escape: 0x14,
         auto: true,
         reconnect: true,
+        map: Map::default(),
+        local_echo: false,
+        timestamps: false,
+        log: None,
         download: RecvSettings {
             target: target(RecvProtocol::Zmodem, Some(dir), None)?,
             protocol: RecvProtocol::Zmodem,

@@ -726,3 +726,85 @@ fn send_then_term_hands_over_the_console() {
     tmux.press("q");
     ended_with(&work, &tmux, 0);
 }
+
+/// A device that sends bare LFs, does not echo and ends a line only at LF: `--map
+/// inlcrnl,ocrnl` makes its lines start at the left and Enter end its line, `--local-echo`
+/// shows what is typed, `--timestamps` starts each line with the time.
+#[test]
+fn mappings_local_echo_and_timestamps() {
+    let work = Work::new();
+    work.write(
+        "device.sh",
+        b"stty -onlcr -echo -icrnl; printf 'one\\ntwo\\n'; read -r line; printf 'got:%s\\n' \"$line\"; sleep 5\n",
+    );
+    let Some(device) = RemoteShell::run(&work, &format!("sh {}", work.path("device.sh").display()))
+    else {
+        return;
+    };
+    let Some(tmux) = typed(
+        &work,
+        &format!(
+            "{BIN} term --map inlcrnl,ocrnl --local-echo --timestamps --port {}",
+            device.link.display()
+        ),
+    ) else {
+        return;
+    };
+    let screen = tmux.wait_for("] two", LIMIT);
+    let stamped = |row: &str, text: &str| {
+        row.len() == 11 + text.len()
+            && row.starts_with("[   ")
+            && row[4..]
+                .chars()
+                .take(5)
+                .all(|c| c.is_ascii_digit() || c == '.')
+            && row.ends_with(&format!("] {text}"))
+    };
+    assert!(
+        screen.iter().any(|r| stamped(r, "one")) && screen.iter().any(|r| stamped(r, "two")),
+        "{}",
+        screen.join("\n")
+    );
+    tmux.type_line("hello");
+    let screen = tmux.wait_for("got:hello", LIMIT);
+    assert!(
+        screen.iter().any(|r| stamped(r, "hello"))
+            && screen.iter().any(|r| stamped(r, "got:hello")),
+        "{}",
+        screen.join("\n")
+    );
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
+
+/// `--log FILE`: what the session showed, with a download as one line (not its data);
+/// `Ctrl-T l` stops it.
+#[test]
+fn the_log_has_the_session_and_a_line_per_transfer() {
+    let work = Work::new();
+    std::fs::create_dir_all(work.path("in")).expect("mkdir in");
+    let Some((_remote, tmux)) = on_console(&work, "--download-dir in --log session.log") else {
+        return;
+    };
+    work.random_file("remote/small.bin", 1_000, 0xA7);
+    tmux.type_line("echo logged-$((9*9)); sz small.bin");
+    tmux.wait_for("xyzmodem: received in/small.bin", LIMIT);
+    tmux.press("C-t");
+    tmux.press("l");
+    tmux.wait_for("xyzmodem: stopped logging to session.log", LIMIT);
+    tmux.type_line("echo unlogged-$((9+9))");
+    tmux.wait_for("unlogged-18", LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+    let log = String::from_utf8_lossy(&work.read("session.log")).into_owned();
+    assert!(log.contains("logged-81\r\n"), "{log:?}");
+    assert!(
+        log.contains("\r\n[xyzmodem: ZMODEM download: received in/small.bin (1000 bytes)]\r\n"),
+        "{log:?}"
+    );
+    assert!(!log.contains("unlogged-18"), "{log:?}");
+    // The transfer's data is not in it: the log is the text around it.
+    assert!(log.len() < 600, "{} bytes: {log:?}", log.len());
+}

@@ -13,6 +13,8 @@ pub enum Action {
     Send(Protocol),
     /// `r`: receive X/YMODEM.
     Receive,
+    /// `l`: start or stop the log.
+    Log,
     /// Any other key: said to be unknown, and not sent.
     Unknown(u8),
 }
@@ -42,6 +44,7 @@ pub fn help(escape: u8) -> String {
          x       send a file by XMODEM-1K\r\n  \
          X       send a file by XMODEM (128-byte blocks)\r\n  \
          r       receive by XMODEM or YMODEM\r\n  \
+         l       start or stop the log\r\n  \
          {esc}  send a {esc} to the remote side\r\n"
     )
 }
@@ -92,6 +95,7 @@ impl Keys {
                     b'x' => Action::Send(Protocol::Xmodem1k),
                     b'X' => Action::Send(Protocol::Xmodem),
                     b'r' => Action::Receive,
+                    b'l' => Action::Log,
                     other => Action::Unknown(other),
                 };
                 return (i + 1, Some(action));

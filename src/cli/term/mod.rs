@@ -6,6 +6,7 @@
 mod keys;
 mod prompt;
 mod remote;
+mod screen;
 mod transfer;
 mod watch;
 
@@ -24,6 +25,7 @@ use super::session::INTERRUPTED;
 use super::settings::{Remote, TermSettings};
 use keys::{Action, Keys};
 use remote::Connection;
+use screen::{Log, Screen};
 use transfer::Local;
 use watch::Watch;
 
@@ -59,6 +61,7 @@ pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
         };
         eprintln!("xyzmodem: {what}; {esc} ? lists the keys, {esc} q quits");
     }
+    let log = Log::new(s.log.as_deref()).context("cannot open the log")?;
     let local = Local::raw().context("cannot put the terminal in raw mode")?;
     let mut term = Term {
         s,
@@ -68,6 +71,9 @@ pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
         local,
         last: None,
         watch: s.auto.then(Watch::default),
+        screen: Screen::new(s.map, s.timestamps, std::time::Instant::now()),
+        log,
+        mapped: Vec::new(),
     };
     let end = term.pass_through();
     let port = matches!(s.remote, Remote::Port(_));
@@ -108,6 +114,11 @@ struct Term<'a> {
     last: Option<u8>,
     /// Watches the remote side's output for a ZMODEM start (unless `--no-auto`).
     watch: Option<Watch>,
+    /// Mappings and timestamps.
+    screen: Screen,
+    log: Log,
+    /// What the screen shows, mapped (reused).
+    mapped: Vec<u8>,
 }
 
 /// What [`Term::wait`] found ready.
@@ -147,7 +158,7 @@ impl Term<'_> {
             {
                 shown.clear();
                 watch.flush(&mut shown);
-                show(&shown);
+                self.display(&shown);
             }
             if ready.keyboard {
                 match rustix::io::read(rustix::stdio::stdin(), &mut typed) {
@@ -207,28 +218,53 @@ impl Term<'_> {
     /// Show what the remote side sent, but for a ZMODEM start, which starts the transfer.
     fn output(&mut self, input: &[u8], shown: &mut Vec<u8>) {
         self.last = input.last().copied();
-        let Some(watch) = self.watch.as_mut() else {
-            show(input);
-            return;
+        let found = match self.watch.as_mut() {
+            None => {
+                self.display(input);
+                return;
+            }
+            Some(watch) => {
+                shown.clear();
+                watch.feed(input, shown)
+            }
         };
-        shown.clear();
-        let found = watch.feed(input, shown);
-        show(shown);
+        self.display(shown);
         let Some((start, bytes)) = found else {
             return;
         };
         let link = self.conn.link.as_mut();
         let (s, verbosity) = (self.s, self.verbosity);
-        match start {
-            ZmodemStart::Download => {
-                transfer::download(s, verbosity, &mut self.local, link, bytes);
-            }
+        let what = match start {
+            ZmodemStart::Download => Some(transfer::download(
+                s,
+                verbosity,
+                &mut self.local,
+                link,
+                bytes,
+            )),
             ZmodemStart::Upload => {
-                if !transfer::upload(s, verbosity, &mut self.local, link, bytes) {
+                let sent = transfer::upload(s, verbosity, &mut self.local, link, bytes);
+                if sent.is_none()
+                    && let Some(watch) = self.watch.as_mut()
+                {
                     watch.declined();
                 }
+                sent
             }
+        };
+        if let Some(what) = what {
+            self.log.line(&what);
         }
+    }
+
+    /// Show bytes from the remote side (or typed, with local echo): mapped, timestamped, and
+    /// logged.
+    fn display(&mut self, bytes: &[u8]) {
+        self.mapped.clear();
+        self.screen
+            .shown(bytes, std::time::Instant::now(), &mut self.mapped);
+        show(&self.mapped);
+        self.log.write(&self.mapped);
     }
 
     /// Wait for the keyboard or the remote side, until a signal comes at the latest (or a
@@ -265,11 +301,25 @@ impl Term<'_> {
 
     /// Send what was typed, and act on the commands in it.
     fn typed(&mut self, mut input: &[u8]) -> Option<End> {
+        let mut keyed = Vec::with_capacity(input.len());
         let mut out = Vec::with_capacity(input.len());
         while !input.is_empty() {
+            keyed.clear();
             out.clear();
-            let (used, action) = self.keys.feed(input, &mut out);
+            let (used, action) = self.keys.feed(input, &mut keyed);
             input = &input[used..];
+            self.screen.typed(&keyed, &mut out);
+            if self.s.local_echo {
+                // Enter shown as a new line, as a device that echoes does.
+                let echo = keyed.iter().fold(Vec::new(), |mut v, &b| {
+                    match b {
+                        b'\r' => v.extend_from_slice(b"\r\n"),
+                        b => v.push(b),
+                    }
+                    v
+                });
+                self.display(&echo);
+            }
             if !out.is_empty()
                 && let Err(e) = self.conn.link.write_all(&out, STALL, Some(&INTERRUPTED))
             {
@@ -292,12 +342,25 @@ impl Term<'_> {
                     let start = self.last.filter(|&b| matches!(b, b'C' | b'G' | NAK));
                     let link = self.conn.link.as_mut();
                     let mut link = Replay::new(link, start.into_iter().collect());
-                    transfer::send(self.s, self.verbosity, &mut self.local, &mut link, protocol);
+                    let what = transfer::send(
+                        self.s,
+                        self.verbosity,
+                        &mut self.local,
+                        &mut link,
+                        protocol,
+                    );
+                    self.log.line(&what);
                 }
                 Some(Action::Receive) => {
                     let link = self.conn.link.as_mut();
-                    transfer::receive(self.s, self.verbosity, &mut self.local, link);
+                    let what = transfer::receive(self.s, self.verbosity, &mut self.local, link);
+                    self.log.line(&what);
                 }
+                Some(Action::Log) => match self.log.toggle() {
+                    Ok(true) => note(&format!("logging to {}", self.log.path().display())),
+                    Ok(false) => note(&format!("stopped logging to {}", self.log.path().display())),
+                    Err(e) => note(&format!("cannot log: {e}")),
+                },
                 Some(Action::Unknown(key)) => {
                     let esc = keys::key_name(self.s.escape);
                     note(&format!(

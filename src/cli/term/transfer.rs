@@ -66,37 +66,38 @@ pub fn download(
     local: &mut Local,
     link: &mut dyn Link,
     pending: Vec<u8>,
-) {
+) -> String {
     local.cooked(|| {
         // A line of our own: the remote side's `rz\r` is on the one the cursor is on.
         eprintln!();
         let mut link = Replay::new(link, pending);
-        receive_with(&s.download, Start::Zmodem, verbosity, &mut link);
-    });
+        let what = receive_with(&s.download, Start::Zmodem, verbosity, &mut link);
+        format!("ZMODEM download: {what}")
+    })
 }
 
 /// The remote side's `rz` waits: ask for the files and send them by ZMODEM; `pending`: the
-/// bytes read past its start (its `ZRINIT` first). Returns false when the person declined
-/// (empty answer, Ctrl-C, Esc): `rz` was told to stop (the cancel sequence, so that it ends
-/// and its shell gets no junk).
+/// bytes read past its start (its `ZRINIT` first). Returns what happened, for the log, or
+/// `None` when the person declined (empty answer, Ctrl-C, Esc): `rz` was told to stop (the
+/// cancel sequence, so that it ends and its shell gets no junk).
 pub fn upload(
     s: &TermSettings,
     verbosity: Verbosity,
     local: &mut Local,
     link: &mut dyn Link,
     pending: Vec<u8>,
-) -> bool {
+) -> Option<String> {
     local.cooked(|| {
         eprintln!();
         let mut link = Replay::new(link, pending);
         let question =
             "xyzmodem: the remote side waits for files (rz); send (Tab completes, empty: none): ";
         let sent = ask_and_send(s, verbosity, &mut link, Protocol::Zmodem, question);
-        if !sent {
+        if sent.is_none() {
             cancel(&mut link);
             eprintln!("xyzmodem: sent nothing; the remote rz was told to stop");
         }
-        sent
+        sent.map(|what| format!("ZMODEM upload: {what}"))
     })
 }
 
@@ -108,7 +109,7 @@ pub fn send(
     local: &mut Local,
     link: &mut dyn Link,
     protocol: Protocol,
-) {
+) -> String {
     local.cooked(|| {
         eprintln!();
         let (name, what) = match protocol {
@@ -118,20 +119,24 @@ pub fn send(
             Protocol::Xmodem => ("XMODEM", "a file"),
         };
         let question = format!("xyzmodem: send {what} by {name} (Tab completes, empty: none): ");
-        if !ask_and_send(s, verbosity, link, protocol, &question) {
-            eprintln!("xyzmodem: sent nothing");
+        match ask_and_send(s, verbosity, link, protocol, &question) {
+            Some(sent) => format!("{name} send: {sent}"),
+            None => {
+                eprintln!("xyzmodem: sent nothing");
+                format!("{name} send: nothing")
+            }
         }
-    });
+    })
 }
 
-/// Ask for the files and send them; false when the answer named none.
+/// Ask for the files and send them: what was sent, or `None` when the answer named none.
 fn ask_and_send(
     s: &TermSettings,
     verbosity: Verbosity,
     link: &mut dyn Link,
     protocol: Protocol,
     question: &str,
-) -> bool {
+) -> Option<String> {
     let files = loop {
         match prompt::ask(question) {
             Ok(Some(files))
@@ -142,10 +147,10 @@ fn ask_and_send(
                 );
             }
             Ok(Some(files)) => break files,
-            Ok(None) => return false,
+            Ok(None) => return None,
             Err(e) => {
                 failed(&anyhow::Error::new(e).context("cannot read the answer"));
-                return false;
+                return None;
             }
         }
     };
@@ -177,16 +182,28 @@ fn ask_and_send(
         force_device: false,
         then_term: None,
     };
+    let names = a
+        .files
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
     if let Err(e) = session::send_over(&a, link, verbosity) {
         failed(&e);
         drain(link);
+        return Some(format!("{names} failed: {e:#}"));
     }
-    true
+    Some(format!("sent {names}"))
 }
 
 /// `Ctrl-T r`: receive from an X/YMODEM sender the person started on the remote side, into
 /// the download directory; XMODEM data (which has no name) under a name asked for first.
-pub fn receive(s: &TermSettings, verbosity: Verbosity, local: &mut Local, link: &mut dyn Link) {
+pub fn receive(
+    s: &TermSettings,
+    verbosity: Verbosity,
+    local: &mut Local,
+    link: &mut dyn Link,
+) -> String {
     local.cooked(|| {
         eprintln!();
         let dir = match &s.download.target {
@@ -201,11 +218,11 @@ pub fn receive(s: &TermSettings, verbosity: Verbosity, local: &mut Local, link: 
             Ok(Some(name)) => name,
             Ok(None) => {
                 eprintln!("xyzmodem: received nothing");
-                return;
+                return "X/YMODEM receive: nothing".to_owned();
             }
             Err(e) => {
                 failed(&anyhow::Error::new(e).context("cannot read the answer"));
-                return;
+                return "X/YMODEM receive: nothing".to_owned();
             }
         };
         let mut a = s.download.clone();
@@ -215,18 +232,26 @@ pub fn receive(s: &TermSettings, verbosity: Verbosity, local: &mut Local, link: 
             create: false,
             xmodem_name: Some(name),
         };
-        receive_with(&a, Start::Xymodem, verbosity, link);
-    });
+        let what = receive_with(&a, Start::Xymodem, verbosity, link);
+        format!("X/YMODEM receive: {what}")
+    })
 }
 
-/// Receive with `a` into its target, the summary or the error printed after.
-fn receive_with(a: &RecvSettings, start: Start, verbosity: Verbosity, link: &mut dyn Link) {
+/// Receive with `a` into its target, the summary or the error printed after; what was
+/// received, for the log.
+fn receive_with(
+    a: &RecvSettings,
+    start: Start,
+    verbosity: Verbosity,
+    link: &mut dyn Link,
+) -> String {
     let files = match ReceiveFiles::new(a.target.clone(), a.policy) {
         Ok(files) => files,
         Err(e) => {
-            failed(&anyhow::Error::new(e).context("cannot receive"));
+            let e = anyhow::Error::new(e).context("cannot receive");
+            failed(&e);
             cancel(link);
-            return;
+            return format!("failed: {e:#}");
         }
     };
     let mut rec = Recorder::recv(None);
@@ -239,9 +264,19 @@ fn receive_with(a: &RecvSettings, start: Start, verbosity: Verbosity, link: &mut
         verbosity,
     }
     .run(files, link, &mut rec, None);
-    if let Err(e) = got.report(verbosity) {
-        failed(&e);
-        drain(link);
+    let names = got
+        .files()
+        .iter()
+        .map(|(path, len)| format!("{} ({len} bytes)", path.display()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match got.report(verbosity) {
+        Ok(()) => format!("received {names}"),
+        Err(e) => {
+            failed(&e);
+            drain(link);
+            format!("failed: {e:#}")
+        }
     }
 }
 
