@@ -154,6 +154,21 @@ mod tests {
         }
     }
 
+    /// A poll of the inner link's descriptor would not see bytes still held here: none is
+    /// given until they are handed out.
+    #[test]
+    fn no_descriptor_to_wait_on_while_bytes_wait_here() {
+        use std::os::fd::AsRawFd;
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let raw = a.as_raw_fd();
+        let mut link = Replay::new(crate::link::FdLink::new("a", a).unwrap(), b"C".to_vec());
+        assert_eq!(link.input_fd(), None);
+        let mut buf = [0u8; 4];
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 1);
+        assert_eq!(link.input_fd(), Some(raw));
+        assert_eq!(Replay::new(Script::new(&[]), Vec::new()).input_fd(), None);
+    }
+
     #[test]
     fn empty_leftover_reads_the_inner_link() {
         let mut link = Replay::new(Script::new(&[b"C"]), Vec::new());
