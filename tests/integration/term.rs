@@ -808,3 +808,44 @@ fn the_log_has_the_session_and_a_line_per_transfer() {
     // The transfer's data is not in it: the log is the text around it.
     assert!(log.len() < 600, "{} bytes: {log:?}", log.len());
 }
+
+/// `term -- bash`: the shell's `rz` and a typed path upload byte for byte, as on a port.
+#[test]
+fn remote_rz_uploads_in_command_mode() {
+    let work = Work::new();
+    if !require_peers(&["rz"]) {
+        return;
+    }
+    std::fs::create_dir_all(work.path("remote")).expect("mkdir remote");
+    let (_, data) = work.random_file("up.bin", 100_000, 0xB7);
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term -- env PS1='inner> ' bash --norc --noprofile"),
+    ) else {
+        return;
+    };
+    tmux.wait_for("inner>", LIMIT);
+    tmux.type_line("cd remote; rz");
+    tmux.wait_for(ASKED, LIMIT);
+    tmux.type_line("up.bin");
+    tmux.wait_for("xyzmodem: sent up.bin: 97.66 KiB (100000 bytes)", LIMIT);
+    tmux.type_line("echo up-$((6*6))");
+    tmux.wait_for("up-36", LIMIT);
+    assert_eq!(sha256_hex(&work.read("remote/up.bin")), sha256_hex(&data));
+    tmux.type_line("exit");
+    ended_with(&work, &tmux, 0);
+}
+
+/// SIGTERM (here from the command itself, to its parent) ends the terminal with 130 and the
+/// local terminal's settings as before.
+#[test]
+fn sigterm_ends_the_terminal_restored() {
+    let work = Work::new();
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term -- sh -c 'sleep 0.3; kill -TERM $PPID; sleep 5'"),
+    ) else {
+        return;
+    };
+    ended_with(&work, &tmux, 130);
+}

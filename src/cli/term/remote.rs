@@ -107,3 +107,17 @@ fn exit_code(status: ExitStatus) -> u8 {
         (None, None) => 1,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::process::ExitStatusExt;
+
+    #[test]
+    fn the_exit_code_is_what_a_shell_says() {
+        assert_eq!(exit_code(ExitStatus::from_raw(7 << 8)), 7);
+        assert_eq!(exit_code(ExitStatus::from_raw(0)), 0);
+        // Killed by SIGKILL (9): 137.
+        assert_eq!(exit_code(ExitStatus::from_raw(9)), 137);
+    }
+}
