@@ -87,6 +87,16 @@ pub trait Link {
     fn input_fd(&self) -> Option<RawFd> {
         None
     }
+
+    /// Send a break: the line held at its low level for `duration` (a serial port; a boot
+    /// monitor may take it as "stop"). Other links cannot: [`io::ErrorKind::Unsupported`].
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        let _ = duration;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "a break can be sent on a serial port only",
+        ))
+    }
 }
 
 /// A link behind a pointer is a link: wrappers ([`Trace`], [`Replay`]) can wrap
@@ -125,6 +135,9 @@ macro_rules! forward_link {
             }
             fn input_fd(&self) -> Option<RawFd> {
                 (**self).input_fd()
+            }
+            fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+                (**self).send_break(duration)
             }
         }
     )*};

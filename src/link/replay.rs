@@ -100,6 +100,10 @@ impl<L: Link> Link for Replay<L> {
         self.inner.name()
     }
 
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.inner.send_break(duration)
+    }
+
     /// None while bytes wait here: a poll of the inner link would not see them.
     fn input_fd(&self) -> Option<std::os::fd::RawFd> {
         if self.pending().is_empty() {

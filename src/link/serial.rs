@@ -239,6 +239,12 @@ impl Link for SerialLink {
     fn input_fd(&self) -> Option<std::os::fd::RawFd> {
         Some(std::os::fd::AsRawFd::as_raw_fd(&self.port))
     }
+
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.port.set_break().map_err(io::Error::from)?;
+        std::thread::sleep(duration);
+        self.port.clear_break().map_err(io::Error::from)
+    }
 }
 
 #[cfg(test)]

@@ -849,3 +849,35 @@ fn sigterm_ends_the_terminal_restored() {
     };
     ended_with(&work, &tmux, 130);
 }
+
+/// `Ctrl-T b` sends a break on a port (a pty takes it and does nothing); a command's
+/// pseudo-terminal has none, and the terminal says so and goes on.
+#[test]
+fn ctrl_t_b_sends_a_break_on_a_port_only() {
+    let work = Work::new();
+    let Some((_remote, tmux)) = on_console(&work, "") else {
+        return;
+    };
+    tmux.press("C-t");
+    tmux.press("b");
+    tmux.wait_for("xyzmodem: sent a break (250 ms)", LIMIT);
+    tmux.type_line("echo brk-$((2*3))");
+    tmux.wait_for("brk-6", LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+
+    tmux.type_line(&format!(
+        "clear; stty -a > before.txt; {BIN} term -- sleep 100; echo exit=$?; stty -a > after.txt; echo done-$((6*7))"
+    ));
+    tmux.wait_for("xyzmodem: running sleep", LIMIT);
+    tmux.press("C-t");
+    tmux.press("b");
+    tmux.wait_for(
+        "xyzmodem: cannot send a break on sleep: a break can be sent on a serial port only",
+        LIMIT,
+    );
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}

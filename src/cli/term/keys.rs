@@ -15,6 +15,8 @@ pub enum Action {
     Receive,
     /// `l`: start or stop the log.
     Log,
+    /// `b`: send a break.
+    Break,
     /// Any other key: said to be unknown, and not sent.
     Unknown(u8),
 }
@@ -45,6 +47,7 @@ pub fn help(escape: u8) -> String {
          X       send a file by XMODEM (128-byte blocks)\r\n  \
          r       receive by XMODEM or YMODEM\r\n  \
          l       start or stop the log\r\n  \
+         b       send a break (serial port)\r\n  \
          {esc}  send a {esc} to the remote side\r\n"
     )
 }
@@ -96,6 +99,7 @@ impl Keys {
                     b'X' => Action::Send(Protocol::Xmodem),
                     b'r' => Action::Receive,
                     b'l' => Action::Log,
+                    b'b' => Action::Break,
                     other => Action::Unknown(other),
                 };
                 return (i + 1, Some(action));

@@ -32,6 +32,9 @@ use watch::Watch;
 /// Set by SIGWINCH: the local terminal changed size.
 static RESIZED: AtomicBool = AtomicBool::new(false);
 
+/// How long `Ctrl-T b` holds the line in a break.
+const BREAK: Duration = Duration::from_millis(250);
+
 /// How often a port that went away is looked for.
 const REOPEN: Duration = Duration::from_millis(200);
 
@@ -356,6 +359,13 @@ impl Term<'_> {
                     let what = transfer::receive(self.s, self.verbosity, &mut self.local, link);
                     self.log.line(&what);
                 }
+                Some(Action::Break) => match self.conn.link.send_break(BREAK) {
+                    Ok(()) => note(&format!("sent a break ({} ms)", BREAK.as_millis())),
+                    Err(e) => note(&format!(
+                        "cannot send a break on {}: {e}",
+                        self.conn.link.name()
+                    )),
+                },
                 Some(Action::Log) => match self.log.toggle() {
                     Ok(true) => note(&format!("logging to {}", self.log.path().display())),
                     Ok(false) => note(&format!("stopped logging to {}", self.log.path().display())),
