@@ -881,3 +881,28 @@ fn ctrl_t_b_sends_a_break_on_a_port_only() {
     tmux.press("q");
     ended_with(&work, &tmux, 0);
 }
+
+/// Our own `sz` link as the remote program: the download works the same.
+#[test]
+fn our_sz_link_as_the_remote_program_downloads() {
+    let work = Work::new();
+    let files = remote_files(&work);
+    let bin = crate::lrzsz::install(&work, &[]);
+    let Some((_remote, tmux)) = on_console(&work, "--download-dir in") else {
+        return;
+    };
+    tmux.type_line(&format!("{} a.bin b.bin", bin.join("sz").display()));
+    tmux.wait_for("xyzmodem: received 2 files", LIMIT);
+    for (name, data) in &files {
+        assert_eq!(
+            sha256_hex(&work.read(&format!("in/{name}"))),
+            sha256_hex(data),
+            "{name}"
+        );
+    }
+    tmux.type_line("echo ours-$((1+6))");
+    tmux.wait_for("ours-7", LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}
