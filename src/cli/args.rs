@@ -189,10 +189,14 @@ Examples:
     xyzmodem term --download-dir in -- ssh board
 
 Keys (after the escape key, Ctrl-T unless --escape-key):
-  q quit   ? list the keys   Ctrl-T send a Ctrl-T
+  q quit   ? list the keys   Ctrl-T send a Ctrl-T   b send a break   l start/stop the log
+  z y x X  send files by ZMODEM, YMODEM, XMODEM-1K, XMODEM   r receive X/YMODEM
+A remote `sz` downloads into --download-dir; a remote `rz` asks for the files to send.
+During a transfer, Ctrl-C cancels it and the session goes on.
 
 Exit codes: COMMAND's exit status; 0 after Ctrl-T q; 2 usage error, 4 local file or
-device error, 130 interrupted (SIGTERM, SIGHUP).";
+device error (the port cannot be opened, or went away with --no-reconnect), 130
+interrupted (SIGTERM, SIGHUP).";
 
 /// `xyzmodem term`.
 #[derive(Debug, Args)]
