@@ -64,11 +64,13 @@ fn act(cli: &Cli) -> anyhow::Result<u8> {
             if s.ports.len() > 1 {
                 parallel::send(&s, verbosity, &report)
             } else {
-                session::send(&s, verbosity, &report)?;
+                let mut kept = None;
+                let keep = s.then_term.is_some().then_some(&mut kept);
+                session::send(&s, verbosity, &report, keep)?;
                 // The board goes on (booting what it got): the console stays open.
-                match &s.then_term {
-                    Some(t) => return term::run(t, verbosity),
-                    None => Ok(()),
+                match (&s.then_term, kept) {
+                    (Some(t), Some(link)) => return term::run_on(t, verbosity, link),
+                    _ => Ok(()),
                 }
             }
         }

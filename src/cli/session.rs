@@ -230,11 +230,17 @@ fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
 }
 
 /// Send over one port (or stdin/stdout), with the report and the summary line.
-pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::Result<()> {
+/// With `kept`, the link stays open after a success and goes there (for `--then-term`).
+pub fn send(
+    a: &SendSettings,
+    verbosity: Verbosity,
+    report: &Report,
+    kept: Option<&mut Option<Box<dyn Link>>>,
+) -> anyhow::Result<()> {
     let port = a.ports.first().map(String::as_str);
     let mut rec = Recorder::send(port, &a.files);
     let trace = a.records.trace.as_deref();
-    let result = send_port(a, port, trace, None, verbosity, &mut rec);
+    let result = send_port(a, port, trace, None, verbosity, &mut rec, kept);
     rec.finish(result.as_ref().err());
     report.files(&rec);
     let reported = report.session("send", &[&rec], result.as_ref().err());
@@ -252,7 +258,10 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
 }
 
 /// One sending session over `port` (stdin/stdout when `None`), traced into `trace`. With
-/// several ports at once, the bars go to the shared `display`.
+/// several ports at once, the bars go to the shared `display`. With `kept`, a link that
+/// carried a successful session is put there open (traced still) instead of closed: the port
+/// is never closed between the send and what comes next, so nothing the device prints then
+/// is lost, and its modem lines do not drop.
 pub fn send_port(
     a: &SendSettings,
     port: Option<&str>,
@@ -260,6 +269,7 @@ pub fn send_port(
     display: Option<&MultiProgress>,
     verbosity: Verbosity,
     rec: &mut Recorder,
+    kept: Option<&mut Option<Box<dyn Link>>>,
 ) -> anyhow::Result<Summary> {
     // The files first: a typo fails before anything touches the link.
     let (sources, infos) = open_sources(a)?;
@@ -282,7 +292,10 @@ pub fn send_port(
         .run(sources, &infos, wire.link(), rec, Some(&waiting))
         .with_context(|| format!("sending {what}"))
         .and_then(|summary| wire.after(&a.board).map(|()| summary));
-    wire.close(); // restore the terminal before printing
+    match kept {
+        Some(slot) if result.is_ok() => *slot = Some(wire.into_link()),
+        _ => wire.close(), // restore the terminal before printing
+    }
     result
 }
 

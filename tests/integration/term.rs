@@ -699,7 +699,8 @@ fn u_boot_flow_loady_ctrl_t_y_then_bootm() {
 }
 
 /// `send --init --expect --after --then-term`: a flashing command that hands the console to
-/// the person once the board boots; Ctrl-T q leaves with 0. (--after ends its line with LF:
+/// the person once the board boots, on the port still open (nothing the board prints in
+/// between is lost); Ctrl-T q leaves with 0. (--after ends its line with LF:
 /// it reaches the script's terminal while the receiver still has it raw, where a CR is not
 /// turned into the end of a line.)
 #[test]
@@ -712,7 +713,7 @@ fn send_then_term_hands_over_the_console() {
     let Some(tmux) = typed(
         &work,
         &format!(
-            r"{BIN} send -Y --port {} --init 'loady 0x82000000\r' --expect 'Ready for binary' --after 'bootm\n' --then-term image.bin",
+            r"{BIN} send -Y --port {} --init 'loady 0x82000000\r' --expect 'Ready for binary' --after 'bootm\n' --trace trace.txt --then-term image.bin",
             board.link.display()
         ),
     ) else {
@@ -725,6 +726,10 @@ fn send_then_term_hands_over_the_console() {
     tmux.press("C-t");
     tmux.press("q");
     ended_with(&work, &tmux, 0);
+    // The port stayed open from the send into the terminal: the trace goes on with what was
+    // typed there.
+    let trace = String::from_utf8_lossy(&work.read("trace.txt")).into_owned();
+    assert!(trace.contains("> \"version\""), "{trace}");
 }
 
 /// A device that sends bare LFs, does not echo and ends a line only at LF: `--map

@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, poll};
 use xyzmodem::driver;
-use xyzmodem::link::Replay;
+use xyzmodem::link::{Link, Replay};
 use xyzmodem::proto::sniff::ZmodemStart;
 
 use super::progress::Verbosity;
@@ -51,11 +51,27 @@ const QUIET: Duration = Duration::from_millis(30);
 /// Run the terminal until the person quits or the remote side ends; the exit code: the
 /// program's status in command mode, 0 after the quit key.
 pub fn run(s: &TermSettings, verbosity: Verbosity) -> anyhow::Result<u8> {
+    run_with(s, verbosity, None)
+}
+
+/// [`run`] on a port already open (`send --then-term`).
+pub fn run_on(s: &TermSettings, verbosity: Verbosity, link: Box<dyn Link>) -> anyhow::Result<u8> {
+    run_with(s, verbosity, Some(link))
+}
+
+fn run_with(
+    s: &TermSettings,
+    verbosity: Verbosity,
+    link: Option<Box<dyn Link>>,
+) -> anyhow::Result<u8> {
     signal_hook::flag::register(signal_hook::consts::SIGWINCH, &RESIZED)
         .context("cannot install the window size handler")?;
     // A download directory that cannot be used fails now, not at the first download.
     xyzmodem::files::ReceiveFiles::new(s.download.target.clone(), s.download.policy)?;
-    let conn = Connection::open(&s.remote, &s.serial)?;
+    let conn = match link {
+        Some(link) => Connection::of(link),
+        None => Connection::open(&s.remote, &s.serial)?,
+    };
     if verbosity != Verbosity::Quiet {
         let esc = keys::key_name(s.escape);
         let what = match &s.remote {

@@ -43,6 +43,14 @@ impl Connection {
         }
     }
 
+    /// A port already open.
+    pub fn of(link: Box<dyn Link>) -> Self {
+        Self {
+            link,
+            program: None,
+        }
+    }
+
     /// Pass the local terminal's size on to the program (nothing for a port).
     pub fn resize(&self) {
         if let (Some(p), Some(size)) = (&self.program, local_size()) {
