@@ -911,3 +911,25 @@ fn our_sz_link_as_the_remote_program_downloads() {
     tmux.press("q");
     ended_with(&work, &tmux, 0);
 }
+
+/// `Ctrl-T q` leaves a command that ignores the hang-up too: it is killed after 2 s.
+#[test]
+fn ctrl_t_q_ends_a_command_that_ignores_the_hang_up() {
+    let work = Work::new();
+    let Some(tmux) = typed(
+        &work,
+        &format!("{BIN} term -- sh -c 'trap \"\" HUP; echo ignoring; sleep 100'"),
+    ) else {
+        return;
+    };
+    tmux.wait_for("ignoring", LIMIT);
+    let pressed = Instant::now();
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+    assert!(
+        pressed.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        pressed.elapsed()
+    );
+}

@@ -4,13 +4,18 @@
 use std::ffi::OsString;
 use std::os::fd::OwnedFd;
 use std::process::{Child, ExitStatus};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use rustix::process::{Pid, Signal, kill_process_group};
 use rustix::termios::{Winsize, tcgetwinsize, tcsetwinsize};
 use xyzmodem::link::{FdLink, Link};
 
 use super::super::session;
 use super::super::settings::{Remote, Serial};
+
+/// How long a program whose terminal was hung up may take to end before it is killed.
+const HANG_UP_GRACE: Duration = Duration::from_secs(2);
 
 /// The other side.
 pub struct Connection {
@@ -65,10 +70,25 @@ impl Connection {
             return Ok(None);
         };
         // Closing the master side hangs the program's terminal up (SIGHUP), as closing a
-        // terminal window does.
+        // terminal window does; a program that ignores that is killed after a while.
         drop(self.link);
         drop(p.master);
-        let status = p.child.wait().context("waiting for COMMAND to end")?;
+        let until = Instant::now() + HANG_UP_GRACE;
+        let status = loop {
+            match p.child.try_wait().context("waiting for COMMAND to end")? {
+                Some(status) => break status,
+                None if Instant::now() >= until => {
+                    // The program leads a session of its own: its process group goes, so
+                    // that nothing it started lingers.
+                    if let Some(group) = Pid::from_raw(p.child.id() as i32) {
+                        let _ = kill_process_group(group, Signal::KILL);
+                    }
+                    let _ = p.child.kill();
+                    break p.child.wait().context("waiting for COMMAND to end")?;
+                }
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+        };
         Ok(Some(exit_code(status)))
     }
 }
