@@ -934,3 +934,27 @@ fn ctrl_t_q_ends_a_command_that_ignores_the_hang_up() {
         pressed.elapsed()
     );
 }
+
+/// SIGTERM during a download cancels it and ends the terminal (130), where a Ctrl-C would
+/// have ended only the transfer.
+#[test]
+fn sigterm_during_a_download_ends_the_terminal() {
+    let work = Work::new();
+    if !require_peers(&["sz"]) {
+        return;
+    }
+    std::fs::create_dir_all(work.path("in")).expect("mkdir in");
+    work.random_file("big.bin", 100 << 20, 0xE2);
+    // $PPID is the terminal's process, in the background subshell too.
+    let Some(tmux) = typed(
+        &work,
+        &format!(
+            "{BIN} term --download-dir in -- sh -c '(sleep 1; kill -TERM $PPID) & sz big.bin; sleep 5'"
+        ),
+    ) else {
+        return;
+    };
+    tmux.wait_for("/100.00 MiB", LIMIT);
+    ended_with(&work, &tmux, 130);
+    assert!(!work.path("in/big.bin").exists());
+}

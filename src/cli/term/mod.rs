@@ -32,6 +32,10 @@ use watch::Watch;
 /// Set by SIGWINCH: the local terminal changed size.
 static RESIZED: AtomicBool = AtomicBool::new(false);
 
+/// Set by SIGTERM and SIGHUP, which end the terminal (SIGINT, a Ctrl-C during a transfer,
+/// ends only the transfer).
+static ENDING: AtomicBool = AtomicBool::new(false);
+
 /// How long `Ctrl-T b` holds the line in a break.
 const BREAK: Duration = Duration::from_millis(250);
 
@@ -66,6 +70,9 @@ fn run_with(
 ) -> anyhow::Result<u8> {
     signal_hook::flag::register(signal_hook::consts::SIGWINCH, &RESIZED)
         .context("cannot install the window size handler")?;
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        signal_hook::flag::register(signal, &ENDING).context("cannot install signal handlers")?;
+    }
     // A download directory that cannot be used fails now, not at the first download.
     xyzmodem::files::ReceiveFiles::new(s.download.target.clone(), s.download.policy)?;
     let conn = match link {

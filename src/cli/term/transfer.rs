@@ -45,12 +45,15 @@ impl Local {
         })
     }
 
-    /// Run `f` with the terminal's own settings back, then raw again. An interrupt that came
-    /// meanwhile was `f`'s (it cancelled the transfer): the terminal goes on.
+    /// Run `f` with the terminal's own settings back, then raw again. A Ctrl-C that came
+    /// meanwhile was `f`'s (it cancelled the transfer): the terminal goes on. SIGTERM or
+    /// SIGHUP (the terminal window closed) cancelled the transfer too, and ends the terminal.
     fn cooked<T>(&mut self, f: impl FnOnce() -> T) -> T {
         let was_raw = self.raw.take().is_some();
         let out = f();
-        session::interrupt_handled();
+        if !super::ENDING.load(std::sync::atomic::Ordering::Relaxed) {
+            session::interrupt_handled();
+        }
         if was_raw {
             self.raw = RawModeGuard::restorable(rustix::stdio::stdin()).unwrap_or(None);
         }
