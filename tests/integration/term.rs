@@ -459,17 +459,17 @@ fn declining_an_upload_stops_the_remote_rz_cleanly() {
     ended_with(&work, &tmux, 0);
 }
 
-/// `rb` (our lrzsz-style link) on the remote side, then `Ctrl-T y` and a path: the file
-/// arrives by YMODEM, and the shell goes on.
+/// lrzsz `rb` on the remote side, then `Ctrl-T y` and a path: the file arrives by YMODEM,
+/// and the shell goes on with nothing typed into it (`rb` loses its last ACK on the pty; its
+/// shell's prompt ends the wait, and the end-of-batch header is not sent again).
 #[test]
 fn ctrl_t_y_sends_to_a_remote_rb() {
     let work = Work::new();
     let (_, ydata) = work.random_file("y-file.bin", 70_000, 0xD1);
-    let bin = crate::lrzsz::install(&work, &[]);
     let Some((_remote, tmux)) = on_console(&work, "") else {
         return;
     };
-    tmux.type_line(&format!("{}", bin.join("rb").display()));
+    tmux.type_line("rb");
     tmux.wait_for("rb waiting to receive.", LIMIT);
     tmux.press("C-t");
     tmux.press("y");
@@ -493,19 +493,18 @@ fn ctrl_t_y_sends_to_a_remote_rb() {
     ended_with(&work, &tmux, 0);
 }
 
-/// `rx FILE` (our lrzsz-style link) on the remote side, then `Ctrl-T x` and a path: the file
-/// arrives by XMODEM-1K.
+/// lrzsz `rx FILE` on the remote side, then `Ctrl-T x` and a path: the file arrives by
+/// XMODEM-1K, and the shell goes on with nothing typed into it (no EOT sent again: it would
+/// be a Ctrl-D there).
 #[test]
 fn ctrl_t_x_sends_to_a_remote_rx() {
     let work = Work::new();
     let (_, xdata) = work.random_file("x-file.bin", 5_000, 0xD2);
-    let bin = crate::lrzsz::install(&work, &[]);
     let Some((_remote, tmux)) = on_console(&work, "") else {
         return;
     };
-    tmux.type_line(&format!("{} -c x-copy.bin", bin.join("rx").display()));
-    // Its start characters, shown until the sender starts.
-    tmux.wait_for("CC", LIMIT);
+    tmux.type_line("rx -c x-copy.bin");
+    tmux.wait_for("rx: ready to receive x-copy.bin", LIMIT);
     tmux.press("C-t");
     tmux.press("x");
     tmux.wait_for(
