@@ -99,6 +99,10 @@ impl<L: Link> Link for Replay<L> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.inner.send_break(duration)
+    }
 }
 
 #[cfg(test)]

@@ -231,6 +231,10 @@ impl<L: Link> Link for Trace<L> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.inner.send_break(duration)
+    }
 }
 
 impl<L> Drop for Trace<L> {
