@@ -163,14 +163,18 @@ impl Limits {
 
 /// The serial settings, without the port (there may be several).
 #[derive(Debug, Clone)]
-pub struct Serial(SerialSettings);
+pub struct Serial {
+    settings: SerialSettings,
+    /// `--telnet`: stdin/stdout is a telnet connection.
+    pub telnet: bool,
+}
 
 impl Serial {
     /// The settings for `port`.
     pub fn for_port(&self, port: &str) -> SerialSettings {
         SerialSettings {
             path: port.to_owned(),
-            ..self.0.clone()
+            ..self.settings.clone()
         }
     }
 }
@@ -290,7 +294,7 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         protocol,
         limits: limits(&a.protocol),
         ports: ports::expand(&a.link.port)?,
-        serial: serial(&a.link),
+        serial: serial(&a.link, &a.protocol),
         board: board(&a.board),
         records: records(&a.records),
         force_device: a.force_device,
@@ -363,7 +367,7 @@ fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
         },
         limits: limits(&a.protocol),
         port: ports.pop(),
-        serial: serial(&a.link),
+        serial: serial(&a.link, &a.protocol),
         board: board(&a.board),
         records: records(&a.records),
     })
@@ -457,8 +461,9 @@ fn limits(a: &ProtocolArgs) -> Limits {
     }
 }
 
-fn serial(a: &LinkArgs) -> Serial {
-    Serial(SerialSettings {
+/// The link's settings; a network port may take `--timeout` to connect and agree its options.
+fn serial(a: &LinkArgs, protocol: &ProtocolArgs) -> Serial {
+    let settings = SerialSettings {
         baud: a.baud,
         data_bits: a.data_bits,
         parity: match a.parity {
@@ -472,8 +477,13 @@ fn serial(a: &LinkArgs) -> Serial {
             FlowArg::Software => FlowControl::Software,
             FlowArg::Hardware => FlowControl::Hardware,
         },
+        open_timeout: Duration::from_secs(protocol.timeout),
         ..SerialSettings::new("")
-    })
+    };
+    Serial {
+        settings,
+        telnet: a.telnet,
+    }
 }
 
 fn board(a: &BoardArgs) -> Board {
