@@ -56,6 +56,11 @@ proptest! {
     }
 
     #[test]
+    fn telnet(data in bytes()) {
+        fuzzing::telnet(&data);
+    }
+
+    #[test]
     fn zmodem_decoder(data in bytes()) {
         xyzmodem::proto::zmodem::fuzz::zmodem_decoder(&data);
     }
