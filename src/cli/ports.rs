@@ -196,6 +196,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn network_ports_are_taken_as_given() {
+        // `[::1]` would be a character class in a pattern.
+        let given = [
+            "tcp://[::1]:3001".to_owned(),
+            "rfc2217://rack1:3002".to_owned(),
+        ];
+        assert_eq!(expand(&given).unwrap(), given);
+    }
+
+    #[test]
     fn natural_order() {
         let mut names = vec!["ttyUSB10", "ttyUSB2", "ttyACM0", "ttyUSB1", "ttyUSB02"];
         names.sort_by(|a, b| natural_cmp(a, b));

@@ -573,7 +573,17 @@ fn a_telnet_peer_negotiating_in_the_middle_of_the_data() {
     let seen = Arc::clone(&answers);
     let dir = work.dir().to_owned();
     let peer = thread::spawn(move || {
-        let (sock, _) = listener.accept().expect("accept");
+        // A recv that never connects must not hang the test: accept for 30 s at most.
+        listener.set_nonblocking(true).unwrap();
+        let end = Instant::now() + Duration::from_secs(30);
+        let sock = loop {
+            match listener.accept() {
+                Ok((sock, _)) => break sock,
+                Err(_) if Instant::now() < end => thread::sleep(Duration::from_millis(5)),
+                Err(e) => panic!("no connection: {e}"),
+            }
+        };
+        sock.set_nonblocking(false).unwrap();
         sock.set_read_timeout(Some(Duration::from_secs(30)))
             .unwrap();
         let mut sz = Command::new("sz")
@@ -643,8 +653,8 @@ fn a_telnet_peer_negotiating_in_the_middle_of_the_data() {
         .output()
         .expect("run recv");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let (status, turns) = peer.join().expect("the peer thread");
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let (status, turns) = peer.join().expect("the peer thread");
     assert!(status.success(), "sz: {status:?}");
     assert!(turns > INJECTED.len(), "only {turns} commands went");
     assert!(
