@@ -63,8 +63,9 @@ fn decode(com_port: bool, ask: bool, wire: &[u8], piece: Option<usize>) -> Decod
 /// the COM-PORT-OPTION (bit 0) and asks for its options first (bit 1), and the size of the
 /// pieces the rest is fed in (bits 2-7, 1-64 bytes). Checks: decoding never yields more data
 /// than it read, queues nothing but whole negotiation answers and holds bounded memory; the
-/// result is the same whatever the pieces (decoded at once, in pieces, byte by byte); and the
-/// input taken as data, encoded, decodes to itself whatever the pieces, with no answer.
+/// data and the answers are the same whatever the pieces (decoded at once, in pieces, byte by
+/// byte; of more COM-PORT-OPTION answers in one read than the codec keeps, the newest); and
+/// the input taken as data, encoded, decodes to itself whatever the pieces, with no answer.
 pub fn telnet(data: &[u8]) {
     let mut input = Input { data };
     let flags = input.u8();
@@ -73,14 +74,29 @@ pub fn telnet(data: &[u8]) {
     let wire = input.bytes(usize::MAX);
 
     let whole = decode(com_port, ask, wire, None);
-    assert!(
-        whole == decode(com_port, ask, wire, Some(piece)),
-        "pieces of {piece} differ"
-    );
-    assert!(
-        whole == decode(com_port, ask, wire, Some(1)),
-        "bytes one by one differ"
-    );
+    for (pieces, what) in [(piece, "pieces"), (1, "single bytes")] {
+        let split = decode(com_port, ask, wire, Some(pieces));
+        assert_eq!(
+            split.data, whole.data,
+            "{what} of {pieces}: the data differs"
+        );
+        // Read at once, more answers than the codec keeps lose the oldest (the caller takes
+        // them after each read): the newest are the same.
+        assert!(
+            split.answers.ends_with(&whole.answers),
+            "{what} of {pieces}: the COM-PORT-OPTION answers differ"
+        );
+        if whole.answers.len() < MAX_ANSWERS {
+            assert_eq!(split.answers.len(), whole.answers.len());
+        }
+        // Answers are never dropped below the bound.
+        if whole.replies.len() + 3 <= MAX_REPLIES {
+            assert_eq!(
+                split.replies, whole.replies,
+                "{what} of {pieces}: answers differ"
+            );
+        }
+    }
 
     let mut encoded = Vec::new();
     telnet::encode(wire, &mut encoded);
