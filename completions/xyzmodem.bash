@@ -271,7 +271,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__recv)
-            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --delete-partial --resume --escape --escape-controls --strip-padding --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --delete-partial --resume --escape --escape-controls --strip-padding --retries --timeout --idle-timeout --port --telnet --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -365,7 +365,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__send)
-            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --force-device --header-wait --escape --escape-controls --if-exists --resume --then-term --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --force-device --header-wait --escape --escape-controls --if-exists --resume --then-term --retries --timeout --idle-timeout --port --telnet --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -467,7 +467,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__term)
-            opts="-p -b -q -v -h --download-dir --overwrite --rename --escape-key --map --local-echo --timestamps --log --no-reconnect --no-auto --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            opts="-p -b -q -v -h --download-dir --overwrite --rename --escape-key --map --local-echo --timestamps --log --no-reconnect --no-auto --retries --timeout --idle-timeout --port --telnet --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -54,7 +54,7 @@ crc\t'Replace it if its CRC or length differs (-H)'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -80,6 +80,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l force-device 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l resume -d 'ZMODEM: ask the receiver to resume files it holds in part'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l then-term -d 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l telnet -d 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -91,7 +92,7 @@ ssh\t'Minimal and CR and LF, so that `~` never follows a newline (OpenSSH\'s esc
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -121,6 +122,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l delete-partia
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l resume -d 'ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its length (the sender is asked for the rest)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l telnet -d 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -131,7 +133,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l log -d 'Appen
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -147,6 +149,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l local-echo -d
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timestamps -d 'Start each line shown with the seconds since the terminal started'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-reconnect -d 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-auto -d 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l telnet -d 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -445,10 +445,19 @@ fn parse_wait(s: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Link")]
 pub struct LinkArgs {
-    /// Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or
-    /// give a pattern such as '/dev/ttyUSB*', to send to several ports at once.
+    /// Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on
+    /// the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below
+    /// apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://).
+    /// send: repeat it, or give a pattern such as '/dev/ttyUSB*', to send to several ports at
+    /// once.
     #[arg(short = 'p', long, value_name = "DEVICE", env = "XYZMODEM_PORT")]
     pub port: Vec<String>,
+
+    /// stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with
+    /// EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and
+    /// answered.
+    #[arg(long, conflicts_with = "port")]
+    pub telnet: bool,
 
     /// Serial speed in bits per second.
     #[arg(short = 'b', long, default_value_t = 115_200, requires = "port", value_parser = clap::value_parser!(u32).range(1..))]

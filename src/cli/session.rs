@@ -11,7 +11,7 @@ use indicatif::MultiProgress;
 use xyzmodem::driver::handlers::{ReceiveInto, SendFiles};
 use xyzmodem::driver::{self, Summary};
 use xyzmodem::files::{KeepPartial, ReceiveFiles, Source, names};
-use xyzmodem::link::{Link, SerialLink, StdioLink};
+use xyzmodem::link::{Link, StdioLink, TelnetLink, net, open_port};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, zmodem};
 use xyzmodem::proto::{FileInfo, Position, ReceiverConfig, Sender, SenderConfig};
@@ -154,10 +154,14 @@ pub fn unconfirmed_warning(summary: &Summary) -> Option<&'static str> {
 /// as the link (then nothing may be printed during the transfer).
 pub fn open_link(serial: &Serial, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
     match port {
-        Some(path) => Ok((Box::new(SerialLink::open(&serial.for_port(path))?), false)),
+        Some(path) => Ok((open_port(&serial.for_port(path))?, false)),
         None => {
             let shares = stderr_shares_stdio_terminal();
             let link = StdioLink::open().context("cannot set up stdin/stdout as the link")?;
+            if serial.telnet {
+                // The caller set the connection up: answer its options, ask for none.
+                return Ok((Box::new(TelnetLink::new(link, false, false)), shares));
+            }
             Ok((Box::new(link), shares))
         }
     }
@@ -505,8 +509,11 @@ fn recv_port(
         settings: a,
         start,
         // On a serial port the rate is known: the quiet before a NAK is a few characters
-        // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
-        char_time: port.map(|p| a.serial.for_port(p).char_time()),
+        // long (and never under `quiet_min`); on stdin/stdout or a network port (whose
+        // serial line may be far slower than the network) the receiver learns it.
+        char_time: port
+            .filter(|p| net::Address::parse(p).is_none())
+            .map(|p| a.serial.for_port(p).char_time()),
         stderr_is_link,
         ctrl_c: typed_on,
         verbosity,

@@ -165,14 +165,18 @@ impl Limits {
 
 /// The serial settings, without the port (there may be several).
 #[derive(Debug, Clone)]
-pub struct Serial(SerialSettings);
+pub struct Serial {
+    settings: SerialSettings,
+    /// `--telnet`: stdin/stdout is a telnet connection.
+    pub telnet: bool,
+}
 
 impl Serial {
     /// The settings for `port`.
     pub fn for_port(&self, port: &str) -> SerialSettings {
         SerialSettings {
             path: port.to_owned(),
-            ..self.0.clone()
+            ..self.settings.clone()
         }
     }
 }
@@ -343,7 +347,7 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         protocol,
         limits: limits(&a.protocol),
         ports,
-        serial: serial(&a.link),
+        serial: serial(&a.link, &a.protocol),
         board: board(&a.board),
         records: records(&a.records),
         force_device: a.force_device,
@@ -417,7 +421,7 @@ fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
         },
         limits: limits(&a.protocol),
         port: ports.pop(),
-        serial: serial(&a.link),
+        serial: serial(&a.link, &a.protocol),
         board: board(&a.board),
         records: records(&a.records),
     })
@@ -519,6 +523,12 @@ fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
         }
         _ => return Err(UsageError("term uses one --port").into()),
     };
+    if a.link.telnet {
+        return Err(UsageError(
+            "--telnet is for a connection on stdin/stdout; term opens telnet://HOST:PORT or rfc2217://HOST:PORT with --port",
+        )
+        .into());
+    }
     let existing = if a.overwrite {
         Existing::Overwrite
     } else if a.rename {
@@ -548,7 +558,7 @@ fn term_on(
 ) -> anyhow::Result<TermSettings> {
     Ok(TermSettings {
         remote,
-        serial: serial(link),
+        serial: serial(link, protocol),
         escape: 0x14,
         auto: true,
         reconnect: true,
@@ -567,7 +577,7 @@ fn term_on(
             escape_controls: false,
             limits: limits(protocol),
             port: None,
-            serial: serial(link),
+            serial: serial(link, protocol),
             board: Board::default(),
             records: Records::default(),
         },
@@ -582,8 +592,9 @@ fn limits(a: &ProtocolArgs) -> Limits {
     }
 }
 
-fn serial(a: &LinkArgs) -> Serial {
-    Serial(SerialSettings {
+/// The link's settings; a network port may take `--timeout` to connect and agree its options.
+fn serial(a: &LinkArgs, protocol: &ProtocolArgs) -> Serial {
+    let settings = SerialSettings {
         baud: a.baud,
         data_bits: a.data_bits,
         parity: match a.parity {
@@ -597,8 +608,13 @@ fn serial(a: &LinkArgs) -> Serial {
             FlowArg::Software => FlowControl::Software,
             FlowArg::Hardware => FlowControl::Hardware,
         },
+        open_timeout: Duration::from_secs(protocol.timeout),
         ..SerialSettings::new("")
-    })
+    };
+    Serial {
+        settings,
+        telnet: a.telnet,
+    }
 }
 
 fn board(a: &BoardArgs) -> Board {
