@@ -99,7 +99,7 @@ pub trait Link {
         let _ = duration;
         Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            "this link cannot send a break",
+            "only a serial port or an rfc2217:// port can send a break",
         ))
     }
 }

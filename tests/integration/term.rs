@@ -879,7 +879,7 @@ fn ctrl_t_b_sends_a_break_on_a_port_only() {
     tmux.press("C-t");
     tmux.press("b");
     tmux.wait_for(
-        "xyzmodem: cannot send a break on sleep: a break can be sent on a serial port only",
+        "xyzmodem: cannot send a break on sleep: only a serial port or an rfc2217:// port can send a break",
         LIMIT,
     );
     tmux.press("C-t");
