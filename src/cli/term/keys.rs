@@ -47,7 +47,7 @@ pub fn help(escape: u8) -> String {
          X       send a file by XMODEM (128-byte blocks)\r\n  \
          r       receive by XMODEM or YMODEM\r\n  \
          l       start or stop the log\r\n  \
-         b       send a break (serial port)\r\n  \
+         b       send a break (serial or rfc2217:// port)\r\n  \
          {esc}  send a {esc} to the remote side\r\n"
     )
 }
