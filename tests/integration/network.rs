@@ -16,7 +16,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::common::{
-    Batch, MODE, Socat, Work, check_xmodem_copy, open_rw, require_peers, run_pair, wait_or_kill,
+    BIN, Batch, MODE, Socat, Work, check_xmodem_copy, open_rw, require_peers, run_pair, sha256_hex,
+    wait_or_kill,
 };
 use crate::ecosystem::{Proc, json_lines, ours, wait_all};
 
@@ -764,4 +765,40 @@ fn a_telnet_port_without_rfc2217_is_refused_with_the_alternative() {
         )),
         "{stderr}"
     );
+}
+
+/// `term` on a console behind ser2net's RFC 2217 port, as on a local one: the remote shell's
+/// `sz a.bin b.bin` lands both files byte for byte, its `rz` takes a typed file (0xFF, which
+/// telnet doubles, in both), and `Ctrl-T q` ends with 0 and the local terminal as it was.
+#[test]
+fn term_through_rfc2217_downloads_and_uploads() {
+    use crate::term::{ASKED, RemoteShell, ended_with, remote_files, sz_downloads_both, typed};
+    if !peers() {
+        return;
+    }
+    let work = Work::new();
+    let files = remote_files(&work);
+    let (_, upload) = work.random_file("up.bin", 100_000, 0xD7);
+    let Some(remote) = RemoteShell::start(&work) else {
+        return;
+    };
+    let ser2net = Ser2net::start(&work, &[(Kind::Rfc2217, &remote.link)]);
+    let url = ser2net.url(0);
+    let Some(tmux) = typed(&work, &format!("{BIN} term --download-dir in --port {url}")) else {
+        return;
+    };
+    tmux.wait_for(&format!("xyzmodem: connected to {url}"), crate::term::LIMIT);
+    tmux.press("Enter");
+    tmux.wait_for("remote>", crate::term::LIMIT);
+    sz_downloads_both(&work, &tmux, &files);
+    tmux.type_line("rz");
+    tmux.wait_for(ASKED, crate::term::LIMIT);
+    tmux.type_line("up.bin");
+    tmux.wait_for("xyzmodem: sent up.bin", crate::term::LIMIT);
+    tmux.type_line("echo up-$((6*7))");
+    tmux.wait_for("up-42", crate::term::LIMIT);
+    assert_eq!(sha256_hex(&work.read("remote/up.bin")), sha256_hex(&upload));
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
 }

@@ -10,18 +10,18 @@ use std::time::{Duration, Instant};
 use crate::common::{BIN, Work, require_peers, sha256_hex};
 use crate::tty::Tmux;
 
-const LIMIT: Duration = Duration::from_secs(10);
+pub(crate) const LIMIT: Duration = Duration::from_secs(10);
 
 /// A shell on the far end of a pseudo-terminal that socat makes (a board's console, say):
 /// `link` is the device for `term --port`; killed when dropped.
-struct RemoteShell {
+pub(crate) struct RemoteShell {
     child: Child,
-    link: PathBuf,
+    pub(crate) link: PathBuf,
 }
 
 impl RemoteShell {
     /// None (and a note) without socat.
-    fn start(work: &Work) -> Option<Self> {
+    pub(crate) fn start(work: &Work) -> Option<Self> {
         Self::run(work, "env PS1='remote> ' bash --norc --noprofile -i")
     }
 
@@ -62,7 +62,7 @@ impl Drop for RemoteShell {
 
 /// A tmux pane in `work`'s directory, with `command` typed between two `stty -a` records, the
 /// exit status shown as `exit=N` and `done-42` after.
-fn typed(work: &Work, command: &str) -> Option<Tmux> {
+pub(crate) fn typed(work: &Work, command: &str) -> Option<Tmux> {
     let tmux = Tmux::start(work.dir(), 120)?;
     tmux.wait_for("$", LIMIT);
     tmux.type_line(&format!(
@@ -73,7 +73,7 @@ fn typed(work: &Work, command: &str) -> Option<Tmux> {
 
 /// After the terminal ended: the exit status shown, the settings as before, and a line typed
 /// now is echoed (line editing back).
-fn ended_with(work: &Work, tmux: &Tmux, code: i32) {
+pub(crate) fn ended_with(work: &Work, tmux: &Tmux, code: i32) {
     let screen = tmux.wait_for("done-42", LIMIT);
     let want = format!("exit={code}");
     assert!(screen.contains(&want), "{want}:\n{}", screen.join("\n"));
@@ -232,7 +232,7 @@ fn term_on_a_port_talks_to_the_shell_behind_it() {
 }
 
 /// Two files of seeded random bytes in the remote side's directory, for its `sz`.
-fn remote_files(work: &Work) -> [(&'static str, Vec<u8>); 2] {
+pub(crate) fn remote_files(work: &Work) -> [(&'static str, Vec<u8>); 2] {
     std::fs::create_dir_all(work.path("remote")).expect("mkdir remote");
     std::fs::create_dir_all(work.path("in")).expect("mkdir in");
     let a = work.random_file("remote/a.bin", 300_000, 0xA1).1;
@@ -242,7 +242,7 @@ fn remote_files(work: &Work) -> [(&'static str, Vec<u8>); 2] {
 
 /// The remote side's `sz a.bin b.bin` lands both files in the download directory, and the
 /// terminal goes on: the next command's output shows.
-fn sz_downloads_both(work: &Work, tmux: &Tmux, files: &[(&str, Vec<u8>)]) {
+pub(crate) fn sz_downloads_both(work: &Work, tmux: &Tmux, files: &[(&str, Vec<u8>)]) {
     tmux.type_line("sz a.bin b.bin");
     let screen = tmux.wait_for("xyzmodem: received 2 files", LIMIT);
     for (name, data) in files {
@@ -354,7 +354,7 @@ fn on_console(work: &Work, options: &str) -> Option<(RemoteShell, Tmux)> {
     Some((remote, tmux))
 }
 
-const ASKED: &str =
+pub(crate) const ASKED: &str =
     "xyzmodem: the remote side waits for files (rz); send (Tab completes, empty: none):";
 
 /// The remote side's `rz` asks for files at a prompt: Tab completes a name, quotes and globs
