@@ -31,6 +31,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)')
             [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)')
+            [CompletionResult]::new('term', 'term', [CompletionResultType]::ParameterValue, 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('install-links', 'install-links', [CompletionResultType]::ParameterValue, 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1')
@@ -47,8 +48,8 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--baud', '--baud', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits per character')
@@ -74,6 +75,8 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--force-device', '--force-device', [CompletionResultType]::ParameterName, 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end')
             [CompletionResult]::new('--escape-controls', '--escape-controls', [CompletionResultType]::ParameterName, 'ZMODEM: the same as --escape all')
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'ZMODEM: ask the receiver to resume files it holds in part')
+            [CompletionResult]::new('--then-term', '--then-term', [CompletionResultType]::ParameterName, 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves')
+            [CompletionResult]::new('--telnet', '--telnet', [CompletionResultType]::ParameterName, 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
@@ -89,8 +92,8 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading')
             [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line')
-            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
-            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
             [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--baud', '--baud', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
             [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits per character')
@@ -121,6 +124,38 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             [CompletionResult]::new('--resume', '--resume', [CompletionResultType]::ParameterName, 'ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its length (the sender is asked for the rest)')
             [CompletionResult]::new('--escape-controls', '--escape-controls', [CompletionResultType]::ParameterName, 'ZMODEM: the same as --escape all')
             [CompletionResult]::new('--strip-padding', '--strip-padding', [CompletionResultType]::ParameterName, 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)')
+            [CompletionResult]::new('--telnet', '--telnet', [CompletionResultType]::ParameterName, 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'xyzmodem;term' {
+            [CompletionResult]::new('--download-dir', '--download-dir', [CompletionResultType]::ParameterName, 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory')
+            [CompletionResult]::new('--escape-key', '--escape-key', [CompletionResultType]::ParameterName, 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`')
+            [CompletionResult]::new('--map', '--map', [CompletionResultType]::ParameterName, 'Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter key, becomes LF), onlcrnl (out: LF becomes CR LF)')
+            [CompletionResult]::new('--log', '--log', [CompletionResultType]::ParameterName, 'Append what the session shows to FILE (transfers summarised in a line, not their data); Ctrl-T l stops and starts it')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Errors allowed per block before the transfer is cancelled')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once')
+            [CompletionResult]::new('-b', '-b', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
+            [CompletionResult]::new('--baud', '--baud', [CompletionResultType]::ParameterName, 'Serial speed in bits per second')
+            [CompletionResult]::new('--data-bits', '--data-bits', [CompletionResultType]::ParameterName, 'Data bits per character')
+            [CompletionResult]::new('--parity', '--parity', [CompletionResultType]::ParameterName, 'Parity')
+            [CompletionResult]::new('--stop-bits', '--stop-bits', [CompletionResultType]::ParameterName, 'Stop bits')
+            [CompletionResult]::new('--flow-control', '--flow-control', [CompletionResultType]::ParameterName, 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes')
+            [CompletionResult]::new('--overwrite', '--overwrite', [CompletionResultType]::ParameterName, 'Downloads: replace an existing file (only once the new one is complete)')
+            [CompletionResult]::new('--rename', '--rename', [CompletionResultType]::ParameterName, 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...')
+            [CompletionResult]::new('--local-echo', '--local-echo', [CompletionResultType]::ParameterName, 'Show what is typed (for a device that does not echo it)')
+            [CompletionResult]::new('--timestamps', '--timestamps', [CompletionResultType]::ParameterName, 'Start each line shown with the seconds since the terminal started')
+            [CompletionResult]::new('--no-reconnect', '--no-reconnect', [CompletionResultType]::ParameterName, 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back')
+            [CompletionResult]::new('--no-auto', '--no-auto', [CompletionResultType]::ParameterName, 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`')
+            [CompletionResult]::new('--telnet', '--telnet', [CompletionResultType]::ParameterName, 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print nothing but errors (no progress bar, no summary)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more: retries, handshake details. Repeat for more')
@@ -171,6 +206,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
         'xyzmodem;help' {
             [CompletionResult]::new('send', 'send', [CompletionResultType]::ParameterValue, 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)')
             [CompletionResult]::new('recv', 'recv', [CompletionResultType]::ParameterValue, 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)')
+            [CompletionResult]::new('term', 'term', [CompletionResultType]::ParameterValue, 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script (bash, zsh, fish, powershell, elvish)')
             [CompletionResult]::new('install-links', 'install-links', [CompletionResultType]::ParameterValue, 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)')
             [CompletionResult]::new('manpage', 'manpage', [CompletionResultType]::ParameterValue, 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1')
@@ -182,6 +218,9 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
             break
         }
         'xyzmodem;help;recv' {
+            break
+        }
+        'xyzmodem;help;term' {
             break
         }
         'xyzmodem;help;completions' {

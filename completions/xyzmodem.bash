@@ -37,6 +37,9 @@ _xyzmodem() {
             xyzmodem,send)
                 cmd="xyzmodem__subcmd__send"
                 ;;
+            xyzmodem,term)
+                cmd="xyzmodem__subcmd__term"
+                ;;
             xyzmodem__subcmd__help,completions)
                 cmd="xyzmodem__subcmd__help__subcmd__completions"
                 ;;
@@ -58,6 +61,9 @@ _xyzmodem() {
             xyzmodem__subcmd__help,send)
                 cmd="xyzmodem__subcmd__help__subcmd__send"
                 ;;
+            xyzmodem__subcmd__help,term)
+                cmd="xyzmodem__subcmd__help__subcmd__term"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +71,7 @@ _xyzmodem() {
 
     case "${cmd}" in
         xyzmodem)
-            opts="-q -v -h -V --quiet --verbose --help --version send recv completions install-links manpage ports help"
+            opts="-q -v -h -V --quiet --verbose --help --version send recv term completions install-links manpage ports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -93,7 +99,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__help)
-            opts="send recv completions install-links manpage ports help"
+            opts="send recv term completions install-links manpage ports help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -204,6 +210,20 @@ _xyzmodem() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        xyzmodem__subcmd__help__subcmd__term)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         xyzmodem__subcmd__install__subcmd__links)
             opts="-q -v -h --force --lsz-names --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -251,7 +271,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__recv)
-            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --delete-partial --resume --escape --escape-controls --strip-padding --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -g -Z -o -p -b -q -v -h --xmodem --ymodem --streaming --zmodem --output --checksum --overwrite --rename --skip-existing --keep-dirs --keep-partial --delete-partial --resume --escape --escape-controls --strip-padding --retries --timeout --idle-timeout --port --telnet --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -345,7 +365,7 @@ _xyzmodem() {
             return 0
             ;;
         xyzmodem__subcmd__send)
-            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --force-device --header-wait --escape --escape-controls --if-exists --resume --retries --timeout --idle-timeout --port --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
+            opts="-X -Y -Z -k -p -b -q -v -h --xmodem --ymodem --zmodem --subpacket --window --1k --128 --full-path --force-device --header-wait --escape --escape-controls --if-exists --resume --then-term --retries --timeout --idle-timeout --port --telnet --baud --data-bits --parity --stop-bits --flow-control --init --expect --expect-timeout --after --report --trace --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -437,6 +457,80 @@ _xyzmodem() {
                     ;;
                 --trace)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        xyzmodem__subcmd__term)
+            opts="-p -b -q -v -h --download-dir --overwrite --rename --escape-key --map --local-echo --timestamps --log --no-reconnect --no-auto --retries --timeout --idle-timeout --port --telnet --baud --data-bits --parity --stop-bits --flow-control --quiet --verbose --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --download-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --escape-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --map)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --baud)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -b)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parity)
+                    COMPREPLY=($(compgen -W "none odd even" -- "${cur}"))
+                    return 0
+                    ;;
+                --stop-bits)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --flow-control)
+                    COMPREPLY=($(compgen -W "none software hardware" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -28,6 +28,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --version 'Print version'
             cand send 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
             cand recv 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+            cand term 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand install-links 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
             cand manpage 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
@@ -43,8 +44,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --retries 'Errors allowed per block before the transfer is cancelled'
             cand --timeout 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading'
             cand --idle-timeout 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line'
-            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
-            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
             cand -b 'Serial speed in bits per second'
             cand --baud 'Serial speed in bits per second'
             cand --data-bits 'Data bits per character'
@@ -70,6 +71,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --force-device 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end'
             cand --escape-controls 'ZMODEM: the same as --escape all'
             cand --resume 'ZMODEM: ask the receiver to resume files it holds in part'
+            cand --then-term 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves'
+            cand --telnet 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
             cand -v 'Say more: retries, handshake details. Repeat for more'
@@ -84,8 +87,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --retries 'Errors allowed per block before the transfer is cancelled'
             cand --timeout 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading'
             cand --idle-timeout 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line'
-            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
-            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
             cand -b 'Serial speed in bits per second'
             cand --baud 'Serial speed in bits per second'
             cand --data-bits 'Data bits per character'
@@ -116,6 +119,37 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
             cand --resume 'ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its length (the sender is asked for the rest)'
             cand --escape-controls 'ZMODEM: the same as --escape all'
             cand --strip-padding 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
+            cand --telnet 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
+            cand -q 'Print nothing but errors (no progress bar, no summary)'
+            cand --quiet 'Print nothing but errors (no progress bar, no summary)'
+            cand -v 'Say more: retries, handshake details. Repeat for more'
+            cand --verbose 'Say more: retries, handshake details. Repeat for more'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'xyzmodem;term'= {
+            cand --download-dir 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory'
+            cand --escape-key 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`'
+            cand --map 'Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter key, becomes LF), onlcrnl (out: LF becomes CR LF)'
+            cand --log 'Append what the session shows to FILE (transfers summarised in a line, not their data); Ctrl-T l stops and starts it'
+            cand --retries 'Errors allowed per block before the transfer is cancelled'
+            cand --timeout 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading'
+            cand --idle-timeout 'Seconds a started session may go without progress (new data, a new file, a file''s end) before it fails, however busy the other side keeps the line'
+            cand -p 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand --port 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as ''/dev/ttyUSB*'', to send to several ports at once'
+            cand -b 'Serial speed in bits per second'
+            cand --baud 'Serial speed in bits per second'
+            cand --data-bits 'Data bits per character'
+            cand --parity 'Parity'
+            cand --stop-bits 'Stop bits'
+            cand --flow-control 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes'
+            cand --overwrite 'Downloads: replace an existing file (only once the new one is complete)'
+            cand --rename 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+            cand --local-echo 'Show what is typed (for a device that does not echo it)'
+            cand --timestamps 'Start each line shown with the seconds since the terminal started'
+            cand --no-reconnect 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
+            cand --no-auto 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
+            cand --telnet 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
             cand -q 'Print nothing but errors (no progress bar, no summary)'
             cand --quiet 'Print nothing but errors (no progress bar, no summary)'
             cand -v 'Say more: retries, handshake details. Repeat for more'
@@ -161,6 +195,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         &'xyzmodem;help'= {
             cand send 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
             cand recv 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+            cand term 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
             cand completions 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
             cand install-links 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz''s programs of those names (see docs/LRZSZ.md)'
             cand manpage 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
@@ -170,6 +205,8 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         &'xyzmodem;help;send'= {
         }
         &'xyzmodem;help;recv'= {
+        }
+        &'xyzmodem;help;term'= {
         }
         &'xyzmodem;help;completions'= {
         }

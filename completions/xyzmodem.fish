@@ -30,6 +30,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s h -l help -d 'Print h
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -s V -l version -d 'Print version'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "term" -d 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
@@ -53,7 +54,7 @@ crc\t'Replace it if its CRC or length differs (-H)'"
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -78,6 +79,8 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l full-path -d 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l force-device -d 'Send a character or block device (e.g. /dev/ttyS1, /dev/zero) as it reads, announcing no size. Refused otherwise: its size is unknown and its data may never end'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l resume -d 'ZMODEM: ask the receiver to resume files it holds in part'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l then-term -d 'After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g. to watch the board boot; Ctrl-T q leaves'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l telnet -d 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,7 +92,7 @@ ssh\t'Minimal and CR and LF, so that `~` never follows a newline (OpenSSH\'s esc
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s b -l baud -d 'Serial speed in bits per second' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l data-bits -d 'Data bits per character' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
@@ -119,9 +122,37 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l delete-partia
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l resume -d 'ZMODEM: continue a file kept as NAME.part by an earlier failed receive, from its length (the sender is asked for the rest)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l escape-controls -d 'ZMODEM: the same as --escape all'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l strip-padding -d 'XMODEM: drop trailing 0x1A padding bytes from the last block. XMODEM carries no file length, so this is lossy for data that really ends in 0x1A. (YMODEM sends the length.)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -l telnet -d 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand recv" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l download-dir -d 'Where files that the remote side sends (its `sz`) go: the same names and rules as `recv` into a directory' -r -F
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l escape-key -d 'The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or `^A` / `C-a`' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l map -d 'Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter key, becomes LF), onlcrnl (out: LF becomes CR LF)' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l log -d 'Append what the session shows to FILE (transfers summarised in a line, not their data); Ctrl-T l stops and starts it' -r -F
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l retries -d 'Errors allowed per block before the transfer is cancelled' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timeout -d 'Seconds to wait for the other side to start (receiving: for its first block or file, whatever it sends before), and for room to write when it stops reading' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l idle-timeout -d 'Seconds a started session may go without progress (new data, a new file, a file\'s end) before it fails, however busy the other side keeps the line' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s p -l port -d 'Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://). send: repeat it, or give a pattern such as \'/dev/ttyUSB*\', to send to several ports at once' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s b -l baud -d 'Serial speed in bits per second' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l data-bits -d 'Data bits per character' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l parity -d 'Parity' -r -f -a "none\t'No parity bit'
+odd\t'Odd parity'
+even\t'Even parity'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l stop-bits -d 'Stop bits' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l flow-control -d 'Flow control. X/YMODEM need an 8-bit clean line: prefer hardware (RTS/CTS) or none; software (XON/XOFF) eats 0x11/0x13 data bytes' -r -f -a "none\t'No flow control'
+software\t'XON/XOFF'
+hardware\t'RTS/CTS'"
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l overwrite -d 'Downloads: replace an existing file (only once the new one is complete)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l rename -d 'Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l local-echo -d 'Show what is typed (for a device that does not echo it)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l timestamps -d 'Start each line shown with the seconds since the terminal started'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-reconnect -d 'When the port goes away (a USB adapter unplugged), end instead of waiting for it to come back'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l no-auto -d 'Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -l telnet -d 'stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and answered'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand term" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand completions" -s h -l help -d 'Print help'
@@ -137,10 +168,11 @@ complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand manpage" -s h -l help 
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s q -l quiet -d 'Print nothing but errors (no progress bar, no summary)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s v -l verbose -d 'Say more: retries, handshake details. Repeat for more'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand ports" -s h -l help -d 'Print help'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "send" -d 'Send files: one by XMODEM (the default), a batch by YMODEM (-Y) or ZMODEM (-Z)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "recv" -d 'Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "term" -d 'A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz` starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "install-links" -d 'Link sz, rz, sx, rx, sb, rb, sy and ry in DIR to this program, which then behaves like lrzsz\'s programs of those names (see docs/LRZSZ.md)'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "manpage" -d 'Print the man page (roff) to stdout, or with --dir write every page (xyzmodem.1, xyzmodem-send.1, ...) into DIR, e.g. ~/.local/share/man/man1'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand help; and not __fish_seen_subcommand_from send recv term completions install-links manpage ports help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

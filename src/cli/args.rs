@@ -56,6 +56,11 @@ pub enum Command {
     /// Receive files from an XMODEM, YMODEM, YMODEM-G or ZMODEM sender (detected).
     #[command(after_help = EXAMPLES)]
     Recv(RecvArgs),
+    /// A terminal on a serial port (--port DEV) or on COMMAND run in a new pseudo-terminal
+    /// (-- COMMAND, e.g. `-- ssh board`), with X/Y/ZMODEM built in: a remote `sz` or `rz`
+    /// starts the transfer by itself. Ctrl-T ? lists the keys, Ctrl-T q quits.
+    #[command(after_help = TERM_EXAMPLES)]
+    Term(TermArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions {
         /// The shell.
@@ -158,6 +163,11 @@ pub struct SendArgs {
     #[arg(long, requires = "zmodem")]
     pub resume: bool,
 
+    /// After a successful send (and --after), stay on the port as `xyzmodem term` does, e.g.
+    /// to watch the board boot; Ctrl-T q leaves.
+    #[arg(long, requires = "port")]
+    pub then_term: bool,
+
     #[command(flatten)]
     pub protocol: ProtocolArgs,
 
@@ -169,6 +179,140 @@ pub struct SendArgs {
 
     #[command(flatten)]
     pub records: RecordArgs,
+}
+
+const TERM_EXAMPLES: &str = "\
+Examples:
+  A serial console:
+    xyzmodem term --port /dev/ttyUSB0 --baud 115200
+  A shell on another machine; `sz FILE` there downloads into ./in:
+    xyzmodem term --download-dir in -- ssh board
+
+Keys (after the escape key, Ctrl-T unless --escape-key):
+  q quit   ? list the keys   Ctrl-T send a Ctrl-T   b send a break   l start/stop the log
+  z y x X  send files by ZMODEM, YMODEM, XMODEM-1K, XMODEM   r receive X/YMODEM
+A remote `sz` downloads into --download-dir; a remote `rz` asks for the files to send.
+During a transfer, Ctrl-C cancels it and the session goes on.
+
+Exit codes: COMMAND's exit status; 0 after Ctrl-T q; 2 usage error, 4 local file or
+device error (the port cannot be opened, or went away with --no-reconnect), 130
+interrupted (SIGTERM, SIGHUP).";
+
+/// `xyzmodem term`.
+#[derive(Debug, Args)]
+pub struct TermArgs {
+    /// The program to run in a new pseudo-terminal, and its arguments (after `--`), instead
+    /// of --port.
+    #[arg(last = true, value_name = "COMMAND", required_unless_present = "port")]
+    pub command: Vec<std::ffi::OsString>,
+
+    /// Where files that the remote side sends (its `sz`) go: the same names and rules as
+    /// `recv` into a directory.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub download_dir: PathBuf,
+
+    /// Downloads: replace an existing file (only once the new one is complete).
+    #[arg(long, group = "existing")]
+    pub overwrite: bool,
+
+    /// Downloads: keep an existing file and store the new one as NAME.1, NAME.2, ...
+    #[arg(long, group = "existing")]
+    pub rename: bool,
+
+    /// The key that starts a command: a letter for Ctrl and that letter (`a` is Ctrl-A), or
+    /// `^A` / `C-a`.
+    #[arg(long, value_name = "KEY", default_value = "t", value_parser = parse_escape_key)]
+    pub escape_key: EscapeKey,
+
+    /// Map CR and LF on their way, for devices that need it: a list of icrnl (in: CR becomes
+    /// LF), igncr (in: CR dropped), inlcrnl (in: LF becomes CR LF), ocrnl (out: CR, the Enter
+    /// key, becomes LF), onlcrnl (out: LF becomes CR LF).
+    #[arg(long, value_name = "LIST", value_parser = parse_map)]
+    pub map: Option<Map>,
+
+    /// Show what is typed (for a device that does not echo it).
+    #[arg(long)]
+    pub local_echo: bool,
+
+    /// Start each line shown with the seconds since the terminal started.
+    #[arg(long)]
+    pub timestamps: bool,
+
+    /// Append what the session shows to FILE (transfers summarised in a line, not their
+    /// data); Ctrl-T l stops and starts it.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// When the port goes away (a USB adapter unplugged), end instead of waiting for it to
+    /// come back.
+    #[arg(long, requires = "port")]
+    pub no_reconnect: bool,
+
+    /// Do not start ZMODEM transfers by themselves when the remote side runs `sz` or `rz`.
+    #[arg(long)]
+    pub no_auto: bool,
+
+    #[command(flatten)]
+    pub protocol: ProtocolArgs,
+
+    #[command(flatten)]
+    pub link: LinkArgs,
+}
+
+/// `--map`: the CR/LF mappings (as tio names them).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Map {
+    /// In: CR becomes LF.
+    pub icrnl: bool,
+    /// In: CR is dropped.
+    pub igncr: bool,
+    /// In: LF becomes CR LF.
+    pub inlcrnl: bool,
+    /// Out: CR (Enter) becomes LF.
+    pub ocrnl: bool,
+    /// Out: LF becomes CR LF.
+    pub onlcrnl: bool,
+}
+
+/// Parses `--map`: names separated by commas, e.g. `inlcrnl,ocrnl`.
+pub fn parse_map(list: &str) -> Result<Map, String> {
+    let mut map = Map::default();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let flag = match name.to_ascii_lowercase().as_str() {
+            "icrnl" => &mut map.icrnl,
+            "igncr" => &mut map.igncr,
+            "inlcrnl" => &mut map.inlcrnl,
+            "ocrnl" => &mut map.ocrnl,
+            "onlcrnl" => &mut map.onlcrnl,
+            _ => {
+                return Err(format!(
+                    "unknown mapping {name}: use icrnl, igncr, inlcrnl, ocrnl or onlcrnl"
+                ));
+            }
+        };
+        *flag = true;
+    }
+    Ok(map)
+}
+
+/// The terminal's escape key: the control character typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EscapeKey(pub u8);
+
+/// `t`, `T`, `^T`, `C-t` and `ctrl-t` are Ctrl-T (0x14); also `@ [ \ ] ^ _` for the control
+/// characters past the letters.
+pub fn parse_escape_key(s: &str) -> Result<EscapeKey, String> {
+    let lower = s.to_ascii_lowercase();
+    let key = ["ctrl-", "ctrl+", "c-", "^"]
+        .iter()
+        .find_map(|p| lower.strip_prefix(p))
+        .unwrap_or(&lower);
+    match key.as_bytes() {
+        [c @ (b'a'..=b'z' | b'@' | b'[' | b'\\' | b']' | b'^' | b'_')] => {
+            Ok(EscapeKey(c.to_ascii_uppercase() & 0x1F))
+        }
+        _ => Err("expected a letter, e.g. a for Ctrl-A (or ^A, C-a)".into()),
+    }
 }
 
 /// `xyzmodem recv`.
@@ -301,10 +445,19 @@ fn parse_wait(s: &str) -> Result<f64, String> {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Link")]
 pub struct LinkArgs {
-    /// Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0. send: repeat it, or
-    /// give a pattern such as '/dev/ttyUSB*', to send to several ports at once.
+    /// Serial device to use instead of stdin/stdout, e.g. /dev/ttyUSB0, or a serial port on
+    /// the network: rfc2217://HOST:PORT (telnet with RFC 2217: the serial settings below
+    /// apply), telnet://HOST:PORT, tcp://HOST:PORT (a raw byte stream; also socket://).
+    /// send: repeat it, or give a pattern such as '/dev/ttyUSB*', to send to several ports at
+    /// once.
     #[arg(short = 'p', long, value_name = "DEVICE", env = "XYZMODEM_PORT")]
     pub port: Vec<String>,
+
+    /// stdin/stdout is a telnet connection handed to us (a BBS door, socat TCP-LISTEN with
+    /// EXEC): 0xFF is sent doubled, and telnet commands are taken out of what is read and
+    /// answered.
+    #[arg(long, conflicts_with = "port")]
+    pub telnet: bool,
 
     /// Serial speed in bits per second.
     #[arg(short = 'b', long, default_value_t = 115_200, requires = "port", value_parser = clap::value_parser!(u32).range(1..))]

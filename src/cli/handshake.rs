@@ -241,6 +241,12 @@ impl Wire {
         Ok(())
     }
 
+    /// The link, left open (traced still, and with any bytes not handed out yet), for what
+    /// comes after the session.
+    pub fn into_link(self) -> Box<dyn Link> {
+        Box::new(self.link)
+    }
+
     /// Close the link (a terminal is restored) and the trace; warn on stderr if the trace
     /// could not be written completely (the transfer's result stands).
     pub fn close(self) {

@@ -14,6 +14,7 @@ mod progress;
 mod report;
 mod session;
 mod settings;
+mod term;
 
 use std::process::ExitCode;
 
@@ -34,8 +35,8 @@ pub fn main() -> ExitCode {
     }
     // clap prints help/version (exit 0) or a usage error (exit 2) itself.
     let cli = Cli::try_parse().unwrap_or_else(|e| e.exit());
-    match run(&cli) {
-        Ok(()) => Code::Success.into(),
+    match act(&cli) {
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             let text = hints::render(&e);
             eprintln!(
@@ -50,6 +51,11 @@ pub fn main() -> ExitCode {
 /// Run a parsed command line: resolve it, then act. Errors carry their type for
 /// [`exit::for_anyhow`].
 pub fn run(cli: &Cli) -> anyhow::Result<()> {
+    act(cli).map(|_| ())
+}
+
+/// [`run`], with the exit code of a success: 0, or the status of `term`'s program.
+fn act(cli: &Cli) -> anyhow::Result<u8> {
     let Settings { verbosity, action } = settings::resolve(cli)?;
     install_signal_handlers().context("cannot install signal handlers")?;
     match action {
@@ -58,7 +64,14 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
             if s.ports.len() > 1 {
                 parallel::send(&s, verbosity, &report)
             } else {
-                session::send(&s, verbosity, &report)
+                let mut kept = None;
+                let keep = s.then_term.is_some().then_some(&mut kept);
+                session::send(&s, verbosity, &report, keep)?;
+                // The board goes on (booting what it got): the console stays open.
+                match (&s.then_term, kept) {
+                    (Some(t), Some(link)) => return term::run_on(t, verbosity, link),
+                    _ => Ok(()),
+                }
             }
         }
         Action::Recv(r) => session::recv(&r, verbosity),
@@ -82,7 +95,9 @@ pub fn run(cli: &Cli) -> anyhow::Result<()> {
         Action::Manpage(Some(dir)) => std::fs::create_dir_all(&dir)
             .and_then(|()| clap_mangen::generate_to(<Cli as clap::CommandFactory>::command(), &dir))
             .with_context(|| format!("writing the man pages into {}", dir.display())),
+        Action::Term(t) => return term::run(&t, verbosity),
     }
+    .map(|()| Code::Success as u8)
 }
 
 fn install_signal_handlers() -> std::io::Result<()> {
@@ -93,13 +108,22 @@ fn install_signal_handlers() -> std::io::Result<()> {
     }
     // A second signal while the first is being handled (a cancel to send, a terminal's
     // output to drain) ends the process at once, the terminals' settings put back first.
+    // A panic unwinds to the guards that restore the terminals, but the message comes first:
+    // put the terminals back before it is printed, so it shows as text.
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        xyzmodem::link::restore_terminals();
+        previous(info);
+    }));
     let mut signals = signal_hook::iterator::Signals::new(all)?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {
-            if signals.forever().nth(1).is_some() {
-                xyzmodem::link::restore_terminals();
-                std::process::exit(Code::Interrupted as i32);
+            for _ in signals.forever() {
+                if session::SIGNALS.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                    xyzmodem::link::restore_terminals();
+                    std::process::exit(Code::Interrupted as i32);
+                }
             }
         })?;
     Ok(())

@@ -43,6 +43,7 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
                         Some(display),
                         verbosity,
                         &mut rec,
+                        None,
                     );
                     rec.finish(result.as_ref().err());
                     report.files(&rec);

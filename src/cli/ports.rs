@@ -99,13 +99,14 @@ fn available() -> anyhow::Result<Vec<SerialPortInfo>> {
         .context("cannot list the serial ports")
 }
 
-/// The ports named by `--port` values, in the order given: a value with `*`, `?` or `[` is a
-/// pattern, expanded in natural name order (`ttyUSB2` before `ttyUSB10`); a pattern matching
+/// The ports named by `--port` values, in the order given: a value with `*`, `?` or `[` (and
+/// no `://`: a network port's URL is taken as it is) is a pattern, expanded in natural name order (`ttyUSB2` before `ttyUSB10`); a pattern matching
 /// nothing is an error (exit 4). Duplicates are dropped.
 pub fn expand(given: &[String]) -> anyhow::Result<Vec<String>> {
     let mut ports: Vec<String> = Vec::new();
     for value in given {
-        if !value.contains(['*', '?', '[']) {
+        // A network port's URL is never a pattern (`[::1]` is an address).
+        if value.contains("://") || !value.contains(['*', '?', '[']) {
             if !ports.contains(value) {
                 ports.push(value.clone());
             }
@@ -193,6 +194,16 @@ pub fn per_port_path(base: &Path, port: &str) -> std::path::PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_ports_are_taken_as_given() {
+        // `[::1]` would be a character class in a pattern.
+        let given = [
+            "tcp://[::1]:3001".to_owned(),
+            "rfc2217://rack1:3002".to_owned(),
+        ];
+        assert_eq!(expand(&given).unwrap(), given);
+    }
 
     #[test]
     fn natural_order() {

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -11,7 +11,7 @@ use indicatif::MultiProgress;
 use xyzmodem::driver::handlers::{ReceiveInto, SendFiles};
 use xyzmodem::driver::{self, Summary};
 use xyzmodem::files::{KeepPartial, ReceiveFiles, Source, names};
-use xyzmodem::link::{Link, SerialLink, StdioLink};
+use xyzmodem::link::{Link, StdioLink, TelnetLink, net, open_port};
 use xyzmodem::proto::detect::{AutoReceiver, Start};
 use xyzmodem::proto::{Engine, zmodem};
 use xyzmodem::proto::{FileInfo, Position, ReceiverConfig, Sender, SenderConfig};
@@ -25,6 +25,17 @@ use super::settings::{RecvProtocol, RecvSettings, SendProtocol, SendSettings, Se
 
 /// Set by SIGINT, SIGTERM and SIGHUP; the driver polls it.
 pub static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Signals counted since the last one was dealt with: the signal thread ends the process on
+/// a second one (a first one is still being handled).
+pub static SIGNALS: AtomicU32 = AtomicU32::new(0);
+
+/// An interrupt was dealt with and the program goes on (`term` after a transfer a Ctrl-C
+/// cancelled): the next signal is a first one again.
+pub fn interrupt_handled() {
+    SIGNALS.store(0, Ordering::SeqCst);
+    INTERRUPTED.store(false, Ordering::SeqCst);
+}
 
 /// Set by an lrzsz personality, which prints lrzsz's own waiting line (`rz waiting to
 /// receive.`): the session then prints none of its own.
@@ -141,12 +152,16 @@ pub fn unconfirmed_warning(summary: &Summary) -> Option<&'static str> {
 
 /// The link named by the options, and whether stderr is the same terminal
 /// as the link (then nothing may be printed during the transfer).
-fn open_link(serial: &Serial, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
+pub fn open_link(serial: &Serial, port: Option<&str>) -> anyhow::Result<(Box<dyn Link>, bool)> {
     match port {
-        Some(path) => Ok((Box::new(SerialLink::open(&serial.for_port(path))?), false)),
+        Some(path) => Ok((open_port(&serial.for_port(path))?, false)),
         None => {
             let shares = stderr_shares_stdio_terminal();
             let link = StdioLink::open().context("cannot set up stdin/stdout as the link")?;
+            if serial.telnet {
+                // The caller set the connection up: answer its options, ask for none.
+                return Ok((Box::new(TelnetLink::new(link, false, false)), shares));
+            }
             Ok((Box::new(link), shares))
         }
     }
@@ -219,11 +234,17 @@ fn file_info(source: &Source, full_path: bool) -> anyhow::Result<FileInfo> {
 }
 
 /// Send over one port (or stdin/stdout), with the report and the summary line.
-pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::Result<()> {
+/// With `kept`, the link stays open after a success and goes there (for `--then-term`).
+pub fn send(
+    a: &SendSettings,
+    verbosity: Verbosity,
+    report: &Report,
+    kept: Option<&mut Option<Box<dyn Link>>>,
+) -> anyhow::Result<()> {
     let port = a.ports.first().map(String::as_str);
     let mut rec = Recorder::send(port, &a.files);
     let trace = a.records.trace.as_deref();
-    let result = send_port(a, port, trace, None, verbosity, &mut rec);
+    let result = send_port(a, port, trace, None, verbosity, &mut rec, kept);
     rec.finish(result.as_ref().err());
     report.files(&rec);
     let reported = report.session("send", &[&rec], result.as_ref().err());
@@ -241,7 +262,10 @@ pub fn send(a: &SendSettings, verbosity: Verbosity, report: &Report) -> anyhow::
 }
 
 /// One sending session over `port` (stdin/stdout when `None`), traced into `trace`. With
-/// several ports at once, the bars go to the shared `display`.
+/// several ports at once, the bars go to the shared `display`. With `kept`, a link that
+/// carried a successful session is put there open (traced still) instead of closed: the port
+/// is never closed between the send and what comes next, so nothing the device prints then
+/// is lost, and its modem lines do not drop.
 pub fn send_port(
     a: &SendSettings,
     port: Option<&str>,
@@ -249,8 +273,39 @@ pub fn send_port(
     display: Option<&MultiProgress>,
     verbosity: Verbosity,
     rec: &mut Recorder,
+    kept: Option<&mut Option<Box<dyn Link>>>,
 ) -> anyhow::Result<Summary> {
     // The files first: a typo fails before anything touches the link.
+    let (sources, infos) = open_sources(a)?;
+    let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
+    let waiting = send_waiting(a.protocol, &what);
+    say_waiting(&waiting, port, verbosity, None);
+    let typed_on = port.is_none() && stdio_is_terminal();
+    let (link, stderr_is_link) = open_link(&a.serial, port)?;
+    let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
+    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
+    let sending = Sending {
+        settings: a,
+        port,
+        display,
+        verbosity,
+        stderr_is_link,
+        ctrl_c: typed_on,
+    };
+    let result = sending
+        .run(sources, &infos, wire.link(), rec, Some(&waiting))
+        .with_context(|| format!("sending {what}"))
+        .and_then(|summary| wire.after(&a.board).map(|()| summary));
+    match kept {
+        Some(slot) if result.is_ok() => *slot = Some(wire.into_link()),
+        _ => wire.close(), // restore the terminal before printing
+    }
+    result
+}
+
+/// The files of `a` opened to be sent, with their batch headers (one empty header for
+/// XMODEM). A file that cannot be sent fails here, before anything touches the link.
+fn open_sources(a: &SendSettings) -> anyhow::Result<(Vec<Source>, Vec<FileInfo>)> {
     let sources = a
         .files
         .iter()
@@ -280,14 +335,95 @@ pub fn send_port(
     } else {
         infos.push(FileInfo::default());
     }
+    Ok((sources, infos))
+}
+
+/// Send the files of `a` over a link that is open (a terminal's), then print the summary.
+pub fn send_over(
+    a: &SendSettings,
+    link: &mut dyn Link,
+    verbosity: Verbosity,
+) -> anyhow::Result<()> {
+    let (sources, infos) = open_sources(a)?;
     let what = files_label(a.files.len(), Some(&display_name(&a.files[0])));
-    let waiting = send_waiting(a.protocol, &what);
-    say_waiting(&waiting, port, verbosity, None);
-    let typed_on = port.is_none() && stdio_is_terminal();
-    let (link, stderr_is_link) = open_link(&a.serial, port)?;
-    let mut echo = handshake::echo(verbosity, stderr_is_link, display, port);
-    let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
-    let mut engine: Box<dyn Engine> = match a.protocol {
+    let mut rec = Recorder::send(None, &a.files);
+    let sending = Sending {
+        settings: a,
+        port: None,
+        display: None,
+        verbosity,
+        stderr_is_link: false,
+        ctrl_c: false,
+    };
+    let summary = sending
+        .run(sources, &infos, link, &mut rec, None)
+        .with_context(|| format!("sending {what}"))?;
+    if verbosity != Verbosity::Quiet {
+        eprintln!("{}", summary_line(&sent_head(&a.files, &summary), &summary));
+        if let Some(warning) = unconfirmed_warning(&summary) {
+            eprintln!("xyzmodem: warning: {warning}");
+        }
+    }
+    Ok(())
+}
+
+/// A sending session over a link that is open: the engine, the progress display, the
+/// report's records.
+struct Sending<'a> {
+    settings: &'a SendSettings,
+    port: Option<&'a str>,
+    display: Option<&'a MultiProgress>,
+    verbosity: Verbosity,
+    stderr_is_link: bool,
+    ctrl_c: bool,
+}
+
+impl Sending<'_> {
+    /// Run the session over `link`; `waiting` (what the other side must do) is said with
+    /// `-v` once the bar is up.
+    fn run(
+        &self,
+        sources: Vec<Source>,
+        infos: &[FileInfo],
+        link: &mut dyn Link,
+        rec: &mut Recorder,
+        waiting: Option<&str>,
+    ) -> Result<Summary, driver::Error> {
+        let (a, port, verbosity) = (self.settings, self.port, self.verbosity);
+        let mut engine = engine(a, infos.to_vec());
+        let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
+        let batch = sizes
+            .filter(|s| s.len() > 1)
+            .map(|s| s.into_iter().sum::<u64>());
+        let mut progress = match self.display {
+            Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
+            None => Progress::new(verbosity, self.stderr_is_link, batch),
+        }
+        .sending();
+        if let Some(waiting) = waiting {
+            say_waiting(waiting, port, verbosity, Some(&progress));
+        }
+        let result = driver::run_with(
+            engine.as_mut(),
+            link,
+            &mut Recorded {
+                inner: &mut SendHandler {
+                    files: SendFiles::new(sources),
+                    infos,
+                    progress: &mut progress,
+                },
+                rec,
+            },
+            &driver_options(a.limits.start_timeout, self.ctrl_c),
+        );
+        progress.finish();
+        result
+    }
+}
+
+/// The sending engine for `a`'s protocol, announcing `infos`.
+fn engine(a: &SendSettings, infos: Vec<FileInfo>) -> Box<dyn Engine> {
+    match a.protocol {
         SendProtocol::Zmodem {
             subpacket,
             window,
@@ -306,7 +442,7 @@ pub fn send_port(
                 limits: a.limits.engine(zmodem::SenderConfig::default().limits),
                 ..zmodem::SenderConfig::default()
             },
-            infos.clone(),
+            infos,
             Instant::now(),
         )),
         SendProtocol::Xmodem { .. } | SendProtocol::Ymodem { .. } => {
@@ -326,38 +462,9 @@ pub fn send_port(
                 header_c_wait,
                 ..defaults
             };
-            Box::new(Sender::new(cfg, infos.clone(), Instant::now()))
+            Box::new(Sender::new(cfg, infos, Instant::now()))
         }
-    };
-    let sizes: Option<Vec<u64>> = sources.iter().map(Source::size).collect();
-    let batch = sizes
-        .filter(|s| s.len() > 1)
-        .map(|s| s.into_iter().sum::<u64>());
-    let mut progress = match display {
-        Some(d) => Progress::in_display(d, verbosity, false, batch, tag(port)),
-        None => Progress::new(verbosity, stderr_is_link, batch),
     }
-    .sending();
-    say_waiting(&waiting, port, verbosity, Some(&progress));
-    let result = driver::run_with(
-        engine.as_mut(),
-        wire.link(),
-        &mut Recorded {
-            inner: &mut SendHandler {
-                files: SendFiles::new(sources),
-                infos: &infos,
-                progress: &mut progress,
-            },
-            rec,
-        },
-        &driver_options(a.limits.start_timeout, typed_on),
-    );
-    progress.finish();
-    let result = result
-        .with_context(|| format!("sending {what}"))
-        .and_then(|summary| wire.after(&a.board).map(|()| summary));
-    wire.close(); // restore the terminal before printing
-    result
 }
 
 /// Receive over one port (or stdin/stdout), with the report and the summary line.
@@ -393,66 +500,135 @@ fn recv_port(
     let mut echo = handshake::echo(verbosity, stderr_is_link, None, port);
     let trace = a.records.trace.as_deref();
     let mut wire = Wire::open(link, trace, &a.board, &INTERRUPTED, &mut echo)?;
-    let cfg = ReceiverConfig {
-        mode: a.protocol.mode(),
-        check: a.check,
-        limits: a.limits.engine(ReceiverConfig::default().limits),
-        // On a serial port the rate is known: the quiet before a NAK is a few characters
-        // long (and never under `quiet_min`); on stdin/stdout the receiver learns it.
-        char_time: port.map(|p| a.serial.for_port(p).char_time()),
-        ..ReceiverConfig::default()
-    };
-    let mut progress = Progress::new(verbosity, stderr_is_link, None);
-    say_waiting(waiting, port, verbosity, Some(&progress));
-    let mut handler = RecvHandler {
-        files: ReceiveInto::new(files),
-        progress: &mut progress,
-        delete_partial: a.policy.keep_partial == KeepPartial::Never,
-        stored: Vec::new(),
-    };
     let start = match a.protocol {
         RecvProtocol::Detect => Start::Xymodem,
         RecvProtocol::Zmodem => Start::Zmodem,
         RecvProtocol::Xmodem | RecvProtocol::Ymodem | RecvProtocol::YmodemG => Start::XymodemOnly,
     };
-    let zcfg = zmodem::ReceiverConfig {
-        escape_controls: a.escape_controls,
-        limits: a
-            .limits
-            .engine_keeping_errors(zmodem::ReceiverConfig::default().limits),
-        ..zmodem::ReceiverConfig::default()
-    };
-    let mut engine = AutoReceiver::new(start, cfg, zcfg, Instant::now());
-    let result = driver::run_with(
-        &mut engine,
-        wire.link(),
-        &mut Recorded {
-            inner: &mut handler,
-            rec,
-        },
-        &driver_options(a.limits.start_timeout, typed_on),
-    );
-    handler.progress.finish();
-    let after = match &result {
+    let got = Receiving {
+        settings: a,
+        start,
+        // On a serial port the rate is known: the quiet before a NAK is a few characters
+        // long (and never under `quiet_min`); on stdin/stdout or a network port (whose
+        // serial line may be far slower than the network) the receiver learns it.
+        char_time: port
+            .filter(|p| net::Address::parse(p).is_none())
+            .map(|p| a.serial.for_port(p).char_time()),
+        stderr_is_link,
+        ctrl_c: typed_on,
+        verbosity,
+    }
+    .run(files, wire.link(), rec, Some(waiting));
+    let after = match &got.summary {
         Ok(_) => wire.after(&a.board),
         Err(_) => Ok(()),
     };
     wire.close(); // restore the terminal before printing
-    let received = handler.received();
-    let what = files_label(
-        received.len(),
-        received.first().map(|(p, _)| p.to_str().unwrap_or("file")),
-    );
-    let summary = match result {
-        Ok(s) => s,
-        Err(e) => {
-            handler.abandon();
-            rec.set_stored(std::mem::take(&mut handler.stored));
-            return Err(e).context("receiving");
+    got.report(verbosity)?;
+    after
+}
+
+/// A receiving session over a link that is open: the engine, the progress display, the
+/// files, the report's records.
+pub struct Receiving<'a> {
+    /// Protocol, target policy, limits.
+    pub settings: &'a RecvSettings,
+    /// Which receiver starts.
+    pub start: Start,
+    /// The line's character time, when known (a port's rate).
+    pub char_time: Option<Duration>,
+    /// Nothing may be printed during the transfer.
+    pub stderr_is_link: bool,
+    /// A Ctrl-C byte read before the transfer starts interrupts it (a terminal as the link).
+    pub ctrl_c: bool,
+    /// How chatty to be.
+    pub verbosity: Verbosity,
+}
+
+/// What a receiving session did: its result, and the files it stored.
+pub struct Received {
+    /// The session's summary, or why it failed (its files abandoned then).
+    pub summary: anyhow::Result<Summary>,
+    files: Vec<(std::path::PathBuf, u64)>,
+    already: u64,
+}
+
+impl Receiving<'_> {
+    /// Run the session over `link` into `files`; `waiting` (what the other side must do) is
+    /// said with `-v` once the bar is up.
+    pub fn run(
+        &self,
+        files: ReceiveFiles,
+        link: &mut dyn Link,
+        rec: &mut Recorder,
+        waiting: Option<&str>,
+    ) -> Received {
+        let a = self.settings;
+        let cfg = ReceiverConfig {
+            mode: a.protocol.mode(),
+            check: a.check,
+            limits: a.limits.engine(ReceiverConfig::default().limits),
+            char_time: self.char_time,
+            ..ReceiverConfig::default()
+        };
+        let mut progress = Progress::new(self.verbosity, self.stderr_is_link, None);
+        if let Some(waiting) = waiting {
+            say_waiting(waiting, a.port.as_deref(), self.verbosity, Some(&progress));
         }
-    };
-    rec.set_stored(std::mem::take(&mut handler.stored));
-    if verbosity != Verbosity::Quiet {
+        let mut handler = RecvHandler {
+            files: ReceiveInto::new(files),
+            progress: &mut progress,
+            delete_partial: a.policy.keep_partial == KeepPartial::Never,
+            stored: Vec::new(),
+        };
+        let zcfg = zmodem::ReceiverConfig {
+            escape_controls: a.escape_controls,
+            limits: a
+                .limits
+                .engine_keeping_errors(zmodem::ReceiverConfig::default().limits),
+            ..zmodem::ReceiverConfig::default()
+        };
+        let mut engine = AutoReceiver::new(self.start, cfg, zcfg, Instant::now());
+        let result = driver::run_with(
+            &mut engine,
+            link,
+            &mut Recorded {
+                inner: &mut handler,
+                rec,
+            },
+            &driver_options(a.limits.start_timeout, self.ctrl_c),
+        );
+        handler.progress.finish();
+        if result.is_err() {
+            handler.abandon();
+        }
+        rec.set_stored(std::mem::take(&mut handler.stored));
+        Received {
+            summary: result.context("receiving"),
+            files: handler.received(),
+            already: handler.already_there(),
+        }
+    }
+}
+
+impl Received {
+    /// The files stored, and their lengths.
+    pub fn files(&self) -> &[(std::path::PathBuf, u64)] {
+        &self.files
+    }
+
+    /// The lines after the session (once a terminal used as the link is restored): each file
+    /// with `-v` or in a batch, then the summary; or the session's error.
+    pub fn report(self, verbosity: Verbosity) -> anyhow::Result<()> {
+        let summary = self.summary?;
+        if verbosity == Verbosity::Quiet {
+            return Ok(());
+        }
+        let received = self.files;
+        let what = files_label(
+            received.len(),
+            received.first().map(|(p, _)| p.to_str().unwrap_or("file")),
+        );
         if received.len() > 1 || verbosity == Verbosity::Verbose {
             for (path, len) in &received {
                 eprintln!(
@@ -463,7 +639,7 @@ fn recv_port(
         }
         // A resumed file's bytes from its part file did not cross the line: the count and
         // the rate are of what did, and the rest is said apart.
-        let already = handler.already_there();
+        let already = self.already;
         let bytes = received
             .iter()
             .map(|(_, n)| n)
@@ -481,8 +657,8 @@ fn recv_port(
         } else {
             eprintln!("{line}");
         }
+        Ok(())
     }
-    after
 }
 
 /// XMODEM's `-k`.

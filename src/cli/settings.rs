@@ -13,8 +13,8 @@ use xyzmodem::proto::zmodem::{EscapeProfile, Management};
 use xyzmodem::proto::{self, Check, RecvMode, SendMode};
 
 use super::args::{
-    BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, ParityArg, ProtocolArgs,
-    RecordArgs, RecvArgs, SendArgs,
+    BoardArgs, Cli, Command, EscapeArg, FlowArg, IfExistsArg, LinkArgs, Map, ParityArg,
+    ProtocolArgs, RecordArgs, RecvArgs, SendArgs, TermArgs,
 };
 use super::exit::UsageError;
 use super::handshake::Board;
@@ -37,6 +37,8 @@ pub enum Action {
     Send(SendSettings),
     /// Receive files.
     Recv(RecvSettings),
+    /// Run the terminal.
+    Term(TermSettings),
     /// Print a completion script.
     Completions(clap_complete::Shell),
     /// Install the lrzsz-named links.
@@ -163,14 +165,18 @@ impl Limits {
 
 /// The serial settings, without the port (there may be several).
 #[derive(Debug, Clone)]
-pub struct Serial(SerialSettings);
+pub struct Serial {
+    settings: SerialSettings,
+    /// `--telnet`: stdin/stdout is a telnet connection.
+    pub telnet: bool,
+}
 
 impl Serial {
     /// The settings for `port`.
     pub fn for_port(&self, port: &str) -> SerialSettings {
         SerialSettings {
             path: port.to_owned(),
-            ..self.0.clone()
+            ..self.settings.clone()
         }
     }
 }
@@ -203,10 +209,12 @@ pub struct SendSettings {
     pub records: Records,
     /// Send character and block devices too (`--force-device`).
     pub force_device: bool,
+    /// `--then-term`: the terminal to open on the port after a successful send.
+    pub then_term: Option<Box<TermSettings>>,
 }
 
 /// `recv`, resolved.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct RecvSettings {
     /// Where the files go.
     pub target: Target,
@@ -230,6 +238,40 @@ pub struct RecvSettings {
     pub records: Records,
 }
 
+/// What the terminal is connected to.
+#[derive(Debug, Clone)]
+pub enum Remote {
+    /// A serial port.
+    Port(String),
+    /// A program run in a new pseudo-terminal, with its arguments.
+    Command(Vec<std::ffi::OsString>),
+}
+
+/// `term`, resolved.
+#[derive(Debug)]
+pub struct TermSettings {
+    /// The port or the program.
+    pub remote: Remote,
+    /// The port's serial settings.
+    pub serial: Serial,
+    /// The escape key's byte (Ctrl-T: 0x14).
+    pub escape: u8,
+    /// Start a transfer when the remote side starts `sz` or `rz`.
+    pub auto: bool,
+    /// Wait for a port that went away to come back.
+    pub reconnect: bool,
+    /// CR/LF mappings.
+    pub map: Map,
+    /// Show what is typed.
+    pub local_echo: bool,
+    /// A timestamp on each line shown.
+    pub timestamps: bool,
+    /// Log what is shown into this file.
+    pub log: Option<PathBuf>,
+    /// How downloads are received: as `recv -Z` into the download directory.
+    pub download: RecvSettings,
+}
+
 /// Resolve a parsed command line. Errors: [`UsageError`] (exit 2) for options that do not go
 /// together, and whatever [`ports::expand`] reports for `--port` patterns.
 pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
@@ -241,6 +283,7 @@ pub fn resolve(cli: &Cli) -> anyhow::Result<Settings> {
     let action = match &cli.command {
         Command::Send(a) => Action::Send(send(a)?),
         Command::Recv(a) => Action::Recv(recv(a)?),
+        Command::Term(a) => Action::Term(term(a)?),
         Command::Completions { shell } => Action::Completions(*shell),
         Command::InstallLinks {
             dir,
@@ -285,15 +328,30 @@ fn send(a: &SendArgs) -> anyhow::Result<SendSettings> {
         }
         SendProtocol::Xmodem { one_k: a.one_k }
     };
+    let ports = ports::expand(&a.link.port)?;
+    let then_term = match (a.then_term, ports.as_slice()) {
+        (false, _) => None,
+        (true, [port]) => Some(Box::new(term_on(
+            Remote::Port(port.clone()),
+            &a.link,
+            &a.protocol,
+            Path::new("."),
+            Existing::Refuse,
+        )?)),
+        (true, _) => {
+            return Err(UsageError("--then-term opens a terminal on one --port").into());
+        }
+    };
     Ok(SendSettings {
         files: a.files.clone(),
         protocol,
         limits: limits(&a.protocol),
-        ports: ports::expand(&a.link.port)?,
-        serial: serial(&a.link),
+        ports,
+        serial: serial(&a.link, &a.protocol),
         board: board(&a.board),
         records: records(&a.records),
         force_device: a.force_device,
+        then_term,
     })
 }
 
@@ -363,7 +421,7 @@ fn recv(a: &RecvArgs) -> anyhow::Result<RecvSettings> {
         },
         limits: limits(&a.protocol),
         port: ports.pop(),
-        serial: serial(&a.link),
+        serial: serial(&a.link, &a.protocol),
         board: board(&a.board),
         records: records(&a.records),
     })
@@ -449,6 +507,83 @@ fn target(
     Ok(target)
 }
 
+fn term(a: &TermArgs) -> anyhow::Result<TermSettings> {
+    let mut ports = ports::expand(&a.link.port)?;
+    let remote = match (ports.len(), a.command.is_empty()) {
+        (1, true) => Remote::Port(ports.remove(0)),
+        (0, false) => Remote::Command(a.command.clone()),
+        (0, true) => {
+            return Err(UsageError("term needs --port DEVICE or -- COMMAND").into());
+        }
+        (1, false) => {
+            return Err(UsageError(
+                "term runs on --port DEVICE or on -- COMMAND, not both (unset XYZMODEM_PORT to run COMMAND)",
+            )
+            .into());
+        }
+        _ => return Err(UsageError("term uses one --port").into()),
+    };
+    if a.link.telnet {
+        return Err(UsageError(
+            "--telnet is for a connection on stdin/stdout; term opens telnet://HOST:PORT or rfc2217://HOST:PORT with --port",
+        )
+        .into());
+    }
+    let existing = if a.overwrite {
+        Existing::Overwrite
+    } else if a.rename {
+        Existing::Rename
+    } else {
+        Existing::Refuse
+    };
+    Ok(TermSettings {
+        escape: a.escape_key.0,
+        auto: !a.no_auto,
+        reconnect: !a.no_reconnect,
+        map: a.map.unwrap_or_default(),
+        local_echo: a.local_echo,
+        timestamps: a.timestamps,
+        log: a.log.clone(),
+        ..term_on(remote, &a.link, &a.protocol, &a.download_dir, existing)?
+    })
+}
+
+/// The terminal on `remote` with the default keys, downloads into `dir`.
+fn term_on(
+    remote: Remote,
+    link: &LinkArgs,
+    protocol: &ProtocolArgs,
+    dir: &Path,
+    existing: Existing,
+) -> anyhow::Result<TermSettings> {
+    Ok(TermSettings {
+        remote,
+        serial: serial(link, protocol),
+        escape: 0x14,
+        auto: true,
+        reconnect: true,
+        map: Map::default(),
+        local_echo: false,
+        timestamps: false,
+        log: None,
+        download: RecvSettings {
+            target: target(RecvProtocol::Zmodem, Some(dir), None)?,
+            protocol: RecvProtocol::Zmodem,
+            check: Check::Crc16,
+            policy: ReceivePolicy {
+                existing,
+                ..ReceivePolicy::default()
+            },
+            escape_controls: false,
+            limits: limits(protocol),
+            port: None,
+            serial: serial(link, protocol),
+            board: Board::default(),
+            records: Records::default(),
+        },
+    })
+}
+
 fn limits(a: &ProtocolArgs) -> Limits {
     Limits {
         retries: a.retries,
@@ -457,8 +592,9 @@ fn limits(a: &ProtocolArgs) -> Limits {
     }
 }
 
-fn serial(a: &LinkArgs) -> Serial {
-    Serial(SerialSettings {
+/// The link's settings; a network port may take `--timeout` to connect and agree its options.
+fn serial(a: &LinkArgs, protocol: &ProtocolArgs) -> Serial {
+    let settings = SerialSettings {
         baud: a.baud,
         data_bits: a.data_bits,
         parity: match a.parity {
@@ -472,8 +608,13 @@ fn serial(a: &LinkArgs) -> Serial {
             FlowArg::Software => FlowControl::Software,
             FlowArg::Hardware => FlowControl::Hardware,
         },
+        open_timeout: Duration::from_secs(protocol.timeout),
         ..SerialSettings::new("")
-    })
+    };
+    Serial {
+        settings,
+        telnet: a.telnet,
+    }
 }
 
 fn board(a: &BoardArgs) -> Board {

@@ -166,3 +166,103 @@ fn round_trip(info: &FileInfo, out: &mut Vec<u8>) {
     }
     assert_eq!(header::parse(out), Some(want), "header round trip");
 }
+
+// ---------------------------------------------------------------------------------------------
+// ZMODEM start detection in a terminal's output
+
+/// The terminal's ZMODEM start detector (`proto::sniff::Sniffer`) on arbitrary bytes, with
+/// real headers spliced in. `data[0]`: the piece size (1-64) and whether to splice lrzsz's
+/// `ZRQINIT` (bit 6) or `ZRINIT` (bit 7) into the middle. The input is fed in pieces, with a
+/// `flush` where a piece size of 1 happens to come after a `*`, and checked against one
+/// feed of all of it: every byte comes out exactly once and in order (shown, in the header, or
+/// after it), nothing is held beyond the longest header (19 bytes), a start is reported only for a
+/// header that ends right there with a valid CRC, and piece boundaries change nothing when no
+/// flush came between.
+pub fn sniff(data: &[u8]) {
+    use crate::proto::sniff::{Found, Sniffer};
+    let mut input = Input { data };
+    let flags = input.u8();
+    let piece = usize::from(flags & 0x3f) + 1;
+    let mut stream = input.data.to_vec();
+    let middle = stream.len() / 2;
+    if flags & 0x40 != 0 {
+        stream.splice(middle..middle, *b"**\x18B00000000000000\r\x8a\x11");
+    }
+    if flags & 0x80 != 0 {
+        stream.splice(middle..middle, *b"**\x18B0100000023be50\r\x8a\x11");
+    }
+
+    // Fed in pieces: returns what was shown, the start and the bytes after it, and whether
+    // a flush came between pieces.
+    let feed = |piece: usize, flush_after_star: bool| {
+        let mut sniffer = Sniffer::new();
+        let mut show = Vec::new();
+        let mut flushed = false;
+        let mut at = 0;
+        while at < stream.len() {
+            let end = (at + piece).min(stream.len());
+            let before = show.len();
+            let found = sniffer.feed(&stream[at..end], &mut show);
+            assert!(show.len() >= before);
+            if let Some(found) = found {
+                assert!(found.rest <= end - at && found.rest > 0);
+                let rest = at + found.rest;
+                return (show, Some((found, rest)), flushed);
+            }
+            if flush_after_star && stream[at] == b'*' && sniffer.holding() {
+                sniffer.flush(&mut show);
+                flushed = true;
+            }
+            at = end;
+        }
+        (show, None::<(Found, usize)>, flushed)
+    };
+
+    let (whole_show, whole_found, _) = feed(stream.len().max(1), false);
+    let (show, found, flushed) = feed(piece, piece == 1);
+    for (show, found) in [(&whole_show, &whole_found), (&show, &found)] {
+        let mut all = show.clone();
+        match found {
+            Some((found, rest)) => {
+                assert!(found.header.len() <= 19, "a header is at most 19 bytes");
+                assert_eq!(found.header.last().map(|b| b & 0x7f), Some(b'\r'));
+                assert_eq!(decoded_start(&found.header), Some(found.start));
+                all.extend_from_slice(&found.header);
+                all.extend_from_slice(&stream[*rest..]);
+                assert_eq!(all, stream, "every byte once, in order");
+            }
+            None => {
+                // Whatever is still held would be flushed: it is a header's beginning.
+                assert!(stream.starts_with(show));
+                assert!(stream.len() - show.len() <= 19);
+            }
+        }
+    }
+    if !flushed {
+        assert_eq!(show, whole_show, "piece boundaries changed what was shown");
+        assert_eq!(
+            found.as_ref().map(|(f, r)| (f.start, *r)),
+            whole_found.as_ref().map(|(f, r)| (f.start, *r))
+        );
+    }
+}
+
+/// What the ZMODEM decoder makes of a header the detector reported: the start its frame type
+/// means, if it decodes as a valid hex header.
+fn decoded_start(header: &[u8]) -> Option<crate::proto::sniff::ZmodemStart> {
+    use crate::proto::sniff::ZmodemStart;
+    use crate::proto::zmodem::{Decoder, DecoderConfig, FrameType, HeaderFormat, Item};
+    let mut decoder = Decoder::new(DecoderConfig::default());
+    let (_, item) = decoder.feed(header);
+    match item? {
+        Item::Header {
+            header,
+            format: HeaderFormat::Hex,
+        } => match header.kind {
+            FrameType::RqInit => Some(ZmodemStart::Download),
+            FrameType::RInit => Some(ZmodemStart::Upload),
+            _ => None,
+        },
+        _ => None,
+    }
+}

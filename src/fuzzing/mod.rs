@@ -19,6 +19,8 @@
 //!   engine.
 //! - [`block`] feeds the block assembler arbitrary bytes and round-trips encoded blocks.
 //! - [`header`] parses arbitrary YMODEM block 0 data and round-trips headers.
+//! - [`telnet()`] feeds the network links' telnet decoder arbitrary bytes in pieces and
+//!   round-trips data through its encoding.
 //!
 //! Invariants checked on the engines, after every call:
 //!
@@ -44,15 +46,17 @@ mod path_files;
 mod receive_path;
 mod receiver;
 mod sender;
+mod telnet;
 mod zmodem;
 
 use std::time::{Duration, Instant};
 
 pub use auto::auto_receiver;
-pub use codecs::{block, header};
+pub use codecs::{block, header, sniff};
 pub use receive_path::{receive_path, receive_path_committed};
 pub use receiver::receiver;
 pub use sender::sender;
+pub use telnet::telnet;
 pub use zmodem::{zmodem_receiver, zmodem_sender};
 
 use crate::proto::cancel::CAN;

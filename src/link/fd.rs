@@ -67,6 +67,10 @@ impl Link for FdLink {
     fn name(&self) -> &str {
         &self.name
     }
+
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        Some(std::os::fd::AsRawFd::as_raw_fd(&self.input))
+    }
 }
 
 #[cfg(test)]

@@ -1,16 +1,19 @@
 //! Links: the byte pipes a transfer runs over.
 //!
-//! A [`Link`] reads with a timeout and writes whole buffers. Three exist:
+//! A [`Link`] reads with a timeout and writes whole buffers. These exist:
 //! [`StdioLink`] (stdin/stdout, the default, and how lrzsz-style callers
 //! such as minicom hand us a port), [`SerialLink`] (a serial device
-//! opened by path) and [`FdLink`] (any file descriptors a program holds: a
-//! socket, a pair of pipes). A terminal used as a link is switched to raw mode for
+//! opened by path), [`FdLink`] (any file descriptors a program holds: a
+//! socket, a pair of pipes), and the network ports of [`net`]: [`TcpLink`] and
+//! [`TelnetLink`], which also runs over any other link (a telnet connection on stdin/stdout).
+//! [`open_port`] opens a device path or a network port's URL. A terminal used as a link is switched to raw mode for
 //! the transfer by a [`RawModeGuard`] and restored when it drops.
 //!
 //! Two wrappers add to any link: [`Trace`] logs every byte with a timestamp, and [`Replay`]
 //! hands out bytes already read (after a bootloader handshake) before reading again.
 
 mod fd;
+pub mod net;
 mod replay;
 mod serial;
 mod stdio;
@@ -21,10 +24,12 @@ mod trace;
 mod tty;
 
 use std::io;
+use std::os::fd::RawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 pub use fd::FdLink;
+pub use net::{TcpLink, TelnetLink};
 pub use replay::Replay;
 pub use serial::{FlowControl, OpenError, Parity, SerialLink, SerialSettings};
 pub use stdio::StdioLink;
@@ -77,6 +82,37 @@ pub trait Link {
 
     /// A short description for messages, e.g. `/dev/ttyUSB0` or `stdio`.
     fn name(&self) -> &str;
+
+    /// The descriptor that becomes readable when input waits, for a caller that waits on the
+    /// link and on something else at once (a terminal's keyboard) with one `poll(2)`; `None`
+    /// when the link has none, or holds input of its own (such a caller reads with short
+    /// timeouts instead). A raw descriptor, as the serial port's library lends no other: it
+    /// is valid while the link lives.
+    fn input_fd(&self) -> Option<RawFd> {
+        None
+    }
+
+    /// Hold the line in the break state (a continuous space) for `duration`, then release
+    /// it: a serial port's break, RFC 2217's over a serial server (a boot monitor may take it
+    /// as "stop"). A link that has no break fails with [`io::ErrorKind::Unsupported`].
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        let _ = duration;
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "only a serial port or an rfc2217:// port can send a break",
+        ))
+    }
+}
+
+/// Open the port `settings.path` names: a serial device (`/dev/ttyUSB0`), or a serial port
+/// on the network, `rfc2217://HOST:PORT` (telnet with RFC 2217's serial control: the line's
+/// settings are applied by the server), `telnet://HOST:PORT` (telnet, the line as the server
+/// set it up) or `tcp://HOST:PORT` (also `socket://`: a raw byte stream). See [`net`].
+pub fn open_port(settings: &SerialSettings) -> Result<Box<dyn Link + Send>, OpenError> {
+    match net::Address::parse(&settings.path) {
+        Some(address) => net::open(&address?, settings),
+        None => Ok(Box::new(SerialLink::open(settings)?)),
+    }
 }
 
 /// A link behind a pointer is a link: wrappers ([`Trace`], [`Replay`]) can wrap
@@ -112,6 +148,12 @@ macro_rules! forward_link {
             }
             fn name(&self) -> &str {
                 (**self).name()
+            }
+            fn input_fd(&self) -> Option<RawFd> {
+                (**self).input_fd()
+            }
+            fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+                (**self).send_break(duration)
             }
         }
     )*};

@@ -99,6 +99,19 @@ impl<L: Link> Link for Replay<L> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.inner.send_break(duration)
+    }
+
+    /// None while bytes wait here: a poll of the inner link would not see them.
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        if self.pending().is_empty() {
+            self.inner.input_fd()
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -143,6 +156,21 @@ mod tests {
             assert_eq!(done, Written { written: 0, read });
             assert_eq!(&input[..read], want);
         }
+    }
+
+    /// A poll of the inner link's descriptor would not see bytes still held here: none is
+    /// given until they are handed out.
+    #[test]
+    fn no_descriptor_to_wait_on_while_bytes_wait_here() {
+        use std::os::fd::AsRawFd;
+        let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let raw = a.as_raw_fd();
+        let mut link = Replay::new(crate::link::FdLink::new("a", a).unwrap(), b"C".to_vec());
+        assert_eq!(link.input_fd(), None);
+        let mut buf = [0u8; 4];
+        assert_eq!(link.read(&mut buf, Duration::ZERO).unwrap(), 1);
+        assert_eq!(link.input_fd(), Some(raw));
+        assert_eq!(Replay::new(Script::new(&[]), Vec::new()).input_fd(), None);
     }
 
     #[test]

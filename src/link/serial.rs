@@ -46,6 +46,9 @@ pub struct SerialSettings {
     pub stop_bits: u8,
     /// Flow control (default none).
     pub flow_control: FlowControl,
+    /// How long a network port may take to connect, and then to agree its telnet options
+    /// (default 10 s). A serial device ignores it.
+    pub open_timeout: std::time::Duration,
 }
 
 impl SerialSettings {
@@ -58,6 +61,7 @@ impl SerialSettings {
             parity: Parity::None,
             stop_bits: 1,
             flow_control: FlowControl::None,
+            open_timeout: std::time::Duration::from_secs(10),
         }
     }
 
@@ -72,8 +76,8 @@ impl SerialSettings {
     }
 }
 
-/// Why a serial port could not be opened; each message names the device
-/// and, where there is one, the fix.
+/// Why a serial port (a device or a network port) could not be opened; each message names
+/// the port and, where there is one, the fix.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OpenError {
@@ -98,6 +102,60 @@ pub enum OpenError {
         path: String,
         /// The rate asked for.
         baud: u32,
+    },
+    /// A network port's URL that cannot be opened.
+    #[error(
+        "{url} is not a network port this can open: {reason} (rfc2217://HOST:PORT, telnet://HOST:PORT or tcp://HOST:PORT)"
+    )]
+    BadUrl {
+        /// The URL.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A network port's host name did not resolve.
+    #[error("cannot find the host of {url}: {reason} (check the host name)")]
+    Resolve {
+        /// The URL.
+        url: String,
+        /// What the resolver said.
+        reason: String,
+    },
+    /// Nothing listens at a network port's address.
+    #[error("{0}: connection refused (is the serial server running, and is this its port number?)")]
+    Refused(String),
+    /// A network port did not answer the connection in time.
+    #[error(
+        "{url}: no answer within {secs} s (is the host up, and does a firewall let the connection through?)"
+    )]
+    ConnectTimeout {
+        /// The URL.
+        url: String,
+        /// The time waited.
+        secs: f64,
+    },
+    /// An `rfc2217://` server refused RFC 2217's serial control.
+    #[error(
+        "{0}: the server refused RFC 2217 serial control, so the baud rate and line settings cannot be set (use telnet:// for the port as the server set it up, or enable RFC 2217 on the server)"
+    )]
+    NoComPort(String),
+    /// An `rfc2217://` server did not answer RFC 2217's negotiation in time.
+    #[error(
+        "{url}: no answer to RFC 2217 serial control within {secs} s (is it a telnet port with RFC 2217? use telnet:// or tcp:// for one without)"
+    )]
+    NoComPortAnswer {
+        /// The URL.
+        url: String,
+        /// The time waited.
+        secs: f64,
+    },
+    /// A network port failed while being set up.
+    #[error("{url}: {reason}")]
+    Network {
+        /// The URL.
+        url: String,
+        /// What failed.
+        reason: String,
     },
     /// Anything else.
     #[error("cannot open serial port {path}: {reason}")]
@@ -234,6 +292,16 @@ impl Link for SerialLink {
 
     fn name(&self) -> &str {
         &self.path
+    }
+
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        Some(std::os::fd::AsRawFd::as_raw_fd(&self.port))
+    }
+
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.port.set_break().map_err(io::Error::from)?;
+        std::thread::sleep(duration);
+        self.port.clear_break().map_err(io::Error::from)
     }
 }
 

@@ -274,6 +274,10 @@ impl Link for StdioLink {
     fn name(&self) -> &str {
         "stdin/stdout"
     }
+
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        Some(std::os::fd::AsRawFd::as_raw_fd(&self.stdin))
+    }
 }
 
 #[cfg(test)]

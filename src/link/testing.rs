@@ -24,6 +24,9 @@ pub struct Script {
     pub waited: Rc<Cell<Duration>>,
     /// Writes find no room (the other side stopped reading): each returns 0 at once.
     pub stuck: bool,
+    /// How much each write takes, in turn (a short write when less than it is given); once
+    /// the list is empty, writes take everything.
+    pub room: VecDeque<usize>,
 }
 
 impl Script {
@@ -67,8 +70,12 @@ impl Link for Script {
             self.waited.set(self.waited.get() + timeout);
             return Ok(0);
         }
-        self.written.extend_from_slice(data);
-        Ok(data.len())
+        let n = self
+            .room
+            .pop_front()
+            .map_or(data.len(), |r| r.min(data.len()));
+        self.written.extend_from_slice(&data[..n]);
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -231,6 +231,14 @@ impl<L: Link> Link for Trace<L> {
     fn name(&self) -> &str {
         self.inner.name()
     }
+
+    fn input_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.inner.input_fd()
+    }
+
+    fn send_break(&mut self, duration: Duration) -> io::Result<()> {
+        self.inner.send_break(duration)
+    }
 }
 
 impl<L> Drop for Trace<L> {

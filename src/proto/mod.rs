@@ -67,6 +67,7 @@ pub mod file;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod pair;
+pub mod sniff;
 #[cfg(test)]
 mod testkit;
 pub mod xymodem;

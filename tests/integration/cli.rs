@@ -619,3 +619,18 @@ fn r9_9_terminal_controls_in_names_never_reach_the_terminal() {
         "{report}"
     );
 }
+
+#[test]
+fn term_usage_errors_are_one_line_and_exit_2() {
+    cmd().arg("term").assert().code(2);
+    cmd()
+        .args(["term", "--port", "/dev/null", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(one_error_line().and(predicates::str::contains("not both")));
+    cmd()
+        .args(["term", "--telnet", "--", "true"])
+        .assert()
+        .code(2)
+        .stderr(one_error_line().and(predicates::str::contains("telnet://HOST:PORT")));
+}

@@ -837,11 +837,12 @@ pub struct Socat {
 
 impl Socat {
     pub fn start(work: &Work) -> Self {
-        let (a, b, log) = (
-            work.path("pty-a"),
-            work.path("pty-b"),
-            work.path("socat.log"),
-        );
+        Self::start_in(work.dir())
+    }
+
+    /// A pair whose links and log are in `dir`.
+    pub fn start_in(dir: &Path) -> Self {
+        let (a, b, log) = (dir.join("pty-a"), dir.join("pty-b"), dir.join("socat.log"));
         let log_file = File::create(&log).expect("create socat.log");
         let pty = |link: &Path| format!("pty,raw,echo=0,link={}", link.display());
         let child = Command::new("socat")

@@ -28,7 +28,7 @@ const LIMIT: Duration = Duration::from_secs(120);
 const MIB: usize = 1 << 20;
 
 /// Our binary with `XYZMODEM_PORT` cleared, so the caller's environment cannot change the link.
-fn ours() -> Command {
+pub(crate) fn ours() -> Command {
     let mut cmd = xyzmodem();
     cmd.env_remove("XYZMODEM_PORT");
     cmd
@@ -38,7 +38,7 @@ fn ours() -> Command {
 // Processes with a deadline, stderr in a file
 
 /// A child whose stderr goes to a file; killed when dropped.
-struct Proc {
+pub(crate) struct Proc {
     name: String,
     child: Child,
     stderr: PathBuf,
@@ -46,7 +46,7 @@ struct Proc {
 }
 
 impl Proc {
-    fn spawn(mut cmd: Command, stderr: PathBuf) -> Self {
+    pub(crate) fn spawn(mut cmd: Command, stderr: PathBuf) -> Self {
         let name = format!(
             "{} {}",
             cmd.get_program().to_string_lossy(),
@@ -67,11 +67,11 @@ impl Proc {
         }
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         fs::read_to_string(&self.stderr).unwrap_or_default()
     }
 
-    fn code(&self) -> Option<i32> {
+    pub(crate) fn code(&self) -> Option<i32> {
         self.status.and_then(|s| s.code())
     }
 }
@@ -87,7 +87,7 @@ impl Drop for Proc {
 
 /// Waits until every process has exited, killing the rest after `limit`. Returns a report of
 /// how each ended, with its stderr.
-fn wait_all(procs: &mut [Proc], limit: Duration) -> String {
+pub(crate) fn wait_all(procs: &mut [Proc], limit: Duration) -> String {
     let end = Instant::now() + limit;
     loop {
         let mut running = 0;
@@ -698,7 +698,7 @@ fn recv_with_a_handshake() {
 // ---------------------------------------------------------------------------------------------
 // Reports and traces
 
-fn json_lines(path: &Path) -> Vec<Value> {
+pub(crate) fn json_lines(path: &Path) -> Vec<Value> {
     let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))

@@ -21,6 +21,9 @@ mod szrz;
 mod generated;
 // Around the transfer: ports, U-Boot handshake, parallel sends to several ptys, reports, traces.
 mod ecosystem;
+// Serial ports on the network: a real ser2net (rfc2217://, tcp://, telnet://) in front of ptys
+// with lrzsz, telnet on stdin/stdout, a scripted telnet peer, network errors.
+mod network;
 // The fuzz target bodies (src/fuzzing/) as bounded proptest cases.
 mod fuzz_bodies;
 // Bounded waits: a receiver that stops reading, a last ACK that never comes (issue 9).
@@ -35,3 +38,5 @@ mod sim;
 // What a receive leaves on disk and says: modes, partial files, batches into a file name,
 // data beyond the announced size, resumed summaries, report records.
 mod receive_files;
+// `term` typed in a tmux pane: pass-through both ways, keys, window size, exit status.
+mod term;

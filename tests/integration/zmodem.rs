@@ -959,3 +959,77 @@ fn resume_send_to_rz_longer_local_file() {
         data.len()
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The terminal's detector (`proto::sniff`) on what real programs print when they start
+
+/// What `Sniffer` finds in the first output of `cmd` (stdin held open and silent, so the
+/// program waits for an answer), within 5 s; also what it let through to the screen.
+fn sniffed(mut cmd: Command) -> (Option<xyzmodem::proto::sniff::ZmodemStart>, Vec<u8>) {
+    use std::sync::mpsc;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut out = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    let reader = thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = out.read(&mut buf) {
+            if tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut sniffer = xyzmodem::proto::sniff::Sniffer::new();
+    let mut shown = Vec::new();
+    let until = std::time::Instant::now() + Duration::from_secs(5);
+    let mut found = None;
+    while let Some(left) = until.checked_duration_since(std::time::Instant::now()) {
+        let Ok(piece) = rx.recv_timeout(left) else {
+            break;
+        };
+        if let Some(f) = sniffer.feed(&piece, &mut shown) {
+            found = Some(f.start);
+            break;
+        }
+    }
+    child.kill().ok();
+    child.wait().ok();
+    reader.join().ok();
+    (found, shown)
+}
+
+#[test]
+fn the_terminal_detector_finds_real_senders_and_receivers_start() {
+    use xyzmodem::proto::sniff::ZmodemStart::{Download, Upload};
+    if !require_peers(&["sz", "rz"]) {
+        return;
+    }
+    let work = Work::new();
+    work.write("a.bin", b"data");
+    let run = |prog: &str, args: &[&str]| {
+        let mut cmd = if prog == "xyzmodem" {
+            xyzmodem()
+        } else {
+            Command::new(prog)
+        };
+        cmd.args(args).current_dir(work.dir());
+        sniffed(cmd)
+    };
+    let (found, shown) = run("sz", &["a.bin"]);
+    assert_eq!(found, Some(Download), "sz: shown {}", hex(&shown, 64));
+    assert_eq!(shown, b"rz\r", "sz types rz and CR before its ZRQINIT");
+    let (found, shown) = run("rz", &[]);
+    assert_eq!(found, Some(Upload), "rz: shown {}", hex(&shown, 64));
+    let (found, _) = run("xyzmodem", &["send", "-Z", "-q", "a.bin"]);
+    assert_eq!(found, Some(Download), "our sender");
+    let (found, _) = run("xyzmodem", &["recv", "-Z", "-q", "."]);
+    assert_eq!(found, Some(Upload), "our receiver");
+    // A `cat` of a header's prefix is text.
+    let (found, shown) = run("printf", &["%s", "**\x18B00 not a header\r\n"]);
+    assert_eq!(found, None);
+    assert_eq!(shown, b"**\x18B00 not a header\r\n");
+}

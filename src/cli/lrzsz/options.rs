@@ -58,6 +58,8 @@ enum Act {
     /// ZMODEM `ZFILE` F1: what the receiver should do with a file it has (`-y`, `-E`, ...),
     /// and whether to skip a file it does not have (`-Y`: `ZMSKNOLOC`).
     Manage(Management, bool),
+    /// `--telnet` (SEXYZ's and BBS doors' name): stdin/stdout is a telnet connection.
+    Telnet,
     /// Accepted: it asks for what xyzmodem does anyway (`-b`).
     Accept,
     /// Accepted and ignored; the text says why (shown with `-v`).
@@ -124,6 +126,7 @@ const SEND_OPTS: &[Spec] = &[
     ),
     opt('b', &["binary"], No, Accept),
     opt('B', &["bufsize"], Required, Ignore(BUFFERS)),
+    long(&["telnet"], No, Act::Telnet),
     opt(
         'C',
         &["command-tries", "cmdtries"],
@@ -248,6 +251,7 @@ const RECV_OPTS: &[Spec] = &[
     ),
     opt('b', &["binary"], No, Accept),
     opt('B', &["bufsize"], Required, Ignore(BUFFERS)),
+    long(&["telnet"], No, Act::Telnet),
     opt('c', &["with-crc"], No, Act::Crc),
     opt(
         'C',
@@ -359,6 +363,8 @@ pub(super) struct Flags {
     pub(super) skip_absent: bool,
     /// The ZMODEM options given (as typed), for the notes when the protocol is X/YMODEM.
     pub(super) zmodem_options: Vec<String>,
+    /// `--telnet`.
+    pub(super) telnet: bool,
     /// Ignored options, for `-v`.
     pub(super) notes: Vec<String>,
     pub(super) operands: Vec<OsString>,
@@ -417,6 +423,7 @@ impl Flags {
             Act::Timeout => self.timeout = Some(parse_timeout(value.unwrap_or_default())?),
             Act::NoTimeout => self.no_timeout = true,
             Act::FullPath => self.full_path = true,
+            Act::Telnet => self.telnet = true,
             Act::Restricted => self.restricted = true,
             Act::Unrestricted => self.restricted = false,
             Act::Zmodem => self.proto = Some(Proto::Zmodem),

@@ -117,7 +117,8 @@ fn zmodem_send_options(flags: &mut Flags, argv: &mut Vec<OsString>) {
 }
 
 impl Personality {
-    /// The global options and the subcommand's timeout, shared by both sides.
+    /// The global options, and the subcommand's options both sides share (the timeout,
+    /// `--telnet`).
     fn common(&self, flags: &Flags) -> (Vec<OsString>, Vec<OsString>) {
         let mut global: Vec<OsString> = vec!["xyzmodem".into()];
         if flags.quiet {
@@ -134,6 +135,9 @@ impl Personality {
         if let Some(secs) = secs {
             timeout.push("--timeout".into());
             timeout.push(secs.to_string().into());
+        }
+        if flags.telnet {
+            timeout.push("--telnet".into());
         }
         (global, timeout)
     }
@@ -506,6 +510,15 @@ mod tests {
         assert_eq!(
             t("sb", &["--zmodem", "-e", "f"]),
             "xyzmodem send -Z --escape all -- f"
+        );
+        // A telnet connection on stdin/stdout, as SEXYZ and BBS doors say it.
+        assert_eq!(
+            t("sz", &["--telnet", "f"]),
+            "xyzmodem send -Z --telnet -- f"
+        );
+        assert_eq!(
+            t("rz", &["--telnet"]),
+            "xyzmodem recv -Z --skip-existing --telnet"
         );
         // Receivers.
         assert_eq!(t("rz", &[]), "xyzmodem recv -Z --skip-existing");

@@ -48,8 +48,10 @@ pub struct SenderConfig {
     /// waiting and ends the session successfully with [`Event::EndUnconfirmed`](crate::proto::Event::EndUnconfirmed) (default
     /// 6 s). The frame is sent again once, halfway (3 s is more than a receiver takes to
     /// answer a damaged frame: 1 s byte timeout, 1 s of quiet before its NAK); an answer other than ACK (a NAK) restarts
-    /// the wait. lrzsz `rx` and `rb` flush their last ACK away on a pseudo-terminal, which
-    /// would otherwise cost `max_errors` answer timeouts and a failure.
+    /// the wait; text instead of an answer (a shell's prompt: the receiver has ended) ends it at
+    /// once, without sending the frame into it. lrzsz `rx` and `rb` flush their last ACK away
+    /// on a pseudo-terminal, which would otherwise cost `max_errors` answer timeouts and a
+    /// failure.
     pub end_timeout: Duration,
 }
 

@@ -312,6 +312,14 @@ impl Sender {
         }
     }
 
+    /// The receiver is gone after the last frame of the session (`at`), every frame before it
+    /// acknowledged: the end is delivered but unconfirmed, and nothing more is sent.
+    fn receiver_gone(&mut self, now: Instant, at: Position) {
+        self.core.out.clear_tx();
+        self.end_silent = true;
+        self.end_silence(now, at);
+    }
+
     /// The last frame of the session (`at`) went unanswered for half the end timeout: send it
     /// once more, and the next time take the end as delivered but unconfirmed.
     fn end_silence(&mut self, now: Instant, at: Position) {
@@ -545,12 +553,32 @@ impl Session for Sender {
                     self.resend_eot(now, RetryReason::EndNak, report);
                     return bytes.len();
                 }
+                // Text after the last frame of the session: the receiver has ended (its last
+                // ACK lost, as lrzsz's on a pty) and what runs after it (a shell's prompt) is
+                // talking. The end is as a hang-up's: sending the frame again would type it
+                // there (an EOT is a shell's Ctrl-D).
+                (State::WaitEotAck { .. }, b)
+                    if self.cfg.mode == SendMode::Xmodem && is_text(b) =>
+                {
+                    self.receiver_gone(now, Position::EndOfFile);
+                    return bytes.len();
+                }
+                (State::WaitAck { .. }, b) if self.is_end_of_batch() && is_text(b) => {
+                    self.receiver_gone(now, Position::EndOfBatch);
+                    return bytes.len();
+                }
                 // Stray bytes (e.g. U-Boot's second ACK after EOT) are harmless.
                 _ => {}
             }
         }
         bytes.len()
     }
+}
+
+/// Text, not an answer: what a shell or a boot monitor prints (printable characters, CR, LF,
+/// ESC), but not the start characters a receiver answers with.
+fn is_text(b: u8) -> bool {
+    matches!(b, b'\r' | b'\n' | 0x1B | 0x20..=0x7E) && !matches!(b, CRC_START | G_START)
 }
 
 impl Engine for Sender {
@@ -579,9 +607,7 @@ impl Engine for Sender {
             State::WaitAck { .. } if self.is_end_of_batch() => Position::EndOfBatch,
             _ => return false,
         };
-        self.core.out.clear_tx();
-        self.end_silent = true;
-        self.end_silence(now, at);
+        self.receiver_gone(now, at);
         true
     }
 }

@@ -1213,6 +1213,32 @@ fn sender_takes_a_hang_up_after_the_eot_as_an_unconfirmed_end() {
     assert!(!tx.handle_hang_up(t0));
 }
 
+/// lrzsz `rx` in a remote shell loses its last ACK on the pty and its shell prints the
+/// prompt: text after the EOT is not an answer but whatever runs after the receiver. The end
+/// is unconfirmed at once, and the EOT is not sent again (into the shell it is a Ctrl-D).
+#[test]
+fn sender_takes_text_after_the_eot_as_the_receiver_gone() {
+    let t0 = Instant::now();
+    let mut tx = sender_at_eot(t0);
+    let d = feed(&mut tx, t0 + S, b"\x1b[?2004hremote> ");
+    assert!(d.wire.is_empty(), "nothing sent again: {:02x?}", d.wire);
+    assert_eq!(
+        d.events,
+        [
+            Event::EndUnconfirmed {
+                at: Position::EndOfFile
+            },
+            Event::FileEnd { bytes: 3 },
+            Event::Finished
+        ]
+    );
+    // A NAK, a C or a stray control byte is no such sign: the wait goes on.
+    let mut tx = sender_at_eot(t0);
+    assert_eq!(feed(&mut tx, t0, &[NAK]).wire, [EOT]);
+    assert!(feed(&mut tx, t0, &[b'C', 0x00, 0x11]).events.is_empty());
+    assert!(!tx.is_finished());
+}
+
 #[test]
 fn sender_eot_naked_ten_times_names_the_end_of_the_file() {
     let t0 = Instant::now();

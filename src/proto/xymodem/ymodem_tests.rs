@@ -579,6 +579,26 @@ fn sender_ends_a_delivered_batch_whose_end_goes_unacknowledged() {
     assert!(tx.is_finished());
 }
 
+/// lrzsz `rb` loses the ACK of the end of the batch on a pty, and its shell prints the
+/// prompt: the batch ends unconfirmed at once, and the header is not sent again into the
+/// shell.
+#[test]
+fn sender_takes_text_after_the_end_of_batch_as_the_receiver_gone() {
+    let t0 = Instant::now();
+    let mut tx = sender_at_end_of_batch(t0);
+    let d = feed(&mut tx, t0 + S, b"\x1b[?2004hremote> ");
+    assert!(d.wire.is_empty(), "nothing sent again: {:02x?}", d.wire);
+    assert_eq!(
+        d.events,
+        [
+            Event::EndUnconfirmed {
+                at: Position::EndOfBatch
+            },
+            Event::Finished
+        ]
+    );
+}
+
 #[test]
 fn sender_end_of_batch_acknowledged_late_is_confirmed() {
     let t0 = Instant::now();
