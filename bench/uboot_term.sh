@@ -85,7 +85,7 @@ start=$(now)
 qemu-system-arm -M virt -m 256 -display none -monitor none -nic none -serial pty \
   -bios "$UBOOT" >"$W/qemu.out" 2>&1 </dev/null &
 QEMU=$!
-until_true 10 grep -q 'redirected to /dev/pts/' "$W/qemu.out" \
+until_true 10 grep -qs 'redirected to /dev/pts/' "$W/qemu.out" \
   || { cat "$W/qemu.out" >&2; echo "FAIL: QEMU did not open a pty"; exit 1; }
 PTY=$(grep -o '/dev/pts/[0-9]*' "$W/qemu.out" | head -1)
 # Raw, and no echo: the pty's echo would send U-Boot's own output back to it as input.
@@ -107,7 +107,7 @@ size_hex=$(printf '0x%x' "$SIZE")
 uboot_crc() {
   console_on
   type_line "crc32 $ADDR $size_hex"
-  until_true 10 console_has '==> [0-9a-f]{8}' || true
+  until_true 30 console_has '==> [0-9a-f]{8}' || true
   console_off
   grep -aoE '==> [0-9a-f]{8}' "$W/console" | tail -1 | cut -c5-
 }
@@ -193,9 +193,13 @@ case " $STEPS " in
   got=
   if [ -z "$step" ]; then
     until_true 5 pane_has '=> *$' || true
+    # Enter on an empty line repeats U-Boot's last command: the pane may show older sums.
+    sums() { pane | grep -acE '==> [0-9a-f]{8}'; }
+    old=$(sums)
+    more() { [ "$(sums)" -gt "$old" ]; }
     keys -l "crc32 $ADDR $size_hex"
     keys Enter
-    until_true 10 pane_has '==> [0-9a-f]{8}' || true
+    until_true 30 more || true
     got=$(pane | grep -aoE '==> [0-9a-f]{8}' | tail -1 | cut -c5-)
   fi
   keys "${quit[@]}"
