@@ -194,7 +194,7 @@ case " $STEPS " in
   if [ -z "$step" ]; then
     until_true 5 pane_has '=> *$' || true
     # Enter on an empty line repeats U-Boot's last command: the pane may show older sums.
-    sums() { pane | grep -acE '==> [0-9a-f]{8}'; }
+    sums() { pane | grep -acE '==> [0-9a-f]{8}' || true; }
     old=$(sums)
     more() { [ "$(sums)" -gt "$old" ]; }
     keys -l "crc32 $ADDR $size_hex"
