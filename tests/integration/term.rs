@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, Work, require_peers, sha256_hex};
+use crate::common::{BIN, FAKE_UBOOT, Work, require_peers, sha256_hex};
 use crate::tty::Tmux;
 
 pub(crate) const LIMIT: Duration = Duration::from_secs(10);
@@ -637,32 +637,17 @@ fn no_reconnect_ends_when_the_port_goes_away() {
     ended_with(&work, &tmux, 4);
 }
 
-/// A boot monitor in the manner of U-Boot on the far end of a console: a `=> ` prompt;
-/// `loady` says it is ready and receives by YMODEM (our `rb` link), then prints the size
-/// received; `bootm` "starts" what it got, printing its SHA-256.
+/// The scripted U-Boot (`FAKE_UBOOT`) on the far end of a console: a `=> ` prompt; `loady`
+/// says it is ready and receives by YMODEM (lrzsz `rb`), then prints the size received;
+/// `bootm` "starts" what it got, printing its SHA-256.
 fn bootloader(work: &Work) -> Option<RemoteShell> {
-    let bin = crate::lrzsz::install(work, &[]);
-    let script = format!(
-        r#"mkdir -p loaded
-while printf '=> ' && IFS= read -r line; do
-  case "$line" in
-    loady*)
-      echo '## Ready for binary (ymodem) download to 0x82000000 at 115200 bps...'
-      (cd loaded && {rb} -q)
-      size=$(stat -c %s loaded/*)
-      printf '## Total Size      = 0x%08x = %d Bytes\n' "$size" "$size" ;;
-    bootm*)
-      echo 'Starting kernel ...'
-      echo "booted $(cat loaded/* | sha256sum | cut -c1-64)" ;;
-    '') ;;
-    *) echo "Unknown command '$line' - try 'help'" ;;
-  esac
-done
-"#,
-        rb = bin.join("rb").display()
-    );
-    work.write("boot.sh", script.as_bytes());
-    RemoteShell::run(work, &format!("bash {}", work.path("boot.sh").display()))
+    if !require_peers(&["rb", "gzip", "perl"]) {
+        return None;
+    }
+    RemoteShell::run(
+        work,
+        &format!("env TMPDIR={} {FAKE_UBOOT}", work.dir().display()),
+    )
 }
 
 /// The U-Boot flow in one window: `loady`, `Ctrl-T y` and the image, U-Boot's size line,
