@@ -11,7 +11,10 @@
 # time (user + system): the share of the wall time our side was busy. ZMODEM also runs through
 # socat as the TCP-to-pty relay instead of ser2net (`tcp:// socat`): the same link of ours, the
 # server's relay replaced.
+# ser2net's relay buffers are BUFSIZE bytes each way (default 65536, as docs/OPERATIONS.md
+# advises; BUFSIZE=64 is ser2net's own default).
 set -eu
+BUFSIZE=${BUFSIZE:-65536}
 bin=$(realpath "${XYZMODEM:-target/release/xyzmodem}")
 mib=${1:-100}
 runs=${2:-1}
@@ -38,11 +41,15 @@ connection: &r
   connector: serialdev,$d/dev,115200n81,local
   options:
     chardelay: false
+    dev-to-net-bufsize: $BUFSIZE
+    net-to-dev-bufsize: $BUFSIZE
 connection: &t
   accepter: tcp,127.0.0.1,$((base + 1))
   connector: serialdev,$d/dev,115200n81,local
   options:
     chardelay: false
+    dev-to-net-bufsize: $BUFSIZE
+    net-to-dev-bufsize: $BUFSIZE
 YAML
 ser2net -n -u -P "$d/ser2net.pid" -c "$d/ser2net.yaml" 2>/dev/null &
 pids+=($!)
