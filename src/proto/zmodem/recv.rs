@@ -111,6 +111,9 @@ pub struct Receiver {
     started: bool,
     /// The file being received: bytes held (the next offset wanted).
     file: Option<u64>,
+    /// The offset, in the sender's numbering, of the next byte of the `ZDATA` frame being
+    /// read (below `file` when the frame resends what we hold).
+    frame_at: u64,
     /// The length the current file's `ZFILE` announced, if it did.
     announced: Option<u64>,
     /// The CRC of the current frame's subpackets.
@@ -141,6 +144,7 @@ impl Receiver {
             enc: Encoder::new(EscapeProfile::Minimal),
             started: false,
             file: None,
+            frame_at: 0,
             announced: None,
             crc: CrcKind::Crc16,
             errors: 0,
@@ -299,9 +303,15 @@ impl Receiver {
             FrameType::Command => self.expect(now, Awaited::Command, format),
             FrameType::Data if in_file => {
                 let held = self.file.unwrap_or(0);
-                if u64::from(header.position()) != held {
+                let at = u64::from(header.position());
+                if at > held {
                     return self.error(now, RetryReason::BadSequence);
                 }
+                // Data from before what we hold (the sender answered a ZRPOS twice, or went
+                // back after a lost ZACK) is read and dropped up to what we hold: asking
+                // again would make the sender go back once more for each such frame, and
+                // each answer would cross the next.
+                self.frame_at = at;
                 self.crc = format.data_crc();
                 self.dec.expect_data(self.crc);
                 self.state = State::Data {
@@ -435,14 +445,17 @@ impl Receiver {
 
     fn on_data(&mut self, now: Instant, end: FrameEnd) {
         let held = self.file.unwrap_or(0);
-        let len = self.dec.data().len() as u64;
-        let next = held + len;
-        if next > MAX_POSITION {
+        let end_at = self.frame_at + self.dec.data().len() as u64;
+        self.frame_at = end_at;
+        if end_at > MAX_POSITION {
             return self.fail(Error::Unsupported(Unsupported::ZmodemPastLimit));
         }
         self.errors = 0;
+        // The bytes beyond what we hold: the tail of the subpacket.
+        let len = end_at.saturating_sub(held);
+        let next = held + len;
         if len > 0 {
-            self.core.write = Some((held, self.dec.data().len()));
+            self.core.write = Some((held, len as usize));
             self.core.progress(now);
         }
         self.file = Some(next);
@@ -451,14 +464,16 @@ impl Receiver {
             frame: len as usize,
         });
         let deadline = now + self.cfg.limits.answer;
+        // Acknowledged where the subpacket ends in the sender's frame: what we hold beyond it
+        // is not yet the sender's concern.
         match end {
             FrameEnd::CrcW => {
-                self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.header(Header::with_position(FrameType::Ack, end_at as u32));
                 self.heard = now;
                 self.state = State::File { deadline };
             }
             FrameEnd::CrcQ => {
-                self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.header(Header::with_position(FrameType::Ack, end_at as u32));
                 self.heard = now;
                 self.state = State::Data { deadline };
             }
@@ -625,7 +640,11 @@ impl Engine for Receiver {
 
     fn poll_output(&mut self) -> Option<Output<'_>> {
         let over = self.is_over();
-        self.core.poll(over, |_| self.dec.data())
+        // A write is the tail of the subpacket (what we did not hold already).
+        self.core.poll(over, |len| {
+            let data = self.dec.data();
+            &data[data.len() - len..]
+        })
     }
 
     fn provide_data(&mut self, _now: Instant, _data: &[u8]) {}
