@@ -104,8 +104,9 @@ pub struct Sender {
     pos: u64,
     /// The offset the receiver last acknowledged (`ZACK`) or asked for (`ZRPOS`).
     acked: u64,
-    /// The last `ZRPOS` offset, to count a repeat as an error.
-    last_rpos: Option<u64>,
+    /// The last `ZRPOS` offset, to count a repeat as an error, and when data went again
+    /// from it (a repeat sooner than a round trip later is an echo: [`Sender::echoed_rpos`]).
+    last_rpos: Option<(u64, Instant)>,
     /// The furthest offset sent in this file: data beyond it is progress.
     sent_high: u64,
     /// The furthest offset the receiver confirmed in this file (`ZRPOS`, `ZACK`): a
@@ -244,6 +245,7 @@ impl Sender {
             return self.fail(Error::Unsupported(Unsupported::ZmodemFileTooLarge));
         }
         self.core.out.file_start(info.clone());
+        self.window.new_file();
         self.pos = 0;
         self.acked = 0;
         self.last_rpos = None;
@@ -309,7 +311,7 @@ impl Sender {
                 // that goes back and forth between two offsets makes none.
                 self.errors = 0;
             }
-            if self.last_rpos == Some(offset) || offset < self.acked {
+            if self.last_rpos.is_some_and(|(at, _)| at == offset) || offset < self.acked {
                 // The same offset again: things are not getting through. Smaller subpackets.
                 self.window.shrink();
             }
@@ -322,11 +324,11 @@ impl Sender {
             self.enc.subpacket(out, &[], FrameEnd::CrcE, crc);
             self.resync = true;
         }
-        self.last_rpos = Some(offset);
+        self.last_rpos = Some((offset, now));
         self.pos = offset;
         self.acked = offset;
         // What went before is sent again: no ZACK for it is waited for.
-        self.window.restart();
+        self.window.restart(offset, now);
         self.need_zdata = true;
         self.request(now);
     }
@@ -379,6 +381,7 @@ impl Sender {
                 };
             }
             FrameEnd::CrcQ => {
+                self.resync = false;
                 self.window.queried(self.pos, now);
                 self.after_subpacket(now);
             }
@@ -440,11 +443,11 @@ impl Sender {
             }
             (State::WaitAck { .. }, FrameType::Ack) => {
                 if pos == self.pos {
-                    self.on_zack(now, pos, true);
+                    self.on_zack(now, pos);
                     self.request(now);
                 } else if pos > self.acked && pos <= self.pos {
                     // A ZCRCQ's answer: the window moves on.
-                    self.on_zack(now, pos, true);
+                    self.on_zack(now, pos);
                     self.after_subpacket(now);
                     if matches!(self.state, State::Stream { .. }) {
                         self.request(now);
@@ -452,7 +455,7 @@ impl Sender {
                 }
             }
             (State::Stream { .. }, FrameType::Ack) if pos > self.acked && pos <= self.pos => {
-                self.on_zack(now, pos, false);
+                self.on_zack(now, pos);
             }
             (
                 State::Stream { .. } | State::WaitAck { .. } | State::WaitEof { .. },
@@ -501,12 +504,13 @@ impl Sender {
     }
 
     /// The receiver acknowledged the data up to `pos` (`ZACK`): when further than it ever
-    /// confirmed, progress, and (`count_again`: a `ZACK` waited for) the errors count from 0
-    /// again, as for `ZRPOS`: errors count per offset.
-    fn on_zack(&mut self, now: Instant, pos: u64, count_again: bool) {
+    /// confirmed, progress, and the errors count from 0 again, as for `ZRPOS`: errors count
+    /// per offset (also for a `ZACK` that comes while the window still has room, as on a
+    /// long line every `ZACK` does).
+    fn on_zack(&mut self, now: Instant, pos: u64) {
         self.window.acked_at(now, pos);
         self.acked = pos;
-        if self.confirm(now, pos) && count_again {
+        if self.confirm(now, pos) {
             self.errors = 0;
         }
     }
@@ -645,7 +649,7 @@ impl Session for Sender {
                     return bytes.len();
                 }
                 Some(Item::Header { header, .. }) => {
-                    if self.stale_rpos(header, &bytes[used..]) {
+                    if self.stale_rpos(header, &bytes[used..]) || self.echoed_rpos(now, header) {
                         continue;
                     }
                     self.on_header(now, header);
