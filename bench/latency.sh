@@ -7,6 +7,7 @@
 #   SEEDS="1 2 3" bench/latency.sh
 #   OLD=/path/to/old/xyzmodem bench/latency.sh   # also an older build of ours, same seeds
 #   LIMIT=280 bench/latency.sh              # seconds a run may take before it is killed
+#   PROGRAMS=ours bench/latency.sh          # ours only (or lrzsz only)
 #
 # Cells (examples/line_relay.rs, --latency-ms 50, bit errors in both directions):
 #   fast-clean   921600 baud, no errors, 2 000 000 bytes (one run; the line bound is
@@ -36,7 +37,7 @@ W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT
 cd "$W"
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+median() { grep . | sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "-"; else print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
 # cell NAME -> BAUD BER SIZE CELL_SEEDS
 cell() {
@@ -59,12 +60,12 @@ cmds() {
   esac
 }
 
-WHO=(ours lrzsz)
+read -r -a WHO <<<"${PROGRAMS:-ours lrzsz}"
 [ -n "$OLD" ] && WHO=(ours old lrzsz)
 
 echo "### ZMODEM, 50 ms latency each way, bit errors in both directions (seeds $SEEDS)"
 echo
-echo "| link | program | runs | median | vs lrzsz | line bound |"
+echo "| link | program | per seed | median | vs lrzsz | line bound |"
 echo "|---|---|---|---|---|---|"
 for c in $CELLS; do
   cell "$c"
@@ -80,6 +81,7 @@ for c in $CELLS; do
       noise=()
       [ "$BER" != 0 ] && noise=(--ber "$BER" --seed "$seed")
       line=$(timeout "$LIMIT" "$RELAY" --baud "$BAUD" --latency-ms 50 "${noise[@]}" "$S" "$R" 2>&1 >/dev/null | tail -1) || true
+      [[ "$line" == *wall=* ]] || line=""
       echo "  $c $who seed $seed: ${line:-killed after $LIMIT s}" >&2
       if [[ "$line" == *"sender=0 receiver=0"* ]] && cmp -s f rx/f; then
         wall=$(sed -E 's/.*wall=([0-9.]+).*/\1/' <<<"$line")
@@ -97,16 +99,16 @@ for c in $CELLS; do
   if [ "$BAUD" = 0 ]; then
     link="no pacing"; bound="-"
   else
-    link="$BAUD baud"; bound="$(echo "scale=1; $SIZE * 10 / $BAUD" | bc) s"
+    link="$BAUD baud"; bound="$(echo "$SIZE $BAUD" | awk '{printf "%.1f s", $1 * 10 / $2}')"
   fi
   [ "$BER" = 0 ] && link="$link, no errors" || link="$link, BER $BER"
   link="$link, $SIZE bytes"
   for who in "${WHO[@]}"; do
     label=$(case $who in ours) echo "xyzmodem" ;; old) echo "xyzmodem (old)" ;; lrzsz) echo "lrzsz" ;; esac)
-    if [ "$who" = lrzsz ] || [ "${MED[$who]}" = - ] || [ "${MED[lrzsz]}" = - ]; then
+    if [ "$who" = lrzsz ] || [ "${MED[$who]}" = - ] || [ "${MED[lrzsz]:--}" = - ]; then
       vs="-"
     else
-      vs="$(echo "scale=2; ${MED[lrzsz]} / ${MED[$who]}" | bc)x faster"
+      vs="$(echo "${MED[lrzsz]} ${MED[$who]}" | awk '{printf "%.2fx faster", $1 / $2}')"
     fi
     m=${MED[$who]}
     [ "$m" != - ] && m="$m s"

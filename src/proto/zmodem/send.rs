@@ -12,6 +12,7 @@
 
 use std::time::{Duration, Instant};
 
+mod recovery;
 mod stale;
 mod zcrc;
 
@@ -25,8 +26,7 @@ use super::{
 use crate::proto::core::{self, Core, Session, Timer, Timers};
 use crate::proto::file::{self, Batch, FileInfo};
 use crate::proto::{
-    Check, Engine, Error, Event, PeerAbort, PeerMisbehaved, Position, Protocol, RetryReason,
-    Unsupported,
+    Check, Engine, Error, Event, PeerAbort, Position, Protocol, RetryReason, Unsupported,
 };
 
 /// `ZFILE` F0: binary, no conversion.
@@ -277,62 +277,6 @@ impl Sender {
         self.batch.current().and_then(|f| f.size)
     }
 
-    /// Count an error at offset `at` of the file; false (and failed) once there were too
-    /// many.
-    fn count_error(&mut self, at: u64, reason: RetryReason) -> bool {
-        self.errors += 1;
-        if self.errors >= self.cfg.limits.max_errors {
-            self.fail(Error::RetriesExhausted {
-                at: Position::Offset(at),
-                attempts: self.errors,
-                last: reason,
-            });
-            return false;
-        }
-        self.core.out.event(Event::Retry {
-            reason,
-            attempt: self.errors,
-        });
-        true
-    }
-
-    /// The receiver wants the data from `offset` on.
-    fn on_zrpos(&mut self, now: Instant, offset: u64, during_data: bool) {
-        if self.file_size().is_some_and(|size| offset > size) {
-            return self.fail(Error::PeerMisbehaved(PeerMisbehaved::PositionPastEnd));
-        }
-        let further = self.confirm(now, offset);
-        if during_data {
-            self.window.noisy = true;
-            if further {
-                // The receiver got further than ever: errors count per offset (as lrzsz's 12
-                // ZRPOS at one offset), not per file, so a long file on a noisy line that
-                // keeps making progress is not given up. Only further than ever: a receiver
-                // that goes back and forth between two offsets makes none.
-                self.errors = 0;
-            }
-            if self.last_rpos.is_some_and(|(at, _)| at == offset) || offset < self.acked {
-                // The same offset again: things are not getting through. Smaller subpackets.
-                self.window.shrink();
-            }
-            if !self.count_error(offset, RetryReason::Nak) {
-                return;
-            }
-            // Close the frame in flight so the receiver's reader is back at headers.
-            let crc = self.crc;
-            let out = self.core.out.tx();
-            self.enc.subpacket(out, &[], FrameEnd::CrcE, crc);
-            self.resync = true;
-        }
-        self.last_rpos = Some((offset, now));
-        self.pos = offset;
-        self.acked = offset;
-        // What went before is sent again: no ZACK for it is waited for.
-        self.window.restart(offset, now);
-        self.need_zdata = true;
-        self.request(now);
-    }
-
     /// Ask the caller for the next subpacket's data.
     fn request(&mut self, _now: Instant) {
         let max = self.window.room();
@@ -503,18 +447,6 @@ impl Sender {
         }
     }
 
-    /// The receiver acknowledged the data up to `pos` (`ZACK`): when further than it ever
-    /// confirmed, progress, and the errors count from 0 again, as for `ZRPOS`: errors count
-    /// per offset (also for a `ZACK` that comes while the window still has room, as on a
-    /// long line every `ZACK` does).
-    fn on_zack(&mut self, now: Instant, pos: u64) {
-        self.window.acked_at(now, pos);
-        self.acked = pos;
-        if self.confirm(now, pos) {
-            self.errors = 0;
-        }
-    }
-
     /// `ZEOF` at the end of the data sent; then wait for the receiver's `ZRINIT`.
     fn send_zeof(&mut self, now: Instant) {
         self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
@@ -540,17 +472,6 @@ impl Sender {
         });
         self.core.out.event(Event::Finished);
         self.state = State::Done;
-    }
-
-    /// The receiver confirmed the file up to `offset` (`ZRPOS`, `ZACK`): true, and progress,
-    /// if that is further than it ever confirmed in this file.
-    fn confirm(&mut self, now: Instant, offset: u64) -> bool {
-        if offset <= self.confirmed_high {
-            return false;
-        }
-        self.confirmed_high = offset;
-        self.core.progress(now);
-        true
     }
 }
 
@@ -615,6 +536,7 @@ impl Session for Sender {
             State::Stream { .. } => self.request(now),
             State::WaitAck { .. } => {
                 // The ZACK did not come: send again from what was acknowledged.
+                self.window.waited_in_vain();
                 if self.count_error(self.acked, RetryReason::Timeout) {
                     let acked = self.acked;
                     self.on_zrpos(now, acked, false);

@@ -26,14 +26,17 @@ const MIN_ACK_WAIT: Duration = Duration::from_secs(1);
 const MAX_Q_SENT: usize = 64;
 
 /// The measured window ([`Window::size`]) is this many times what the link carries in a
-/// round trip: room for the measurement to be low, and for the window to grow while the
-/// line is faster than it was measured (each measurement taken with a full window gives at
-/// least the window again).
-const GAIN: f64 = 2.0;
+/// round trip (and a subpacket): room for the measurement to be low, and for the window to
+/// grow while the line is faster than it was measured (each measurement taken with a full
+/// window gives at least the window again, so it grows by a quarter per round trip). No more:
+/// what the window holds beyond the round trip waits in the link's transmit buffer, and an
+/// error sends it again for nothing (at 115200 baud a 4 KiB buffer is 0.36 s).
+const GAIN: f64 = 1.25;
 
-/// The largest measured window: 256 KiB, for a link without pacing (a network path), where
-/// every error sends the window again for nothing.
-const MAX_WINDOW: u32 = 256 << 10;
+/// The largest measured window: 64 KiB, for a link without pacing (a network path), where
+/// every error sends the window again for nothing, and each copy in flight can earn another
+/// `ZRPOS`.
+const MAX_WINDOW: u32 = 64 << 10;
 
 /// A rate measured over a span of `ZACK`s is forgotten by this factor per new measurement,
 /// so a link that slowed down is followed.
@@ -48,6 +51,10 @@ pub(super) struct Link {
     pub(super) rtt: Option<Duration>,
     /// Bytes per second acknowledged, the most measured (forgotten slowly: [`RATE_DECAY`]).
     pub(super) rate: f64,
+    /// The shortest round trip less the time its `ZCRCQ` subpacket took on the line at the
+    /// measured rate: the least time a receiver takes to answer what it has just been sent
+    /// (a short subpacket, a damaged header).
+    pub(super) turnaround: Option<Duration>,
     /// The last acknowledgement: its offset and when it came (a `ZACK`, or the `ZRPOS` data
     /// last went again from).
     last: Option<(u64, Instant)>,
@@ -67,6 +74,16 @@ impl Link {
             }
         }
         self.last = Some((pos, now));
+    }
+
+    /// A `ZCRCQ` subpacket of `len` bytes was answered after `took`: what of it was not the
+    /// subpacket's own time on the line (at the rate measured so far, so rather more than less).
+    fn timed(&mut self, took: Duration, len: u64) {
+        if self.rate > 0.0 {
+            let on_line = Duration::from_secs_f64(len as f64 / self.rate);
+            let turnaround = took.saturating_sub(on_line);
+            self.turnaround = Some(self.turnaround.map_or(turnaround, |t| t.min(turnaround)));
+        }
     }
 
     /// What the link carries in a round trip, times [`GAIN`]; `None` until both are measured.
@@ -89,6 +106,8 @@ struct Query {
     /// `ZACK` may answer that earlier copy, so it is not timed (as TCP does not time resent
     /// data: Karn's rule).
     since: Option<(u64, Instant)>,
+    /// Its data bytes.
+    len: u64,
 }
 
 /// What the sender may send before the receiver acknowledges.
@@ -119,6 +138,10 @@ pub(super) struct Window {
     q_sent: VecDeque<Query>,
     /// The furthest a `ZCRCQ` ended in this file.
     q_high: u64,
+    /// The data bytes of the last subpacket.
+    last_len: u64,
+    /// Full-window waits in a row that ended without an answer ([`Window::ack_wait`]).
+    backoff: u32,
     /// The longest a `ZCRCQ` waited for its `ZACK` in this session: what a full window waits
     /// for before it takes the `ZACK` for lost ([`Window::ack_wait`]).
     pub(super) ack_delay: Option<Duration>,
@@ -140,6 +163,8 @@ impl Window {
             since_q: 0,
             q_sent: VecDeque::with_capacity(MAX_Q_SENT),
             q_high: 0,
+            last_len: 0,
+            backoff: 0,
             ack_delay: None,
         }
     }
@@ -171,10 +196,10 @@ impl Window {
         }
     }
 
-    /// The window in force: the configured one, else, once the line has shown errors, twice
-    /// what the link carries in a round trip as measured ([`Link`]), at least two subpackets
-    /// (also before anything is measured), at most 1 MiB; none if the receiver cannot answer
-    /// while it receives.
+    /// The window in force: the configured one, else, once the line has shown errors, a
+    /// quarter more than the link carries in a round trip as measured ([`Link`]) and a
+    /// subpacket, at least two subpackets (also before anything is measured), at most 64 KiB
+    /// and a subpacket; none if the receiver cannot answer while it receives.
     ///
     /// Large enough to keep the line busy: an error then costs about a round trip, whatever
     /// the window, since what went after the damaged subpacket until the `ZRPOS` came is sent
@@ -182,12 +207,15 @@ impl Window {
     /// link's transmit buffer, and goes again too. Errors shrink the subpackets, not the
     /// window: they come at random, not from an overfull line. Each `ZACK` that comes while
     /// the window is full measures a rate of at least the window per round trip, so the
-    /// window grows to the line's rate from two subpackets in a few round trips.
+    /// window grows to the line's rate from two subpackets in a few round trips (ten, a
+    /// second, from 2 KiB to the 18 KiB of 921600 baud and 100 ms).
     pub(super) fn size(&self) -> Option<u32> {
         let least = 2 * self.blk as u32;
-        let after_errors = self
-            .noisy
-            .then(|| self.link.window().map_or(least, |w| w.max(least)));
+        let after_errors = self.noisy.then(|| {
+            self.link
+                .window()
+                .map_or(least, |w| (w + self.blk as u32).max(least))
+        });
         self.configured
             .or(after_errors)
             .filter(|_| self.full_duplex)
@@ -209,6 +237,7 @@ impl Window {
     pub(super) fn end(&mut self, len: u64, eof: bool, resync: bool) -> FrameEnd {
         self.since_wait += len;
         self.since_q += len;
+        self.last_len = len;
         let buffer_full = self.rx_buffer > 0 && self.since_wait >= u64::from(self.rx_buffer);
         let window_q = self
             .size()
@@ -249,6 +278,7 @@ impl Window {
             end: pos,
             sent: now,
             since: self.link.last.filter(|_| fresh),
+            len: self.last_len,
         });
     }
 
@@ -277,16 +307,33 @@ impl Window {
     /// from what was acknowledged: four times the longest a `ZACK` took in this session, at
     /// least 1 s, at most `answer`, the answer timeout (which is also the wait before any
     /// `ZACK` came). A lost `ZACK` then costs a second or two on a 115200-baud line rather
-    /// than 10 s, and a slow line, whose `ZACK`s take long, is not hurried.
+    /// than 10 s, and a slow line, whose `ZACK`s take long, is not hurried. Doubled for each
+    /// such wait in a row that nothing from the receiver ended (as TCP backs off its
+    /// retransmission timer), so a receiver whose answers are held up (a stalled reverse
+    /// line) is not given up after ten short waits.
     pub(super) fn ack_wait(&self, answer: Duration) -> Duration {
-        self.ack_delay
+        let wait = self
+            .ack_delay
             .map_or(answer, |d| (d * 4).max(MIN_ACK_WAIT))
-            .min(answer)
+            .min(answer);
+        wait.saturating_mul(1 << self.backoff.min(4)).min(answer)
+    }
+
+    /// A full window waited [`Window::ack_wait`] in vain: the next wait is twice as long.
+    pub(super) fn waited_in_vain(&mut self) {
+        self.backoff += 1;
+    }
+
+    /// The receiver answered (a `ZACK`, a `ZRPOS`): waits are short again.
+    pub(super) fn answered(&mut self) {
+        self.backoff = 0;
     }
 
     /// A `ZACK` for `pos` came at `now`: learn how long it took, forget what it covers.
     pub(super) fn acked_at(&mut self, now: Instant, pos: u64) {
+        self.answered();
         let mut since = None;
+        let mut timed = None;
         while let Some(&q) = self.q_sent.front() {
             if q.end > pos {
                 break;
@@ -296,9 +343,13 @@ impl Window {
                 self.ack_delay = Some(self.ack_delay.map_or(took, |d| d.max(took)));
                 self.link.rtt = Some(self.link.rtt.map_or(took, |d| d.min(took)));
                 since = q.since;
+                timed = Some((took, q.len));
             }
             self.q_sent.pop_front();
         }
         self.link.acked(now, pos, since);
+        if let Some((took, len)) = timed {
+            self.link.timed(took, len);
+        }
     }
 }

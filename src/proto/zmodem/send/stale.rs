@@ -29,13 +29,16 @@ impl Sender {
 
 impl Sender {
     /// True for a `ZRPOS` during the data for the offset data last went again from, sooner
-    /// than the shortest round trip measured after that: the receiver asked before it could
-    /// have seen the answer (it saw several damaged frames, or the answers crossed a repeat of
-    /// its own), so the data it wants is already on its way. Left unanswered and uncounted.
+    /// after that than three quarters of the receiver's shortest turnaround (a round trip
+    /// without the subpacket's own time on the line): the receiver asked before it could
+    /// have seen the answer (it saw several damaged frames, or the answers crossed a repeat
+    /// of its own), so the data it wants is already on its way. Left unanswered and
+    /// uncounted.
     pub(super) fn echoed_rpos(&self, now: Instant, header: Header) -> bool {
-        let Some(rtt) = self.window.link.rtt else {
+        let Some(turnaround) = self.window.link.turnaround else {
             return false;
         };
+        let rtt = turnaround * 3 / 4;
         header.kind == FrameType::RPos
             && matches!(self.state, State::Stream { .. } | State::WaitAck { .. })
             && self.last_rpos.is_some_and(|(offset, at)| {
