@@ -5,7 +5,8 @@
 //! information, and on the receiver's `ZRPOS` the data from that offset as one `ZDATA` frame
 //! of subpackets. Subpackets end with `ZCRCG` (stream on) unless the receiver announced a
 //! buffer (then `ZCRCW` at least once per buffer-full, and the sender waits for the `ZACK`)
-//! or a window is set (`ZCRCQ`, and a pause while the window is full). After each subpacket
+//! or there is a window (`ZCRCQ`, and a pause while the window is full: the configured one,
+//! or after the receiver's first `ZRPOS` one sized to the link, `window.rs`). After each subpacket
 //! the engine's deadline is "now", so the caller looks at the input before the next and a
 //! `ZRPOS`, `ZSKIP` or cancel is seen within one subpacket (the driver looks at most once per
 //! 20 µs). Every offset a receiver names is checked against the file.
@@ -118,7 +119,8 @@ pub struct Sender {
     eof_sent: Option<u64>,
     /// The size of the read asked for.
     requested: usize,
-    /// The next subpacket is the first after a `ZRPOS` during the data: it ends with `ZCRCW`.
+    /// The next subpacket is the first after a `ZRPOS` during the data: it asks for a `ZACK`
+    /// (`ZCRCQ` with a window, else `ZCRCW`).
     resync: bool,
     /// The ZDATA header must go out before the next subpacket.
     need_zdata: bool,
