@@ -11,6 +11,8 @@
 
 use std::time::Instant;
 
+mod fin;
+
 use super::Encoder;
 use super::config::ReceiverConfig;
 use super::{
@@ -30,13 +32,6 @@ const REFUSED: u32 = 1;
 
 /// Longest Attn string kept (lrzsz: 32 bytes with its NUL).
 const MAX_ATTN: usize = 31;
-
-/// A sender's `ZFIN` as a hex header (what lrzsz `sz` and our sender send), up to its CR/LF
-/// trailer: after our `ZFIN`, the only bytes besides `OO` taken as the session's.
-const REPEATED_ZFIN: &[u8] = b"**\x18B0800000000022d";
-
-/// Repeated `ZFIN`s answered after the first (lrzsz `sz` sends at most 3 in all).
-const MAX_FIN_REPEATS: u8 = 3;
 
 /// The largest position ZMODEM can express.
 const MAX_POSITION: u64 = u32::MAX as u64;
@@ -561,63 +556,12 @@ impl Session for Receiver {
         while used < bytes.len() {
             match self.state {
                 State::Done | State::Failed => return bytes.len(),
-                State::Fin {
-                    deadline,
-                    seen,
-                    matched,
-                    repeats,
-                } => {
-                    // Only the sender's "OO" belongs to the session (and the tail of its ZFIN
-                    // header, or a repeated ZFIN: lrzsz `sz` says ZFIN again when our answer
-                    // crossed a ZRINIT of ours, and dies of SIGPIPE if we are gone before its
-                    // "OO"): what follows is not ours.
-                    let byte = bytes[used];
-                    if seen == 0
-                        && repeats < MAX_FIN_REPEATS
-                        && byte == REPEATED_ZFIN[usize::from(matched)]
-                    {
-                        used += 1;
-                        let matched = matched + 1;
-                        let (deadline, matched, repeats) =
-                            if usize::from(matched) == REPEATED_ZFIN.len() {
-                                self.header(Header::new(FrameType::Fin));
-                                (now + self.cfg.fin_wait, 0, repeats + 1)
-                            } else {
-                                (deadline, matched, repeats)
-                            };
-                        self.state = State::Fin {
-                            deadline,
-                            seen,
-                            matched,
-                            repeats,
-                        };
-                        if !self.core.out.is_pending() {
-                            continue;
-                        }
+                State::Fin { .. } => {
+                    let (consumed, stop) = self.on_fin_byte(now, bytes[used]);
+                    used += usize::from(consumed);
+                    if stop {
                         return used;
                     }
-                    if matched == 0
-                        && seen == 0
-                        && matches!(byte, b'\r' | b'\n' | 0x8A | 0x8D | 0x11)
-                    {
-                        used += 1;
-                        continue;
-                    }
-                    if byte != b'O' {
-                        self.finish();
-                        return used;
-                    }
-                    used += 1;
-                    if seen + 1 >= 2 {
-                        self.finish();
-                        return used;
-                    }
-                    self.state = State::Fin {
-                        deadline,
-                        seen: seen + 1,
-                        matched: 0,
-                        repeats,
-                    };
                 }
                 _ => {
                     let (n, item) = self.dec.feed(&bytes[used..]);
