@@ -1379,3 +1379,50 @@ fn a_full_window_waits_twice_as_long_after_each_wait_in_vain() {
     }
     assert_eq!(tx.poll_timeout(), Some(now + ms(1200)));
 }
+
+/// The receiver asks again for data it asked for when the answer (a `ZDATA` at the offset it
+/// holds) does not come within twice the longest an answer took in the session, while the
+/// sender goes on sending (its window of data that the receiver skips): the `ZRPOS` or the
+/// answer's header was lost. Neither the quick resend after a second of silence nor the
+/// sender's wait for a `ZACK` would come before the window is full and a second has passed.
+/// Once per answer: if that is not answered either, the silence and header timeouts rule.
+#[test]
+fn receiver_asks_again_when_the_answer_to_its_zrpos_is_late() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &zfile(&info("f", 100_000)));
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    // The answer after 100 ms, then a damaged subpacket at 1000.
+    let good = pattern(1000);
+    let mut wire = bin32(
+        Header::with_position(FrameType::Data, 0),
+        Some((&good, FrameEnd::CrcG)),
+    );
+    let mut bad = Vec::new();
+    Encoder::new(EscapeProfile::Minimal).subpacket(&mut bad, &good, FrameEnd::CrcG, CrcKind::Crc32);
+    bad[100] ^= 0x01;
+    wire.extend_from_slice(&bad);
+    let t1 = t0 + ms(100);
+    let d = feed(&mut rx, t1, &wire);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
+    // The sender's data goes on (it did not get the ZRPOS): bytes every 50 ms, no header.
+    let mut now = t1;
+    let mut asked = Vec::new();
+    for _ in 0..12 {
+        now += ms(50);
+        let d = feed(&mut rx, now, b"data the receiver skips");
+        asked.extend(headers(&d.wire).into_iter().map(|h| (h, now - t1)));
+        if rx.poll_timeout().is_some_and(|at| at <= now + ms(50)) {
+            let at = rx.poll_timeout().unwrap_or(now);
+            let d = tick(&mut rx, at);
+            asked.extend(headers(&d.wire).into_iter().map(|h| (h, at - t1)));
+        }
+    }
+    assert_eq!(
+        asked,
+        [((FrameType::RPos, 1000), ms(200))],
+        "once, after 2 x 100 ms"
+    );
+}

@@ -9,7 +9,7 @@
 //! `ZCOMPL` and a note. After `ZFIN` it answers `ZFIN` and reads nothing but the sender's `OO`,
 //! so a shell prompt that follows is left for the shell.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 mod fin;
 
@@ -121,7 +121,18 @@ pub struct Receiver {
     /// Bytes came since the last resend after a silence: the next silence gets one too
     /// (a stalled sender gets one, then the header timeout, as before).
     quiet_armed: bool,
+    /// When our last `ZRPOS` in a file went out, while its answer (a `ZDATA` at or before the
+    /// bytes held) has not come.
+    asked: Option<Instant>,
+    /// That `ZRPOS` was asked again already (once per answer: [`Receiver::reask_at`]).
+    reasked: bool,
+    /// The longest a `ZRPOS` waited for its answer in this session (not timed when asked
+    /// again: the answer may be to either).
+    answer_max: Option<Duration>,
 }
+
+/// The soonest a `ZRPOS` is asked again for want of an answer ([`Receiver::reask_at`]).
+const MIN_REASK: Duration = Duration::from_millis(50);
 
 impl Receiver {
     /// A receiver that sends its first `ZRINIT` at `now`.
@@ -146,6 +157,9 @@ impl Receiver {
             attn: Vec::new(),
             heard: now,
             quiet_armed: false,
+            asked: None,
+            reasked: false,
+            answer_max: None,
         };
         // The idle limit counts from here once the session has started.
         r.core.progress(now);
@@ -153,8 +167,29 @@ impl Receiver {
         r
     }
 
+    /// When the `ZRPOS` waiting for its answer is asked again: after twice the longest a
+    /// `ZRPOS` waited for its answer in this session (at least [`MIN_REASK`]), once per
+    /// answer. The `ZRPOS` or its answer was lost (or the answer's `ZDATA` header damaged
+    /// past recognition) while the sender goes on sending: neither the silence of the
+    /// quick resend nor the sender's own wait for a `ZACK` would come before its window is
+    /// full and a second has passed.
+    fn reask_at(&self) -> Option<Instant> {
+        let asked = self
+            .asked
+            .filter(|_| !self.reasked && self.file.is_some())?;
+        Some(asked + (self.answer_max? * 2).max(MIN_REASK))
+    }
+
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
+        let deadline = self.state_deadline_alone();
+        match (self.state, self.reask_at()) {
+            (State::File { .. }, Some(reask)) => deadline.map(|d| d.min(reask)),
+            _ => deadline,
+        }
+    }
+
+    fn state_deadline_alone(&self) -> Option<Instant> {
         match self.state {
             State::File { deadline } | State::Data { deadline }
                 if self.file.is_some() && self.quiet_armed =>
@@ -245,6 +280,7 @@ impl Receiver {
         self.header(Header::with_position(FrameType::RPos, held as u32));
         self.dec.hunt();
         self.heard = now;
+        self.asked = Some(now);
         self.state = State::File {
             deadline: now + self.cfg.limits.answer,
         };
@@ -306,6 +342,11 @@ impl Receiver {
                 // back after a lost ZACK) is read and dropped up to what we hold: asking
                 // again would make the sender go back once more for each such frame, and
                 // each answer would cross the next.
+                if let Some(asked) = self.asked.take().filter(|_| !self.reasked) {
+                    let took = now.saturating_duration_since(asked);
+                    self.answer_max = Some(self.answer_max.map_or(took, |m| m.max(took)));
+                }
+                self.reasked = false;
                 self.frame_at = at;
                 self.crc = format.data_crc();
                 self.dec.expect_data(self.crc);
@@ -522,14 +563,20 @@ impl Session for Receiver {
     fn on_state_timeout(&mut self, now: Instant) {
         match self.state {
             State::Init { .. } if !self.started => self.send_zrinit(now),
+            State::File { .. } if self.reask_at().is_some_and(|at| now >= at) => {
+                self.reasked = true;
+                self.error(now, RetryReason::Timeout);
+            }
             State::Init { .. }
             | State::Subpacket { .. }
             | State::File { .. }
             | State::Data { .. } => {
                 // A resend after a silence (or the header timeout): the next silence waits
-                // for the header timeout unless bytes come first.
+                // for the header timeout unless bytes come first. A sender that was silent
+                // may be held up: this `ZRPOS` is neither asked again early nor timed.
                 self.quiet_armed = false;
                 self.error(now, RetryReason::Timeout);
+                self.reasked = true;
             }
             State::Verify { from, .. } => self.verified(now, from, None),
             State::Fin { .. } => self.finish(),
