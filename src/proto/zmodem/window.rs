@@ -207,8 +207,8 @@ impl Window {
     /// link's transmit buffer, and goes again too. Errors shrink the subpackets, not the
     /// window: they come at random, not from an overfull line. Each `ZACK` that comes while
     /// the window is full measures a rate of at least the window per round trip, so the
-    /// window grows to the line's rate from two subpackets in a few round trips (ten, a
-    /// second, from 2 KiB to the 18 KiB of 921600 baud and 100 ms).
+    /// window grows to the line's rate from two subpackets in a few round trips (five, half a
+    /// second, from 2 KiB to the 14 KiB of 921600 baud and 100 ms).
     pub(super) fn size(&self) -> Option<u32> {
         let least = 2 * self.blk as u32;
         let after_errors = self.noisy.then(|| {
