@@ -7,6 +7,8 @@
 #                                           # y: YMODEM (1K blocks), z: ZMODEM (default flags)
 #   OLD=/path/to/old/xyzmodem bench/faults.sh   # also an older build of ours, same seeds
 #   FORWARD_ONLY=1 bench/faults.sh          # bit errors sender-to-receiver only
+#   X=/path/to/xyzmodem RELAY=/path/to/line_relay bench/faults.sh   # these builds (default:
+#                                           # cargo's release build in CARGO_TARGET_DIR or ./target)
 #
 # Each pair talks through examples/line_relay.rs at BAUD (default 115200, 10 bits per byte, no
 # latency, the relay's default transmit buffer of 4 KiB per direction) with --ber BER --seed
@@ -28,9 +30,12 @@ BER=${BER:-1e-4}
 BAUD=${BAUD:-115200}
 SIZE=${SIZE:-65536}
 PROTOS=${PROTOS:-x}
-cargo build --release -q --bins --examples
-X=$PWD/target/release/xyzmodem
-RELAY=$PWD/target/release/examples/line_relay
+TARGET=${CARGO_TARGET_DIR:-$PWD/target}
+if [ -z "${X:-}" ] || [ -z "${RELAY:-}" ]; then
+  cargo build --release -q --bins --examples
+fi
+X=${X:-$TARGET/release/xyzmodem}
+RELAY=${RELAY:-$TARGET/release/examples/line_relay}
 OLD=${OLD:-}
 W=$(mktemp -d)
 trap 'rm -rf "$W"' EXIT

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Transfers through a local ser2net (raw tcp:// and rfc2217://) against the same transfers on
 # the pty that ser2net serves, with lrzsz on the other end of the pty pair as the device.
-#   bench/network.sh [MiB] [runs]     (default: 100 MiB, 1 run of each)
+#   bench/network.sh [MiB] [runs] [protocols]
+# (default: 100 MiB, 1 run of each, "zmodem ymodem xmodem"; runs are interleaved)
 # ZMODEM and YMODEM move MiB of random data (0xFF bytes included: doubled over rfc2217://);
 # XMODEM-CRC (128-byte blocks, stop-and-wait) moves 1 MiB: it waits for every answer, so it
 # shows what a round trip through the network link costs. Prints one line per transfer:
 # the wall time of the sender, and the rate. Uses target/release/xyzmodem unless XYZMODEM says
-# otherwise; needs socat, ser2net and lrzsz.
+# otherwise; needs socat, ser2net, lrzsz and GNU time. Each line also gives the sender's CPU
+# time (user + system): the share of the wall time our side was busy. ZMODEM also runs through
+# socat as the TCP-to-pty relay instead of ser2net (`tcp:// socat`): the same link of ours, the
+# server's relay replaced.
+# ser2net's relay buffers are BUFSIZE bytes each way (default 65536, as docs/OPERATIONS.md
+# advises; BUFSIZE=64 is ser2net's own default).
 set -eu
+BUFSIZE=${BUFSIZE:-65536}
 bin=$(realpath "${XYZMODEM:-target/release/xyzmodem}")
 mib=${1:-100}
 runs=${2:-1}
+protocols=${3:-zmodem ymodem xmodem}
 d=$(mktemp -d)
 pids=()
 cleanup() {
@@ -33,11 +41,15 @@ connection: &r
   connector: serialdev,$d/dev,115200n81,local
   options:
     chardelay: false
+    dev-to-net-bufsize: $BUFSIZE
+    net-to-dev-bufsize: $BUFSIZE
 connection: &t
   accepter: tcp,127.0.0.1,$((base + 1))
   connector: serialdev,$d/dev,115200n81,local
   options:
     chardelay: false
+    dev-to-net-bufsize: $BUFSIZE
+    net-to-dev-bufsize: $BUFSIZE
 YAML
 ser2net -n -u -P "$d/ser2net.pid" -c "$d/ser2net.yaml" 2>/dev/null &
 pids+=($!)
@@ -57,7 +69,7 @@ run() {
   local start end
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
-  "$bin" send -q $args --port "$port" "$d/$file" </dev/null
+  /usr/bin/time -f "%U %S" -o "$d/cpu" "$bin" send -q $args --port "$port" "$d/$file" </dev/null
   end=$(date +%s.%N)
   wait "$dev"
   local got
@@ -68,22 +80,37 @@ run() {
     cmp -s -n "$(stat -c %s "$d/$file")" "$d/out/$got" "$d/$file" \
       || { echo "$label: the copy differs" >&2; exit 1; }
   fi
-  local size secs
+  local size secs user sys
   size=$(stat -c %s "$d/$file")
   secs=$(echo "$end - $start" | bc)
-  printf '%-26s %8.3f s %8.2f MiB/s\n' "$label" "$secs" "$(echo "$size / 1048576 / $secs" | bc -l)"
+  read -r user sys <"$d/cpu"
+  printf '%-22s %8.3f s %8.2f MiB/s  sender cpu %6.2f s\n' "$label" "$secs" \
+    "$(echo "$size / 1048576 / $secs" | bc -l)" "$(echo "$user + $sys" | bc)"
 }
 
 tcp="tcp://127.0.0.1:$((base + 1))"
 rfc="rfc2217://127.0.0.1:$base"
 for _ in $(seq "$runs"); do
-  run "zmodem pty" "rz -y" "$d/dev" -Z data.bin
-  run "zmodem tcp://" "rz -y" "$tcp" -Z data.bin
-  run "zmodem rfc2217://" "rz -y" "$rfc" -Z data.bin
-  run "ymodem pty" "rb -y" "$d/dev" -Y data.bin
-  run "ymodem tcp://" "rb -y" "$tcp" -Y data.bin
-  run "ymodem rfc2217://" "rb -y" "$rfc" -Y data.bin
-  run "xmodem-crc pty" "rx -c x.bin" "$d/dev" "" small.bin
-  run "xmodem-crc tcp://" "rx -c x.bin" "$tcp" "" small.bin
-  run "xmodem-crc rfc2217://" "rx -c x.bin" "$rfc" "" small.bin
+  for p in $protocols; do
+    case $p in
+    zmodem)
+      run "zmodem pty" "rz -y" "$d/dev" -Z data.bin
+      run "zmodem tcp://" "rz -y" "$tcp" -Z data.bin
+      run "zmodem rfc2217://" "rz -y" "$rfc" -Z data.bin
+      socat TCP-LISTEN:$((base + 2)),bind=127.0.0.1,reuseaddr "FILE:$d/dev,raw,echo=0" 2>/dev/null &
+      sleep 0.3
+      run "zmodem tcp:// socat" "rz -y" "tcp://127.0.0.1:$((base + 2))" -Z data.bin
+      ;;
+    ymodem)
+      run "ymodem pty" "rb -y" "$d/dev" -Y data.bin
+      run "ymodem tcp://" "rb -y" "$tcp" -Y data.bin
+      run "ymodem rfc2217://" "rb -y" "$rfc" -Y data.bin
+      ;;
+    xmodem)
+      run "xmodem-crc pty" "rx -c x.bin" "$d/dev" "" small.bin
+      run "xmodem-crc tcp://" "rx -c x.bin" "$tcp" "" small.bin
+      run "xmodem-crc rfc2217://" "rx -c x.bin" "$rfc" "" small.bin
+      ;;
+    esac
+  done
 done

@@ -37,7 +37,7 @@ complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "manpage" -d 'Prin
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "ports" -d 'List the serial ports, with USB vendor:product ids, serial number and product name where the system provides them'
 complete -c xyzmodem -n "__fish_xyzmodem_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l subpacket -d 'ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may accept no more than 1024' -r
-complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l window -d 'ZMODEM: at most this many bytes ahead of the receiver\'s acknowledgement (ZCRCQ windows); default: stream freely' -r
+complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l window -d 'ZMODEM: at most this many bytes ahead of the receiver\'s acknowledgement (ZCRCQ windows); default: stream freely until the receiver first asks for data again, then a window sized to the link (its measured round trip and rate)' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l header-wait -d 'YMODEM: seconds to wait for the receiver\'s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it' -r
 complete -c xyzmodem -n "__fish_xyzmodem_using_subcommand send" -l escape -d 'ZMODEM: what to escape, on top of what the receiver asks for (docs/LRZSZ.md)' -r -f -a "minimal\t'What lrzsz escapes by default: ZDLE, DLE, XON, XOFF (also with bit 7), CR after `@`'
 all\t'Every control character, 0x00-0x1F and 0x80-0x9F (lrzsz -e, ESCCTL)'

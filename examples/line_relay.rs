@@ -15,6 +15,10 @@
 //! two programs compared on one seed meet the same noise process. The last line then also
 //! says `flips_out=N flips_back=N`.
 //!
+//! `--baud 0` paces nothing: bytes go on at once and arrive `latency` later, however many
+//! are in flight (a network path with a delay, or a serial server's socket). The transmit
+//! buffer below then bounds only what the relay's pipes hold.
+//!
 //! `--tx-buffer BYTES` (default 4096) is how far a writer can get ahead of the wire, as on a
 //! real serial port: `write` copies into the tty layer's transmit buffer (the 8250 driver's
 //! is one page, 4 KiB; USB adapters hold a few KiB) and the UART's FIFO (16 to 128 bytes),
@@ -178,7 +182,13 @@ fn direction(
         }
     });
     thread::spawn(move || {
-        let byte_time = Duration::from_secs_f64(10.0 / f64::from(baud));
+        let byte_time = if baud == 0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(10.0 / f64::from(baud))
+        };
+        // Without pacing nothing waits for the wire: only the pipe bounds the writer.
+        let queue = queue.filter(|_| baud > 0);
         let mut line_free = Instant::now();
         let mut total = 0u64;
         let mut buf = vec![0u8; 64 * 1024];

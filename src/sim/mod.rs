@@ -17,6 +17,7 @@
 mod efficiency;
 mod judge;
 mod line;
+mod longfat;
 mod recovery;
 mod rng;
 mod run;
@@ -28,6 +29,7 @@ mod tests;
 pub use efficiency::Efficiency;
 pub use judge::{End, Outcome, Received, Report};
 pub use line::{CanBurst, Delivery, Faults, LineStats, Stall};
+pub use longfat::{Link, UNPACED_BAUD};
 pub use recovery::{Profile, recovery, scenario as recovery_scenario};
 pub use rng::Rng;
 pub use run::{run, run_traced};

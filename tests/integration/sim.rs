@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 
 use xyzmodem::proto::RecvMode;
 use xyzmodem::sim::{
-    self, Efficiency, Profile, REPLAY_VAR, Scenario, Summary, Variant, recovery, recovery_scenario,
-    sweep, sweep_auto, sweep_with,
+    self, Efficiency, Link, Profile, REPLAY_VAR, Scenario, Summary, Variant, recovery,
+    recovery_scenario, sweep, sweep_auto, sweep_with,
 };
 
 /// Random scenarios per variant: 12 x 3000 = 36 000 transfers per run (each of the 6 variants
@@ -199,6 +199,64 @@ fn recovery_from_line_errors() {
             }
         }
     }
+}
+
+/// Long fat noisy links (`sim::Link`: 921600 baud without and with bit errors at 1e-5,
+/// 115200 baud with them, and an unpaced link with them; 50 ms each way): every run completes
+/// byte-exact, and the median virtual time is printed against the line bound. On the fast
+/// noisy link the sender's window keeps the line busy, and each error costs about a round
+/// trip: the median is within 3 times the line bound (about 20 bit errors in 256 kB at 1e-5,
+/// 0.1 s each, on a 2.8 s bound; a window of two subpackets took 6.4 times it).
+/// `SIM_LONGFAT_N` seeds per cell (default 4) and `SIM_LONGFAT_KB` kB per file at 921600 baud and unpaced (default 256; a
+/// tenth of it at 115200 baud) make it larger; the figures in docs/SIMULATION.md are from
+/// `SIM_LONGFAT_N=20 SIM_LONGFAT_KB=2000`.
+#[test]
+fn long_fat_noisy_links() {
+    let env = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let n = env("SIM_LONGFAT_N", 4);
+    let kb = env("SIM_LONGFAT_KB", 256) as usize;
+    println!(
+        "| link | bytes | runs | completed | failed | hang | median s | max s | line bound s | retries |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut fast = 0.0;
+    for link in Link::ALL {
+        let len = if link == Link::SLOW {
+            kb * 100
+        } else {
+            kb * 1000
+        };
+        let s = link.sweep(0..n, len);
+        let max = s.times.iter().max().copied().unwrap_or_default();
+        println!(
+            "| {link} | {len} | {} | {} | {} | {} | {:.2} | {:.2} | {:.2} | {} |",
+            s.runs,
+            s.completed,
+            s.failed,
+            s.hang,
+            s.median_time().as_secs_f64(),
+            max.as_secs_f64(),
+            link.bound(len).as_secs_f64(),
+            s.retries,
+        );
+        for (scn, report) in &s.violations {
+            println!("  {scn}\n  => {report}");
+        }
+        assert!(s.panics.is_empty(), "{link}: engines panicked");
+        assert_eq!(s.hang, 0, "{link}: transfers hung");
+        assert_eq!(s.corrupt, 0, "{link}: silent corruption");
+        assert_eq!(s.completed, s.runs, "{link}: not every run completed");
+        if link == Link::FAST {
+            fast = s.median_time().as_secs_f64() / link.bound(len).as_secs_f64();
+        }
+    }
+    let link = Link::FAST;
+    assert!(fast <= 3.0, "{link}: median {fast:.2} times the line bound");
 }
 
 /// A 64 KiB file over a clean 115200-baud line with 0 and 20 ms of one-way latency: at least

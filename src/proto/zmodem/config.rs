@@ -16,8 +16,10 @@ pub struct SenderConfig {
     /// Bytes that may be sent ahead of the receiver's acknowledgement (`ZCRCQ` every
     /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`) until the
     /// receiver asks for data again during a file (`ZRPOS`): from then on the line is known
-    /// to be noisy, and every subpacket ends with `ZCRCQ`, at most two unacknowledged, so
-    /// that an error wastes at most those two instead of everything the link had queued.
+    /// to be noisy, and the window is sized to the link: a quarter more than it carries in a
+    /// round trip, measured from the `ZACK`s, and a subpacket (two subpackets until then, at
+    /// most 64 KiB), so that the line stays busy and an error wastes about a round trip
+    /// instead of everything the link had queued.
     pub window: Option<u32>,
     /// Ask the receiver to resume files it has in part (`ZCRESUM`).
     pub resume: bool,

@@ -225,6 +225,73 @@ fn tick_with(e: &mut dyn Engine, now: Instant, file: &[u8], pos: &mut usize) -> 
     drain(e, now, file, pos)
 }
 
+/// A `ZDATA` frame that starts before what the receiver holds (the sender answered a `ZRPOS`
+/// twice, or went back after a `ZACK` it took for lost) is read, and what the receiver holds
+/// already is dropped: no error, no `ZRPOS` (which would send the sender back once more, and
+/// its answer would cross the next frame), the rest stored at its place, and each `ZCRCQ`
+/// acknowledged where it ends in the sender's frame. Data beyond what it holds is still
+/// refused.
+#[test]
+fn receiver_reads_a_frame_that_resends_what_it_holds() {
+    let t0 = Instant::now();
+    let data = pattern(4096);
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    feed(&mut rx, t0, &zfile(&info("f", data.len())));
+    let mut enc = Encoder::new(EscapeProfile::Minimal);
+    // Each frame closes the one before with an empty ZCRCE, as a sender going back does.
+    let mut frame = |at: usize, subs: &[(usize, FrameEnd)]| {
+        let mut wire = Vec::new();
+        if at > 0 {
+            enc.subpacket(&mut wire, &[], FrameEnd::CrcE, CrcKind::Crc32);
+        }
+        wire.extend(bin32(
+            Header::with_position(FrameType::Data, at as u32),
+            None,
+        ));
+        let mut from = at;
+        for &(len, end) in subs {
+            enc.subpacket(&mut wire, &data[from..from + len], end, CrcKind::Crc32);
+            from += len;
+        }
+        wire
+    };
+    let d = feed(
+        &mut rx,
+        t0,
+        &frame(0, &[(1024, FrameEnd::CrcG), (1024, FrameEnd::CrcQ)]),
+    );
+    assert_eq!(d.written, &data[..2048]);
+    assert_eq!(headers(&d.wire), [(FrameType::Ack, 2048)]);
+    // The same data again from 1024, and on: only what is new is stored.
+    let d = feed(
+        &mut rx,
+        t0,
+        &frame(
+            1024,
+            &[
+                (512, FrameEnd::CrcQ),
+                (1024, FrameEnd::CrcG),
+                (512, FrameEnd::CrcQ),
+            ],
+        ),
+    );
+    assert_eq!(d.written, &data[2048..3072]);
+    assert_eq!(
+        headers(&d.wire),
+        [(FrameType::Ack, 1536), (FrameType::Ack, 3072)]
+    );
+    assert!(
+        !d.events.iter().any(|e| matches!(e, Event::Retry { .. })),
+        "{:?}",
+        d.events
+    );
+    // Beyond what it holds: a gap, asked for again.
+    let d = feed(&mut rx, t0, &frame(3584, &[(512, FrameEnd::CrcW)]));
+    assert!(d.written.is_empty());
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 3072)]);
+}
+
 #[test]
 fn receiver_asks_again_from_what_it_holds_after_a_damaged_subpacket() {
     let t0 = Instant::now();
@@ -449,8 +516,13 @@ fn sender_refuses_a_zrpos_beyond_the_end_and_answers_zcrc() {
     );
 }
 
+/// After a `ZRPOS` during the data the frame in flight is closed and the data goes again from
+/// the offset asked for; the first subpacket asks for a `ZACK` without waiting for it
+/// (`ZCRCQ`): the window bounds what goes on meanwhile, and the line is not left idle for a
+/// round trip on every error. A receiver that cannot answer while it receives (no `CANFDX`)
+/// has no window: the first subpacket waits for its `ZACK` (`ZCRCW`).
 #[test]
-fn sender_resends_from_the_zrpos_offset_with_a_zcrcw_first() {
+fn sender_resends_from_the_zrpos_offset_with_a_zcrcq_first() {
     let t0 = Instant::now();
     let data = pattern(50_000);
     let (mut tx, d, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
@@ -471,7 +543,25 @@ fn sender_resends_from_the_zrpos_offset_with_a_zcrcw_first() {
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(kinds, ["CrcE:0", "Data@1024", "CrcW:1024"], "{kinds:?}");
+    assert_eq!(kinds, ["CrcE:0", "Data@1024", "CrcQ:1024"], "{kinds:?}");
+    assert_eq!(tx.poll_timeout(), Some(t0), "streaming on");
+
+    // Half duplex: ZCRCW, and a wait.
+    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
+    drain(&mut tx, t0, &data, &mut 0);
+    feed(
+        &mut tx,
+        t0,
+        &hex(Header::with_flags(FrameType::RInit, 0x22, 0, 0, 0)),
+    );
+    let mut pos = 0;
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
+    drain(&mut tx, t0, &data, &mut pos);
+    tick_with(&mut tx, t0, &data, &mut pos);
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
+    let d = drain(&mut tx, t0, &data, &mut pos);
+    assert_eq!(frames(&d.wire, true), ["CrcE:0", "Data@1024", "CrcW:1024"]);
+    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S), "waiting for the ZACK");
 }
 
 #[test]
@@ -696,14 +786,17 @@ fn frames(wire: &[u8], in_data: bool) -> Vec<String> {
         .collect()
 }
 
-/// Once the receiver has asked for data again during the file (the line is noisy), every
-/// subpacket asks for a `ZACK` (`ZCRCQ`) and the sender pauses with two unacknowledged: an
-/// error then wastes at most two subpackets, not everything the link had queued. Before
-/// that it streams with `ZCRCG`.
+/// Once the receiver has asked for data again during the file (the line is noisy), the sender
+/// keeps a window: at first two subpackets, each ending with `ZCRCQ`. Then it measures the
+/// link from the `ZACK`s (the round trip from a `ZCRCQ` to its `ZACK`, what is acknowledged
+/// per unit of time) and keeps a quarter more than the link carries in a round trip, and a
+/// subpacket, unacknowledged: here every `ZACK` comes 100 ms after its `ZCRCQ` and the line
+/// takes any amount, so each round trip acknowledges the whole window and the window grows,
+/// up to 64 KiB. Before the first `ZRPOS` it streams with `ZCRCG`.
 #[test]
-fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
+fn after_a_zrpos_in_the_data_the_window_grows_to_what_the_link_carries() {
     let t0 = Instant::now();
-    let data = pattern(50_000);
+    let data = pattern(4 << 20);
     let (mut tx, d, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
     let mut wire = d.wire;
     for _ in 0..4 {
@@ -721,26 +814,80 @@ fn after_a_zrpos_in_the_data_the_sender_keeps_two_subpackets_unacknowledged() {
             "CrcG:1024"
         ]
     );
-    // An error at 2048: the frame in flight is closed, 2048 resent with ZCRCW.
+    // An error at 2048: the frame in flight is closed, and data goes again from 2048 with a
+    // window of two subpackets, nothing measured yet.
     tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 2048)));
-    let d = drain(&mut tx, t0, &data, &mut pos);
-    assert_eq!(frames(&d.wire, true), ["CrcE:0", "Data@2048", "CrcW:1024"]);
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 3072)));
     let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
-    assert_eq!(tx.poll_timeout(), Some(t0), "one subpacket unacknowledged");
-    wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    while tx.poll_timeout() == Some(t0) {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
     assert_eq!(
-        frames(&wire, false),
-        ["Data@3072", "CrcQ:1024", "CrcQ:1024"]
+        frames(&wire, true),
+        ["CrcE:0", "Data@2048", "CrcQ:1024", "CrcQ:1024"]
     );
-    assert_eq!(tx.poll_timeout(), Some(t0 + 10 * S), "two: wait for a ZACK");
-    assert!(tick_with(&mut tx, t0, &data, &mut pos).wire.is_empty());
-    // Each ZACK lets one more go.
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::Ack, 4096)));
-    let d = drain(&mut tx, t0, &data, &mut pos);
-    assert_eq!(frames(&d.wire, true), ["CrcQ:1024"]);
-    // That ZACK took no time: the next full window waits the shortest, 1 s.
-    assert_eq!(tx.poll_timeout(), Some(t0 + S));
+    assert_eq!(
+        tx.poll_timeout(),
+        Some(t0 + 10 * S),
+        "full: wait for a ZACK"
+    );
+
+    // Each round trip, the ZACKs of the ZCRCQs sent in the one before.
+    let rtt = Duration::from_millis(100);
+    let mut queries: Vec<u64> = items_from(&wire, true)
+        .iter()
+        .scan(2048u64, |at, (item, body)| {
+            *at += body.len() as u64;
+            Some((*item, *at))
+        })
+        .filter_map(|(i, at)| {
+            matches!(
+                i,
+                Item::Data {
+                    end: FrameEnd::CrcQ
+                }
+            )
+            .then_some(at)
+        })
+        .collect();
+    let mut now = t0;
+    let mut in_flight = Vec::new();
+    for _ in 0..24 {
+        now += rtt;
+        let acked = *queries.last().expect("a ZCRCQ");
+        let mut at = pos as u64;
+        let mut wire = Vec::new();
+        for &end in &queries {
+            tx.handle_input(now, &hex(Header::with_position(FrameType::Ack, end as u32)));
+            wire.extend(drain(&mut tx, now, &data, &mut pos).wire);
+            while tx.poll_timeout() == Some(now) {
+                wire.extend(tick_with(&mut tx, now, &data, &mut pos).wire);
+            }
+        }
+        in_flight.push(pos as u64 - acked);
+        queries = items_from(&wire, true)
+            .iter()
+            .filter_map(|(item, body)| {
+                at += body.len() as u64;
+                matches!(
+                    item,
+                    Item::Data {
+                        end: FrameEnd::CrcQ
+                    }
+                )
+                .then_some(at)
+            })
+            .collect();
+    }
+    // Each round trip the window is what was acknowledged in the one before, a quarter more
+    // and a subpacket (ZCRCQs every quarter window round it off), up to 64 KiB.
+    assert_eq!(
+        in_flight[..8],
+        [4096, 6144, 8192, 11264, 15360, 16384, 21504, 24576]
+    );
+    assert!(
+        (in_flight[16..].iter()).all(|&w| (63 << 10..=65 << 10).contains(&w)),
+        "{in_flight:?}"
+    );
 }
 
 /// A full window waits four times the slowest `ZACK` so far (at least 1 s) before it takes
@@ -774,7 +921,7 @@ fn a_full_window_waits_four_times_the_slowest_zack_before_sending_again() {
     let t2 = t1 + ms(1200);
     let d = tick_with(&mut tx, t2, &data, &mut pos);
     let f = frames(&d.wire, false);
-    assert_eq!(f, ["Data@1024", "CrcW:1024"], "{f:?}");
+    assert_eq!(f, ["Data@1024", "CrcQ:1024"], "{f:?}");
     assert!(d.events.iter().any(|e| matches!(e, Event::Retry { .. })));
     // A slow line's ZACKs (4 s) make it wait longer, never more than the answer timeout.
     let mut slow = Sender::new(SenderConfig::default(), vec![], t0);
@@ -822,10 +969,10 @@ fn a_zrinit_while_resending_after_our_zeof_ends_the_file() {
         wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
     }
     assert!(headers(&wire).contains(&(FrameType::Eof, 3000)));
-    // A late ZRPOS: resend from 1024, waiting for the ZACK of a ZCRCW.
+    // A late ZRPOS: resend from 1024, asking for a ZACK.
     tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
     let d = drain(&mut tx, t0, &data, &mut pos);
-    assert_eq!(frames(&d.wire, false), ["Data@1024", "CrcW:1024"]);
+    assert_eq!(frames(&d.wire, false), ["Data@1024", "CrcQ:1024"]);
     // The receiver had the whole file: ZRINIT. The file is done; ZFIN follows.
     tx.handle_input(t0, &zrinit);
     let d = drain(&mut tx, t0, &data, &mut pos);
@@ -1056,7 +1203,7 @@ fn zrpos_requests_that_arrive_together_are_answered_once() {
     assert_eq!(retries(&d), 1);
 
     // Requests for 2048, then the acknowledgement of the resent subpacket: the receiver
-    // got further after asking, so nothing goes again; the data goes on from 3072.
+    // got further after asking, so nothing goes again; the data goes on in the same frame.
     let read = [
         rpos(2048).repeat(3),
         hex(Header::with_position(FrameType::Ack, 3072)),
@@ -1066,8 +1213,12 @@ fn zrpos_requests_that_arrive_together_are_answered_once() {
     let zdata: Vec<_> = (headers(&d.wire).into_iter())
         .filter(|h| h.0 == FrameType::Data)
         .collect();
-    assert_eq!(zdata, [(FrameType::Data, 3072)]);
+    assert_eq!(zdata, []);
     assert_eq!(retries(&d), 0);
+    while tx.poll_timeout() == Some(t0) {
+        tick_with(&mut tx, t0, &data, &mut pos);
+    }
+    assert!(pos > 3072, "the data goes on");
 
     // Requests that come in separate reads are each answered: the answer may have been lost.
     for _ in 0..2 {
@@ -1075,4 +1226,203 @@ fn zrpos_requests_that_arrive_together_are_answered_once() {
         assert_eq!(retries(&d), 1);
         assert!(headers(&d.wire).contains(&(FrameType::Data, 3072)));
     }
+}
+
+/// A `ZRPOS` for the offset data just went again from, sooner than the shortest round trip
+/// measured after that answer, cannot be about the answer (the receiver saw several damaged
+/// frames, or its repeat crossed our answer): the data it asks for is on its way, and it is
+/// neither answered nor counted. After a round trip it is answered: the answer may have been
+/// lost.
+#[test]
+fn a_repeated_zrpos_sooner_than_a_round_trip_after_the_answer_is_not_answered() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let data = pattern(50_000);
+    let (mut tx, _, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
+    for _ in 0..2 {
+        tick_with(&mut tx, t0, &data, &mut pos);
+    }
+    let rpos = |at| hex(Header::with_position(FrameType::RPos, at));
+    let answered = |d: &Drained| {
+        let retried = d.events.iter().any(|e| matches!(e, Event::Retry { .. }));
+        let zdata = headers(&d.wire).iter().any(|h| h.0 == FrameType::Data);
+        assert_eq!(retried, zdata, "an answer is counted, and only an answer");
+        zdata
+    };
+    // An error at 1024; the ZACK of the window's two ZCRCQs after 100 ms: a round trip of
+    // 100 ms, 2048 bytes in it, so 50 ms of it were the subpackets' own time on the line.
+    assert!(answered(&feed_read(
+        &mut tx,
+        t0,
+        &rpos(1024),
+        &data,
+        &mut pos
+    )));
+    while tx.poll_timeout() == Some(t0) {
+        tick_with(&mut tx, t0, &data, &mut pos);
+    }
+    assert_eq!(pos, 3072, "a window of two subpackets");
+    let t1 = t0 + ms(100);
+    feed_read(
+        &mut tx,
+        t1,
+        &hex(Header::with_position(FrameType::Ack, 3072)),
+        &data,
+        &mut pos,
+    );
+    // An error at 3072, asked for three times: 20 ms after the answer it is an echo, 100 ms
+    // after it a request of its own.
+    let t2 = t1 + ms(10);
+    assert!(answered(&feed_read(
+        &mut tx,
+        t2,
+        &rpos(3072),
+        &data,
+        &mut pos
+    )));
+    let d = feed_read(&mut tx, t2 + ms(20), &rpos(3072), &data, &mut pos);
+    assert!(!answered(&d), "an echo is not answered: {:?}", d.events);
+    let d = feed_read(&mut tx, t2 + ms(100), &rpos(3072), &data, &mut pos);
+    assert!(answered(&d), "a round trip later it is");
+}
+
+/// Errors count per offset: a `ZACK` further than anything confirmed counts them from 0 again
+/// also when it comes while the window still has room (on a long line every `ZACK` does).
+/// Found by the simulator on a 115200-baud line with 50 ms each way: ten errors, each after a
+/// `ZACK` of what came before it, made the sender give up on a transfer that was progressing.
+#[test]
+fn a_zack_while_streaming_counts_the_errors_from_zero_again() {
+    let t0 = Instant::now();
+    let data = pattern(200_000);
+    let cfg = SenderConfig {
+        window: Some(16_384),
+        ..SenderConfig::default()
+    };
+    let (mut tx, _, mut pos) = sender_at_zrpos(cfg, &data, t0);
+    let mut at = 0u32;
+    for _ in 0..15 {
+        while pos < at as usize + 8192 {
+            assert_eq!(tx.poll_timeout(), Some(t0), "streaming");
+            tick_with(&mut tx, t0, &data, &mut pos);
+        }
+        // The receiver acknowledges 4096 more, then finds an error right after it.
+        at += 4096;
+        let d = feed(&mut tx, t0, &hex(Header::with_position(FrameType::Ack, at)));
+        assert!(d.wire.is_empty() || failed(&d.events).is_none());
+        let d = feed_read(
+            &mut tx,
+            t0,
+            &hex(Header::with_position(FrameType::RPos, at)),
+            &data,
+            &mut pos,
+        );
+        assert_eq!(failed(&d.events), None, "at {at}");
+        assert!(headers(&d.wire).contains(&(FrameType::Data, at)));
+    }
+}
+
+/// A full window that waits in vain for a `ZACK` waits twice as long the next time, up to the
+/// answer timeout, until the receiver answers again: a receiver whose answers are held up (a
+/// reverse line stalled for 16 s, the simulator's `zmodem:0x66c`) is not given up after ten
+/// waits of a second.
+#[test]
+fn a_full_window_waits_twice_as_long_after_each_wait_in_vain() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let data = pattern(50_000);
+    let cfg = SenderConfig {
+        window: Some(2048),
+        ..SenderConfig::default()
+    };
+    let (mut tx, _, mut pos) = sender_at_zrpos(cfg, &data, t0);
+    while tx.poll_timeout() == Some(t0) {
+        tick_with(&mut tx, t0, &data, &mut pos);
+    }
+    // A ZACK after 300 ms: a full window waits 1.2 s.
+    let mut now = t0 + ms(300);
+    feed_read(
+        &mut tx,
+        now,
+        &hex(Header::with_position(FrameType::Ack, 1024)),
+        &data,
+        &mut pos,
+    );
+    while tx.poll_timeout() == Some(now) {
+        tick_with(&mut tx, now, &data, &mut pos);
+    }
+    let mut waits = Vec::new();
+    for _ in 0..5 {
+        let at = tx.poll_timeout().expect("a deadline");
+        waits.push(at - now);
+        now = at;
+        let d = tick_with(&mut tx, now, &data, &mut pos);
+        assert!(
+            headers(&d.wire).contains(&(FrameType::Data, 1024)),
+            "sent again"
+        );
+        while tx.poll_timeout() == Some(now) {
+            tick_with(&mut tx, now, &data, &mut pos);
+        }
+    }
+    assert_eq!(waits, [ms(1200), ms(2400), ms(4800), ms(9600), 10 * S]);
+    // The receiver answers: short waits again.
+    let end = pos as u32;
+    feed_read(
+        &mut tx,
+        now,
+        &hex(Header::with_position(FrameType::Ack, end)),
+        &data,
+        &mut pos,
+    );
+    while tx.poll_timeout() == Some(now) {
+        tick_with(&mut tx, now, &data, &mut pos);
+    }
+    assert_eq!(tx.poll_timeout(), Some(now + ms(1200)));
+}
+
+/// The receiver asks again for data it asked for when the answer (a `ZDATA` at the offset it
+/// holds) does not come within twice the longest an answer took in the session, while the
+/// sender goes on sending (its window of data that the receiver skips): the `ZRPOS` or the
+/// answer's header was lost. Neither the quick resend after a second of silence nor the
+/// sender's wait for a `ZACK` would come before the window is full and a second has passed.
+/// Once per answer: if that is not answered either, the silence and header timeouts rule.
+#[test]
+fn receiver_asks_again_when_the_answer_to_its_zrpos_is_late() {
+    let t0 = Instant::now();
+    let ms = Duration::from_millis;
+    let mut rx = Receiver::new(ReceiverConfig::default(), t0);
+    drain(&mut rx, t0, &[], &mut 0);
+    let d = feed(&mut rx, t0, &zfile(&info("f", 100_000)));
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 0)]);
+    // The answer after 100 ms, then a damaged subpacket at 1000.
+    let good = pattern(1000);
+    let mut wire = bin32(
+        Header::with_position(FrameType::Data, 0),
+        Some((&good, FrameEnd::CrcG)),
+    );
+    let mut bad = Vec::new();
+    Encoder::new(EscapeProfile::Minimal).subpacket(&mut bad, &good, FrameEnd::CrcG, CrcKind::Crc32);
+    bad[100] ^= 0x01;
+    wire.extend_from_slice(&bad);
+    let t1 = t0 + ms(100);
+    let d = feed(&mut rx, t1, &wire);
+    assert_eq!(headers(&d.wire), [(FrameType::RPos, 1000)]);
+    // The sender's data goes on (it did not get the ZRPOS): bytes every 50 ms, no header.
+    let mut now = t1;
+    let mut asked = Vec::new();
+    for _ in 0..12 {
+        now += ms(50);
+        let d = feed(&mut rx, now, b"data the receiver skips");
+        asked.extend(headers(&d.wire).into_iter().map(|h| (h, now - t1)));
+        if rx.poll_timeout().is_some_and(|at| at <= now + ms(50)) {
+            let at = rx.poll_timeout().unwrap_or(now);
+            let d = tick(&mut rx, at);
+            asked.extend(headers(&d.wire).into_iter().map(|h| (h, at - t1)));
+        }
+    }
+    assert_eq!(
+        asked,
+        [((FrameType::RPos, 1000), ms(200))],
+        "once, after 2 x 100 ms"
+    );
 }

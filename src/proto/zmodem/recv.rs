@@ -9,7 +9,9 @@
 //! `ZCOMPL` and a note. After `ZFIN` it answers `ZFIN` and reads nothing but the sender's `OO`,
 //! so a shell prompt that follows is left for the shell.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+mod fin;
 
 use super::Encoder;
 use super::config::ReceiverConfig;
@@ -30,13 +32,6 @@ const REFUSED: u32 = 1;
 
 /// Longest Attn string kept (lrzsz: 32 bytes with its NUL).
 const MAX_ATTN: usize = 31;
-
-/// A sender's `ZFIN` as a hex header (what lrzsz `sz` and our sender send), up to its CR/LF
-/// trailer: after our `ZFIN`, the only bytes besides `OO` taken as the session's.
-const REPEATED_ZFIN: &[u8] = b"**\x18B0800000000022d";
-
-/// Repeated `ZFIN`s answered after the first (lrzsz `sz` sends at most 3 in all).
-const MAX_FIN_REPEATS: u8 = 3;
 
 /// The largest position ZMODEM can express.
 const MAX_POSITION: u64 = u32::MAX as u64;
@@ -111,6 +106,9 @@ pub struct Receiver {
     started: bool,
     /// The file being received: bytes held (the next offset wanted).
     file: Option<u64>,
+    /// The offset, in the sender's numbering, of the next byte of the `ZDATA` frame being
+    /// read (below `file` when the frame resends what we hold).
+    frame_at: u64,
     /// The length the current file's `ZFILE` announced, if it did.
     announced: Option<u64>,
     /// The CRC of the current frame's subpackets.
@@ -123,7 +121,18 @@ pub struct Receiver {
     /// Bytes came since the last resend after a silence: the next silence gets one too
     /// (a stalled sender gets one, then the header timeout, as before).
     quiet_armed: bool,
+    /// When our last `ZRPOS` in a file went out, while its answer (a `ZDATA` at or before the
+    /// bytes held) has not come.
+    asked: Option<Instant>,
+    /// That `ZRPOS` was asked again already (once per answer: [`Receiver::reask_at`]).
+    reasked: bool,
+    /// The longest a `ZRPOS` waited for its answer in this session (not timed when asked
+    /// again: the answer may be to either).
+    answer_max: Option<Duration>,
 }
+
+/// The soonest a `ZRPOS` is asked again for want of an answer ([`Receiver::reask_at`]).
+const MIN_REASK: Duration = Duration::from_millis(50);
 
 impl Receiver {
     /// A receiver that sends its first `ZRINIT` at `now`.
@@ -141,12 +150,16 @@ impl Receiver {
             enc: Encoder::new(EscapeProfile::Minimal),
             started: false,
             file: None,
+            frame_at: 0,
             announced: None,
             crc: CrcKind::Crc16,
             errors: 0,
             attn: Vec::new(),
             heard: now,
             quiet_armed: false,
+            asked: None,
+            reasked: false,
+            answer_max: None,
         };
         // The idle limit counts from here once the session has started.
         r.core.progress(now);
@@ -154,8 +167,29 @@ impl Receiver {
         r
     }
 
+    /// When the `ZRPOS` waiting for its answer is asked again: after twice the longest a
+    /// `ZRPOS` waited for its answer in this session (at least [`MIN_REASK`]), once per
+    /// answer. The `ZRPOS` or its answer was lost (or the answer's `ZDATA` header damaged
+    /// past recognition) while the sender goes on sending: neither the silence of the
+    /// quick resend nor the sender's own wait for a `ZACK` would come before its window is
+    /// full and a second has passed.
+    fn reask_at(&self) -> Option<Instant> {
+        let asked = self
+            .asked
+            .filter(|_| !self.reasked && self.file.is_some())?;
+        Some(asked + (self.answer_max? * 2).max(MIN_REASK))
+    }
+
     /// The deadline of the state itself, without the idle limit.
     fn state_deadline(&self) -> Option<Instant> {
+        let deadline = self.state_deadline_alone();
+        match (self.state, self.reask_at()) {
+            (State::File { .. }, Some(reask)) => deadline.map(|d| d.min(reask)),
+            _ => deadline,
+        }
+    }
+
+    fn state_deadline_alone(&self) -> Option<Instant> {
         match self.state {
             State::File { deadline } | State::Data { deadline }
                 if self.file.is_some() && self.quiet_armed =>
@@ -246,6 +280,7 @@ impl Receiver {
         self.header(Header::with_position(FrameType::RPos, held as u32));
         self.dec.hunt();
         self.heard = now;
+        self.asked = Some(now);
         self.state = State::File {
             deadline: now + self.cfg.limits.answer,
         };
@@ -299,9 +334,20 @@ impl Receiver {
             FrameType::Command => self.expect(now, Awaited::Command, format),
             FrameType::Data if in_file => {
                 let held = self.file.unwrap_or(0);
-                if u64::from(header.position()) != held {
+                let at = u64::from(header.position());
+                if at > held {
                     return self.error(now, RetryReason::BadSequence);
                 }
+                // Data from before what we hold (the sender answered a ZRPOS twice, or went
+                // back after a lost ZACK) is read and dropped up to what we hold: asking
+                // again would make the sender go back once more for each such frame, and
+                // each answer would cross the next.
+                if let Some(asked) = self.asked.take().filter(|_| !self.reasked) {
+                    let took = now.saturating_duration_since(asked);
+                    self.answer_max = Some(self.answer_max.map_or(took, |m| m.max(took)));
+                }
+                self.reasked = false;
+                self.frame_at = at;
                 self.crc = format.data_crc();
                 self.dec.expect_data(self.crc);
                 self.state = State::Data {
@@ -435,14 +481,17 @@ impl Receiver {
 
     fn on_data(&mut self, now: Instant, end: FrameEnd) {
         let held = self.file.unwrap_or(0);
-        let len = self.dec.data().len() as u64;
-        let next = held + len;
-        if next > MAX_POSITION {
+        let end_at = self.frame_at + self.dec.data().len() as u64;
+        self.frame_at = end_at;
+        if end_at > MAX_POSITION {
             return self.fail(Error::Unsupported(Unsupported::ZmodemPastLimit));
         }
         self.errors = 0;
+        // The bytes beyond what we hold: the tail of the subpacket.
+        let len = end_at.saturating_sub(held);
+        let next = held + len;
         if len > 0 {
-            self.core.write = Some((held, self.dec.data().len()));
+            self.core.write = Some((held, len as usize));
             self.core.progress(now);
         }
         self.file = Some(next);
@@ -451,14 +500,16 @@ impl Receiver {
             frame: len as usize,
         });
         let deadline = now + self.cfg.limits.answer;
+        // Acknowledged where the subpacket ends in the sender's frame: what we hold beyond it
+        // is not yet the sender's concern.
         match end {
             FrameEnd::CrcW => {
-                self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.header(Header::with_position(FrameType::Ack, end_at as u32));
                 self.heard = now;
                 self.state = State::File { deadline };
             }
             FrameEnd::CrcQ => {
-                self.header(Header::with_position(FrameType::Ack, next as u32));
+                self.header(Header::with_position(FrameType::Ack, end_at as u32));
                 self.heard = now;
                 self.state = State::Data { deadline };
             }
@@ -512,14 +563,20 @@ impl Session for Receiver {
     fn on_state_timeout(&mut self, now: Instant) {
         match self.state {
             State::Init { .. } if !self.started => self.send_zrinit(now),
+            State::File { .. } if self.reask_at().is_some_and(|at| now >= at) => {
+                self.reasked = true;
+                self.error(now, RetryReason::Timeout);
+            }
             State::Init { .. }
             | State::Subpacket { .. }
             | State::File { .. }
             | State::Data { .. } => {
                 // A resend after a silence (or the header timeout): the next silence waits
-                // for the header timeout unless bytes come first.
+                // for the header timeout unless bytes come first. A sender that was silent
+                // may be held up: this `ZRPOS` is neither asked again early nor timed.
                 self.quiet_armed = false;
                 self.error(now, RetryReason::Timeout);
+                self.reasked = true;
             }
             State::Verify { from, .. } => self.verified(now, from, None),
             State::Fin { .. } => self.finish(),
@@ -546,63 +603,12 @@ impl Session for Receiver {
         while used < bytes.len() {
             match self.state {
                 State::Done | State::Failed => return bytes.len(),
-                State::Fin {
-                    deadline,
-                    seen,
-                    matched,
-                    repeats,
-                } => {
-                    // Only the sender's "OO" belongs to the session (and the tail of its ZFIN
-                    // header, or a repeated ZFIN: lrzsz `sz` says ZFIN again when our answer
-                    // crossed a ZRINIT of ours, and dies of SIGPIPE if we are gone before its
-                    // "OO"): what follows is not ours.
-                    let byte = bytes[used];
-                    if seen == 0
-                        && repeats < MAX_FIN_REPEATS
-                        && byte == REPEATED_ZFIN[usize::from(matched)]
-                    {
-                        used += 1;
-                        let matched = matched + 1;
-                        let (deadline, matched, repeats) =
-                            if usize::from(matched) == REPEATED_ZFIN.len() {
-                                self.header(Header::new(FrameType::Fin));
-                                (now + self.cfg.fin_wait, 0, repeats + 1)
-                            } else {
-                                (deadline, matched, repeats)
-                            };
-                        self.state = State::Fin {
-                            deadline,
-                            seen,
-                            matched,
-                            repeats,
-                        };
-                        if !self.core.out.is_pending() {
-                            continue;
-                        }
+                State::Fin { .. } => {
+                    let (consumed, stop) = self.on_fin_byte(now, bytes[used]);
+                    used += usize::from(consumed);
+                    if stop {
                         return used;
                     }
-                    if matched == 0
-                        && seen == 0
-                        && matches!(byte, b'\r' | b'\n' | 0x8A | 0x8D | 0x11)
-                    {
-                        used += 1;
-                        continue;
-                    }
-                    if byte != b'O' {
-                        self.finish();
-                        return used;
-                    }
-                    used += 1;
-                    if seen + 1 >= 2 {
-                        self.finish();
-                        return used;
-                    }
-                    self.state = State::Fin {
-                        deadline,
-                        seen: seen + 1,
-                        matched: 0,
-                        repeats,
-                    };
                 }
                 _ => {
                     let (n, item) = self.dec.feed(&bytes[used..]);
@@ -625,7 +631,11 @@ impl Engine for Receiver {
 
     fn poll_output(&mut self) -> Option<Output<'_>> {
         let over = self.is_over();
-        self.core.poll(over, |_| self.dec.data())
+        // A write is the tail of the subpacket (what we did not hold already).
+        self.core.poll(over, |len| {
+            let data = self.dec.data();
+            &data[data.len() - len..]
+        })
     }
 
     fn provide_data(&mut self, _now: Instant, _data: &[u8]) {}

@@ -5,13 +5,15 @@
 //! information, and on the receiver's `ZRPOS` the data from that offset as one `ZDATA` frame
 //! of subpackets. Subpackets end with `ZCRCG` (stream on) unless the receiver announced a
 //! buffer (then `ZCRCW` at least once per buffer-full, and the sender waits for the `ZACK`)
-//! or a window is set (`ZCRCQ`, and a pause while the window is full). After each subpacket
+//! or there is a window (`ZCRCQ`, and a pause while the window is full: the configured one,
+//! or after the receiver's first `ZRPOS` one sized to the link, `window.rs`). After each subpacket
 //! the engine's deadline is "now", so the caller looks at the input before the next and a
 //! `ZRPOS`, `ZSKIP` or cancel is seen within one subpacket (the driver looks at most once per
 //! 20 µs). Every offset a receiver names is checked against the file.
 
 use std::time::{Duration, Instant};
 
+mod recovery;
 mod stale;
 mod zcrc;
 
@@ -25,8 +27,7 @@ use super::{
 use crate::proto::core::{self, Core, Session, Timer, Timers};
 use crate::proto::file::{self, Batch, FileInfo};
 use crate::proto::{
-    Check, Engine, Error, Event, PeerAbort, PeerMisbehaved, Position, Protocol, RetryReason,
-    Unsupported,
+    Check, Engine, Error, Event, PeerAbort, Position, Protocol, RetryReason, Unsupported,
 };
 
 /// `ZFILE` F0: binary, no conversion.
@@ -104,8 +105,9 @@ pub struct Sender {
     pos: u64,
     /// The offset the receiver last acknowledged (`ZACK`) or asked for (`ZRPOS`).
     acked: u64,
-    /// The last `ZRPOS` offset, to count a repeat as an error.
-    last_rpos: Option<u64>,
+    /// The last `ZRPOS` offset, to count a repeat as an error, and when data went again
+    /// from it (a repeat sooner than a round trip later is an echo: [`Sender::echoed_rpos`]).
+    last_rpos: Option<(u64, Instant)>,
     /// The furthest offset sent in this file: data beyond it is progress.
     sent_high: u64,
     /// The furthest offset the receiver confirmed in this file (`ZRPOS`, `ZACK`): a
@@ -117,7 +119,8 @@ pub struct Sender {
     eof_sent: Option<u64>,
     /// The size of the read asked for.
     requested: usize,
-    /// The next subpacket is the first after a `ZRPOS` during the data: it ends with `ZCRCW`.
+    /// The next subpacket is the first after a `ZRPOS` during the data: it asks for a `ZACK`
+    /// (`ZCRCQ` with a window, else `ZCRCW`).
     resync: bool,
     /// The ZDATA header must go out before the next subpacket.
     need_zdata: bool,
@@ -244,6 +247,7 @@ impl Sender {
             return self.fail(Error::Unsupported(Unsupported::ZmodemFileTooLarge));
         }
         self.core.out.file_start(info.clone());
+        self.window.new_file();
         self.pos = 0;
         self.acked = 0;
         self.last_rpos = None;
@@ -273,62 +277,6 @@ impl Sender {
 
     fn file_size(&self) -> Option<u64> {
         self.batch.current().and_then(|f| f.size)
-    }
-
-    /// Count an error at offset `at` of the file; false (and failed) once there were too
-    /// many.
-    fn count_error(&mut self, at: u64, reason: RetryReason) -> bool {
-        self.errors += 1;
-        if self.errors >= self.cfg.limits.max_errors {
-            self.fail(Error::RetriesExhausted {
-                at: Position::Offset(at),
-                attempts: self.errors,
-                last: reason,
-            });
-            return false;
-        }
-        self.core.out.event(Event::Retry {
-            reason,
-            attempt: self.errors,
-        });
-        true
-    }
-
-    /// The receiver wants the data from `offset` on.
-    fn on_zrpos(&mut self, now: Instant, offset: u64, during_data: bool) {
-        if self.file_size().is_some_and(|size| offset > size) {
-            return self.fail(Error::PeerMisbehaved(PeerMisbehaved::PositionPastEnd));
-        }
-        let further = self.confirm(now, offset);
-        if during_data {
-            self.window.noisy = true;
-            if further {
-                // The receiver got further than ever: errors count per offset (as lrzsz's 12
-                // ZRPOS at one offset), not per file, so a long file on a noisy line that
-                // keeps making progress is not given up. Only further than ever: a receiver
-                // that goes back and forth between two offsets makes none.
-                self.errors = 0;
-            }
-            if self.last_rpos == Some(offset) || offset < self.acked {
-                // The same offset again: things are not getting through. Smaller subpackets.
-                self.window.shrink();
-            }
-            if !self.count_error(offset, RetryReason::Nak) {
-                return;
-            }
-            // Close the frame in flight so the receiver's reader is back at headers.
-            let crc = self.crc;
-            let out = self.core.out.tx();
-            self.enc.subpacket(out, &[], FrameEnd::CrcE, crc);
-            self.resync = true;
-        }
-        self.last_rpos = Some(offset);
-        self.pos = offset;
-        self.acked = offset;
-        // What went before is sent again: no ZACK for it is waited for.
-        self.window.restart();
-        self.need_zdata = true;
-        self.request(now);
     }
 
     /// Ask the caller for the next subpacket's data.
@@ -379,6 +327,7 @@ impl Sender {
                 };
             }
             FrameEnd::CrcQ => {
+                self.resync = false;
                 self.window.queried(self.pos, now);
                 self.after_subpacket(now);
             }
@@ -440,11 +389,11 @@ impl Sender {
             }
             (State::WaitAck { .. }, FrameType::Ack) => {
                 if pos == self.pos {
-                    self.on_zack(now, pos, true);
+                    self.on_zack(now, pos);
                     self.request(now);
                 } else if pos > self.acked && pos <= self.pos {
                     // A ZCRCQ's answer: the window moves on.
-                    self.on_zack(now, pos, true);
+                    self.on_zack(now, pos);
                     self.after_subpacket(now);
                     if matches!(self.state, State::Stream { .. }) {
                         self.request(now);
@@ -452,7 +401,7 @@ impl Sender {
                 }
             }
             (State::Stream { .. }, FrameType::Ack) if pos > self.acked && pos <= self.pos => {
-                self.on_zack(now, pos, false);
+                self.on_zack(now, pos);
             }
             (
                 State::Stream { .. } | State::WaitAck { .. } | State::WaitEof { .. },
@@ -500,17 +449,6 @@ impl Sender {
         }
     }
 
-    /// The receiver acknowledged the data up to `pos` (`ZACK`): when further than it ever
-    /// confirmed, progress, and (`count_again`: a `ZACK` waited for) the errors count from 0
-    /// again, as for `ZRPOS`: errors count per offset.
-    fn on_zack(&mut self, now: Instant, pos: u64, count_again: bool) {
-        self.window.acked_at(now, pos);
-        self.acked = pos;
-        if self.confirm(now, pos) && count_again {
-            self.errors = 0;
-        }
-    }
-
     /// `ZEOF` at the end of the data sent; then wait for the receiver's `ZRINIT`.
     fn send_zeof(&mut self, now: Instant) {
         self.bin(Header::with_position(FrameType::Eof, self.pos as u32));
@@ -536,17 +474,6 @@ impl Sender {
         });
         self.core.out.event(Event::Finished);
         self.state = State::Done;
-    }
-
-    /// The receiver confirmed the file up to `offset` (`ZRPOS`, `ZACK`): true, and progress,
-    /// if that is further than it ever confirmed in this file.
-    fn confirm(&mut self, now: Instant, offset: u64) -> bool {
-        if offset <= self.confirmed_high {
-            return false;
-        }
-        self.confirmed_high = offset;
-        self.core.progress(now);
-        true
     }
 }
 
@@ -611,6 +538,7 @@ impl Session for Sender {
             State::Stream { .. } => self.request(now),
             State::WaitAck { .. } => {
                 // The ZACK did not come: send again from what was acknowledged.
+                self.window.waited_in_vain();
                 if self.count_error(self.acked, RetryReason::Timeout) {
                     let acked = self.acked;
                     self.on_zrpos(now, acked, false);
@@ -645,7 +573,7 @@ impl Session for Sender {
                     return bytes.len();
                 }
                 Some(Item::Header { header, .. }) => {
-                    if self.stale_rpos(header, &bytes[used..]) {
+                    if self.stale_rpos(header, &bytes[used..]) || self.echoed_rpos(now, header) {
                         continue;
                     }
                     self.on_header(now, header);

@@ -3,7 +3,11 @@
 //! out-of-place `ZDATA` it sees), and the requests arrive together. Answering each one sends
 //! the same data again for every copy; each extra copy reaches the receiver at an offset it no
 //! longer wants and earns another round of `ZRPOS`es, until one side's error count runs out.
-//! So a `ZRPOS` is answered only when nothing later in the same read supersedes it.
+//! So a `ZRPOS` is answered only when nothing later in the same read supersedes it, and a
+//! `ZRPOS` for the offset just answered that comes sooner than a round trip after the answer
+//! (so it cannot be about the answer) is left alone too.
+
+use std::time::Instant;
 
 use super::{Sender, State};
 use crate::proto::zmodem::{Decoder, DecoderConfig, FrameType, Header, Item};
@@ -20,6 +24,26 @@ impl Sender {
             && self
                 .ahead
                 .supersedes_rpos(u64::from(header.position()), rest)
+    }
+}
+
+impl Sender {
+    /// True for a `ZRPOS` during the data for the offset data last went again from, sooner
+    /// after that than three quarters of the receiver's shortest turnaround (a round trip
+    /// without the subpacket's own time on the line): the receiver asked before it could
+    /// have seen the answer (it saw several damaged frames, or the answers crossed a repeat
+    /// of its own), so the data it wants is already on its way. Left unanswered and
+    /// uncounted.
+    pub(super) fn echoed_rpos(&self, now: Instant, header: Header) -> bool {
+        let Some(turnaround) = self.window.link.turnaround else {
+            return false;
+        };
+        let rtt = turnaround * 3 / 4;
+        header.kind == FrameType::RPos
+            && matches!(self.state, State::Stream { .. } | State::WaitAck { .. })
+            && self.last_rpos.is_some_and(|(offset, at)| {
+                offset == u64::from(header.position()) && now.saturating_duration_since(at) < rtt
+            })
     }
 }
 
