@@ -334,10 +334,16 @@ def part_a():
     print("| direction | `send`/`recv -q --port` | `send`/`recv --port` on a terminal | inside `term` "
           "| term / on a terminal |")
     print("|---|---|---|---|---|")
-    mbs = lambda s: "-" if s != s else f"{s:.2f} s ({size / s / 2**20:.1f} MiB/s)"
+    def mbs(runs):
+        s = median(runs)
+        if s != s:
+            return "-"
+        each = ", ".join(f"{r:.2f}" for r in runs)
+        return f"{s:.2f} s ({size / s / 2**20:.1f} MiB/s; {each})"
+
     for d in ("download", "upload"):
-        q, b, t = (median(times.get(f"{d} {how}", [])) for how in ("q", "tty", "term"))
-        ratio = "-" if t != t or b != b else f"{t / b:.3f}"
+        q, b, t = (times.get(f"{d} {how}", []) for how in ("q", "tty", "term"))
+        ratio = "-" if not t or not b else f"{median(t) / median(b):.3f}"
         print(f"| {d} (remote {'sz' if d == 'download' else 'rz'}) | {mbs(q)} | {mbs(b)} | {mbs(t)} "
               f"| {ratio} |")
 
