@@ -579,6 +579,11 @@ pub fn run_with(
     if !io.link_dead && !io.stuck {
         let _ = io.link.flush();
     }
+    // What the engine left of its last read is not the session's (the shell's prompt after a
+    // ZMODEM session's `OO`, the next program's first bytes): the link keeps it if it can.
+    if pending_from < pending_to {
+        io.link.unread(&buf[pending_from..pending_to]);
+    }
     let mut summary = io.summary;
     summary.elapsed = started.elapsed();
     if let Some(e) = local_error {
@@ -771,6 +776,20 @@ mod tests {
         assert!(link.was_stuck);
         assert_eq!(link.acks, 2, "{:02x?}", link.script.written);
         assert_eq!(link.script.written.last(), Some(&0x06));
+    }
+
+    /// What came in the same read after the session's last byte (a shell's prompt) is handed
+    /// back to the link, where a [`Replay`](crate::link::Replay) keeps it for the next reader.
+    #[test]
+    fn input_after_the_end_is_handed_back_to_the_link() {
+        use crate::link::Replay;
+        // A ZMODEM sender's ZFIN, then its `OO` and the shell's prompt in one read.
+        let script = Script::new(&[b"**\x18B0800000000022d\r\x8a", b"OO$ *"]);
+        let mut link = Replay::new(script, Vec::new());
+        let mut engine = zmodem::Receiver::new(zmodem::ReceiverConfig::default(), Instant::now());
+        let result = run_with(&mut engine, &mut link, &mut NoFiles, &Options::default());
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(link.pending(), b"$ *");
     }
 
     /// On a terminal link, a Ctrl-C byte typed before the sender begins (keys typed first

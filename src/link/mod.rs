@@ -92,6 +92,15 @@ pub trait Link {
         None
     }
 
+    /// Hand back bytes read from this link but not used (a session that ended in the middle
+    /// of a read: what followed is the next reader's, such as a shell's prompt after `sz`):
+    /// the next read returns them first. `false` when the link cannot keep them; they are
+    /// then lost. [`Replay`] keeps them.
+    fn unread(&mut self, bytes: &[u8]) -> bool {
+        let _ = bytes;
+        false
+    }
+
     /// Hold the line in the break state (a continuous space) for `duration`, then release
     /// it: a serial port's break, RFC 2217's over a serial server (a boot monitor may take it
     /// as "stop"). A link that has no break fails with [`io::ErrorKind::Unsupported`].
@@ -151,6 +160,9 @@ macro_rules! forward_link {
             }
             fn input_fd(&self) -> Option<RawFd> {
                 (**self).input_fd()
+            }
+            fn unread(&mut self, bytes: &[u8]) -> bool {
+                (**self).unread(bytes)
             }
             fn send_break(&mut self, duration: Duration) -> io::Result<()> {
                 (**self).send_break(duration)

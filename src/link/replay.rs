@@ -4,7 +4,9 @@
 //! came in the same read after that text (U-Boot's first `C`, sent right after "## Ready for
 //! binary (ymodem) download ...") belongs to the transfer. [`Replay`] gives those bytes to the
 //! next reads before it reads the inner link again, so the start character is not lost and
-//! the transfer does not wait for the device to repeat it.
+//! the transfer does not wait for the device to repeat it. A session that ends in the middle
+//! of a read hands the rest back ([`Link::unread`]), which a `Replay` keeps for the next
+//! reader.
 
 use std::io;
 use std::sync::atomic::AtomicBool;
@@ -98,6 +100,13 @@ impl<L: Link> Link for Replay<L> {
 
     fn name(&self) -> &str {
         self.inner.name()
+    }
+
+    /// Kept before the bytes not handed out yet.
+    fn unread(&mut self, bytes: &[u8]) -> bool {
+        self.leftover.splice(..self.pos, bytes.iter().copied());
+        self.pos = 0;
+        true
     }
 
     fn send_break(&mut self, duration: Duration) -> io::Result<()> {

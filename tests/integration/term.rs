@@ -942,3 +942,52 @@ fn sigterm_during_a_download_ends_the_terminal() {
     ended_with(&work, &tmux, 130);
     assert!(!work.path("in/big.bin").exists());
 }
+
+/// What follows a download in the same read is the remote side's, and is looked at too: an
+/// `rz` started right after `sz` is asked about at once (its first `ZRINIT` is not thrown
+/// away with the end of the download, which left the prompt to rz's retry 10 s later), and
+/// the shell's output after it shows.
+#[test]
+fn an_rz_right_after_a_download_is_asked_about_at_once() {
+    let work = Work::new();
+    let files = remote_files(&work);
+    let (_, upload) = work.random_file("up.bin", 20_000, 0xE1);
+    if !require_peers(&["sz", "rz"]) {
+        return;
+    }
+    let Some(remote) = RemoteShell::start(&work) else {
+        return;
+    };
+    let Some(tmux) = typed(
+        &work,
+        &format!(
+            "{BIN} term --download-dir in --port {}",
+            remote.link.display()
+        ),
+    ) else {
+        return;
+    };
+    tmux.wait_for("xyzmodem: connected to", LIMIT);
+    tmux.press("Enter");
+    tmux.wait_for("remote>", LIMIT);
+    for round in 0..3 {
+        tmux.type_line(&format!("clear; sz a.bin b.bin; rz; echo round-{round}"));
+        tmux.wait_for("xyzmodem: received 2 files", LIMIT);
+        // lrzsz rz says its ZRINIT again after 10 s: the question must come well before.
+        tmux.wait_for(ASKED, Duration::from_secs(5));
+        tmux.type_line("up.bin");
+        tmux.wait_for(&format!("round-{round}"), LIMIT);
+        for (name, data) in &files {
+            assert_eq!(
+                sha256_hex(&work.read(&format!("in/{name}"))),
+                sha256_hex(data)
+            );
+            std::fs::remove_file(work.path(&format!("in/{name}"))).expect("rm");
+        }
+        assert_eq!(sha256_hex(&work.read("remote/up.bin")), sha256_hex(&upload));
+        std::fs::remove_file(work.path("remote/up.bin")).expect("rm");
+    }
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(&work, &tmux, 0);
+}

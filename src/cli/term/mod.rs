@@ -241,13 +241,24 @@ impl Term<'_> {
         }
     }
 
-    /// Show what the remote side sent, but for a ZMODEM start, which starts the transfer.
+    /// Show what the remote side sent, but for a ZMODEM start, which starts the transfer;
+    /// what came after the transfer's end in its last read (the shell's prompt, the next
+    /// program's start) is looked at the same way.
     fn output(&mut self, input: &[u8], shown: &mut Vec<u8>) {
+        let mut rest = self.output_once(input, shown);
+        while !rest.is_empty() {
+            rest = self.output_once(&rest, shown);
+        }
+    }
+
+    /// [`output`](Self::output) up to the end of a transfer: returns what its last read
+    /// brought after it.
+    fn output_once(&mut self, input: &[u8], shown: &mut Vec<u8>) -> Vec<u8> {
         self.last = input.last().copied();
         let found = match self.watch.as_mut() {
             None => {
                 self.display(input);
-                return;
+                return Vec::new();
             }
             Some(watch) => {
                 shown.clear();
@@ -256,20 +267,16 @@ impl Term<'_> {
         };
         self.display(shown);
         let Some((start, bytes)) = found else {
-            return;
+            return Vec::new();
         };
-        let link = self.conn.link.as_mut();
         let (s, verbosity) = (self.s, self.verbosity);
+        let mut link = Replay::new(self.conn.link.as_mut(), bytes);
         let what = match start {
-            ZmodemStart::Download => Some(transfer::download(
-                s,
-                verbosity,
-                &mut self.local,
-                link,
-                bytes,
-            )),
+            ZmodemStart::Download => {
+                Some(transfer::download(s, verbosity, &mut self.local, &mut link))
+            }
             ZmodemStart::Upload => {
-                let sent = transfer::upload(s, verbosity, &mut self.local, link, bytes);
+                let sent = transfer::upload(s, verbosity, &mut self.local, &mut link);
                 if sent.is_none()
                     && let Some(watch) = self.watch.as_mut()
                 {
@@ -278,9 +285,11 @@ impl Term<'_> {
                 sent
             }
         };
+        let rest = link.pending().to_vec();
         if let Some(what) = what {
             self.log.line(&what);
         }
+        rest
     }
 
     /// Show bytes from the remote side (or typed, with local echo): mapped, timestamped, and
@@ -375,12 +384,17 @@ impl Term<'_> {
                         &mut link,
                         protocol,
                     );
+                    let rest = link.pending().to_vec();
                     self.log.line(&what);
+                    self.output(&rest, &mut Vec::new());
                 }
                 Some(Action::Receive) => {
-                    let link = self.conn.link.as_mut();
-                    let what = transfer::receive(self.s, self.verbosity, &mut self.local, link);
+                    let mut link = Replay::new(self.conn.link.as_mut(), Vec::new());
+                    let what =
+                        transfer::receive(self.s, self.verbosity, &mut self.local, &mut link);
+                    let rest = link.pending().to_vec();
                     self.log.line(&what);
+                    self.output(&rest, &mut Vec::new());
                 }
                 Some(Action::Break) => match self.conn.link.send_break(BREAK) {
                     Ok(()) => note(&format!("sent a break ({} ms)", BREAK.as_millis())),

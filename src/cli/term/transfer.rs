@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use xyzmodem::files::{ReceiveFiles, Target};
-use xyzmodem::link::{Link, RawModeGuard, Replay};
+use xyzmodem::link::{Link, RawModeGuard};
 use xyzmodem::proto::cancel::CANCEL_SEQUENCE;
 use xyzmodem::proto::detect::Start;
 use xyzmodem::proto::zmodem::EscapeProfile;
@@ -61,43 +61,40 @@ impl Local {
     }
 }
 
-/// Receive what the remote side's `sz` sends, into the download directory; `pending`: the
-/// bytes read past the start (its `ZRQINIT` first), which the receiver reads before the link.
+/// Receive what the remote side's `sz` sends, into the download directory; `link` hands out
+/// the bytes read past the start (its `ZRQINIT` first) before it reads the line, and keeps
+/// what the session's last read brought after its end.
 pub fn download(
     s: &TermSettings,
     verbosity: Verbosity,
     local: &mut Local,
     link: &mut dyn Link,
-    pending: Vec<u8>,
 ) -> String {
     local.cooked(|| {
         // A line of our own: the remote side's `rz\r` is on the one the cursor is on.
         eprintln!();
-        let mut link = Replay::new(link, pending);
-        let what = receive_with(&s.download, Start::Zmodem, verbosity, &mut link);
+        let what = receive_with(&s.download, Start::Zmodem, verbosity, link);
         format!("ZMODEM download: {what}")
     })
 }
 
-/// The remote side's `rz` waits: ask for the files and send them by ZMODEM; `pending`: the
-/// bytes read past its start (its `ZRINIT` first). Returns what happened, for the log, or
-/// `None` when the person declined (empty answer, Ctrl-C, Esc): `rz` was told to stop (the
-/// cancel sequence, so that it ends and its shell gets no junk).
+/// The remote side's `rz` waits: ask for the files and send them by ZMODEM; `link` hands out
+/// the bytes read past its start (its `ZRINIT` first) before it reads the line. Returns what
+/// happened, for the log, or `None` when the person declined (empty answer, Ctrl-C, Esc):
+/// `rz` was told to stop (the cancel sequence, so that it ends and its shell gets no junk).
 pub fn upload(
     s: &TermSettings,
     verbosity: Verbosity,
     local: &mut Local,
     link: &mut dyn Link,
-    pending: Vec<u8>,
 ) -> Option<String> {
     local.cooked(|| {
         eprintln!();
-        let mut link = Replay::new(link, pending);
         let question =
             "xyzmodem: the remote side waits for files (rz); send (Tab completes, empty: none): ";
-        let sent = ask_and_send(s, verbosity, &mut link, Protocol::Zmodem, question);
+        let sent = ask_and_send(s, verbosity, link, Protocol::Zmodem, question);
         if sent.is_none() {
-            cancel(&mut link);
+            cancel(link);
             eprintln!("xyzmodem: sent nothing; the remote rz was told to stop");
         }
         sent.map(|what| format!("ZMODEM upload: {what}"))
