@@ -879,10 +879,12 @@ fn after_a_zrpos_in_the_data_the_window_grows_to_what_the_link_carries() {
             .collect();
     }
     // Each round trip the window is what was acknowledged in the one before, a quarter more
-    // and a subpacket (ZCRCQs every quarter window round it off), up to 64 KiB.
+    // and a subpacket (ZCRCQs every quarter window round it off), up to 64 KiB. The first
+    // rates measured (20 KiB a second) make the subpackets shorter (25 ms on the line) until
+    // the rate has grown.
     assert_eq!(
         in_flight[..8],
-        [4096, 6144, 8192, 11264, 15360, 16384, 21504, 24576]
+        [3072, 3904, 5248, 6688, 10240, 13312, 14336, 16384]
     );
     assert!(
         (in_flight[16..].iter()).all(|&w| (63 << 10..=65 << 10).contains(&w)),
@@ -1424,5 +1426,46 @@ fn receiver_asks_again_when_the_answer_to_its_zrpos_is_late() {
         asked,
         [((FrameType::RPos, 1000), ms(200))],
         "once, after 2 x 100 ms"
+    );
+}
+
+/// Once the line has shown errors, a subpacket is no longer on the line than 25 ms at the
+/// rate the `ZACK`s measure: an error costs the whole damaged subpacket, and a long one is
+/// hit more often. Here a 115200-baud line (11 520 bytes a second) with 50 ms each way: the
+/// `ZACK`s of the window's two 1024-byte `ZCRCQ`s come 189 and 278 ms after the `ZRPOS`
+/// answer went, and what follows goes in subpackets of 160 bytes (7 366 bytes a second
+/// acknowledged so far, 184 in 25 ms, down to a multiple of 32). The window is still the
+/// least, two subpackets, and these short ones fill it with `ZCRCQ` every quarter window.
+#[test]
+fn after_errors_a_slow_line_gets_short_subpackets() {
+    let t0 = Instant::now();
+    let data = pattern(64 << 10);
+    let (mut tx, _, mut pos) = sender_at_zrpos(SenderConfig::default(), &data, t0);
+    tick_with(&mut tx, t0, &data, &mut pos);
+    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    while tx.poll_timeout() == Some(t0) {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    assert_eq!(
+        frames(&wire, true),
+        ["CrcE:0", "Data@1024", "CrcQ:1024", "CrcQ:1024"]
+    );
+    let mut wire = Vec::new();
+    for (ms, end) in [(189, 2048), (278, 3072)] {
+        let now = t0 + Duration::from_millis(ms);
+        tx.handle_input(now, &hex(Header::with_position(FrameType::Ack, end)));
+        wire.extend(drain(&mut tx, now, &data, &mut pos).wire);
+        while tx.poll_timeout() == Some(now) {
+            wire.extend(tick_with(&mut tx, now, &data, &mut pos).wire);
+        }
+    }
+    // After the first ZACK 5 418 bytes a second (128 in 25 ms), after the second 7 366.
+    assert_eq!(
+        frames(&wire, true),
+        [
+            "CrcG:128", "CrcG:128", "CrcQ:128", "CrcG:160", "CrcG:160", "CrcQ:160", "CrcG:160",
+            "CrcG:160", "CrcQ:160", "CrcG:160", "CrcG:160", "CrcQ:160", "CrcG:160"
+        ]
     );
 }

@@ -1,5 +1,6 @@
 //! The ZMODEM sender's flow control: how large each subpacket is (halved when the receiver
-//! keeps asking for the same data, grown back after good ones), how it ends (`ZCRCG` stream
+//! keeps asking for the same data, grown back after good ones, once the line has shown errors
+//! no longer on the line than [`SUBPACKET_TIME`]), how it ends (`ZCRCG` stream
 //! on, `ZCRCQ` ask for a `ZACK`, `ZCRCW` wait for it) against the receiver's buffer and the
 //! window, how large the window is once the line has shown errors (what the link carries in
 //! a round trip, measured from the `ZACK`s: [`Window::size`]), and how long a full window
@@ -19,6 +20,13 @@ pub const MAX_SUBPACKET: usize = 8192;
 /// The shortest a full window waits for a `ZACK` ([`Window::ack_wait`]): the receiver's own
 /// quick resend comes after 1 s of silence too.
 const MIN_ACK_WAIT: Duration = Duration::from_secs(1);
+
+/// After errors, a subpacket takes at most this long on the line at the measured rate
+/// ([`Window::subpacket`]): an error costs the whole damaged subpacket (the receiver finds it
+/// at the CRC), and the chance that one is hit grows with its length. At 115200 baud a
+/// 1024-byte subpacket is 89 ms on the line, 288 bytes 25 ms; the six bytes that end each
+/// one are then 2 % of it. At 921600 baud the cap (2.3 KiB) is above the usual 1024 bytes.
+const SUBPACKET_TIME: Duration = Duration::from_millis(25);
 
 /// `ZCRCQ` subpackets remembered for timing their `ZACK`s: one goes every quarter window (or
 /// every subpacket in the window after errors), so a handful are in flight; beyond this many
@@ -210,21 +218,32 @@ impl Window {
     /// window grows to the line's rate from two subpackets in a few round trips (five, half a
     /// second, from 2 KiB to the 14 KiB of 921600 baud and 100 ms).
     pub(super) fn size(&self) -> Option<u32> {
-        let least = 2 * self.blk as u32;
-        let after_errors = self.noisy.then(|| {
-            self.link
-                .window()
-                .map_or(least, |w| (w + self.blk as u32).max(least))
-        });
+        let blk = self.subpacket() as u32;
+        let least = 2 * blk;
+        let after_errors = self
+            .noisy
+            .then(|| self.link.window().map_or(least, |w| (w + blk).max(least)));
         self.configured
             .or(after_errors)
             .filter(|_| self.full_duplex)
     }
 
-    /// The most the next subpacket may carry: the subpacket size, less what the receiver's
-    /// buffer has no room for (at least one byte).
+    /// The subpacket size in force: the current one ([`Window::shrink`]), once the line has
+    /// shown errors no more than it carries in [`SUBPACKET_TIME`] at the measured rate (a
+    /// multiple of 32 bytes, at least the smallest subpacket).
+    fn subpacket(&self) -> usize {
+        if !self.noisy || self.link.rate <= 0.0 {
+            return self.blk;
+        }
+        let fits = (self.link.rate * SUBPACKET_TIME.as_secs_f64()) as usize / 32 * 32;
+        self.blk.min(fits.max(MIN_SUBPACKET))
+    }
+
+    /// The most the next subpacket may carry: the subpacket size in force
+    /// ([`Window::subpacket`]), less what the receiver's buffer has no room for (at least one
+    /// byte).
     pub(super) fn room(&self) -> usize {
-        let max = self.blk;
+        let max = self.subpacket();
         if self.rx_buffer == 0 {
             return max;
         }
