@@ -8,7 +8,8 @@
 # shows what a round trip through the network link costs. Prints one line per transfer:
 # the wall time of the sender, and the rate. Uses target/release/xyzmodem unless XYZMODEM says
 # otherwise; needs socat, ser2net, lrzsz and GNU time. Each line also gives the sender's CPU
-# time (user + system): the share of the wall time our side was busy. ZMODEM also runs through
+# time (user + system): the share of the wall time our side was busy, and ser2net's CPU time
+# meanwhile (0 for the pty and socat runs, which do not go through it). ZMODEM also runs through
 # socat as the TCP-to-pty relay instead of ser2net (`tcp:// socat`): the same link of ours, the
 # server's relay replaced.
 # ser2net's relay buffers are BUFSIZE bytes each way (default 65536, as docs/OPERATIONS.md
@@ -66,11 +67,13 @@ run() {
   rm -f "$d/out/"*
   (cd "$d/out" && exec $device <"$d/host" >"$d/host" 2>/dev/null) &
   local dev=$!
-  local start end
+  local start end relay0 relay1
+  relay0=$(relay_ticks)
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
   /usr/bin/time -f "%U %S" -o "$d/cpu" "$bin" send -q $args --port "$port" "$d/$file" </dev/null
   end=$(date +%s.%N)
+  relay1=$(relay_ticks)
   wait "$dev"
   local got
   got=$(ls "$d/out")
@@ -84,8 +87,14 @@ run() {
   size=$(stat -c %s "$d/$file")
   secs=$(echo "$end - $start" | bc)
   read -r user sys <"$d/cpu"
-  printf '%-22s %8.3f s %8.2f MiB/s  sender cpu %6.2f s\n' "$label" "$secs" \
-    "$(echo "$size / 1048576 / $secs" | bc -l)" "$(echo "$user + $sys" | bc)"
+  printf '%-22s %8.3f s %8.2f MiB/s  sender cpu %6.2f s  ser2net cpu %6.2f s\n' "$label" "$secs" \
+    "$(echo "$size / 1048576 / $secs" | bc -l)" "$(echo "$user + $sys" | bc)" \
+    "$(echo "($relay1 - $relay0) / $(getconf CLK_TCK)" | bc -l)"
+}
+
+# ser2net's CPU time so far (user + system, in clock ticks), from /proc.
+relay_ticks() {
+  awk '{print $14 + $15}' "/proc/$(cat "$d/ser2net.pid")/stat"
 }
 
 tcp="tcp://127.0.0.1:$((base + 1))"

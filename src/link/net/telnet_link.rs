@@ -147,6 +147,10 @@ impl<L: Link> Link for TelnetLink<L> {
         self.encoded.clear();
         telnet::encode(chunk, &mut self.encoded);
         let sent = self.inner.write(&self.encoded, left)?;
+        if sent == self.encoded.len() {
+            // The common case, without counting the chunk again.
+            return Ok(chunk.len());
+        }
         let (whole, half) = telnet::sent_of(chunk, sent);
         if half {
             // The data byte is ours to finish: its second half goes before anything else.
