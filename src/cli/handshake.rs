@@ -186,6 +186,38 @@ pub fn handshake(
     }
 }
 
+/// How long the device must print nothing before `--after` is written...
+const AFTER_QUIET: Duration = Duration::from_millis(150);
+/// ...and how long a device that keeps printing delays it at most.
+const AFTER_WAIT_MAX: Duration = Duration::from_secs(2);
+/// What is kept of the device's output meanwhile: its last bytes.
+const AFTER_KEPT: usize = 64 * 1024;
+
+/// Read `link` until it has been quiet for [`AFTER_QUIET`], for [`AFTER_WAIT_MAX`] at most;
+/// returns the last [`AFTER_KEPT`] bytes read. A link the other side closed is quiet.
+fn quiet(link: &mut dyn Link, interrupt: &AtomicBool) -> std::io::Result<Vec<u8>> {
+    let began = Instant::now();
+    let mut heard = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let left = AFTER_WAIT_MAX.saturating_sub(began.elapsed());
+        if left.is_zero() || interrupt.load(Ordering::Relaxed) {
+            return Ok(heard);
+        }
+        match link.read(&mut buf, AFTER_QUIET.min(left)) {
+            Ok(0) => return Ok(heard),
+            Ok(n) => {
+                heard.extend_from_slice(&buf[..n]);
+                if heard.len() > AFTER_KEPT {
+                    heard.drain(..heard.len() - AFTER_KEPT);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(heard),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
 /// The link a session runs over: the port or stdin/stdout, traced when asked, with the
 /// bytes the handshake read past its text handed out first.
 pub struct Wire {
@@ -226,9 +258,28 @@ impl Wire {
         &mut self.link
     }
 
-    /// After a successful transfer: write `--after`.
-    pub fn after(&mut self, board: &Board) -> anyhow::Result<()> {
+    /// After a successful transfer: write `--after`, once the device has gone quiet. A boot
+    /// monitor throws away the input that waits when its transfer ends (U-Boot's `loady`
+    /// eats what it takes for the end of the last block) and then prints its summary and
+    /// prompt: text typed before that is lost, or cut. What it printed meanwhile goes to
+    /// `show` line by line (`-v`), and is kept for whoever reads the link next
+    /// (`--then-term`).
+    pub fn after(&mut self, board: &Board, show: &mut dyn FnMut(&str)) -> anyhow::Result<()> {
         if let Some(after) = &board.after {
+            let heard =
+                quiet(&mut self.link, self.interrupt).map_err(|error| driver::Error::Link {
+                    name: self.link.name().to_owned(),
+                    error,
+                })?;
+            let mut lines = Lines {
+                partial: Vec::new(),
+                show,
+            };
+            lines.push(&heard);
+            if !lines.partial.is_empty() {
+                lines.flush();
+            }
+            self.link.unread(&heard);
             let link = self.link.get_mut();
             link.write_all(after, driver::WRITE_TIMEOUT, Some(self.interrupt))
                 .and_then(|()| link.flush())

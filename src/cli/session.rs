@@ -295,7 +295,7 @@ pub fn send_port(
     let result = sending
         .run(sources, &infos, wire.link(), rec, Some(&waiting))
         .with_context(|| format!("sending {what}"))
-        .and_then(|summary| wire.after(&a.board).map(|()| summary));
+        .and_then(|summary| wire.after(&a.board, &mut echo).map(|()| summary));
     match kept {
         Some(slot) if result.is_ok() => *slot = Some(wire.into_link()),
         _ => wire.close(), // restore the terminal before printing
@@ -520,7 +520,7 @@ fn recv_port(
     }
     .run(files, wire.link(), rec, Some(waiting));
     let after = match &got.summary {
-        Ok(_) => wire.after(&a.board),
+        Ok(_) => wire.after(&a.board, &mut echo),
         Err(_) => Ok(()),
     };
     wire.close(); // restore the terminal before printing
