@@ -77,16 +77,7 @@ pub(crate) fn ended_with(work: &Work, tmux: &Tmux, code: i32) {
     let screen = tmux.wait_for("done-42", LIMIT);
     let want = format!("exit={code}");
     assert!(screen.contains(&want), "{want}:\n{}", screen.join("\n"));
-    assert_eq!(work.read("after.txt"), work.read("before.txt"), "stty -a");
-    tmux.type_line("echo typed-$((2+3))");
-    let screen = tmux.wait_for("typed-5", LIMIT);
-    assert!(
-        screen
-            .iter()
-            .any(|row| row.ends_with("echo typed-$((2+3))")),
-        "the typed line is echoed: {}",
-        screen.join("\n")
-    );
+    crate::tty::restored_and_echoing(work, tmux);
 }
 
 /// The last row that starts with `prefix`.
@@ -459,6 +450,29 @@ fn declining_an_upload_stops_the_remote_rz_cleanly() {
     ended_with(&work, &tmux, 0);
 }
 
+/// On a console, `remote` (an lrzsz receiver) typed and `ready` on the screen, then `Ctrl-T
+/// key`, its `question`, and `file` typed at it, until `sent` shows; then the shell goes on
+/// with nothing typed into it (an `echo` shows), and `Ctrl-T q` ends with 0, the terminal as
+/// it was.
+fn ctrl_t_sends_to(work: &Work, tmux: &Tmux, remote: &str, ready: &str, key: &str, file: &str) {
+    tmux.type_line(remote);
+    tmux.wait_for(ready, LIMIT);
+    tmux.press("C-t");
+    tmux.press(key);
+    let question = match key {
+        "y" => "xyzmodem: send files by YMODEM (Tab completes, empty: none):",
+        _ => "xyzmodem: send a file by XMODEM-1K (Tab completes, empty: none):",
+    };
+    tmux.wait_for(question, LIMIT);
+    tmux.type_line(file);
+    tmux.wait_for(&format!("xyzmodem: sent {file}"), 2 * LIMIT);
+    tmux.type_line("echo went-$((1+2))");
+    tmux.wait_for("went-3", LIMIT);
+    tmux.press("C-t");
+    tmux.press("q");
+    ended_with(work, tmux, 0);
+}
+
 /// lrzsz `rb` on the remote side, then `Ctrl-T y` and a path: the file arrives by YMODEM,
 /// and the shell goes on with nothing typed into it (`rb` loses its last ACK on the pty; its
 /// shell's prompt ends the wait, and the end-of-batch header is not sent again).
@@ -469,28 +483,18 @@ fn ctrl_t_y_sends_to_a_remote_rb() {
     let Some((_remote, tmux)) = on_console(&work, "") else {
         return;
     };
-    tmux.type_line("rb");
-    tmux.wait_for("rb waiting to receive.", LIMIT);
-    tmux.press("C-t");
-    tmux.press("y");
-    tmux.wait_for(
-        "xyzmodem: send files by YMODEM (Tab completes, empty: none):",
-        LIMIT,
+    ctrl_t_sends_to(
+        &work,
+        &tmux,
+        "rb",
+        "rb waiting to receive.",
+        "y",
+        "y-file.bin",
     );
-    tmux.type_line("y-file.bin");
-    tmux.wait_for(
-        "xyzmodem: sent y-file.bin: 68.36 KiB (70000 bytes)",
-        2 * LIMIT,
-    );
-    tmux.type_line("echo y-$((1+2))");
-    tmux.wait_for("y-3", LIMIT);
     assert_eq!(
         sha256_hex(&work.read("remote/y-file.bin")),
         sha256_hex(&ydata)
     );
-    tmux.press("C-t");
-    tmux.press("q");
-    ended_with(&work, &tmux, 0);
 }
 
 /// lrzsz `rx FILE` on the remote side, then `Ctrl-T x` and a path: the file arrives by
@@ -503,23 +507,10 @@ fn ctrl_t_x_sends_to_a_remote_rx() {
     let Some((_remote, tmux)) = on_console(&work, "") else {
         return;
     };
-    tmux.type_line("rx -c x-copy.bin");
-    tmux.wait_for("rx: ready to receive x-copy.bin", LIMIT);
-    tmux.press("C-t");
-    tmux.press("x");
-    tmux.wait_for(
-        "xyzmodem: send a file by XMODEM-1K (Tab completes, empty: none):",
-        LIMIT,
-    );
-    tmux.type_line("x-file.bin");
-    tmux.wait_for("xyzmodem: sent x-file.bin", 2 * LIMIT);
-    tmux.type_line("echo x-$((2+2))");
-    tmux.wait_for("x-4", LIMIT);
+    let ready = "rx: ready to receive x-copy.bin";
+    ctrl_t_sends_to(&work, &tmux, "rx -c x-copy.bin", ready, "x", "x-file.bin");
     crate::common::check_xmodem_copy(&work.read("remote/x-copy.bin"), &xdata, 127)
         .expect("the XMODEM copy");
-    tmux.press("C-t");
-    tmux.press("q");
-    ended_with(&work, &tmux, 0);
 }
 
 /// `sb FILE` on the remote side, then `Ctrl-T r`: the file lands in the download directory.

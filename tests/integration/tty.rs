@@ -359,6 +359,12 @@ fn ctrl_c_ends_the_wait_at_a_terminal(command: &str, waiting: &str) {
     );
     // A second at most, plus the shell's two commands and the screen polling.
     assert!(took < Duration::from_secs(2), "{took:?}");
+    restored_and_echoing(&work, &tmux);
+}
+
+/// The terminal's settings (`stty -a`, recorded before and after the command) are as they
+/// were, and a typed line is echoed and runs.
+pub(crate) fn restored_and_echoing(work: &Work, tmux: &Tmux) {
     assert_eq!(work.read("after.txt"), work.read("before.txt"), "stty -a");
     tmux.type_line("echo typed-$((2+3))");
     let screen = tmux.wait_for("typed-5", LIMIT);
