@@ -943,24 +943,9 @@ fn an_rz_right_after_a_download_is_asked_about_at_once() {
     let work = Work::new();
     let files = remote_files(&work);
     let (_, upload) = work.random_file("up.bin", 20_000, 0xE1);
-    if !require_peers(&["sz", "rz"]) {
-        return;
-    }
-    let Some(remote) = RemoteShell::start(&work) else {
+    let Some((_remote, tmux)) = on_console(&work, "--download-dir in") else {
         return;
     };
-    let Some(tmux) = typed(
-        &work,
-        &format!(
-            "{BIN} term --download-dir in --port {}",
-            remote.link.display()
-        ),
-    ) else {
-        return;
-    };
-    tmux.wait_for("xyzmodem: connected to", LIMIT);
-    tmux.press("Enter");
-    tmux.wait_for("remote>", LIMIT);
     for round in 0..3 {
         tmux.type_line(&format!("clear; sz a.bin b.bin; rz; echo round-{round}"));
         tmux.wait_for("xyzmodem: received 2 files", LIMIT);
