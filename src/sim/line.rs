@@ -12,6 +12,8 @@ use std::fmt;
 use std::time::Duration;
 
 use super::rng::Rng;
+#[cfg(doc)]
+use super::scenario::LineConfig;
 use crate::proto::cancel::CAN;
 
 /// Nanoseconds in the time of 10 bits at 1 baud.
@@ -166,6 +168,8 @@ pub(crate) struct Line {
     baud: u64,
     latency: u64,
     delivery: Delivery,
+    /// Bytes the writer may have waiting for the wire ([`LineConfig::tx_buffer`]).
+    tx_buffer: u64,
     faults: Faults,
     rng: Rng,
     /// When the transmitter is free again.
@@ -200,6 +204,7 @@ impl Line {
             baud: u64::from(baud),
             latency: latency.as_nanos() as u64,
             delivery,
+            tx_buffer: 0,
             faults,
             rng,
             free_at: 0,
@@ -230,8 +235,21 @@ impl Line {
     }
 
     /// When the transmitter is free (the end of the last write on the wire).
+    #[cfg(test)]
     pub(crate) fn free_at(&self) -> u64 {
         self.free_at
+    }
+
+    /// Let the writer get `bytes` ahead of the wire ([`LineConfig::tx_buffer`]).
+    pub(crate) fn with_tx_buffer(mut self, bytes: usize) -> Self {
+        self.tx_buffer = bytes as u64;
+        self
+    }
+
+    /// When the writer may write again: once no more than the transmit buffer waits for the
+    /// wire.
+    pub(crate) fn writer_free_at(&self) -> u64 {
+        self.free_at.saturating_sub(self.f(self.tx_buffer))
     }
 
     /// Put `data` on the line at `now`, through the fault injector. `dead` is the hang-up time

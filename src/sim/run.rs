@@ -45,6 +45,7 @@ fn simulate(scn: &Scenario, trace: bool) -> (Report, Vec<String>) {
             faults,
             Rng::stream(scn.plan.seed, stream),
         )
+        .with_tx_buffer(scn.line.tx_buffer)
     };
     let mut pair = Pair::new(
         &mut *tx,
@@ -329,7 +330,7 @@ impl Wire for Line {
     }
 
     fn free_at(&self) -> u64 {
-        Self::free_at(self)
+        Self::writer_free_at(self)
     }
 
     fn available(&self, now: u64) -> usize {

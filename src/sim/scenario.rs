@@ -118,6 +118,10 @@ pub struct LineConfig {
     pub forward: Delivery,
     /// How the sending engine reads the receiver's bytes.
     pub reverse: Delivery,
+    /// How many bytes each writer may have waiting for the wire before a write blocks it (a
+    /// serial port's transmit buffer: the tty layer's page and the UART's FIFO). 0: a write
+    /// blocks its writer until its bytes are on the wire.
+    pub tx_buffer: usize,
 }
 
 impl Default for LineConfig {
@@ -127,6 +131,7 @@ impl Default for LineConfig {
             latency: Duration::ZERO,
             forward: Delivery::Burst,
             reverse: Delivery::Burst,
+            tx_buffer: 0,
         }
     }
 }
@@ -436,6 +441,9 @@ impl fmt::Display for Scenario {
             "\n  line {} baud, latency {:?}, reads: forward {}, reverse {}",
             self.line.baud, self.line.latency, self.line.forward, self.line.reverse
         )?;
+        if self.line.tx_buffer > 0 {
+            write!(f, ", transmit buffers {} bytes", self.line.tx_buffer)?;
+        }
         write!(
             f,
             "\n  faults forward: {}\n  faults reverse: {}",
