@@ -117,6 +117,10 @@ pub struct Sender {
     /// A `ZEOF` at the file's end went out for this file (at this offset): a `ZRINIT` that
     /// comes while data is being resent after it is that `ZEOF`'s answer.
     eof_sent: Option<u64>,
+    /// When the `ZFILE` now waiting for its answer went: its answer times the link with
+    /// nothing else on it ([`Window::exchanged`]). `None` for a `ZFILE` sent again (the
+    /// answer may be the first copy's).
+    zfile_sent: Option<Instant>,
     /// The size of the read asked for.
     requested: usize,
     /// The next subpacket is the first after a `ZRPOS` during the data: it asks for a `ZACK`
@@ -152,6 +156,7 @@ impl Sender {
             sent_high: 0,
             confirmed_high: 0,
             eof_sent: None,
+            zfile_sent: None,
             requested: 0,
             resync: false,
             need_zdata: false,
@@ -254,6 +259,7 @@ impl Sender {
         self.eof_sent = None;
         self.crc_requests = 0;
         self.send_zfile(now);
+        self.zfile_sent = Some(now);
     }
 
     /// `ZFILE` with the information of `files[index]` (again, after a `ZNAK` or a timeout,
@@ -270,6 +276,8 @@ impl Sender {
         let crc = self.crc;
         let out = self.core.out.tx();
         self.enc.subpacket(out, &body, FrameEnd::CrcW, crc);
+        // Timed only when sent once (`send_file`).
+        self.zfile_sent = None;
         self.state = State::WaitPos {
             deadline: now + self.cfg.limits.answer,
         };
@@ -369,6 +377,9 @@ impl Sender {
             (State::WaitSinitAck { .. }, FrameType::Ack) => self.send_file(now),
             (State::WaitPos { .. }, FrameType::RPos) => {
                 self.errors = 0;
+                if let Some(sent) = self.zfile_sent.take() {
+                    self.window.exchanged(now.saturating_duration_since(sent));
+                }
                 self.on_zrpos(now, pos, false);
             }
             (State::WaitPos { .. }, FrameType::Skip) => {

@@ -33,39 +33,77 @@ const SUBPACKET_TIME: Duration = Duration::from_millis(25);
 /// the oldest are forgotten (not timed).
 const MAX_Q_SENT: usize = 64;
 
-/// The measured window ([`Window::size`]) is this many times what the link carries in a
-/// round trip (and a subpacket): room for the measurement to be low, and for the window to
-/// grow while the line is faster than it was measured (each measurement taken with a full
-/// window gives at least the window again, so it grows by a quarter per round trip). No more:
-/// what the window holds beyond the round trip waits in the link's transmit buffer, and an
-/// error sends it again for nothing (at 115200 baud a 4 KiB buffer is 0.36 s).
+/// While the window limits the line (no `ZCRCQ` found data queued ahead of it), the measured
+/// window ([`Window::size`]) is this many times what the link carries in a round trip: each
+/// measurement taken with a full window gives at least the window again, so it grows by a
+/// quarter per round trip until the line is the limit.
 const GAIN: f64 = 1.25;
+
+/// A `ZCRCQ` whose round trip is this much longer than the shortest found data queued ahead of
+/// it (in the link's transmit buffer): the line, not the window, is the limit, and the window
+/// is what the link carries in a round trip, with no more than [`MARGIN`] to spare. What it
+/// held beyond that would wait in the transmit buffer, and an error sends it again for
+/// nothing (at 115200 baud a 4 KiB buffer is 0.36 s).
+const QUEUED: Duration = Duration::from_millis(4);
+
+/// What the window holds beyond the round trip and the `ZCRCQ` spacing once the line is the
+/// limit: room for a `ZACK` that comes late (the receiver or the sender not scheduled at
+/// once), so the line does not idle while it is on its way.
+const MARGIN: Duration = Duration::from_millis(10);
+
+/// A link whose receiver takes at least this long to answer (the turnaround: the round trip
+/// less the subpacket's own time on the line) is long: a serial line behind a network, a
+/// radio link. There the sender keeps the measured window from the first `ZACK`s on, not only
+/// after errors: streamed data fills the link's transmit buffer (4 KiB is 0.36 s at 115200
+/// baud), and the first error would send it all again. Shorter links (a cable, a pipe) stream
+/// until the first error, as before.
+const LONG: Duration = Duration::from_millis(20);
 
 /// The largest measured window: 64 KiB, for a link without pacing (a network path), where
 /// every error sends the window again for nothing, and each copy in flight can earn another
 /// `ZRPOS`.
 const MAX_WINDOW: u32 = 64 << 10;
 
-/// A rate measured over a span of `ZACK`s is forgotten by this factor per new measurement,
-/// so a link that slowed down is followed.
-const RATE_DECAY: f64 = 0.875;
+/// Rates measured over spans of `ZACK`s that are remembered: the rate in force is the most of
+/// them, so a few low ones (a span that began at a `ZRPOS`, a late `ZACK`) do not shrink the
+/// window, and a link that slowed down is followed after this many.
+const RATE_SAMPLES: usize = 32;
 
 /// What the sender measures of the link from the `ZACK`s: the round trip (`ZCRCQ` to its
 /// `ZACK`) and the rate at which acknowledgements advance.
 #[derive(Debug, Default)]
 pub(super) struct Link {
     /// The shortest `ZCRCQ`-to-`ZACK` time in this session: the round trip with nothing
-    /// queued ahead.
-    pub(super) rtt: Option<Duration>,
-    /// Bytes per second acknowledged, the most measured (forgotten slowly: [`RATE_DECAY`]).
-    pub(super) rate: f64,
-    /// The shortest round trip less the time its `ZCRCQ` subpacket took on the line at the
-    /// measured rate: the least time a receiver takes to answer what it has just been sent
-    /// (a short subpacket, a damaged header).
-    pub(super) turnaround: Option<Duration>,
-    /// The last acknowledgement: its offset and when it came (a `ZACK`, or the `ZRPOS` data
-    /// last went again from).
-    last: Option<(u64, Instant)>,
+    /// queued ahead, and the length of that `ZCRCQ`'s subpacket.
+    rtt: Option<(Duration, u64)>,
+    /// Bytes per second acknowledged: the most of the last [`RATE_SAMPLES`] measurements.
+    rate: f64,
+    /// The median of the last [`RATE_SAMPLES`].
+    median: f64,
+    /// The most ever measured in this session.
+    peak: f64,
+    /// The rate from the first `ZACK`s of `ZCRCQ`s sent back to back ([`Link::acked`]).
+    pair: f64,
+    /// The shortest time a `ZFILE` took to be answered: a round trip with nothing else on
+    /// the line, before any data (the first `ZCRCQ`s may wait behind streamed data).
+    exchange: Option<Duration>,
+    /// The last measurements of the rate, newest last.
+    rates: VecDeque<f64>,
+    /// The last `ZCRCQ` timed waited behind data queued in the link ([`QUEUED`]): the line,
+    /// not the window, is the limit.
+    queued: bool,
+    /// The last acknowledgement: its offset, when it came (a `ZACK`, or the `ZRPOS` data last
+    /// went again from), and whether it was a `ZRPOS` (a span from it holds the round trip
+    /// with nothing acknowledged: not a measure of the rate).
+    last: Option<Since>,
+}
+
+/// An acknowledgement a rate is measured from ([`Link::last`]).
+#[derive(Debug, Clone, Copy)]
+struct Since {
+    pos: u64,
+    at: Instant,
+    restart: bool,
 }
 
 impl Link {
@@ -73,32 +111,124 @@ impl Link {
     /// the `ZCRCQ` it answers went out. The rate is what was acknowledged from then to now,
     /// over that time: with a full window, the window per round trip; with the line busy,
     /// the line's rate.
-    fn acked(&mut self, now: Instant, pos: u64, since: Option<(u64, Instant)>) {
-        if let Some((from, at)) = since {
-            let span = now.saturating_duration_since(at);
-            if !span.is_zero() && pos > from {
-                let rate = (pos - from) as f64 / span.as_secs_f64();
-                self.rate = rate.max(self.rate * RATE_DECAY);
+    fn acked(&mut self, now: Instant, pos: u64, since: Option<Since>) {
+        match (since.filter(|s| !s.restart), self.last) {
+            (Some(since), _) => {
+                let span = now.saturating_duration_since(since.at);
+                if !span.is_zero() && pos > since.pos {
+                    let rate = (pos - since.pos) as f64 / span.as_secs_f64();
+                    self.sample(rate);
+                    self.peak = self.peak.max(rate);
+                }
             }
+            // Before any such measurement, `ZCRCQ`s sent back to back (the first of a
+            // session): their `ZACK`s come about as far apart as the line took to carry the
+            // data between them. The rate until it is measured, and a bound on the line's
+            // (for a subpacket's time on the line): without it a link measured only while the
+            // window is the limit would seem slow. Not a measurement: one late `ZACK` over so
+            // short a span makes it high.
+            (None, Some(prev)) if self.rates.is_empty() && !prev.restart => {
+                let span = now.saturating_duration_since(prev.at);
+                if !span.is_zero() && pos > prev.pos {
+                    self.rate = (pos - prev.pos) as f64 / span.as_secs_f64();
+                    self.pair = self.pair.max(self.rate);
+                }
+            }
+            _ => {}
         }
-        self.last = Some((pos, now));
+        self.last = Some(Since {
+            pos,
+            at: now,
+            restart: false,
+        });
     }
 
-    /// A `ZCRCQ` subpacket of `len` bytes was answered after `took`: what of it was not the
-    /// subpacket's own time on the line (at the rate measured so far, so rather more than less).
+    /// A rate measured: the rate in force is the most of the last [`RATE_SAMPLES`].
+    fn sample(&mut self, rate: f64) {
+        if self.rates.len() == RATE_SAMPLES {
+            self.rates.pop_front();
+        }
+        self.rates.push_back(rate);
+        self.rate = self.rates.iter().copied().fold(self.pair, f64::max);
+        let mut sorted: Vec<f64> = self.rates.iter().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        self.median = sorted[sorted.len() / 2];
+    }
+
+    /// A `ZCRCQ` subpacket of `len` bytes was answered after `took`. Kept when it is the
+    /// quickest answer so far, set against its subpacket's time on the line at the most ever
+    /// measured (a long subpacket's round trip is longer by that), as the shortest round trip;
+    /// and whether this one waited behind data queued in the link (its answer, so set against
+    /// its length, [`QUEUED`] slower than the quickest).
     fn timed(&mut self, took: Duration, len: u64) {
-        if self.rate > 0.0 {
-            let on_line = Duration::from_secs_f64(len as f64 / self.rate);
-            let turnaround = took.saturating_sub(on_line);
-            self.turnaround = Some(self.turnaround.map_or(turnaround, |t| t.min(turnaround)));
+        let peak = self.line_rate();
+        let answer = |(took, len): (Duration, u64)| {
+            took.as_secs_f64() - if peak > 0.0 { len as f64 / peak } else { 0.0 }
+        };
+        let best = match self.rtt {
+            Some(best) if answer(best) <= answer((took, len)) => best,
+            _ => (took, len),
+        };
+        self.rtt = Some(best);
+        self.queued = answer((took, len)) > answer(best) + QUEUED.as_secs_f64();
+    }
+
+    /// The line's rate, for a subpacket's time on it: the most measured; before that, or when
+    /// the first `ZACK`s sent back to back said more than twice that (a fast link measured
+    /// only while the window was the limit, which then seemed slow), theirs.
+    fn line_rate(&self) -> f64 {
+        if self.pair > 2.0 * self.peak {
+            self.pair
+        } else {
+            self.peak
         }
     }
 
-    /// What the link carries in a round trip, times [`GAIN`]; `None` until both are measured.
-    fn window(&self) -> Option<u32> {
-        let rtt = self.rtt?;
-        (self.rate > 0.0)
-            .then(|| (GAIN * self.rate * rtt.as_secs_f64()).min(f64::from(MAX_WINDOW)) as u32)
+    /// The shortest round trip, `None` until measured.
+    pub(super) fn rtt(&self) -> Option<Duration> {
+        self.rtt.map(|(rtt, _)| rtt)
+    }
+
+    /// The least time a receiver takes to answer what it has just been sent (a short
+    /// subpacket, a damaged header): the shortest round trip less its subpacket's time on
+    /// the line at the most ever measured (so rather more than less), at least half of it.
+    pub(super) fn turnaround(&self) -> Option<Duration> {
+        let (rtt, len) = self.rtt?;
+        let peak = self.line_rate();
+        let on_line = if peak > 0.0 {
+            Duration::from_secs_f64(len as f64 / peak)
+        } else {
+            Duration::ZERO
+        };
+        Some(rtt.saturating_sub(on_line).max(rtt / 2))
+    }
+
+    /// What the link carries in the shortest round trip; `None` until both are measured.
+    fn in_flight(&self) -> Option<f64> {
+        let (rtt, _) = self.rtt?;
+        (self.rate > 0.0).then_some(self.rate * rtt.as_secs_f64())
+    }
+
+    /// The window for `ZCRCQ`s `spacing` bytes apart: what the link carries in the shortest
+    /// round trip and the rest of the spacing (that round trip's own subpacket is in it). Times
+    /// [`GAIN`] while the window is the limit; else with [`MARGIN`] only. `None` until
+    /// measured.
+    fn window(&self, spacing: u64) -> Option<u32> {
+        let in_flight = self.in_flight()?;
+        let (_, rtt_len) = self.rtt?;
+        let w = if self.queued {
+            let (rtt, _) = self.rtt?;
+            let rate = if self.rates.is_empty() {
+                self.rate
+            } else {
+                self.median.min(self.rate)
+            };
+            let in_flight = rate * rtt.as_secs_f64();
+            in_flight + spacing as f64 - rtt_len as f64 + self.rate * MARGIN.as_secs_f64()
+        } else {
+            GAIN * in_flight + spacing as f64
+        };
+        Some(w.min(f64::from(MAX_WINDOW)) as u32)
     }
 }
 
@@ -113,7 +243,7 @@ struct Query {
     /// further than a `ZCRCQ` sent before in the file (data sent again from a `ZRPOS`): its
     /// `ZACK` may answer that earlier copy, so it is not timed (as TCP does not time resent
     /// data: Karn's rule).
-    since: Option<(u64, Instant)>,
+    since: Option<Since>,
     /// Its data bytes.
     len: u64,
 }
@@ -136,6 +266,9 @@ pub(super) struct Window {
     /// The receiver asked for data again during a file: without a configured window, send
     /// with the measured one ([`Window::size`]).
     pub(super) noisy: bool,
+    /// Whether the link is long ([`LONG`]): `None` until measured. A long link has the
+    /// measured window from its measurement on, errors or not.
+    long: Option<bool>,
     /// The round trip and the rate, measured from the `ZACK`s.
     pub(super) link: Link,
     /// Bytes sent since the last `ZCRCW`, against the receiver's buffer.
@@ -166,6 +299,7 @@ impl Window {
             rx_buffer: 0,
             full_duplex: false,
             noisy: false,
+            long: None,
             link: Link::default(),
             since_wait: 0,
             since_q: 0,
@@ -220,22 +354,41 @@ impl Window {
     pub(super) fn size(&self) -> Option<u32> {
         let blk = self.subpacket() as u32;
         let least = 2 * blk;
-        let after_errors = self
-            .noisy
-            .then(|| self.link.window().map_or(least, |w| (w + blk).max(least)));
+        let after_errors = (self.noisy || self.long == Some(true)).then(|| {
+            self.link
+                .window(self.spacing())
+                .map_or(least, |w| w.max(least))
+        });
         self.configured
             .or(after_errors)
             .filter(|_| self.full_duplex)
+    }
+
+    /// How far apart `ZCRCQ`s go with a window: a quarter of a configured one; with the
+    /// measured one, every subpacket, or, where a round trip holds more than 16 of them,
+    /// every sixteenth of it (fewer `ZACK`s to send and read on a fast link).
+    fn query_every(&self) -> u64 {
+        if let Some(w) = self.configured {
+            return u64::from((w / 4).max(1));
+        }
+        (self.link.in_flight().unwrap_or(0.0) / 16.0) as u64
+    }
+
+    /// Bytes between `ZCRCQ`s with the measured window: [`Window::query_every`] in whole
+    /// subpackets.
+    fn spacing(&self) -> u64 {
+        let blk = self.subpacket().max(1) as u64;
+        self.query_every().max(1).div_ceil(blk) * blk
     }
 
     /// The subpacket size in force: the current one ([`Window::shrink`]), once the line has
     /// shown errors no more than it carries in [`SUBPACKET_TIME`] at the measured rate (a
     /// multiple of 32 bytes, at least the smallest subpacket).
     fn subpacket(&self) -> usize {
-        if !self.noisy || self.link.rate <= 0.0 {
+        if !self.noisy || self.link.line_rate() <= 0.0 {
             return self.blk;
         }
-        let fits = (self.link.rate * SUBPACKET_TIME.as_secs_f64()) as usize / 32 * 32;
+        let fits = (self.link.line_rate() * SUBPACKET_TIME.as_secs_f64()) as usize / 32 * 32;
         self.blk.min(fits.max(MIN_SUBPACKET))
     }
 
@@ -258,9 +411,9 @@ impl Window {
         self.since_q += len;
         self.last_len = len;
         let buffer_full = self.rx_buffer > 0 && self.since_wait >= u64::from(self.rx_buffer);
-        let window_q = self
-            .size()
-            .is_some_and(|w| self.since_q >= u64::from((w / 4).max(1)));
+        let window_q = self.size().is_some() && self.since_q >= self.query_every();
+        // Until the link is known to be long or not, every subpacket asks for its `ZACK`.
+        let probe = self.full_duplex && self.configured.is_none() && self.long.is_none();
         // The window above is the one this subpacket was sized under.
         self.sent();
         // The first subpacket after a ZRPOS asks for its ZACK: waiting for it (`ZCRCW`, as
@@ -271,7 +424,7 @@ impl Window {
             FrameEnd::CrcE
         } else if (resync && !windowed) || buffer_full {
             FrameEnd::CrcW
-        } else if window_q || resync {
+        } else if window_q || resync || probe {
             FrameEnd::CrcQ
         } else {
             FrameEnd::CrcG
@@ -310,7 +463,11 @@ impl Window {
     /// is waited for.
     pub(super) fn restart(&mut self, offset: u64, now: Instant) {
         self.q_sent.clear();
-        self.link.last = Some((offset, now));
+        self.link.last = Some(Since {
+            pos: offset,
+            at: now,
+            restart: true,
+        });
         self.since_wait = 0;
         self.since_q = 0;
     }
@@ -348,6 +505,32 @@ impl Window {
         self.backoff = 0;
     }
 
+    /// The receiver answered a `ZFILE` after `took`: the round trip with nothing else on the
+    /// line, which says whether the link is long before any data goes.
+    pub(super) fn exchanged(&mut self, took: Duration) {
+        self.link.exchange = Some(self.link.exchange.map_or(took, |e| e.min(took)));
+        self.judge_length();
+    }
+
+    /// Whether the link is long ([`LONG`]), once known: a round trip shorter than that says
+    /// no at once; else the rate decides too (a link that carries more in a round trip than
+    /// half the largest window streams).
+    fn judge_length(&mut self) {
+        if self.long == Some(false) {
+            return;
+        }
+        let first = self.link.rtt().or(self.link.exchange);
+        self.long = match (first, self.link.turnaround(), self.link.in_flight()) {
+            (Some(rtt), _, _) if rtt < LONG => Some(false),
+            (_, Some(turnaround), Some(in_flight)) => {
+                Some(turnaround >= LONG && in_flight <= f64::from(MAX_WINDOW / 2))
+            }
+            // Long until the rate is measured: a window of two subpackets meanwhile.
+            (Some(_), _, None) => Some(true),
+            _ => None,
+        };
+    }
+
     /// A `ZACK` for `pos` came at `now`: learn how long it took, forget what it covers.
     pub(super) fn acked_at(&mut self, now: Instant, pos: u64) {
         self.answered();
@@ -360,7 +543,6 @@ impl Window {
             if q.end == pos && q.since.is_some() {
                 let took = now.saturating_duration_since(q.sent);
                 self.ack_delay = Some(self.ack_delay.map_or(took, |d| d.max(took)));
-                self.link.rtt = Some(self.link.rtt.map_or(took, |d| d.min(took)));
                 since = q.since;
                 timed = Some((took, q.len));
             }
@@ -370,5 +552,76 @@ impl Window {
         if let Some((took, len)) = timed {
             self.link.timed(took, len);
         }
+        self.judge_length();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    /// A rate measured from a `ZRPOS` (the round trip with nothing acknowledged) is not taken;
+    /// one from a `ZACK` is, and the most of the recent ones is in force.
+    #[test]
+    fn a_span_from_a_zrpos_does_not_measure_the_rate() {
+        let t0 = Instant::now();
+        let mut link = Link::default();
+        let restart = Since {
+            pos: 0,
+            at: t0,
+            restart: true,
+        };
+        link.acked(t0 + 100 * MS, 1000, Some(restart));
+        assert_eq!(link.rate, 0.0);
+        let ack = link.last;
+        link.acked(t0 + 200 * MS, 11_000, ack);
+        assert_eq!(link.rate, 100_000.0);
+        let ack = link.last;
+        link.acked(t0 + 300 * MS, 12_000, ack);
+        assert_eq!(link.rate, 100_000.0, "a low one does not lower it");
+    }
+
+    /// The receiver's turnaround (for telling an echoed `ZRPOS`) is never less than half the
+    /// quickest round trip, whatever rate was measured: with a low rate the subpacket's own
+    /// time came out longer than the round trip, the turnaround 0, and every copy of a
+    /// `ZRPOS` was answered (the simulator's unpaced link, 64 KiB windows, gave up a transfer).
+    #[test]
+    fn the_turnaround_is_at_least_half_the_round_trip() {
+        let mut link = Link {
+            peak: 1000.0,
+            ..Link::default()
+        };
+        link.timed(100 * MS, 512);
+        assert_eq!(link.turnaround(), Some(50 * MS));
+        link.peak = 10_240.0;
+        assert_eq!(link.turnaround(), Some(50 * MS));
+        link.peak = 1_000_000.0;
+        assert!(link.turnaround().is_some_and(|t| t > 99 * MS));
+    }
+
+    /// A `ZCRCQ` answered later than the quickest, its subpacket's time on the line allowed
+    /// for, waited behind queued data: the window is then the round trip's worth and a margin,
+    /// not a quarter more.
+    #[test]
+    fn a_slow_answer_means_data_waits_in_the_link() {
+        let mut link = Link {
+            peak: 10_000.0,
+            rate: 10_000.0,
+            ..Link::default()
+        };
+        link.timed(200 * MS, 1000);
+        assert!(!link.queued);
+        // 100 bytes take 90 ms less on the line: 110 ms is as quick.
+        link.timed(110 * MS, 100);
+        assert!(!link.queued);
+        assert_eq!(link.rtt, Some((200 * MS, 1000)), "the quickest kept");
+        let window_limited = link.window(100);
+        link.timed(160 * MS, 100);
+        assert!(link.queued);
+        // 10 000 B/s x 200 ms - 1000 (its own subpacket) + 100 + 10 ms: 1 200 bytes.
+        assert_eq!(link.window(100), Some(1200));
+        assert!(window_limited > link.window(100));
     }
 }

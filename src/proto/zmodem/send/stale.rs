@@ -35,7 +35,7 @@ impl Sender {
     /// of its own), so the data it wants is already on its way. Left unanswered and
     /// uncounted.
     pub(super) fn echoed_rpos(&self, now: Instant, header: Header) -> bool {
-        let Some(turnaround) = self.window.link.turnaround else {
+        let Some(turnaround) = self.window.link.turnaround() else {
             return false;
         };
         let rtt = turnaround * 3 / 4;
