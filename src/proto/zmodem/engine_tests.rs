@@ -1546,3 +1546,52 @@ fn on_a_short_link_the_sender_streams() {
         ]
     );
 }
+
+/// With a window, subpackets shrunk by repeated `ZRPOS`es grow back only once the receiver
+/// acknowledges eight of them, not after eight are sent: a window of many subpackets sent
+/// them all within a round trip, grew them back before the receiver could say they failed
+/// again, and a line that damages long subpackets (the simulator's `zmodem:0xe3`: 921600
+/// baud, 100 ms each way, a bit error per kilobyte) failed the file after ten `ZRPOS` at one
+/// offset.
+#[test]
+fn with_a_window_subpackets_grow_back_on_acknowledgement() {
+    let t0 = Instant::now();
+    let data = pattern(64 << 10);
+    let cfg = SenderConfig {
+        window: Some(16_384),
+        ..SenderConfig::default()
+    };
+    let (mut tx, _, mut pos) = sender_at_zrpos(cfg, &data, t0);
+    tick_with(&mut tx, t0, &data, &mut pos);
+    let mut wire = Vec::new();
+    for _ in 0..3 {
+        tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 1024)));
+        wire = drain(&mut tx, t0, &data, &mut pos).wire;
+        while tx.poll_timeout() == Some(t0) {
+            wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+        }
+    }
+    let sizes: Vec<String> = frames(&wire, true)
+        .into_iter()
+        .filter(|f| f.starts_with("Crc") && f != "CrcE:0")
+        .collect();
+    assert!(sizes.len() > 8, "a window of many subpackets: {sizes:?}");
+    assert!(
+        sizes.iter().all(|f| f.ends_with(":256")),
+        "halved at each repeat (twice), and not grown back: {sizes:?}"
+    );
+    // Eight of them acknowledged: twice as long again.
+    tx.handle_input(
+        t0,
+        &hex(Header::with_position(FrameType::Ack, 1024 + 8 * 256)),
+    );
+    let mut wire = drain(&mut tx, t0, &data, &mut pos).wire;
+    while tx.poll_timeout() == Some(t0) {
+        wire.extend(tick_with(&mut tx, t0, &data, &mut pos).wire);
+    }
+    assert!(
+        frames(&wire, true).iter().any(|f| f.ends_with(":512")),
+        "{:?}",
+        frames(&wire, true)
+    );
+}

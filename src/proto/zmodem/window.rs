@@ -259,6 +259,9 @@ pub(super) struct Window {
     blk: usize,
     /// Subpackets sent since the size last changed.
     good_in_a_row: u32,
+    /// With a window, the subpackets grow back once the receiver acknowledges this offset:
+    /// eight subpackets past where data last went again from.
+    grow_at: u64,
     /// The receiver's buffer (0: none).
     rx_buffer: u32,
     /// The receiver can send while receiving (`ZCRCQ` windows make sense).
@@ -296,6 +299,7 @@ impl Window {
             subpacket: subpacket.min(MAX_SUBPACKET),
             blk: subpacket.clamp(MIN_SUBPACKET, MAX_SUBPACKET),
             good_in_a_row: 0,
+            grow_at: 0,
             rx_buffer: 0,
             full_duplex: false,
             noisy: false,
@@ -326,16 +330,27 @@ impl Window {
         self.good_in_a_row = 0;
     }
 
-    /// A subpacket went out: after eight, the size grows back towards the configured one.
+    /// A subpacket went out: without a window, after eight the size grows back towards the
+    /// configured one; with one, after eight more are acknowledged ([`Window::acked_at`]).
     fn sent(&mut self) {
         self.good_in_a_row += 1;
-        if self.good_in_a_row >= 8 && self.blk < self.subpacket {
+        // With a window the `ZACK`s say which went through ([`Window::acked_at`]): a window
+        // of many subpackets would otherwise grow them back within each round trip, before
+        // the receiver could say they fail again.
+        if self.size().is_none() && self.good_in_a_row >= 8 {
+            self.grow();
+        }
+    }
+
+    /// Subpackets twice as long, up to the configured size (and the receiver's buffer).
+    fn grow(&mut self) {
+        if self.blk < self.subpacket {
             self.blk = (self.blk * 2).min(self.subpacket);
             if self.rx_buffer > 0 {
                 self.blk = self.blk.min(self.rx_buffer as usize);
             }
-            self.good_in_a_row = 0;
         }
+        self.good_in_a_row = 0;
     }
 
     /// The window in force: the configured one, else, once the line has shown errors, a
@@ -463,6 +478,7 @@ impl Window {
     /// is waited for.
     pub(super) fn restart(&mut self, offset: u64, now: Instant) {
         self.q_sent.clear();
+        self.grow_at = offset + 8 * self.blk as u64;
         self.link.last = Some(Since {
             pos: offset,
             at: now,
@@ -534,6 +550,10 @@ impl Window {
     /// A `ZACK` for `pos` came at `now`: learn how long it took, forget what it covers.
     pub(super) fn acked_at(&mut self, now: Instant, pos: u64) {
         self.answered();
+        if pos >= self.grow_at && self.size().is_some() {
+            self.grow();
+            self.grow_at = pos + 8 * self.blk as u64;
+        }
         let mut since = None;
         let mut timed = None;
         while let Some(&q) = self.q_sent.front() {
