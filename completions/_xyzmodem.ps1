@@ -41,7 +41,7 @@ Register-ArgumentCompleter -Native -CommandName 'xyzmodem' -ScriptBlock {
         }
         'xyzmodem;send' {
             [CompletionResult]::new('--subpacket', '--subpacket', [CompletionResultType]::ParameterName, 'ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may accept no more than 1024')
-            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'ZMODEM: at most this many bytes ahead of the receiver''s acknowledgement (ZCRCQ windows); default: stream freely until the receiver first asks for data again, then a window sized to the link (its measured round trip and rate)')
+            [CompletionResult]::new('--window', '--window', [CompletionResultType]::ParameterName, 'ZMODEM: at most this many bytes ahead of the receiver''s acknowledgement (ZCRCQ windows); default: stream freely until the receiver first asks for data again (on a long link, one that took 20 ms or more to answer, from the first data), then a window sized to the link (its measured round trip and rate)')
             [CompletionResult]::new('--header-wait', '--header-wait', [CompletionResultType]::ParameterName, 'YMODEM: seconds to wait for the receiver''s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it')
             [CompletionResult]::new('--escape', '--escape', [CompletionResultType]::ParameterName, 'ZMODEM: what to escape, on top of what the receiver asks for (docs/LRZSZ.md)')
             [CompletionResult]::new('--if-exists', '--if-exists', [CompletionResultType]::ParameterName, 'ZMODEM: ask the receiver what to do with a file it already has (lrzsz `rz` follows it; xyzmodem''s receiver decides by its own options)')

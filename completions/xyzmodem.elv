@@ -37,7 +37,7 @@ set edit:completion:arg-completer[xyzmodem] = {|@words|
         }
         &'xyzmodem;send'= {
             cand --subpacket 'ZMODEM: data bytes per subpacket, 32 to 8192. Receivers that are not lrzsz may accept no more than 1024'
-            cand --window 'ZMODEM: at most this many bytes ahead of the receiver''s acknowledgement (ZCRCQ windows); default: stream freely until the receiver first asks for data again, then a window sized to the link (its measured round trip and rate)'
+            cand --window 'ZMODEM: at most this many bytes ahead of the receiver''s acknowledgement (ZCRCQ windows); default: stream freely until the receiver first asks for data again (on a long link, one that took 20 ms or more to answer, from the first data), then a window sized to the link (its measured round trip and rate)'
             cand --header-wait 'YMODEM: seconds to wait for the receiver''s `C` after it acknowledged a file header, before sending the data anyway. U-Boot `loady` never sends it'
             cand --escape 'ZMODEM: what to escape, on top of what the receiver asks for (docs/LRZSZ.md)'
             cand --if-exists 'ZMODEM: ask the receiver what to do with a file it already has (lrzsz `rz` follows it; xyzmodem''s receiver decides by its own options)'

@@ -118,8 +118,9 @@ pub struct SendArgs {
     pub subpacket: u16,
 
     /// ZMODEM: at most this many bytes ahead of the receiver's acknowledgement (ZCRCQ
-    /// windows); default: stream freely until the receiver first asks for data again, then
-    /// a window sized to the link (its measured round trip and rate).
+    /// windows); default: stream freely until the receiver first asks for data again (on a
+    /// long link, one that took 20 ms or more to answer, from the first data), then a window
+    /// sized to the link (its measured round trip and rate).
     #[arg(long, value_name = "BYTES", requires = "zmodem",
           value_parser = clap::value_parser!(u32).range(256..))]
     pub window: Option<u32>,

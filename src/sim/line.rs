@@ -12,8 +12,6 @@ use std::fmt;
 use std::time::Duration;
 
 use super::rng::Rng;
-#[cfg(doc)]
-use super::scenario::LineConfig;
 use crate::proto::cancel::CAN;
 
 /// Nanoseconds in the time of 10 bits at 1 baud.
@@ -168,7 +166,7 @@ pub(crate) struct Line {
     baud: u64,
     latency: u64,
     delivery: Delivery,
-    /// Bytes the writer may have waiting for the wire ([`LineConfig::tx_buffer`]).
+    /// Bytes the writer may have waiting for the wire ([`LineConfig::tx_buffer`](crate::sim::LineConfig::tx_buffer)).
     tx_buffer: u64,
     faults: Faults,
     rng: Rng,
@@ -240,7 +238,7 @@ impl Line {
         self.free_at
     }
 
-    /// Let the writer get `bytes` ahead of the wire ([`LineConfig::tx_buffer`]).
+    /// Let the writer get `bytes` ahead of the wire ([`LineConfig::tx_buffer`](crate::sim::LineConfig::tx_buffer)).
     pub(crate) fn with_tx_buffer(mut self, bytes: usize) -> Self {
         self.tx_buffer = bytes as u64;
         self

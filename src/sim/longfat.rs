@@ -18,11 +18,6 @@ use super::sweep::{Summary, sweep_with};
 /// latency holds 500 KB in flight, as a network path does.
 pub const UNPACED_BAUD: u32 = 100_000_000;
 
-/// What each writer may have waiting for the wire: as `examples/line_relay.rs` gives it (a
-/// one-page pipe and the relay's 512-byte queue), a serial port's transmit buffer. A window
-/// larger than the round trip waits there, and an error sends it again.
-pub const TX_BUFFER: usize = 4096 + 512;
-
 /// One long fat link: its rate, its one-way latency and its bit-error rate (both ways).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Link {
@@ -35,6 +30,11 @@ pub struct Link {
 }
 
 impl Link {
+    /// What each writer may have waiting for the wire: as `examples/line_relay.rs` gives it
+    /// (a one-page pipe and the relay's 512-byte queue), a serial port's transmit buffer. A
+    /// window larger than the round trip waits there, and an error sends it again.
+    pub const TX_BUFFER: usize = 4096 + 512;
+
     /// 921600 baud, 50 ms each way, BER 1e-5: the line carries 92 KB/s, 9.2 KB per round trip.
     pub const FAST: Self = Self {
         baud: 921_600,
@@ -78,7 +78,7 @@ impl Link {
         let mut s = Scenario::new(Variant::Zmodem, vec![data]);
         s.line.baud = self.baud;
         s.line.latency = self.latency;
-        s.line.tx_buffer = TX_BUFFER;
+        s.line.tx_buffer = Self::TX_BUFFER;
         s.plan.seed = seed;
         let faults = Faults {
             bit_error_rate: self.ber,

@@ -15,11 +15,12 @@ pub struct SenderConfig {
     pub escape: EscapeProfile,
     /// Bytes that may be sent ahead of the receiver's acknowledgement (`ZCRCQ` every
     /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`) until the
-    /// receiver asks for data again during a file (`ZRPOS`): from then on the line is known
-    /// to be noisy, and the window is sized to the link: a quarter more than it carries in a
-    /// round trip, measured from the `ZACK`s, and a subpacket (two subpackets until then, at
-    /// most 64 KiB), so that the line stays busy and an error wastes about a round trip
-    /// instead of everything the link had queued.
+    /// receiver asks for data again during a file (`ZRPOS`), or, on a long link (the
+    /// `ZFILE` answered after 20 ms or more), until the first `ZACK`s: from then on the window
+    /// is sized to the link from the `ZACK`s (what it carries in a round trip, a quarter more
+    /// while the window is the limit, 10 ms more once data queues; two subpackets until
+    /// measured, at most 64 KiB), so that the line stays busy and an error wastes about a
+    /// round trip instead of everything the link had queued.
     pub window: Option<u32>,
     /// Ask the receiver to resume files it has in part (`ZCRESUM`).
     pub resume: bool,
