@@ -86,6 +86,16 @@ fn headers(wire: &[u8]) -> Vec<(FrameType, u32)> {
 /// A sender of `data` (one file, `f`) that has heard a full-duplex `ZRINIT` (`CANFDX |
 /// CANOVIO | CANFC32`) and the `ZRPOS` for 0: what it sent then, and the file position.
 fn sender_at_zrpos(cfg: SenderConfig, data: &[u8], t0: Instant) -> (Sender, Drained, usize) {
+    sender_answered_at(cfg, data, t0, t0)
+}
+
+/// [`sender_at_zrpos`] with the `ZFILE` sent at `t0` and its `ZRPOS` coming at `at`.
+fn sender_answered_at(
+    cfg: SenderConfig,
+    data: &[u8],
+    t0: Instant,
+    at: Instant,
+) -> (Sender, Drained, usize) {
     let mut tx = Sender::new(cfg, vec![info("f", data.len())], t0);
     drain(&mut tx, t0, data, &mut 0);
     feed(
@@ -94,8 +104,8 @@ fn sender_at_zrpos(cfg: SenderConfig, data: &[u8], t0: Instant) -> (Sender, Drai
         &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
     );
     let mut pos = 0;
-    tx.handle_input(t0, &hex(Header::with_position(FrameType::RPos, 0)));
-    let d = drain(&mut tx, t0, data, &mut pos);
+    tx.handle_input(at, &hex(Header::with_position(FrameType::RPos, 0)));
+    let d = drain(&mut tx, at, data, &mut pos);
     (tx, d, pos)
 }
 
@@ -1485,17 +1495,9 @@ fn on_a_long_link_the_window_holds_from_the_first_data() {
     let t0 = Instant::now();
     let ms = Duration::from_millis;
     let data = pattern(64 << 10);
-    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(
-        &mut tx,
-        t0,
-        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
-    );
-    let mut pos = 0;
     let t1 = t0 + ms(100);
-    tx.handle_input(t1, &hex(Header::with_position(FrameType::RPos, 0)));
-    let mut wire = drain(&mut tx, t1, &data, &mut pos).wire;
+    let (mut tx, d, mut pos) = sender_answered_at(SenderConfig::default(), &data, t0, t1);
+    let mut wire = d.wire;
     while tx.poll_timeout() == Some(t1) {
         wire.extend(tick_with(&mut tx, t1, &data, &mut pos).wire);
     }
@@ -1520,31 +1522,16 @@ fn on_a_long_link_the_window_holds_from_the_first_data() {
 fn on_a_short_link_the_sender_streams() {
     let t0 = Instant::now();
     let data = pattern(64 << 10);
-    let mut tx = Sender::new(SenderConfig::default(), vec![info("f", data.len())], t0);
-    drain(&mut tx, t0, &data, &mut 0);
-    feed(
-        &mut tx,
-        t0,
-        &hex(Header::with_flags(FrameType::RInit, 0x23, 0, 0, 0)),
-    );
-    let mut pos = 0;
     let t1 = t0 + Duration::from_millis(5);
-    tx.handle_input(t1, &hex(Header::with_position(FrameType::RPos, 0)));
-    let mut wire = drain(&mut tx, t1, &data, &mut pos).wire;
+    let (mut tx, d, mut pos) = sender_answered_at(SenderConfig::default(), &data, t0, t1);
+    let mut wire = d.wire;
     for _ in 0..4 {
         wire.extend(tick_with(&mut tx, t1, &data, &mut pos).wire);
     }
-    assert_eq!(
-        frames(&wire, false),
-        [
-            "Data@0",
-            "CrcG:1024",
-            "CrcG:1024",
-            "CrcG:1024",
-            "CrcG:1024",
-            "CrcG:1024"
-        ]
-    );
+    let frames = frames(&wire, false);
+    assert_eq!(frames[0], "Data@0");
+    assert!(frames[1..].iter().all(|f| f == "CrcG:1024"), "{frames:?}");
+    assert_eq!(frames.len(), 6);
 }
 
 /// With a window, subpackets shrunk by repeated `ZRPOS`es grow back only once the receiver
