@@ -1582,3 +1582,37 @@ fn with_a_window_subpackets_grow_back_on_acknowledgement() {
         frames(&wire, true)
     );
 }
+
+/// A receiver that does not answer `ZCRCQ` on a long link: the window of the first data waits
+/// the answer timeout for the first `ZACK`, then the sender streams on from where it is, as
+/// it would have before the first error (no data goes again, no error is counted).
+#[test]
+fn on_a_long_link_a_receiver_that_never_acknowledges_gets_the_stream() {
+    let t0 = Instant::now();
+    let t1 = t0 + Duration::from_millis(100);
+    let data = pattern(64 << 10);
+    let (mut tx, d, mut pos) = sender_answered_at(SenderConfig::default(), &data, t0, t1);
+    let mut wire = d.wire;
+    while tx.poll_timeout() == Some(t1) {
+        wire.extend(tick_with(&mut tx, t1, &data, &mut pos).wire);
+    }
+    assert_eq!(frames(&wire, false), ["Data@0", "CrcQ:1024", "CrcQ:1024"]);
+    let t2 = t1 + 10 * S;
+    assert_eq!(tx.poll_timeout(), Some(t2), "the answer timeout");
+    let mut d = tick_with(&mut tx, t2, &data, &mut pos);
+    for _ in 0..3 {
+        let more = tick_with(&mut tx, t2, &data, &mut pos);
+        d.wire.extend(more.wire);
+        d.events.extend(more.events);
+    }
+    assert!(
+        !d.events.iter().any(|e| matches!(e, Event::Retry { .. })),
+        "{:?}",
+        d.events
+    );
+    assert_eq!(
+        frames(&d.wire, true),
+        ["CrcG:1024", "CrcG:1024", "CrcG:1024", "CrcG:1024"]
+    );
+    assert_eq!(pos, 6 * 1024);
+}

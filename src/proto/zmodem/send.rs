@@ -547,6 +547,7 @@ impl Session for Sender {
                 }
             }
             State::Stream { .. } => self.request(now),
+            State::WaitAck { .. } if self.window.unanswered_probe() => self.request(now),
             State::WaitAck { .. } => {
                 // The ZACK did not come: send again from what was acknowledged.
                 self.window.waited_in_vain();

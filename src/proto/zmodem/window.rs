@@ -511,6 +511,18 @@ impl Window {
         wait.saturating_mul(1 << self.backoff.min(4)).min(answer)
     }
 
+    /// A full window on a link taken for long before any error waited in vain for the first
+    /// `ZACK`: the receiver does not answer `ZCRCQ` (or not soon). True, and the link is
+    /// taken for short: the sender streams on from where it is, as before the first error
+    /// it would have anyway (nothing says data was lost).
+    pub(super) fn unanswered_probe(&mut self) -> bool {
+        let probing = !self.noisy && self.long == Some(true) && self.link.rtt.is_none();
+        if probing {
+            self.long = Some(false);
+        }
+        probing
+    }
+
     /// A full window waited [`Window::ack_wait`] in vain: the next wait is twice as long.
     pub(super) fn waited_in_vain(&mut self) {
         self.backoff += 1;
