@@ -59,6 +59,9 @@ const MARGIN: Duration = Duration::from_millis(10);
 /// until the first error, as before.
 const LONG: Duration = Duration::from_millis(20);
 
+/// A short link's rate ([`Link::short_window`]) is forgotten by this factor per measurement.
+const RATE_DECAY: f64 = 0.875;
+
 /// The largest measured window: 64 KiB, for a link without pacing (a network path), where
 /// every error sends the window again for nothing, and each copy in flight can earn another
 /// `ZRPOS`.
@@ -82,6 +85,11 @@ pub(super) struct Link {
     median: f64,
     /// The most ever measured in this session.
     peak: f64,
+    /// The rate as a short link's window measures it ([`Link::short_window`]): the highest,
+    /// forgotten by [`RATE_DECAY`] per measurement, spans from a `ZRPOS` included.
+    decayed: f64,
+    /// The shortest `ZCRCQ`-to-`ZACK` time, whatever its subpacket's length.
+    quickest: Option<Duration>,
     /// The rate from the first `ZACK`s of `ZCRCQ`s sent back to back ([`Link::acked`]).
     pair: f64,
     /// The shortest time a `ZFILE` took to be answered: a round trip with nothing else on
@@ -112,6 +120,13 @@ impl Link {
     /// over that time: with a full window, the window per round trip; with the line busy,
     /// the line's rate.
     fn acked(&mut self, now: Instant, pos: u64, since: Option<Since>) {
+        if let Some(since) = since {
+            let span = now.saturating_duration_since(since.at);
+            if !span.is_zero() && pos > since.pos {
+                let rate = (pos - since.pos) as f64 / span.as_secs_f64();
+                self.decayed = rate.max(self.decayed * RATE_DECAY);
+            }
+        }
         match (since.filter(|s| !s.restart), self.last) {
             (Some(since), _) => {
                 let span = now.saturating_duration_since(since.at);
@@ -161,6 +176,7 @@ impl Link {
     /// and whether this one waited behind data queued in the link (its answer, so set against
     /// its length, [`QUEUED`] slower than the quickest).
     fn timed(&mut self, took: Duration, len: u64) {
+        self.quickest = Some(self.quickest.map_or(took, |q| q.min(took)));
         let peak = self.line_rate();
         let answer = |(took, len): (Duration, u64)| {
             took.as_secs_f64() - if peak > 0.0 { len as f64 / peak } else { 0.0 }
@@ -207,6 +223,18 @@ impl Link {
     fn in_flight(&self) -> Option<f64> {
         let (rtt, _) = self.rtt?;
         (self.rate > 0.0).then_some(self.rate * rtt.as_secs_f64())
+    }
+
+    /// The window of a short link after errors (a cable, a pipe): a quarter more than the
+    /// rate (forgotten by [`RATE_DECAY`] per measurement, so each `ZRPOS`'s empty round trip
+    /// lowers it) carries in the quickest round trip. There the round trip is mostly the
+    /// receiver's own time, what is in flight after an error is garbage to the receiver until
+    /// our answer comes (lrzsz `rz` counts an error per 1400 bytes of it, and gives up after
+    /// 20 in a row), and a smaller window costs little.
+    fn short_window(&self) -> Option<u32> {
+        let rtt = self.quickest?;
+        (self.decayed > 0.0)
+            .then(|| (GAIN * self.decayed * rtt.as_secs_f64()).min(f64::from(MAX_WINDOW)) as u32)
     }
 
     /// The window for `ZCRCQ`s `spacing` bytes apart: what the link carries in the shortest
@@ -337,7 +365,7 @@ impl Window {
         // With a window the `ZACK`s say which went through ([`Window::acked_at`]): a window
         // of many subpackets would otherwise grow them back within each round trip, before
         // the receiver could say they fail again.
-        if self.size().is_none() && self.good_in_a_row >= 8 {
+        if self.long != Some(true) && self.good_in_a_row >= 8 {
             self.grow();
         }
     }
@@ -369,11 +397,19 @@ impl Window {
     pub(super) fn size(&self) -> Option<u32> {
         let blk = self.subpacket() as u32;
         let least = 2 * blk;
-        let after_errors = (self.noisy || self.long == Some(true)).then(|| {
-            self.link
-                .window(self.spacing())
-                .map_or(least, |w| w.max(least))
-        });
+        let after_errors = if self.long == Some(true) {
+            Some(
+                self.link
+                    .window(self.spacing())
+                    .map_or(least, |w| w.max(least)),
+            )
+        } else {
+            self.noisy.then(|| {
+                self.link
+                    .short_window()
+                    .map_or(least, |w| (w + blk).max(least))
+            })
+        };
         self.configured
             .or(after_errors)
             .filter(|_| self.full_duplex)
@@ -384,6 +420,12 @@ impl Window {
     /// every sixteenth of it (fewer `ZACK`s to send and read on a fast link).
     fn query_every(&self) -> u64 {
         if let Some(w) = self.configured {
+            return u64::from((w / 4).max(1));
+        }
+        if self.long != Some(true) {
+            let blk = self.subpacket() as u32;
+            let least = 2 * blk;
+            let w = (self.link.short_window()).map_or(least, |w| (w + blk).max(least));
             return u64::from((w / 4).max(1));
         }
         (self.link.in_flight().unwrap_or(0.0) / 16.0) as u64
@@ -400,10 +442,15 @@ impl Window {
     /// shown errors no more than it carries in [`SUBPACKET_TIME`] at the measured rate (a
     /// multiple of 32 bytes, at least the smallest subpacket).
     fn subpacket(&self) -> usize {
-        if !self.noisy || self.link.line_rate() <= 0.0 {
+        let rate = if self.long == Some(true) {
+            self.link.line_rate()
+        } else {
+            self.link.decayed
+        };
+        if !self.noisy || rate <= 0.0 {
             return self.blk;
         }
-        let fits = (self.link.line_rate() * SUBPACKET_TIME.as_secs_f64()) as usize / 32 * 32;
+        let fits = (rate * SUBPACKET_TIME.as_secs_f64()) as usize / 32 * 32;
         self.blk.min(fits.max(MIN_SUBPACKET))
     }
 
@@ -562,7 +609,7 @@ impl Window {
     /// A `ZACK` for `pos` came at `now`: learn how long it took, forget what it covers.
     pub(super) fn acked_at(&mut self, now: Instant, pos: u64) {
         self.answered();
-        if pos >= self.grow_at && self.size().is_some() {
+        if pos >= self.grow_at && self.long == Some(true) && self.size().is_some() {
             self.grow();
             self.grow_at = pos + 8 * self.blk as u64;
         }
