@@ -17,10 +17,11 @@ pub struct SenderConfig {
     /// quarter window); `None`: stream freely (the default, as lrzsz without `-w`) until the
     /// receiver asks for data again during a file (`ZRPOS`), or, on a long link (the
     /// `ZFILE` answered after 20 ms or more), until the first `ZACK`s: from then on the window
-    /// is sized to the link from the `ZACK`s (what it carries in a round trip, a quarter more
-    /// while the window is the limit, 10 ms more once data queues; two subpackets until
-    /// measured, at most 64 KiB), so that the line stays busy and an error wastes about a
-    /// round trip instead of everything the link had queued.
+    /// is sized to the link from the `ZACK`s (what it carries in a round trip; on a long link
+    /// a quarter more while the window is the limit and 10 ms more once data queues, on a
+    /// short one a quarter more; two subpackets until measured, at most 64 KiB), so that the
+    /// line stays busy and an error wastes about a round trip instead of everything the link
+    /// had queued.
     pub window: Option<u32>,
     /// Ask the receiver to resume files it has in part (`ZCRESUM`).
     pub resume: bool,
