@@ -2,8 +2,9 @@
 //! keeps asking for the same data, grown back after good ones, once the line has shown errors
 //! no longer on the line than [`SUBPACKET_TIME`]), how it ends (`ZCRCG` stream
 //! on, `ZCRCQ` ask for a `ZACK`, `ZCRCW` wait for it) against the receiver's buffer and the
-//! window, how large the window is once the line has shown errors (what the link carries in
-//! a round trip, measured from the `ZACK`s: [`Window::size`]), and how long a full window
+//! window, how large the window is once the line has shown errors, or from the first data on a
+//! long link (what the link carries in a round trip, measured from the `ZACK`s:
+//! [`Window::size`]), and how long a full window
 //! waits for a `ZACK` (learnt from the `ZACK`s' own timing).
 
 use std::collections::VecDeque;
@@ -381,10 +382,11 @@ impl Window {
         self.good_in_a_row = 0;
     }
 
-    /// The window in force: the configured one, else, once the line has shown errors, a
-    /// quarter more than the link carries in a round trip as measured ([`Link`]) and a
-    /// subpacket, at least two subpackets (also before anything is measured), at most 64 KiB
-    /// and a subpacket; none if the receiver cannot answer while it receives.
+    /// The window in force: the configured one; else on a long link ([`LONG`]) from its first
+    /// data, what the link carries in a round trip as measured ([`Link::window`]); else, once
+    /// the line has shown errors, a short link's ([`Link::short_window`]) and a subpacket. At
+    /// least two subpackets (also before anything is measured), at most 64 KiB; none if the
+    /// receiver cannot answer while it receives.
     ///
     /// Large enough to keep the line busy: an error then costs about a round trip, whatever
     /// the window, since what went after the damaged subpacket until the `ZRPOS` came is sent
