@@ -166,9 +166,14 @@ impl Link {
         }
         self.rates.push_back(rate);
         self.rate = self.rates.iter().copied().fold(self.pair, f64::max);
-        let mut sorted: Vec<f64> = self.rates.iter().copied().collect();
-        sorted.sort_by(f64::total_cmp);
-        self.median = sorted[sorted.len() / 2];
+        // On the stack: one of these per `ZACK`, no allocation.
+        let mut sorted = [0.0f64; RATE_SAMPLES];
+        let n = self.rates.len();
+        for (to, &from) in sorted.iter_mut().zip(&self.rates) {
+            *to = from;
+        }
+        sorted[..n].sort_unstable_by(f64::total_cmp);
+        self.median = sorted[n / 2];
     }
 
     /// A `ZCRCQ` subpacket of `len` bytes was answered after `took`. Kept when it is the
